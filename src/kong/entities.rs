@@ -1,0 +1,248 @@
+//! Kong's entities as the Admin API reads and writes them (`kong/db/schema/entities/*.lua`).
+//!
+//! Read types (`Service`, `Route`, ...) hold what Kong answers; write types (`ServiceFields`, ...)
+//! hold exactly the fields this provider manages, so a PATCH never touches anything else.
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value as Json;
+
+/// A reference to another entity, as Kong writes foreign keys: `{"id": "..."}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ForeignKey {
+    /// The referenced entity's id.
+    pub id: String,
+}
+
+impl ForeignKey {
+    /// A reference to the entity with this id.
+    pub fn new(id: impl Into<String>) -> Self {
+        Self { id: id.into() }
+    }
+}
+
+fn enabled_by_default() -> bool {
+    true
+}
+
+/// A Kong service, as read back.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct Service {
+    /// Kong's id.
+    pub id: String,
+    /// Unique name.
+    #[serde(default)]
+    pub name: Option<String>,
+    /// Upstream protocol.
+    pub protocol: String,
+    /// Upstream host (no port).
+    pub host: String,
+    /// Upstream port.
+    pub port: u16,
+    /// Upstream path, when there is one.
+    #[serde(default)]
+    pub path: Option<String>,
+    /// Whether Kong routes traffic to it.
+    #[serde(default = "enabled_by_default")]
+    pub enabled: bool,
+    /// Upstream connect timeout in milliseconds.
+    #[serde(default)]
+    pub connect_timeout: Option<u64>,
+    /// Upstream read timeout in milliseconds.
+    #[serde(default)]
+    pub read_timeout: Option<u64>,
+    /// Upstream write timeout in milliseconds.
+    #[serde(default)]
+    pub write_timeout: Option<u64>,
+    /// Tags (Kong answers `null` for none).
+    #[serde(default)]
+    pub tags: Option<Vec<String>>,
+}
+
+/// The service fields this provider writes.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ServiceFields {
+    /// Unique name.
+    pub name: String,
+    /// Upstream protocol.
+    pub protocol: String,
+    /// Upstream host.
+    pub host: String,
+    /// Upstream port.
+    pub port: u16,
+    /// Upstream path; `null` clears it.
+    pub path: Option<String>,
+    /// Whether Kong routes traffic to it.
+    pub enabled: bool,
+    /// Upstream connect timeout in milliseconds.
+    pub connect_timeout: u64,
+    /// Upstream read timeout in milliseconds.
+    pub read_timeout: u64,
+    /// Upstream write timeout in milliseconds.
+    pub write_timeout: u64,
+    /// Tags.
+    pub tags: Vec<String>,
+}
+
+/// A Kong route, as read back.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct Route {
+    /// Kong's id.
+    pub id: String,
+    /// Unique name.
+    #[serde(default)]
+    pub name: Option<String>,
+    /// Protocols the route accepts.
+    #[serde(default)]
+    pub protocols: Option<Vec<String>>,
+    /// Host rules.
+    #[serde(default)]
+    pub hosts: Option<Vec<String>>,
+    /// Path rules.
+    #[serde(default)]
+    pub paths: Option<Vec<String>>,
+    /// Method rules.
+    #[serde(default)]
+    pub methods: Option<Vec<String>>,
+    /// Whether the matched path prefix is stripped upstream.
+    #[serde(default = "enabled_by_default")]
+    pub strip_path: bool,
+    /// Answer to plain HTTP on an HTTPS-only route.
+    #[serde(default)]
+    pub https_redirect_status_code: Option<u16>,
+    /// The service it routes to.
+    #[serde(default)]
+    pub service: Option<ForeignKey>,
+    /// Tags.
+    #[serde(default)]
+    pub tags: Option<Vec<String>>,
+}
+
+/// The route fields this provider writes.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RouteFields {
+    /// Unique name.
+    pub name: String,
+    /// Protocols the route accepts.
+    pub protocols: Vec<String>,
+    /// Host rules; `null` for none.
+    pub hosts: Option<Vec<String>>,
+    /// Path rules; `null` for none.
+    pub paths: Option<Vec<String>>,
+    /// Method rules; `null` for any.
+    pub methods: Option<Vec<String>>,
+    /// Whether the matched path prefix is stripped upstream.
+    pub strip_path: bool,
+    /// Answer to plain HTTP on an HTTPS-only route.
+    pub https_redirect_status_code: u16,
+    /// The service it routes to.
+    pub service: ForeignKey,
+    /// Tags.
+    pub tags: Vec<String>,
+}
+
+/// A Kong plugin instance, as read back.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct Plugin {
+    /// Kong's id.
+    pub id: String,
+    /// Plugin name, such as `request-termination`.
+    pub name: String,
+    /// The service it is attached to.
+    #[serde(default)]
+    pub service: Option<ForeignKey>,
+    /// The route it is attached to.
+    #[serde(default)]
+    pub route: Option<ForeignKey>,
+    /// The consumer it is attached to.
+    #[serde(default)]
+    pub consumer: Option<ForeignKey>,
+    /// The plugin's configuration, with Kong's defaults filled in.
+    #[serde(default)]
+    pub config: Json,
+    /// Whether it runs.
+    #[serde(default = "enabled_by_default")]
+    pub enabled: bool,
+    /// Tags.
+    #[serde(default)]
+    pub tags: Option<Vec<String>>,
+}
+
+/// The plugin fields this provider writes.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PluginFields {
+    /// Plugin name.
+    pub name: String,
+    /// The service it is attached to.
+    pub service: Option<ForeignKey>,
+    /// The route it is attached to.
+    pub route: Option<ForeignKey>,
+    /// The plugin's configuration (only the fields this provider sets).
+    pub config: Json,
+    /// Whether it runs.
+    pub enabled: bool,
+    /// Tags.
+    pub tags: Vec<String>,
+}
+
+/// One page of a Kong list.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Page<T> {
+    /// The entities of this page.
+    #[serde(default = "Vec::new")]
+    pub data: Vec<T>,
+    /// Opaque cursor of the next page; absent on the last one.
+    #[serde(default)]
+    pub offset: Option<String>,
+}
+
+/// What `GET /` says about the node.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct NodeInfo {
+    /// Kong's version, such as `3.9.3` or `3.10.0.1`.
+    #[serde(default)]
+    pub version: String,
+    /// `community` or `enterprise` (recent versions only).
+    #[serde(default)]
+    pub edition: Option<String>,
+}
+
+impl NodeInfo {
+    /// Enterprise when Kong says so, or when its version has a fourth part (as go-kong decides).
+    pub fn is_enterprise(&self) -> bool {
+        match self.edition.as_deref() {
+            Some(edition) => edition.eq_ignore_ascii_case("enterprise"),
+            None => self.version.split('.').count() >= 4 || self.version.contains("enterprise"),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn edition_comes_from_the_edition_field_else_the_version() {
+        let info = |version: &str, edition: Option<&str>| NodeInfo {
+            version: version.into(),
+            edition: edition.map(str::to_string),
+        };
+        assert!(!info("3.9.3", Some("community")).is_enterprise());
+        assert!(info("3.10.0.1", Some("enterprise")).is_enterprise());
+        assert!(info("3.4.3.12", None).is_enterprise());
+        assert!(info("2.8.1-enterprise-edition", None).is_enterprise());
+        assert!(!info("3.4.2", None).is_enterprise());
+    }
+
+    #[test]
+    fn nulls_from_kong_read_as_absent() {
+        let route: Route = serde_json::from_str(
+            r#"{"id":"r","name":"a","protocols":["http"],"hosts":null,"paths":["/a"],
+                "methods":null,"strip_path":true,"https_redirect_status_code":426,
+                "service":{"id":"s"},"tags":null,"preserve_host":false}"#,
+        )
+        .expect("valid route");
+        assert_eq!(route.hosts, None);
+        assert_eq!(route.paths, Some(vec!["/a".to_string()]));
+        assert_eq!(route.service, Some(ForeignKey::new("s")));
+    }
+}

@@ -1,0 +1,241 @@
+//! Errors of the Admin API client: Kong's own error body, and transport failures.
+
+use std::fmt;
+
+use serde::Deserialize;
+use serde_json::Value as Json;
+
+/// The JSON body Kong answers with on an error (`kong/db/errors.lua`).
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+pub struct KongErrorBody {
+    /// Kong's numeric error code (2 schema violation, 4 foreign key, 5 unique, ...).
+    #[serde(default)]
+    pub code: Option<i64>,
+    /// Kong's name for the code, such as "schema violation".
+    #[serde(default)]
+    pub name: Option<String>,
+    /// The human message.
+    #[serde(default)]
+    pub message: Option<String>,
+    /// Per-field messages, nested like the entity; `@entity` holds entity-level ones.
+    #[serde(default)]
+    pub fields: Option<Json>,
+}
+
+/// One message Kong attached to a field of the entity it was given.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FieldError {
+    /// Path of the field inside the entity, such as `["hosts", "1"]` or `["@entity"]`.
+    pub path: Vec<String>,
+    /// Kong's message for it.
+    pub message: String,
+}
+
+/// Everything that can go wrong talking to Kong.
+#[derive(Debug, thiserror::Error)]
+pub enum KongError {
+    /// No connection could be made or kept (refused, reset, DNS, TLS handshake).
+    #[error("cannot reach Kong's Admin API at {url}: {cause}")]
+    Unreachable {
+        /// The URL that was requested (never with credentials).
+        url: String,
+        /// The underlying cause, flattened to text.
+        cause: String,
+    },
+    /// Kong did not answer within the configured timeout.
+    #[error("Kong's Admin API at {url} did not answer within {timeout_ms} ms (request_timeout_ms)")]
+    Timeout {
+        /// The URL that was requested.
+        url: String,
+        /// The timeout that was exceeded.
+        timeout_ms: u64,
+    },
+    /// Kong answered with an error status.
+    #[error("{method} {path}: Kong answered {status}: {}", .body.describe())]
+    Api {
+        /// HTTP method of the request.
+        method: String,
+        /// Admin API path of the request.
+        path: String,
+        /// HTTP status Kong answered.
+        status: u16,
+        /// Kong's error body (empty when the body was not Kong's JSON).
+        body: KongErrorBody,
+        /// Kong's `Retry-After`, in seconds, when it sent one.
+        retry_after_secs: Option<u64>,
+    },
+    /// Kong answered 2xx with a body this client could not understand.
+    #[error("{method} {path}: unexpected answer from Kong: {cause}")]
+    Decode {
+        /// HTTP method of the request.
+        method: String,
+        /// Admin API path of the request.
+        path: String,
+        /// What did not parse.
+        cause: String,
+    },
+    /// The client could not be built from the provider configuration.
+    #[error("{0}")]
+    Config(String),
+}
+
+impl KongError {
+    /// The HTTP status Kong answered, if it answered.
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            KongError::Api { status, .. } => Some(*status),
+            _ => None,
+        }
+    }
+
+    /// True when Kong answered 404.
+    pub fn is_not_found(&self) -> bool {
+        self.status() == Some(404)
+    }
+
+    /// True for Kong's unique constraint violation (409, code 5).
+    pub fn is_unique_violation(&self) -> bool {
+        matches!(self, KongError::Api { status: 409, .. })
+    }
+
+    /// True for failures worth retrying for an idempotent request: 429, 5xx, a broken or
+    /// refused connection, a timeout.
+    pub fn is_transient(&self) -> bool {
+        match self {
+            KongError::Api { status, .. } => *status == 429 || *status >= 500,
+            KongError::Unreachable { .. } | KongError::Timeout { .. } => true,
+            KongError::Decode { .. } | KongError::Config(_) => false,
+        }
+    }
+
+    /// How long Kong asked us to wait before retrying, capped at a minute.
+    pub fn retry_after(&self) -> Option<std::time::Duration> {
+        match self {
+            KongError::Api {
+                retry_after_secs: Some(secs),
+                ..
+            } => Some(std::time::Duration::from_secs((*secs).min(60))),
+            _ => None,
+        }
+    }
+
+    /// Kong's body, when Kong answered.
+    pub fn body(&self) -> Option<&KongErrorBody> {
+        match self {
+            KongError::Api { body, .. } => Some(body),
+            _ => None,
+        }
+    }
+
+    /// Every field message of Kong's body, flattened to paths.
+    pub fn field_errors(&self) -> Vec<FieldError> {
+        let mut out = Vec::new();
+        if let Some(fields) = self.body().and_then(|b| b.fields.as_ref()) {
+            flatten_fields(fields, &mut Vec::new(), &mut out);
+        }
+        out
+    }
+}
+
+fn flatten_fields(value: &Json, path: &mut Vec<String>, out: &mut Vec<FieldError>) {
+    match value {
+        Json::String(message) => out.push(FieldError {
+            path: path.clone(),
+            message: message.clone(),
+        }),
+        Json::Object(map) => {
+            for (key, child) in map {
+                path.push(key.clone());
+                flatten_fields(child, path, out);
+                path.pop();
+            }
+        }
+        Json::Array(items) => {
+            // Kong lists entity-level messages as plain arrays and per-element messages as
+            // arrays with nulls in the places of valid elements.
+            let per_element = items.iter().any(|i| i.is_null());
+            for (index, child) in items.iter().enumerate() {
+                if per_element {
+                    path.push(index.to_string());
+                }
+                flatten_fields(child, path, out);
+                if per_element {
+                    path.pop();
+                }
+            }
+        }
+        Json::Null | Json::Bool(_) | Json::Number(_) => {}
+    }
+}
+
+impl KongErrorBody {
+    /// A one-line description: the message, else the name, else a placeholder.
+    pub fn describe(&self) -> String {
+        match (&self.message, &self.name) {
+            (Some(message), _) => message.clone(),
+            (None, Some(name)) => name.clone(),
+            (None, None) => "no error message".to_string(),
+        }
+    }
+}
+
+impl fmt::Display for FieldError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.path.is_empty() {
+            f.write_str(&self.message)
+        } else {
+            write!(f, "{}: {}", self.path.join("."), self.message)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn api_error(fields: Json) -> KongError {
+        KongError::Api {
+            method: "PUT".into(),
+            path: "/routes/x".into(),
+            status: 400,
+            body: KongErrorBody {
+                code: Some(2),
+                name: Some("schema violation".into()),
+                message: Some("2 schema violations".into()),
+                fields: Some(fields),
+            },
+            retry_after_secs: None,
+        }
+    }
+
+    #[test]
+    fn nested_fields_flatten_to_paths() {
+        let err = api_error(json!({
+            "hosts": [null, "invalid wildcard"],
+            "config": {"second": "expected a number"},
+            "@entity": ["must set one of 'methods', 'hosts', 'headers', 'paths' when 'protocols' is 'http'"]
+        }));
+        let mut fields: Vec<String> = err.field_errors().iter().map(|f| f.to_string()).collect();
+        fields.sort();
+        assert_eq!(
+            fields,
+            vec![
+                "@entity: must set one of 'methods', 'hosts', 'headers', 'paths' when 'protocols' is 'http'",
+                "config.second: expected a number",
+                "hosts.1: invalid wildcard",
+            ]
+        );
+    }
+
+    #[test]
+    fn display_names_method_path_status_and_message() {
+        let err = api_error(json!({}));
+        assert_eq!(
+            err.to_string(),
+            "PUT /routes/x: Kong answered 400: 2 schema violations"
+        );
+        assert!(!err.is_not_found());
+        assert!(!err.is_unique_violation());
+    }
+}

@@ -1,0 +1,9 @@
+//! A typed client for Kong's Admin API. Nothing in here knows about Terraform.
+
+pub mod client;
+pub mod entities;
+pub mod error;
+
+pub use client::{segment, Client, ClientOptions, Secret, TlsOptions};
+pub use entities::*;
+pub use error::{FieldError, KongError, KongErrorBody};

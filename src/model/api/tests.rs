@@ -1,0 +1,331 @@
+use super::*;
+use crate::model::upstream::DEFAULT_FUNCTION_UPSTREAM_URL;
+use crate::model::Severity;
+
+fn env(org: Option<&str>) -> Environment {
+    Environment {
+        naming: Naming::new(org.map(str::to_string)),
+        template: UpstreamTemplate::new(DEFAULT_FUNCTION_UPSTREAM_URL, org).expect("template"),
+        gateway_url: Url::parse("http://localhost:8000").expect("url"),
+    }
+}
+
+fn spec(name: &str) -> ApiSpec {
+    ApiSpec {
+        name: name.into(),
+        upstream: Upstream::Function("hello-fn".into()),
+        hosts: vec![],
+        paths: ApiSpec::default_paths(name),
+        methods: vec![],
+        https: HttpsMode::Optional,
+        redirect_code: DEFAULT_REDIRECT_CODE,
+        strip_path: true,
+        enabled: true,
+        tags: vec![],
+    }
+}
+
+/// Plays Kong: the entities Kong would answer after storing `desired`.
+fn stored(desired: &DesiredApi, service_id: &str) -> (Service, Route, Option<Plugin>) {
+    let service = Service {
+        id: service_id.into(),
+        name: Some(desired.service.name.clone()),
+        protocol: desired.service.protocol.clone(),
+        host: desired.service.host.clone(),
+        port: desired.service.port,
+        path: desired.service.path.clone(),
+        enabled: desired.service.enabled,
+        connect_timeout: Some(desired.service.connect_timeout),
+        read_timeout: Some(desired.service.read_timeout),
+        write_timeout: Some(desired.service.write_timeout),
+        tags: Some(desired.service.tags.clone()),
+    };
+    let route = Route {
+        id: "route-1".into(),
+        name: Some(desired.route.name.clone()),
+        protocols: Some(desired.route.protocols.clone()),
+        hosts: desired.route.hosts.clone(),
+        paths: desired.route.paths.clone(),
+        methods: desired.route.methods.clone(),
+        strip_path: desired.route.strip_path,
+        https_redirect_status_code: Some(desired.route.https_redirect_status_code),
+        service: Some(desired.route.service.clone()),
+        tags: Some(desired.route.tags.clone()),
+    };
+    let plugin = desired.termination.as_ref().map(|p| Plugin {
+        id: termination_plugin_id(service_id),
+        name: p.name.clone(),
+        service: p.service.clone(),
+        route: None,
+        consumer: None,
+        config: p.config.clone(),
+        enabled: p.enabled,
+        tags: Some(p.tags.clone()),
+    });
+    (service, route, plugin)
+}
+
+fn round_trip(spec: &ApiSpec, env: &Environment) -> ApiSpec {
+    let desired = desired(spec, env, "svc-1").expect("valid");
+    let (service, route, plugin) = stored(&desired, "svc-1");
+    read_back(
+        Observed {
+            service: &service,
+            route: Some(&route),
+            termination: plugin.as_ref(),
+        },
+        Some(spec),
+        env,
+    )
+}
+
+#[test]
+fn a_public_api_is_one_service_and_one_route() {
+    let e = env(None);
+    let d = desired(&spec("hello"), &e, "svc-1").expect("valid");
+    assert_eq!(d.service.name, "hello");
+    assert_eq!(d.service.host, "dispatch-function-manager");
+    assert_eq!(d.service.path.as_deref(), Some("/v1/functions/hello-fn/runs"));
+    assert_eq!(d.route.name, "hello");
+    assert_eq!(d.route.paths, Some(vec!["/hello".to_string()]));
+    assert_eq!(d.route.protocols, vec!["http", "https"]);
+    assert_eq!(d.route.hosts, None);
+    assert_eq!(d.route.methods, None);
+    assert_eq!(d.route.service, ForeignKey::new("svc-1"));
+    assert!(d.termination.is_none());
+    assert_eq!(
+        d.service.tags,
+        vec!["managed-by:terraform-provider-dispatch", "dispatch-api:hello"]
+    );
+}
+
+#[test]
+fn organization_prefixes_names_paths_and_tags() {
+    let e = env(Some("shop"));
+    let mut s = spec("cart");
+    s.paths = vec!["/cart".into(), "~/items/\\d+".into()];
+    let d = desired(&s, &e, "svc-1").expect("valid");
+    assert_eq!(d.service.name, "shop.cart");
+    assert_eq!(
+        d.route.paths,
+        Some(vec!["/shop/cart".to_string(), "~/shop/items/\\d+".to_string()])
+    );
+    assert!(d.route.tags.contains(&"dispatch-org:shop".to_string()));
+    assert_eq!(round_trip(&s, &e), s);
+}
+
+#[test]
+fn hosts_keep_paths_unprefixed() {
+    let e = env(Some("shop"));
+    let mut s = spec("cart");
+    s.hosts = vec!["cart.example.com".into()];
+    let d = desired(&s, &e, "svc-1").expect("valid");
+    assert_eq!(d.route.paths, Some(vec!["/cart".to_string()]));
+    assert_eq!(round_trip(&s, &e), s);
+}
+
+#[test]
+fn https_modes_map_to_protocols_and_redirects() {
+    let e = env(None);
+    let mut s = spec("secure");
+    s.https = HttpsMode::Required;
+    s.redirect_code = 308;
+    let d = desired(&s, &e, "svc-1").expect("valid");
+    assert_eq!(d.route.protocols, vec!["https"]);
+    assert_eq!(d.route.https_redirect_status_code, 308);
+    assert_eq!(round_trip(&s, &e), s);
+    s.https = HttpsMode::Disabled;
+    s.redirect_code = DEFAULT_REDIRECT_CODE;
+    let d = desired(&s, &e, "svc-1").expect("valid");
+    assert_eq!(d.route.protocols, vec!["http"]);
+    assert_eq!(d.route.https_redirect_status_code, 426);
+    assert_eq!(round_trip(&s, &e), s);
+}
+
+#[test]
+fn an_api_without_function_answers_503() {
+    let e = env(None);
+    let mut s = spec("soon");
+    s.upstream = Upstream::Unlinked;
+    let d = desired(&s, &e, "svc-1").expect("valid");
+    let plugin = d.termination.clone().expect("termination plugin");
+    assert_eq!(plugin.name, "request-termination");
+    assert_eq!(plugin.config["status_code"], 503);
+    assert_eq!(plugin.config["message"], "no function linked");
+    assert_eq!(d.service.host, "no-function.dispatch.invalid");
+    assert_eq!(round_trip(&s, &e), s);
+
+    // The plugin deleted out of band shows as drift of the upstream.
+    let (service, route, _) = stored(&d, "svc-1");
+    let back = read_back(
+        Observed {
+            service: &service,
+            route: Some(&route),
+            termination: None,
+        },
+        Some(&s),
+        &e,
+    );
+    assert_eq!(back.upstream, Upstream::Url(UNLINKED_URL.into()));
+}
+
+#[test]
+fn upstream_urls_keep_the_users_spelling_unless_kong_differs() {
+    let e = env(None);
+    let mut s = spec("ext");
+    s.upstream = Upstream::Url("https://api.example.com:443/v2".into());
+    assert_eq!(round_trip(&s, &e), s);
+
+    let d = desired(&s, &e, "svc-1").expect("valid");
+    let (mut service, route, _) = stored(&d, "svc-1");
+    service.host = "evil.example.com".into();
+    let back = read_back(
+        Observed {
+            service: &service,
+            route: Some(&route),
+            termination: None,
+        },
+        Some(&s),
+        &e,
+    );
+    assert_eq!(back.upstream, Upstream::Url("https://evil.example.com/v2".into()));
+}
+
+#[test]
+fn import_recognises_functions_through_the_template() {
+    let e = env(None);
+    let s = spec("hello");
+    let d = desired(&s, &e, "svc-1").expect("valid");
+    let (service, route, _) = stored(&d, "svc-1");
+    let back = read_back(
+        Observed {
+            service: &service,
+            route: Some(&route),
+            termination: None,
+        },
+        None,
+        &e,
+    );
+    assert_eq!(back, s);
+}
+
+#[test]
+fn drift_on_the_route_alone_is_seen() {
+    let e = env(None);
+    let s = spec("hello");
+    let d = desired(&s, &e, "svc-1").expect("valid");
+    let (service, mut route, _) = stored(&d, "svc-1");
+    route.name = Some("renamed".into());
+    route.tags = Some(vec!["managed-by:terraform-provider-dispatch".into(), "x".into()]);
+    route.methods = Some(vec!["DELETE".into()]);
+    route.strip_path = false;
+    let back = read_back(
+        Observed {
+            service: &service,
+            route: Some(&route),
+            termination: None,
+        },
+        Some(&s),
+        &e,
+    );
+    assert_eq!(back.name, "renamed");
+    assert_eq!(back.tags, vec!["x"]);
+    assert_eq!(back.methods, vec!["DELETE"]);
+    assert!(!back.strip_path);
+}
+
+#[test]
+fn an_api_that_matches_nothing_is_refused() {
+    let e = env(None);
+    let mut s = spec("nothing");
+    s.paths = vec![];
+    let issues = desired(&s, &e, "svc-1").expect_err("no matcher");
+    assert_eq!(issues[0].path, AttrPath::attr("paths"));
+    // With an organization the prefix alone is a matcher.
+    assert!(desired(&s, &env(Some("shop")), "svc-1").is_ok());
+    assert_eq!(round_trip(&s, &env(Some("shop"))), s);
+}
+
+#[test]
+fn urls_cover_schemes_hosts_and_plain_paths() {
+    let e = env(None);
+    let mut s = spec("hello");
+    assert_eq!(
+        invoke_urls(&s, &e),
+        vec!["http://localhost:8000/hello", "https://localhost:8443/hello"]
+    );
+    s.hosts = vec!["a.example.com".into(), "*.example.com".into()];
+    s.paths = vec!["/x".into(), "~/y/\\d+".into()];
+    s.https = HttpsMode::Required;
+    assert_eq!(invoke_urls(&s, &e), vec!["https://a.example.com/x"]);
+    let shop = env(Some("shop"));
+    let s = spec("cart");
+    assert_eq!(
+        invoke_urls(&s, &shop),
+        vec!["http://localhost:8000/shop/cart", "https://localhost:8443/shop/cart"]
+    );
+}
+
+#[test]
+fn gateway_on_an_unusual_port_lists_only_its_scheme() {
+    let mut e = env(None);
+    e.gateway_url = Url::parse("http://gw.example.com:9000/").expect("url");
+    assert_eq!(
+        invoke_urls(&spec("hello"), &e),
+        vec!["http://gw.example.com:9000/hello"]
+    );
+}
+
+#[test]
+fn draft_checks_report_each_bad_attribute() {
+    let draft = Draft {
+        name: Field::Value("bad name".into()),
+        function: Field::Value("fn".into()),
+        upstream_url: Field::Value("http://x".into()),
+        hosts: Field::Value(vec![Some("a.*.com".into()), None]),
+        paths: Field::Value(vec![Some("/ok".into()), Some("nope".into())]),
+        methods: Field::Value(vec![Some("get".into())]),
+        https: Field::Value("sometimes".into()),
+        redirect_code: Field::Value(301),
+        tags: Field::Value(vec![Some("a,b".into())]),
+    };
+    let issues = check_draft(&draft);
+    let paths: Vec<String> = issues.iter().map(|i| i.path.to_string()).collect();
+    assert_eq!(
+        paths,
+        vec![
+            "name",
+            "upstream_url",
+            "hosts",
+            "paths[1]",
+            "methods",
+            "tags",
+            "https",
+            "https_redirect_status_code"
+        ]
+    );
+    assert!(issues.iter().all(|i| i.severity == Severity::Error));
+}
+
+#[test]
+fn redirect_code_is_checked_only_against_known_https() {
+    let draft = Draft {
+        https: Field::Unknown,
+        redirect_code: Field::Value(302),
+        ..Draft::default()
+    };
+    assert!(check_draft(&draft).is_empty());
+    let draft = Draft {
+        https: Field::Value("required".into()),
+        redirect_code: Field::Value(303),
+        ..Draft::default()
+    };
+    assert_eq!(check_draft(&draft).len(), 1);
+}
+
+#[test]
+fn termination_ids_are_stable_per_service() {
+    assert_eq!(termination_plugin_id("a"), termination_plugin_id("a"));
+    assert_ne!(termination_plugin_id("a"), termination_plugin_id("b"));
+    assert!(uuid::Uuid::parse_str(&termination_plugin_id("a")).is_ok());
+}

@@ -1,0 +1,148 @@
+//! How Dispatch names and tags map onto Kong: the organization prefix and the ownership tags.
+
+/// The tag on every Kong entity this provider creates.
+pub const MANAGED_TAG: &str = "managed-by:terraform-provider-dispatch";
+/// Prefix of the tag naming the API an entity belongs to.
+pub const API_TAG_PREFIX: &str = "dispatch-api:";
+/// Prefix of the tag naming the organization an entity belongs to.
+pub const ORG_TAG_PREFIX: &str = "dispatch-org:";
+
+/// Naming rules for one provider configuration.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Naming {
+    organization: Option<String>,
+}
+
+impl Naming {
+    /// Rules for an organization (`None`: no prefix, no organization tag).
+    pub fn new(organization: Option<String>) -> Self {
+        Self {
+            organization: organization.filter(|o| !o.is_empty()),
+        }
+    }
+
+    /// The configured organization.
+    pub fn organization(&self) -> Option<&str> {
+        self.organization.as_deref()
+    }
+
+    /// The Kong name of a Dispatch name: `<organization>.<name>`, or the name itself.
+    pub fn kong_name(&self, name: &str) -> String {
+        match &self.organization {
+            Some(org) => format!("{org}.{name}"),
+            None => name.to_string(),
+        }
+    }
+
+    /// The Dispatch name behind a Kong name; `None` when the Kong name is outside the organization.
+    pub fn dispatch_name<'a>(&self, kong_name: &'a str) -> Option<&'a str> {
+        match &self.organization {
+            Some(org) => kong_name
+                .strip_prefix(org.as_str())
+                .and_then(|rest| rest.strip_prefix('.')),
+            None => Some(kong_name),
+        }
+    }
+
+    /// The tags that mark an entity as created by this provider for `api` (if any).
+    pub fn ownership_tags(&self, api: Option<&str>) -> Vec<String> {
+        let mut tags = vec![MANAGED_TAG.to_string()];
+        if let Some(org) = &self.organization {
+            tags.push(format!("{ORG_TAG_PREFIX}{org}"));
+        }
+        if let Some(api) = api {
+            tags.push(format!("{API_TAG_PREFIX}{api}"));
+        }
+        tags
+    }
+
+    /// The tags to filter Kong lists with, to see only this organization's managed entities.
+    pub fn listing_tags(&self) -> Vec<String> {
+        self.ownership_tags(None)
+    }
+
+    /// The path prefix of APIs without hosts: `/<organization>`, or nothing.
+    pub fn path_prefix(&self) -> Option<String> {
+        self.organization.as_ref().map(|org| format!("/{org}"))
+    }
+}
+
+/// True for the tags this provider manages itself (never part of a user's `tags`).
+pub fn is_system_tag(tag: &str) -> bool {
+    tag == MANAGED_TAG || tag.starts_with(API_TAG_PREFIX) || tag.starts_with(ORG_TAG_PREFIX)
+}
+
+/// True when Kong's tags mark the entity as created by this provider.
+pub fn is_managed(tags: Option<&[String]>) -> bool {
+    tags.is_some_and(|tags| tags.iter().any(|t| t == MANAGED_TAG))
+}
+
+/// The user's tags among Kong's tags, sorted.
+pub fn user_tags(tags: Option<&[String]>) -> Vec<String> {
+    let mut user: Vec<String> = tags
+        .unwrap_or_default()
+        .iter()
+        .filter(|t| !is_system_tag(t))
+        .cloned()
+        .collect();
+    user.sort();
+    user.dedup();
+    user
+}
+
+/// Ownership tags followed by the user's, without duplicates.
+pub fn all_tags(ownership: Vec<String>, user: &[String]) -> Vec<String> {
+    let mut tags = ownership;
+    for tag in user {
+        if !tags.contains(tag) {
+            tags.push(tag.clone());
+        }
+    }
+    tags
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn organization_prefixes_names_and_paths_and_tags() {
+        let naming = Naming::new(Some("shop".into()));
+        assert_eq!(naming.kong_name("hello"), "shop.hello");
+        assert_eq!(naming.dispatch_name("shop.hello"), Some("hello"));
+        assert_eq!(naming.dispatch_name("other.hello"), None);
+        assert_eq!(naming.dispatch_name("shophello"), None);
+        assert_eq!(naming.path_prefix().as_deref(), Some("/shop"));
+        assert_eq!(
+            naming.ownership_tags(Some("hello")),
+            vec![
+                "managed-by:terraform-provider-dispatch",
+                "dispatch-org:shop",
+                "dispatch-api:hello"
+            ]
+        );
+    }
+
+    #[test]
+    fn without_organization_names_are_kept() {
+        let naming = Naming::new(None);
+        assert_eq!(naming.kong_name("hello"), "hello");
+        assert_eq!(naming.dispatch_name("hello"), Some("hello"));
+        assert_eq!(naming.path_prefix(), None);
+        assert_eq!(naming.listing_tags(), vec![MANAGED_TAG]);
+    }
+
+    #[test]
+    fn user_tags_leave_out_system_tags() {
+        let tags = vec![
+            MANAGED_TAG.to_string(),
+            "dispatch-api:x".to_string(),
+            "team:a".to_string(),
+            "env:prod".to_string(),
+        ];
+        assert_eq!(user_tags(Some(&tags)), vec!["env:prod", "team:a"]);
+        assert!(is_managed(Some(&tags)));
+        assert!(!is_managed(Some(&["team:a".to_string()])));
+        assert!(!is_managed(None));
+    }
+}
