@@ -3,5 +3,13 @@
 //! Three layers: [`kong`] is a typed Admin API client, [`model`] is the pure mapping between
 //! declarations and Kong entities, and [`resources`] glues them to Terraform through tf-provider.
 
+pub mod context;
+pub mod diagnostics;
 pub mod kong;
 pub mod model;
+pub mod provider;
+pub mod resources;
+pub mod schema;
+pub mod settings;
+pub mod startup;
+pub mod values;

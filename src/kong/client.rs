@@ -161,7 +161,9 @@ impl Client {
         let tls = &options.tls;
         if let Some(ca) = &tls.ca_pem {
             let certs = reqwest::Certificate::from_pem_bundle(ca.as_bytes()).map_err(|e| {
-                KongError::Config(format!("tls_ca_certificate is not a PEM certificate bundle: {e}"))
+                KongError::Config(format!(
+                    "tls_ca_certificate is not a PEM certificate bundle: {e}"
+                ))
             })?;
             if certs.is_empty() {
                 return Err(KongError::Config(
@@ -221,15 +223,17 @@ impl Client {
 
     /// `GET /` (or the workspace's `/{ws}/kong`): the node's version and edition.
     pub async fn node_info(&self) -> Result<NodeInfo, KongError> {
-        let path = if self.workspace.is_some() { "/kong" } else { "/" };
-        self.get(path)
-            .await?
-            .ok_or_else(|| KongError::Decode {
-                method: "GET".into(),
-                path: path.into(),
-                cause: "Kong answered 404 to its root endpoint; is kong_admin_url the Admin API?"
-                    .into(),
-            })
+        let path = if self.workspace.is_some() {
+            "/kong"
+        } else {
+            "/"
+        };
+        self.get(path).await?.ok_or_else(|| KongError::Decode {
+            method: "GET".into(),
+            path: path.into(),
+            cause: "Kong answered 404 to its root endpoint; is kong_admin_url the Admin API?"
+                .into(),
+        })
     }
 
     /// GET one entity; `None` when Kong answers 404.
@@ -413,7 +417,7 @@ impl Client {
                 method: method.to_string(),
                 path: path.to_string(),
                 status: status.as_u16(),
-                body: parsed,
+                body: Box::new(parsed),
                 retry_after_secs: retry_after,
             })
         }

@@ -43,7 +43,9 @@ pub enum KongError {
         cause: String,
     },
     /// Kong did not answer within the configured timeout.
-    #[error("Kong's Admin API at {url} did not answer within {timeout_ms} ms (request_timeout_ms)")]
+    #[error(
+        "Kong's Admin API at {url} did not answer within {timeout_ms} ms (request_timeout_ms)"
+    )]
     Timeout {
         /// The URL that was requested.
         url: String,
@@ -60,7 +62,7 @@ pub enum KongError {
         /// HTTP status Kong answered.
         status: u16,
         /// Kong's error body (empty when the body was not Kong's JSON).
-        body: KongErrorBody,
+        body: Box<KongErrorBody>,
         /// Kong's `Retry-After`, in seconds, when it sent one.
         retry_after_secs: Option<u64>,
     },
@@ -199,12 +201,12 @@ mod tests {
             method: "PUT".into(),
             path: "/routes/x".into(),
             status: 400,
-            body: KongErrorBody {
+            body: Box::new(KongErrorBody {
                 code: Some(2),
                 name: Some("schema violation".into()),
                 message: Some("2 schema violations".into()),
                 fields: Some(fields),
-            },
+            }),
             retry_after_secs: None,
         }
     }

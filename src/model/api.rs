@@ -35,7 +35,11 @@ pub enum HttpsMode {
 
 impl HttpsMode {
     /// Every mode, in the order the documentation lists them.
-    pub const ALL: [HttpsMode; 3] = [HttpsMode::Disabled, HttpsMode::Optional, HttpsMode::Required];
+    pub const ALL: [HttpsMode; 3] = [
+        HttpsMode::Disabled,
+        HttpsMode::Optional,
+        HttpsMode::Required,
+    ];
 
     /// The value users write.
     pub fn as_str(self) -> &'static str {
@@ -149,11 +153,16 @@ pub fn termination_plugin_id(service_id: &str) -> String {
 }
 
 /// Namespace of the ids this provider derives (UUID v5) for entities that belong to an API.
-const DERIVED_ID_NAMESPACE: uuid::Uuid = uuid::Uuid::from_u128(0x9b3c_54d1_7e2a_4f0b_8c6d_1e2f_3a4b_5c6d);
+const DERIVED_ID_NAMESPACE: uuid::Uuid =
+    uuid::Uuid::from_u128(0x9b3c_54d1_7e2a_4f0b_8c6d_1e2f_3a4b_5c6d);
 
 /// A stable id for the `what` entity of the API whose service is `service_id`.
 pub fn derived_id(service_id: &str, what: &str) -> String {
-    uuid::Uuid::new_v5(&DERIVED_ID_NAMESPACE, format!("{service_id}/{what}").as_bytes()).to_string()
+    uuid::Uuid::new_v5(
+        &DERIVED_ID_NAMESPACE,
+        format!("{service_id}/{what}").as_bytes(),
+    )
+    .to_string()
 }
 
 /// The values of a declaration at plan time, for the checks that span attributes.
@@ -188,7 +197,11 @@ pub fn check_draft(draft: &Draft) -> Vec<Issue> {
         }
     };
     if let Some(name) = draft.name.value() {
-        check(AttrPath::attr("name"), "Invalid API name", validate::api_name(name));
+        check(
+            AttrPath::attr("name"),
+            "Invalid API name",
+            validate::api_name(name),
+        );
     }
     if let Some(function) = draft.function.value() {
         check(
@@ -212,7 +225,11 @@ pub fn check_draft(draft: &Draft) -> Vec<Issue> {
         );
     }
     for host in known_elements(&draft.hosts) {
-        check(AttrPath::attr("hosts"), "Invalid host", validate::route_host(host));
+        check(
+            AttrPath::attr("hosts"),
+            "Invalid host",
+            validate::route_host(host),
+        );
     }
     if let Field::Value(paths) = &draft.paths {
         for (i, path) in paths.iter().enumerate() {
@@ -226,7 +243,11 @@ pub fn check_draft(draft: &Draft) -> Vec<Issue> {
         }
     }
     for method in known_elements(&draft.methods) {
-        check(AttrPath::attr("methods"), "Invalid method", validate::method(method));
+        check(
+            AttrPath::attr("methods"),
+            "Invalid method",
+            validate::method(method),
+        );
     }
     for tag in known_elements(&draft.tags) {
         check(AttrPath::attr("tags"), "Invalid tag", validate::tag(tag));
@@ -325,8 +346,9 @@ pub fn desired(
                 format!("function_upstream_url turns `{function}` into an invalid URL: {why}"),
             )
         }),
-        Upstream::Url(url) => Target::from_url(url)
-            .map_err(|why| Issue::error(AttrPath::attr("upstream_url"), "Invalid upstream URL", why)),
+        Upstream::Url(url) => Target::from_url(url).map_err(|why| {
+            Issue::error(AttrPath::attr("upstream_url"), "Invalid upstream URL", why)
+        }),
         Upstream::Unlinked => Target::from_url(UNLINKED_URL)
             .map_err(|why| Issue::error(AttrPath::attr("function"), "Internal error", why)),
     };
@@ -448,7 +470,7 @@ pub fn read_back(observed: Observed<'_>, prior: Option<&ApiSpec>, env: &Environm
     let redirect_code = route
         .and_then(|r| r.https_redirect_status_code)
         .unwrap_or(DEFAULT_REDIRECT_CODE);
-    let strip_path = route.map_or(true, |r| r.strip_path);
+    let strip_path = route.is_none_or(|r| r.strip_path);
     let tags = first_drift(
         prior.map(|p| &p.tags),
         [
@@ -474,10 +496,10 @@ pub fn read_back(observed: Observed<'_>, prior: Option<&ApiSpec>, env: &Environm
 
 /// The first candidate that differs from `prior`, else the first one: when the service and the
 /// route disagree, the one that changed is the drift to show.
-fn first_drift<T: PartialEq + Clone>(prior: Option<&T>, candidates: impl Iterator<Item = T>) -> T
-where
-    T: Default,
-{
+fn first_drift<T: PartialEq + Clone + Default>(
+    prior: Option<&T>,
+    candidates: impl Iterator<Item = T>,
+) -> T {
     let candidates: Vec<T> = candidates.collect();
     candidates
         .iter()

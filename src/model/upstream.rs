@@ -190,8 +190,11 @@ mod tests {
 
     #[test]
     fn templates_may_put_the_function_in_the_host_and_use_the_organization() {
-        let tpl = UpstreamTemplate::new("https://{function}.{organization}.fn.svc:8443", Some("shop"))
-            .expect("valid");
+        let tpl = UpstreamTemplate::new(
+            "https://{function}.{organization}.fn.svc:8443",
+            Some("shop"),
+        )
+        .expect("valid");
         assert_eq!(tpl.url_for("resize"), "https://resize.shop.fn.svc:8443");
         let target = tpl.target_for("resize").expect("valid");
         assert_eq!(tpl.function_of(&target).as_deref(), Some("resize"));

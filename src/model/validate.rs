@@ -183,7 +183,9 @@ pub fn route_path(path: &str) -> Result<(), String> {
     match regex {
         Some(pattern) => {
             if let Err(e) = fancy_regex::Regex::new(pattern) {
-                return Err(format!("`{pattern}` is not a valid regular expression: {e}"));
+                return Err(format!(
+                    "`{pattern}` is not a valid regular expression: {e}"
+                ));
             }
         }
         None => {
@@ -446,9 +448,18 @@ mod tests {
             route_path("/a/../b").expect_err("dots"),
             "`/a/../b` is not in Kong's normalised form: write `/b`"
         );
-        assert!(route_path("/%7Euser").is_err(), "unreserved %-encoding is decoded");
-        assert!(route_path("/caf%C3%A9").is_err(), "so is any non-reserved byte");
-        assert!(route_path("/%2f").is_err(), "reserved %-encoding is upper-cased");
+        assert!(
+            route_path("/%7Euser").is_err(),
+            "unreserved %-encoding is decoded"
+        );
+        assert!(
+            route_path("/caf%C3%A9").is_err(),
+            "so is any non-reserved byte"
+        );
+        assert!(
+            route_path("/%2f").is_err(),
+            "reserved %-encoding is upper-cased"
+        );
         assert!(route_path("hello").is_err());
         assert!(route_path("/a//b").is_err());
         assert!(route_path("/a%zz").is_err());

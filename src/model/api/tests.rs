@@ -85,7 +85,10 @@ fn a_public_api_is_one_service_and_one_route() {
     let d = desired(&spec("hello"), &e, "svc-1").expect("valid");
     assert_eq!(d.service.name, "hello");
     assert_eq!(d.service.host, "dispatch-function-manager");
-    assert_eq!(d.service.path.as_deref(), Some("/v1/functions/hello-fn/runs"));
+    assert_eq!(
+        d.service.path.as_deref(),
+        Some("/v1/functions/hello-fn/runs")
+    );
     assert_eq!(d.route.name, "hello");
     assert_eq!(d.route.paths, Some(vec!["/hello".to_string()]));
     assert_eq!(d.route.protocols, vec!["http", "https"]);
@@ -95,7 +98,10 @@ fn a_public_api_is_one_service_and_one_route() {
     assert!(d.termination.is_none());
     assert_eq!(
         d.service.tags,
-        vec!["managed-by:terraform-provider-dispatch", "dispatch-api:hello"]
+        vec![
+            "managed-by:terraform-provider-dispatch",
+            "dispatch-api:hello"
+        ]
     );
 }
 
@@ -108,7 +114,10 @@ fn organization_prefixes_names_paths_and_tags() {
     assert_eq!(d.service.name, "shop.cart");
     assert_eq!(
         d.route.paths,
-        Some(vec!["/shop/cart".to_string(), "~/shop/items/\\d+".to_string()])
+        Some(vec![
+            "/shop/cart".to_string(),
+            "~/shop/items/\\d+".to_string()
+        ])
     );
     assert!(d.route.tags.contains(&"dispatch-org:shop".to_string()));
     assert_eq!(round_trip(&s, &e), s);
@@ -188,7 +197,10 @@ fn upstream_urls_keep_the_users_spelling_unless_kong_differs() {
         Some(&s),
         &e,
     );
-    assert_eq!(back.upstream, Upstream::Url("https://evil.example.com/v2".into()));
+    assert_eq!(
+        back.upstream,
+        Upstream::Url("https://evil.example.com/v2".into())
+    );
 }
 
 #[test]
@@ -216,7 +228,10 @@ fn drift_on_the_route_alone_is_seen() {
     let d = desired(&s, &e, "svc-1").expect("valid");
     let (service, mut route, _) = stored(&d, "svc-1");
     route.name = Some("renamed".into());
-    route.tags = Some(vec!["managed-by:terraform-provider-dispatch".into(), "x".into()]);
+    route.tags = Some(vec![
+        "managed-by:terraform-provider-dispatch".into(),
+        "x".into(),
+    ]);
     route.methods = Some(vec!["DELETE".into()]);
     route.strip_path = false;
     let back = read_back(
@@ -252,7 +267,10 @@ fn urls_cover_schemes_hosts_and_plain_paths() {
     let mut s = spec("hello");
     assert_eq!(
         invoke_urls(&s, &e),
-        vec!["http://localhost:8000/hello", "https://localhost:8443/hello"]
+        vec![
+            "http://localhost:8000/hello",
+            "https://localhost:8443/hello"
+        ]
     );
     s.hosts = vec!["a.example.com".into(), "*.example.com".into()];
     s.paths = vec!["/x".into(), "~/y/\\d+".into()];
@@ -262,7 +280,10 @@ fn urls_cover_schemes_hosts_and_plain_paths() {
     let s = spec("cart");
     assert_eq!(
         invoke_urls(&s, &shop),
-        vec!["http://localhost:8000/shop/cart", "https://localhost:8443/shop/cart"]
+        vec![
+            "http://localhost:8000/shop/cart",
+            "https://localhost:8443/shop/cart"
+        ]
     );
 }
 

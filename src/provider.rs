@@ -1,0 +1,211 @@
+//! The provider: its configuration schema, and `configure`, which builds the one shared Kong
+//! client every resource uses.
+
+use std::collections::HashMap;
+
+use async_trait::async_trait;
+use serde::{Deserialize, Serialize};
+use tf_provider::schema::Schema;
+use tf_provider::value::{Value, ValueEmpty};
+use tf_provider::{AttributePath, Diagnostics, DynamicDataSource, DynamicResource, Provider};
+
+use crate::context::{Context, SharedContext};
+use crate::diagnostics::report;
+use crate::kong::Client;
+use crate::resources::api::ApiResource;
+use crate::schema::*;
+use crate::settings::{self, RawSettings};
+use crate::values::{self, TfString, TfStringMap};
+
+/// The provider's configuration block. Never printed: it holds secrets.
+#[derive(Serialize, Deserialize, Default)]
+pub struct ProviderConfig {
+    /// `kong_admin_url`.
+    pub kong_admin_url: TfString,
+    /// `kong_admin_token` (sensitive).
+    pub kong_admin_token: TfString,
+    /// `kong_workspace`.
+    pub kong_workspace: TfString,
+    /// `kong_admin_headers`.
+    pub kong_admin_headers: TfStringMap,
+    /// `tls_ca_certificate`.
+    pub tls_ca_certificate: TfString,
+    /// `tls_client_certificate`.
+    pub tls_client_certificate: TfString,
+    /// `tls_client_key` (sensitive).
+    pub tls_client_key: TfString,
+    /// `tls_skip_verify`.
+    pub tls_skip_verify: Value<bool>,
+    /// `organization`.
+    pub organization: TfString,
+    /// `function_upstream_url`.
+    pub function_upstream_url: TfString,
+    /// `gateway_url`.
+    pub gateway_url: TfString,
+    /// `request_timeout_ms`.
+    pub request_timeout_ms: Value<i64>,
+    /// `max_retries`.
+    pub max_retries: Value<i64>,
+}
+
+impl ProviderConfig {
+    /// True when every attribute is known (it may still be null).
+    fn is_known(&self) -> bool {
+        let strings = [
+            &self.kong_admin_url,
+            &self.kong_admin_token,
+            &self.kong_workspace,
+            &self.tls_ca_certificate,
+            &self.tls_client_certificate,
+            &self.tls_client_key,
+            &self.organization,
+            &self.function_upstream_url,
+            &self.gateway_url,
+        ];
+        strings.iter().all(|v| !v.is_unknown())
+            && !self.kong_admin_headers.is_unknown()
+            && self
+                .kong_admin_headers
+                .as_ref_option()
+                .is_none_or(|m| m.values().all(|v| !v.is_unknown()))
+            && !self.tls_skip_verify.is_unknown()
+            && !self.request_timeout_ms.is_unknown()
+            && !self.max_retries.is_unknown()
+    }
+
+    fn raw(&self) -> RawSettings {
+        RawSettings {
+            kong_admin_url: values::string(&self.kong_admin_url),
+            kong_admin_token: values::secret(&self.kong_admin_token),
+            kong_workspace: values::string(&self.kong_workspace),
+            kong_admin_headers: values::map_entries(&self.kong_admin_headers),
+            tls_ca_certificate: values::string(&self.tls_ca_certificate),
+            tls_client_certificate: values::string(&self.tls_client_certificate),
+            tls_client_key: values::secret(&self.tls_client_key),
+            tls_skip_verify: self.tls_skip_verify.as_ref_option().copied(),
+            organization: values::string(&self.organization),
+            function_upstream_url: values::string(&self.function_upstream_url),
+            gateway_url: values::string(&self.gateway_url),
+            request_timeout_ms: self.request_timeout_ms.as_ref_option().copied(),
+            max_retries: self.max_retries.as_ref_option().copied(),
+        }
+    }
+}
+
+/// The `dispatch` provider.
+#[derive(Default)]
+pub struct DispatchProvider {
+    context: SharedContext,
+}
+
+impl DispatchProvider {
+    /// A provider that is not configured yet.
+    pub fn new() -> Self {
+        Self::default()
+    }
+}
+
+/// The provider's schema (also used to generate the documentation).
+pub fn provider_schema() -> Schema {
+    schema(block(
+        "Declares Dispatch APIs, their certificates and who may call them, and applies them to a Kong gateway through its Admin API.",
+        [
+            ("kong_admin_url", optional(string(), "Base URL of Kong's Admin API. Falls back to the `KONG_ADMIN_URL` environment variable, then `http://localhost:8001`.")),
+            ("kong_admin_token", sensitive(optional(string(), "RBAC token of Kong Enterprise, sent as the `Kong-Admin-Token` header. Falls back to `KONG_ADMIN_TOKEN`."))),
+            ("kong_workspace", optional(string(), "Kong Enterprise workspace: prefixes every Admin API path. Falls back to `KONG_WORKSPACE`.")),
+            ("kong_admin_headers", optional(map_of_strings(), "Extra headers sent with every Admin API request, for example to an authenticating proxy in front of Kong. Values are never logged.")),
+            ("tls_ca_certificate", optional(string(), "PEM bundle of the certificate authorities trusted for an `https://` Admin API, instead of the system's.")),
+            ("tls_client_certificate", optional(string(), "PEM client certificate for mutual TLS with the Admin API. Requires `tls_client_key`.")),
+            ("tls_client_key", sensitive(optional(string(), "PEM private key of `tls_client_certificate`."))),
+            ("tls_skip_verify", optional(boolean(), "Accept any certificate from the Admin API. Insecure: the provider warns on every run. Default `false`.")),
+            ("organization", optional(string(), "Dispatch organization. When set, every Kong name is `<organization>.<name>`, every entity is tagged `dispatch-org:<organization>`, and APIs without `hosts` are served under `/<organization>`. Falls back to `DISPATCH_ORGANIZATION`.")),
+            ("function_upstream_url", optional(string(), "Template of the URL that invokes a function, with a `{function}` placeholder and optionally `{organization}`. Default `http://dispatch-function-manager/v1/functions/{function}/runs`.")),
+            ("gateway_url", optional(string(), "Public base URL of the Kong proxy, used for the `urls` of APIs without `hosts`. Default `http://localhost:8000`; the other scheme's URL uses Kong's usual port pairing (8000/8443, 80/443).")),
+            ("request_timeout_ms", optional(number(), "Timeout of one Admin API request, in milliseconds. Default 30000.")),
+            ("max_retries", optional(number(), "How many times an idempotent Admin API request (GET, PUT, PATCH, DELETE) is retried after a 429, a 5xx or a broken connection, with exponential backoff and jitter, honouring `Retry-After`. Default 3.")),
+        ],
+        [],
+    ))
+}
+
+#[async_trait]
+impl Provider for DispatchProvider {
+    type Config<'a> = ProviderConfig;
+    type MetaState<'a> = ValueEmpty;
+
+    fn schema(&self, _diags: &mut Diagnostics) -> Option<Schema> {
+        Some(provider_schema())
+    }
+
+    async fn validate<'a>(&self, diags: &mut Diagnostics, config: Self::Config<'a>) -> Option<()> {
+        if config.is_known() {
+            if let Err(issues) = settings::resolve(config.raw(), |name| std::env::var(name).ok()) {
+                report(diags, issues);
+            }
+        }
+        Some(())
+    }
+
+    async fn configure<'a>(
+        &self,
+        diags: &mut Diagnostics,
+        _terraform_version: String,
+        config: Self::Config<'a>,
+    ) -> Option<()> {
+        if !config.is_known() {
+            diags.root_error(
+                "Provider configuration not known yet",
+                "The dispatch provider's configuration depends on values only known after apply; set it from values known at plan time.",
+            );
+            return None;
+        }
+        let settings = match settings::resolve(config.raw(), |name| std::env::var(name).ok()) {
+            Ok(settings) => settings,
+            Err(issues) => {
+                report(diags, issues);
+                return None;
+            }
+        };
+        if settings.client.tls.skip_verify {
+            diags.warning(
+                "TLS verification of the Admin API is off",
+                "tls_skip_verify = true: the provider accepts any certificate from Kong's Admin API, so anyone between Terraform and Kong can read and change what is sent, tokens included. Use tls_ca_certificate instead.",
+                AttributePath::new("tls_skip_verify"),
+            );
+        }
+        let client = match Client::new(settings.client) {
+            Ok(client) => client,
+            Err(error) => {
+                diags.root_error("Invalid Kong connection settings", error.to_string());
+                return None;
+            }
+        };
+        tracing::debug!(admin_url = %client.base_url(), "provider configured");
+        self.context.set(Context {
+            client,
+            environment: settings.environment,
+        });
+        Some(())
+    }
+
+    fn get_resources(
+        &self,
+        _diags: &mut Diagnostics,
+    ) -> Option<HashMap<String, Box<dyn DynamicResource>>> {
+        let resources: Vec<(&str, Box<dyn DynamicResource>)> =
+            vec![("api", Box::new(ApiResource::new(self.context.clone())))];
+        Some(
+            resources
+                .into_iter()
+                .map(|(name, resource)| (name.to_string(), resource))
+                .collect(),
+        )
+    }
+
+    fn get_data_sources(
+        &self,
+        _diags: &mut Diagnostics,
+    ) -> Option<HashMap<String, Box<dyn DynamicDataSource>>> {
+        Some(HashMap::new())
+    }
+}

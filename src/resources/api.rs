@@ -1,0 +1,769 @@
+//! `dispatch_api`: an HTTP(S) API in front of a function, as one Kong service and one route.
+
+use async_trait::async_trait;
+use serde::{Deserialize, Serialize};
+use tf_provider::schema::Schema;
+use tf_provider::value::{Value, ValueEmpty};
+use tf_provider::{AttributePath, Diagnostics, Resource};
+
+use crate::context::{Context, SharedContext};
+use crate::diagnostics::{kong_error, report};
+use crate::kong::{KongError, Route, Service};
+use crate::model::api::{
+    self, ApiSpec, DesiredApi, Draft, HttpsMode, Observed, Upstream, DEFAULT_REDIRECT_CODE,
+};
+use crate::model::{naming, AttrPath};
+use crate::schema::*;
+use crate::values::{
+    self, field, field_strings, known_strings, TfString, TfStringList, TfStringSet,
+};
+
+/// The state (and configuration) of one `dispatch_api`.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct ApiState {
+    /// Stable id: the Kong service's id.
+    pub id: TfString,
+    /// API name.
+    pub name: TfString,
+    /// Function invoked.
+    pub function: TfString,
+    /// Other upstream URL.
+    pub upstream_url: TfString,
+    /// Host rules.
+    pub hosts: TfStringSet,
+    /// Path rules.
+    pub paths: TfStringList,
+    /// Method rules.
+    pub methods: TfStringSet,
+    /// HTTP/HTTPS mode.
+    pub https: TfString,
+    /// Answer to plain HTTP when HTTPS is required.
+    pub https_redirect_status_code: Value<i64>,
+    /// Kong strip_path.
+    pub strip_path: Value<bool>,
+    /// Whether Kong serves the API.
+    pub enabled: Value<bool>,
+    /// Extra Kong tags.
+    pub tags: TfStringSet,
+    /// Kong service id.
+    pub kong_service_id: TfString,
+    /// Kong route id.
+    pub kong_route_id: TfString,
+    /// Invoke URLs.
+    pub urls: TfStringList,
+}
+
+/// The `dispatch_api` resource.
+pub struct ApiResource {
+    context: SharedContext,
+}
+
+impl ApiResource {
+    /// The resource, sharing the provider's configured context.
+    pub fn new(context: SharedContext) -> Self {
+        Self { context }
+    }
+}
+
+/// The schema of `dispatch_api`.
+pub fn api_schema() -> Schema {
+    schema(block(
+        "An API that exposes a function over HTTP and HTTPS through Kong: one Kong service (the upstream) and one route (hosts, paths, methods, schemes), both named after the API and tagged as managed by this provider.",
+        [
+            ("id", computed(string(), "Stable identifier of the API (the Kong service's id); it survives renames.")),
+            ("name", required(string(), "Name of the API: letters, digits, `-` and `_`, starting with a letter or digit; unique in the organization. Renaming updates the Kong entities in place.")),
+            ("function", optional(string(), "The function the API invokes; its upstream URL comes from the provider's `function_upstream_url`. Conflicts with `upstream_url`. With neither, the API answers 503 \"no function linked\".")),
+            ("upstream_url", optional(string(), "Any other `http://` or `https://` upstream URL (no query, fragment or credentials). Conflicts with `function`.")),
+            ("hosts", optional(set_of_strings(), "Hostnames the API is served on, optionally with a port; one `*` is allowed as the whole leftmost or rightmost label (`*.example.com`, `example.*`).")),
+            ("paths", optional_computed(list_of_strings(), "Path prefixes (`/…`, in Kong's normalised form) or regular expressions (`~/…`). Default `[\"/<name>\"]`. With an `organization` and no `hosts`, Kong serves them under `/<organization>`.")),
+            ("methods", optional(set_of_strings(), "Upper-case HTTP methods the API answers. Absent: every method.")),
+            ("https", optional_computed(string(), "`\"disabled\"` (HTTP only), `\"optional\"` (HTTP and HTTPS, the default) or `\"required\"` (HTTPS only).")),
+            ("https_redirect_status_code", optional_computed(number(), "With `https = \"required\"`, Kong's answer to plain HTTP: 426 (the default, \"Please use HTTPS\") or 301, 302, 307, 308 (a redirect to HTTPS).")),
+            ("strip_path", optional_computed(boolean(), "Whether the matched path prefix is removed before calling the upstream (Kong `strip_path`). Default `true`.")),
+            ("enabled", optional_computed(boolean(), "`false` keeps the API declared but unreachable (Kong `service.enabled = false`). Default `true`.")),
+            ("tags", optional(set_of_strings(), "Extra Kong tags on the service and route (no `,` or `/`). The provider adds its own ownership tags.")),
+            ("kong_service_id", computed(string(), "Id of the Kong service.")),
+            ("kong_route_id", computed(string(), "Id of the Kong route.")),
+            ("urls", computed(list_of_strings(), "Every URL the API can be invoked on: scheme × host (or the provider's `gateway_url`) × plain path. Wildcard hosts and regex paths are left out.")),
+        ],
+        [],
+    ))
+}
+
+impl ApiState {
+    fn draft(&self) -> Draft {
+        Draft {
+            name: field(&self.name),
+            function: field(&self.function),
+            upstream_url: field(&self.upstream_url),
+            hosts: field_strings(&self.hosts),
+            paths: field_strings(&self.paths),
+            methods: field_strings(&self.methods),
+            https: field(&self.https),
+            redirect_code: field(&self.https_redirect_status_code),
+            tags: field_strings(&self.tags),
+        }
+    }
+
+    /// The declaration, when every value it needs is known.
+    fn spec(&self) -> Option<ApiSpec> {
+        let upstream = match (&self.function, &self.upstream_url) {
+            (Value::Value(f), Value::Null) => Upstream::Function(f.clone()),
+            (Value::Null, Value::Value(u)) => Upstream::Url(u.clone()),
+            (Value::Null, Value::Null) => Upstream::Unlinked,
+            _ => return None,
+        };
+        let sorted = |mut v: Vec<String>| {
+            v.sort();
+            v.dedup();
+            v
+        };
+        let https = HttpsMode::parse(self.https.as_ref_option()?)?;
+        Some(ApiSpec {
+            name: self.name.as_ref_option()?.clone(),
+            upstream,
+            hosts: sorted(known_strings(&self.hosts)?),
+            paths: known_strings(&self.paths)?,
+            methods: sorted(known_strings(&self.methods)?),
+            https,
+            redirect_code: match &self.https_redirect_status_code {
+                Value::Value(code) => u16::try_from(*code).ok()?,
+                Value::Null => DEFAULT_REDIRECT_CODE,
+                Value::Unknown => return None,
+            },
+            strip_path: *self.strip_path.as_ref_option()?,
+            enabled: *self.enabled.as_ref_option()?,
+            tags: sorted(known_strings(&self.tags)?),
+        })
+    }
+
+    /// Fills what the user left out with defaults, and the computed values that can be known.
+    /// `config` decides: a value the user removed from the configuration goes back to its default.
+    fn plan_from(config: &ApiState, mut planned: ApiState, context: &Context) -> ApiState {
+        planned.https = match &config.https {
+            Value::Null => Value::Value(HttpsMode::Optional.as_str().to_string()),
+            other => other.clone(),
+        };
+        planned.strip_path = match config.strip_path {
+            Value::Null => Value::Value(true),
+            other => other,
+        };
+        planned.enabled = match config.enabled {
+            Value::Null => Value::Value(true),
+            other => other,
+        };
+        planned.paths = match (&config.paths, &config.name) {
+            (Value::Null, Value::Value(name)) => values::list(&ApiSpec::default_paths(name)),
+            (Value::Null, _) => Value::Unknown,
+            (paths, _) => paths.clone(),
+        };
+        planned.https_redirect_status_code =
+            match (&config.https_redirect_status_code, &planned.https) {
+                (Value::Null, Value::Value(h)) if h == HttpsMode::Required.as_str() => {
+                    Value::Value(i64::from(DEFAULT_REDIRECT_CODE))
+                }
+                (Value::Null, Value::Unknown) => Value::Unknown,
+                (Value::Null, _) => Value::Null,
+                (code, _) => *code,
+            };
+        planned.urls = match planned.spec() {
+            Some(spec) => values::list(&api::invoke_urls(&spec, &context.environment)),
+            None => Value::Unknown,
+        };
+        planned
+    }
+
+    /// The state for a declaration read back from Kong. `prior` decides how "nothing" is
+    /// written (null or empty), so that Kong's nulls never show as changes.
+    fn from_spec(spec: &ApiSpec, ids: &Ids, prior: &ApiState, context: &Context) -> ApiState {
+        let (function, upstream_url) = match &spec.upstream {
+            Upstream::Function(f) => (Value::Value(f.clone()), Value::Null),
+            Upstream::Url(u) => (Value::Null, Value::Value(u.clone())),
+            Upstream::Unlinked => (Value::Null, Value::Null),
+        };
+        ApiState {
+            id: Value::Value(ids.service.clone()),
+            name: Value::Value(spec.name.clone()),
+            function,
+            upstream_url,
+            hosts: values::set_like(&spec.hosts, &prior.hosts),
+            paths: values::list(&spec.paths),
+            methods: values::set_like(&spec.methods, &prior.methods),
+            https: Value::Value(spec.https.as_str().to_string()),
+            https_redirect_status_code: if spec.https == HttpsMode::Required {
+                Value::Value(i64::from(spec.redirect_code))
+            } else {
+                Value::Null
+            },
+            strip_path: Value::Value(spec.strip_path),
+            enabled: Value::Value(spec.enabled),
+            tags: values::set_like(&spec.tags, &prior.tags),
+            kong_service_id: Value::Value(ids.service.clone()),
+            kong_route_id: values::opt_string(ids.route.as_deref()),
+            urls: values::list(&api::invoke_urls(spec, &context.environment)),
+        }
+    }
+}
+
+/// The Kong ids of an API.
+#[derive(Debug, Clone)]
+struct Ids {
+    service: String,
+    route: Option<String>,
+}
+
+impl Ids {
+    fn of(state: &ApiState) -> Option<Ids> {
+        Some(Ids {
+            service: state.kong_service_id.as_ref_option()?.clone(),
+            route: state.kong_route_id.as_ref_option().cloned(),
+        })
+    }
+}
+
+/// Where Kong's complaint about a field of the service or route belongs in the declaration.
+fn locate(spec: &ApiSpec) -> impl Fn(&[String]) -> Option<AttrPath> + '_ {
+    move |path: &[String]| {
+        let first = path.first()?.as_str();
+        Some(match first {
+            "name" => AttrPath::attr("name"),
+            "protocol" | "host" | "port" | "path" | "url" => match spec.upstream {
+                Upstream::Url(_) => AttrPath::attr("upstream_url"),
+                _ => AttrPath::attr("function"),
+            },
+            "hosts" => AttrPath::attr("hosts"),
+            "paths" => match path.get(1).and_then(|i| i.parse::<usize>().ok()) {
+                Some(i) if i < spec.paths.len() => AttrPath::attr("paths").index(i),
+                _ => AttrPath::attr("paths"),
+            },
+            "methods" => AttrPath::attr("methods"),
+            "protocols" => AttrPath::attr("https"),
+            "https_redirect_status_code" => AttrPath::attr("https_redirect_status_code"),
+            "strip_path" => AttrPath::attr("strip_path"),
+            "enabled" => AttrPath::attr("enabled"),
+            "tags" => AttrPath::attr("tags"),
+            "@entity" => AttrPath::attr("paths"),
+            _ => return None,
+        })
+    }
+}
+
+/// Explains a 409 on the API's name: who holds it, and how to take it over.
+async fn name_conflict(
+    diags: &mut Diagnostics,
+    context: &Context,
+    spec: &ApiSpec,
+    error: &KongError,
+) {
+    let kong_name = context.environment.naming.kong_name(&spec.name);
+    let holder = context.client.service(&kong_name).await.ok().flatten();
+    let route_holder = if holder.is_none() {
+        context
+            .client
+            .route(&kong_name)
+            .await
+            .ok()
+            .flatten()
+            .map(|r| r.tags)
+    } else {
+        None
+    };
+    let (what, tags) = match (&holder, route_holder) {
+        (Some(service), _) => ("service", service.tags.clone()),
+        (None, Some(tags)) => ("route", tags),
+        (None, None) => {
+            kong_error(
+                diags,
+                &format!("create the API `{}`", spec.name),
+                error,
+                locate(spec),
+            );
+            return;
+        }
+    };
+    let detail = if naming::is_managed(tags.as_deref()) {
+        format!(
+            "A Kong {what} named `{kong_name}` already exists and is managed by terraform-provider-dispatch, probably from another Terraform state or workspace. Choose another name, or import it into this state with `terraform import <resource address> {}`.",
+            spec.name
+        )
+    } else {
+        format!(
+            "A Kong {what} named `{kong_name}` already exists and is not managed by this provider, so it is left untouched. Import it with `terraform import <resource address> {}` (for example `terraform import dispatch_api.{} {}`), or choose another name.",
+            spec.name, spec.name, spec.name
+        )
+    };
+    diags.error(
+        "API name already taken in Kong",
+        detail,
+        AttributePath::new("name"),
+    );
+}
+
+/// Fetches what Kong holds for an API: `None` when the service is gone.
+async fn observe(
+    context: &Context,
+    ids: &Ids,
+) -> Result<Option<(Service, Option<Route>, Option<crate::kong::Plugin>)>, KongError> {
+    let client = &context.client;
+    let Some(service) = client.service(&ids.service).await? else {
+        return Ok(None);
+    };
+    let route = match &ids.route {
+        Some(route_id) => client.route(route_id).await?,
+        None => None,
+    };
+    let termination = if api::is_unlinked(&service) {
+        client
+            .plugin(&api::termination_plugin_id(&service.id))
+            .await?
+    } else {
+        None
+    };
+    Ok(Some((service, route, termination)))
+}
+
+/// Creates the entities in order; on failure removes what was created. Returns the ids, or the
+/// error with the ids that could not be cleaned up.
+async fn create_entities(
+    context: &Context,
+    desired: &DesiredApi,
+    service_id: &str,
+    route_id: &str,
+) -> Result<(), (KongError, Option<Ids>)> {
+    let client = &context.client;
+    client
+        .put_service(service_id, &desired.service)
+        .await
+        .map_err(|e| (e, None))?;
+    let rest = async {
+        client.put_route(route_id, &desired.route).await?;
+        if let Some(plugin) = &desired.termination {
+            client
+                .put_plugin(&api::termination_plugin_id(service_id), plugin)
+                .await?;
+        }
+        Ok::<(), KongError>(())
+    };
+    if let Err(error) = rest.await {
+        // Undo in reverse order; the plugin goes with the service.
+        let undone = async {
+            client.delete_route(route_id).await?;
+            client.delete_service(service_id).await
+        };
+        return Err(match undone.await {
+            Ok(()) => (error, None),
+            Err(cleanup) => {
+                tracing::warn!(%cleanup, "could not remove a half-created API");
+                (
+                    error,
+                    Some(Ids {
+                        service: service_id.to_string(),
+                        route: Some(route_id.to_string()),
+                    }),
+                )
+            }
+        });
+    }
+    Ok(())
+}
+
+#[async_trait]
+impl Resource for ApiResource {
+    type State<'a> = Option<ApiState>;
+    type PrivateState<'a> = ValueEmpty;
+    type ProviderMetaState<'a> = ValueEmpty;
+
+    fn schema(&self, _diags: &mut Diagnostics) -> Option<Schema> {
+        Some(api_schema())
+    }
+
+    async fn validate<'a>(&self, diags: &mut Diagnostics, config: Self::State<'a>) -> Option<()> {
+        if let Some(config) = config {
+            report(diags, api::check_draft(&config.draft()));
+        }
+        Some(())
+    }
+
+    async fn read<'a>(
+        &self,
+        diags: &mut Diagnostics,
+        state: Self::State<'a>,
+        private_state: Self::PrivateState<'a>,
+        _meta: Self::ProviderMetaState<'a>,
+    ) -> Option<(Self::State<'a>, Self::PrivateState<'a>)> {
+        let context = self.context.get(diags)?;
+        let Some(prior) = state else {
+            return Some((None, private_state));
+        };
+        let Some(ids) = Ids::of(&prior) else {
+            return Some((Some(prior), private_state));
+        };
+        match observe(&context, &ids).await {
+            Ok(None) => Some((None, private_state)),
+            Ok(Some((service, route, termination))) => {
+                let prior_spec = prior.spec();
+                let spec = api::read_back(
+                    Observed {
+                        service: &service,
+                        route: route.as_ref(),
+                        termination: termination.as_ref(),
+                    },
+                    prior_spec.as_ref(),
+                    &context.environment,
+                );
+                let ids = Ids {
+                    service: service.id.clone(),
+                    route: route.map(|r| r.id),
+                };
+                Some((
+                    Some(ApiState::from_spec(&spec, &ids, &prior, &context)),
+                    private_state,
+                ))
+            }
+            Err(error) => {
+                kong_error(diags, "read the API", &error, |_| None);
+                None
+            }
+        }
+    }
+
+    async fn plan_create<'a>(
+        &self,
+        diags: &mut Diagnostics,
+        proposed: Self::State<'a>,
+        config: Self::State<'a>,
+        _meta: Self::ProviderMetaState<'a>,
+    ) -> Option<(Self::State<'a>, Self::PrivateState<'a>)> {
+        let context = self.context.get(diags)?;
+        let (Some(proposed), Some(config)) = (proposed, config) else {
+            return Some((None, ValueEmpty::default()));
+        };
+        let mut planned = ApiState::plan_from(&config, proposed, &context);
+        planned.id = Value::Unknown;
+        planned.kong_service_id = Value::Unknown;
+        planned.kong_route_id = Value::Unknown;
+        check_plan(diags, &planned, &context);
+        Some((Some(planned), ValueEmpty::default()))
+    }
+
+    async fn plan_update<'a>(
+        &self,
+        diags: &mut Diagnostics,
+        prior: Self::State<'a>,
+        proposed: Self::State<'a>,
+        config: Self::State<'a>,
+        private_state: Self::PrivateState<'a>,
+        _meta: Self::ProviderMetaState<'a>,
+    ) -> Option<(Self::State<'a>, Self::PrivateState<'a>, Vec<AttributePath>)> {
+        let context = self.context.get(diags)?;
+        let (Some(prior), Some(proposed), Some(config)) = (prior, proposed, config) else {
+            return Some((None, private_state, vec![]));
+        };
+        let mut planned = ApiState::plan_from(&config, proposed, &context);
+        planned.id = prior.id.clone();
+        planned.kong_service_id = prior.kong_service_id.clone();
+        planned.kong_route_id = match &prior.kong_route_id {
+            Value::Value(id) => Value::Value(id.clone()),
+            _ => Value::Unknown,
+        };
+        check_plan(diags, &planned, &context);
+        Some((Some(planned), private_state, vec![]))
+    }
+
+    async fn plan_destroy<'a>(
+        &self,
+        _diags: &mut Diagnostics,
+        _prior: Self::State<'a>,
+        private_state: Self::PrivateState<'a>,
+        _meta: Self::ProviderMetaState<'a>,
+    ) -> Option<Self::PrivateState<'a>> {
+        Some(private_state)
+    }
+
+    async fn create<'a>(
+        &self,
+        diags: &mut Diagnostics,
+        planned: Self::State<'a>,
+        _config: Self::State<'a>,
+        private_state: Self::PrivateState<'a>,
+        _meta: Self::ProviderMetaState<'a>,
+    ) -> Option<(Self::State<'a>, Self::PrivateState<'a>)> {
+        let context = self.context.get(diags)?;
+        let planned = planned?;
+        let Some(spec) = planned.spec() else {
+            diags.root_error_short(
+                "Internal error: the planned API has unknown values at apply time",
+            );
+            return None;
+        };
+        let service_id = uuid::Uuid::new_v4().to_string();
+        let route_id = uuid::Uuid::new_v4().to_string();
+        let desired = match api::desired(&spec, &context.environment, &service_id) {
+            Ok(desired) => desired,
+            Err(issues) => {
+                report(diags, issues);
+                return None;
+            }
+        };
+        match create_entities(&context, &desired, &service_id, &route_id).await {
+            Ok(()) => {
+                let ids = Ids {
+                    service: service_id,
+                    route: Some(route_id),
+                };
+                Some((
+                    Some(ApiState::from_spec(&spec, &ids, &planned, &context)),
+                    private_state,
+                ))
+            }
+            Err((error, leftover)) => {
+                if error.is_unique_violation() {
+                    name_conflict(diags, &context, &spec, &error).await;
+                } else {
+                    kong_error(
+                        diags,
+                        &format!("create the API `{}`", spec.name),
+                        &error,
+                        locate(&spec),
+                    );
+                }
+                // What could not be removed stays in state (tainted), so the next apply
+                // deletes it instead of leaving it behind.
+                leftover.map(|ids| {
+                    (
+                        Some(ApiState::from_spec(&spec, &ids, &planned, &context)),
+                        private_state,
+                    )
+                })
+            }
+        }
+    }
+
+    async fn update<'a>(
+        &self,
+        diags: &mut Diagnostics,
+        prior: Self::State<'a>,
+        planned: Self::State<'a>,
+        _config: Self::State<'a>,
+        private_state: Self::PrivateState<'a>,
+        _meta: Self::ProviderMetaState<'a>,
+    ) -> Option<(Self::State<'a>, Self::PrivateState<'a>)> {
+        let context = self.context.get(diags)?;
+        let (prior, planned) = (prior?, planned?);
+        let (Some(spec), Some(ids)) = (planned.spec(), Ids::of(&prior)) else {
+            diags.root_error_short(
+                "Internal error: the planned API has unknown values at apply time",
+            );
+            return None;
+        };
+        let desired = match api::desired(&spec, &context.environment, &ids.service) {
+            Ok(desired) => desired,
+            Err(issues) => {
+                report(diags, issues);
+                return None;
+            }
+        };
+        let before = prior
+            .spec()
+            .and_then(|p| api::desired(&p, &context.environment, &ids.service).ok());
+        match update_entities(&context, &desired, before.as_ref(), &ids).await {
+            Ok(route_id) => {
+                let ids = Ids {
+                    service: ids.service,
+                    route: Some(route_id),
+                };
+                Some((
+                    Some(ApiState::from_spec(&spec, &ids, &planned, &context)),
+                    private_state,
+                ))
+            }
+            Err(error) => {
+                if error.is_unique_violation() {
+                    name_conflict(diags, &context, &spec, &error).await;
+                } else {
+                    kong_error(
+                        diags,
+                        &format!("update the API `{}`", spec.name),
+                        &error,
+                        locate(&spec),
+                    );
+                }
+                // Keep tracking the API with what Kong holds now (or the prior state when Kong
+                // cannot be read): the next plan shows what is left to do.
+                let now = match observe(&context, &ids).await {
+                    Ok(Some((service, route, termination))) => {
+                        let spec = api::read_back(
+                            Observed {
+                                service: &service,
+                                route: route.as_ref(),
+                                termination: termination.as_ref(),
+                            },
+                            prior.spec().as_ref(),
+                            &context.environment,
+                        );
+                        let ids = Ids {
+                            service: service.id.clone(),
+                            route: route.map(|r| r.id),
+                        };
+                        ApiState::from_spec(&spec, &ids, &prior, &context)
+                    }
+                    _ => prior,
+                };
+                Some((Some(now), private_state))
+            }
+        }
+    }
+
+    async fn destroy<'a>(
+        &self,
+        diags: &mut Diagnostics,
+        prior: Self::State<'a>,
+        _private_state: Self::PrivateState<'a>,
+        _meta: Self::ProviderMetaState<'a>,
+    ) -> Option<()> {
+        let context = self.context.get(diags)?;
+        let Some(ids) = prior.as_ref().and_then(Ids::of) else {
+            return Some(());
+        };
+        let client = &context.client;
+        let result = async {
+            if let Some(route) = &ids.route {
+                client.delete_route(route).await?;
+            }
+            // Its plugins (the request-termination one included) are deleted with it.
+            client.delete_service(&ids.service).await
+        };
+        match result.await {
+            Ok(()) => Some(()),
+            Err(error) => {
+                kong_error(diags, "delete the API", &error, |_| None);
+                None
+            }
+        }
+    }
+
+    async fn import<'a>(
+        &self,
+        diags: &mut Diagnostics,
+        id: String,
+    ) -> Option<(Self::State<'a>, Self::PrivateState<'a>)> {
+        let context = self.context.get(diags)?;
+        match import_api(&context, &id).await {
+            Ok(Some(state)) => Some((Some(state), ValueEmpty::default())),
+            Ok(None) => {
+                let kong_name = context.environment.naming.kong_name(&id);
+                diags.root_error(
+                    "API not found in Kong",
+                    format!(
+                        "No Kong service has the id or name `{id}` (looked for `{kong_name}` in this organization). Import takes the API's name or its id (the Kong service id)."
+                    ),
+                );
+                None
+            }
+            Err(error) => {
+                kong_error(diags, "import the API", &error, |_| None);
+                None
+            }
+        }
+    }
+}
+
+/// Plan-time checks that need the provider configuration.
+fn check_plan(diags: &mut Diagnostics, planned: &ApiState, context: &Context) {
+    if let Some(spec) = planned.spec() {
+        if let Err(issues) = api::desired(
+            &spec,
+            &context.environment,
+            "00000000-0000-0000-0000-000000000000",
+        ) {
+            report(diags, issues);
+        }
+    }
+}
+
+/// Brings Kong to `desired`, touching only entities that differ from `before`. Returns the
+/// route id (new when the route had to be re-created).
+async fn update_entities(
+    context: &Context,
+    desired: &DesiredApi,
+    before: Option<&DesiredApi>,
+    ids: &Ids,
+) -> Result<String, KongError> {
+    let client = &context.client;
+    if before.map(|b| &b.service) != Some(&desired.service) {
+        client.patch_service(&ids.service, &desired.service).await?;
+    }
+    let route_id = match &ids.route {
+        Some(route_id) => {
+            if before.map(|b| &b.route) != Some(&desired.route) {
+                client.patch_route(route_id, &desired.route).await?;
+            }
+            route_id.clone()
+        }
+        None => {
+            let route_id = uuid::Uuid::new_v4().to_string();
+            client.put_route(&route_id, &desired.route).await?;
+            route_id
+        }
+    };
+    let plugin_id = api::termination_plugin_id(&ids.service);
+    match (
+        &desired.termination,
+        before.and_then(|b| b.termination.as_ref()),
+    ) {
+        (Some(wanted), had) if had != Some(wanted) => {
+            client.put_plugin(&plugin_id, wanted).await?;
+        }
+        (None, Some(_)) => client.delete_plugin(&plugin_id).await?,
+        _ => {}
+    }
+    Ok(route_id)
+}
+
+/// Builds the state of an existing API from Kong, by name or id.
+async fn import_api(context: &Context, id: &str) -> Result<Option<ApiState>, KongError> {
+    let client = &context.client;
+    let service = if uuid::Uuid::parse_str(id).is_ok() {
+        client.service(id).await?
+    } else {
+        None
+    };
+    let service = match service {
+        Some(service) => service,
+        None => match client
+            .service(&context.environment.naming.kong_name(id))
+            .await?
+        {
+            Some(service) => service,
+            None => return Ok(None),
+        },
+    };
+    let routes = client.service_routes(&service.id).await?;
+    let route = routes
+        .iter()
+        .find(|r| r.name.is_some() && r.name == service.name)
+        .or_else(|| (routes.len() == 1).then(|| &routes[0]))
+        .cloned();
+    let ids = Ids {
+        service: service.id.clone(),
+        route: route.as_ref().map(|r| r.id.clone()),
+    };
+    let Some((service, route, termination)) = observe(context, &ids).await? else {
+        return Ok(None);
+    };
+    let spec = api::read_back(
+        Observed {
+            service: &service,
+            route: route.as_ref(),
+            termination: termination.as_ref(),
+        },
+        None,
+        &context.environment,
+    );
+    Ok(Some(ApiState::from_spec(
+        &spec,
+        &ids,
+        &ApiState::default(),
+        context,
+    )))
+}

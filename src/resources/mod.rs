@@ -1,0 +1,3 @@
+//! Terraform resources: thin glue between tf-provider, the mapping and the Kong client.
+
+pub mod api;

@@ -1,0 +1,159 @@
+//! Process start-up: quiet diagnostics, logs on stderr, and TCP_NODELAY on the plugin's gRPC
+//! socket (tf-provider 0.2.2 leaves Nagle's algorithm on, which costs ~40 ms per call).
+
+use std::fs::File;
+use std::io::{BufRead, BufReader, Write};
+use std::os::fd::{FromRawFd, RawFd};
+
+/// `Diagnostic::new` captures a backtrace whenever `RUST_BACKTRACE` asks for one, and appends
+/// it to every error shown to users. `RUST_LIB_BACKTRACE` wins over `RUST_BACKTRACE` for
+/// captured backtraces, while panics keep honouring `RUST_BACKTRACE`.
+pub fn quiet_backtraces() {
+    // Runs first thing in `main`, before any other thread exists.
+    std::env::set_var("RUST_LIB_BACKTRACE", "0");
+}
+
+/// Logs go to stderr, which Terraform collects into its own log (`TF_LOG`). The level follows
+/// `DISPATCH_LOG` (a tracing filter), else `TF_LOG_PROVIDER`, else `TF_LOG`, else warnings.
+pub fn init_logging() {
+    if std::env::var_os("PLUGIN_LOG_FILE").is_some() {
+        // tf-provider installs its own subscriber in that case, and would panic on a second one.
+        return;
+    }
+    let filter = std::env::var("DISPATCH_LOG").ok().unwrap_or_else(|| {
+        let level = std::env::var("TF_LOG_PROVIDER")
+            .or_else(|_| std::env::var("TF_LOG"))
+            .unwrap_or_default()
+            .to_ascii_lowercase();
+        match level.as_str() {
+            "trace" | "json" => "trace",
+            "debug" => "debug",
+            "info" => "info",
+            "error" => "error",
+            _ => "warn",
+        }
+        .to_string()
+    });
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::new(filter))
+        .with_span_events(tracing_subscriber::fmt::format::FmtSpan::CLOSE)
+        .with_ansi(false)
+        .with_writer(std::io::stderr)
+        .try_init();
+}
+
+/// Puts a pipe in front of stdout. When tf-provider prints its handshake line, its listening
+/// socket exists and Terraform has not connected yet (it waits for that line): that is when
+/// TCP_NODELAY is set on the listener, and Linux passes it on to the accepted connection.
+/// Everything written to stdout is then forwarded unchanged.
+pub fn tune_handshake() -> std::io::Result<()> {
+    let mut fds = [0 as RawFd; 2];
+    // SAFETY: plain POSIX calls on descriptors this function owns; errors are checked.
+    unsafe {
+        if libc::pipe(fds.as_mut_ptr()) != 0 {
+            return Err(std::io::Error::last_os_error());
+        }
+        let original = libc::dup(1);
+        if original < 0 {
+            return Err(std::io::Error::last_os_error());
+        }
+        if libc::dup2(fds[1], 1) < 0 {
+            return Err(std::io::Error::last_os_error());
+        }
+        libc::close(fds[1]);
+        let reader = BufReader::new(File::from_raw_fd(fds[0]));
+        let mut stdout = File::from_raw_fd(original);
+        std::thread::Builder::new()
+            .name("stdout-forwarder".into())
+            .spawn(move || forward(reader, &mut stdout))?;
+    }
+    Ok(())
+}
+
+fn forward(reader: BufReader<File>, stdout: &mut File) {
+    for line in reader.split(b'\n') {
+        let Ok(mut line) = line else { return };
+        if line.starts_with(b"1|6|tcp|") {
+            let tuned = set_nodelay_on_all_sockets();
+            tracing::debug!(tuned, "TCP_NODELAY set on the plugin's listening socket");
+        }
+        line.push(b'\n');
+        if stdout
+            .write_all(&line)
+            .and_then(|_| stdout.flush())
+            .is_err()
+        {
+            return;
+        }
+    }
+}
+
+/// Sets TCP_NODELAY on every TCP socket of this process; returns how many accepted it.
+pub fn set_nodelay_on_all_sockets() -> usize {
+    let Ok(entries) = std::fs::read_dir("/proc/self/fd") else {
+        return 0;
+    };
+    let mut tuned = 0;
+    for entry in entries.flatten() {
+        let Some(fd) = entry
+            .file_name()
+            .to_str()
+            .and_then(|n| n.parse::<RawFd>().ok())
+        else {
+            continue;
+        };
+        let is_socket = std::fs::read_link(entry.path())
+            .is_ok_and(|target| target.to_string_lossy().starts_with("socket:"));
+        if is_socket && set_nodelay(fd) {
+            tuned += 1;
+        }
+    }
+    tuned
+}
+
+fn set_nodelay(fd: RawFd) -> bool {
+    let on: libc::c_int = 1;
+    // SAFETY: setsockopt only reads `on`; a descriptor that is not a TCP socket makes it fail
+    // with ENOPROTOOPT or ENOTSOCK, which is ignored.
+    unsafe {
+        libc::setsockopt(
+            fd,
+            libc::IPPROTO_TCP,
+            libc::TCP_NODELAY,
+            (&on as *const libc::c_int).cast(),
+            std::mem::size_of::<libc::c_int>() as libc::socklen_t,
+        ) == 0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::net::{TcpListener, TcpStream};
+    use std::os::fd::AsRawFd;
+
+    fn nodelay(fd: RawFd) -> bool {
+        let mut value: libc::c_int = 0;
+        let mut len = std::mem::size_of::<libc::c_int>() as libc::socklen_t;
+        // SAFETY: getsockopt writes at most `len` bytes into `value`.
+        let rc = unsafe {
+            libc::getsockopt(
+                fd,
+                libc::IPPROTO_TCP,
+                libc::TCP_NODELAY,
+                (&mut value as *mut libc::c_int).cast(),
+                &mut len,
+            )
+        };
+        rc == 0 && value != 0
+    }
+
+    #[test]
+    fn connections_accepted_after_tuning_have_nodelay() {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+        assert!(set_nodelay_on_all_sockets() >= 1);
+        let _client = TcpStream::connect(listener.local_addr().expect("addr")).expect("connect");
+        let (accepted, _) = listener.accept().expect("accept");
+        assert!(nodelay(accepted.as_raw_fd()));
+    }
+}

@@ -1,0 +1,117 @@
+//! Conversions between tf-provider's `Value`s and plain Rust values.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use tf_provider::value::Value;
+
+use crate::kong::Secret;
+use crate::model::Field;
+
+/// A Terraform string.
+pub type TfString = Value<String>;
+/// A Terraform set of strings.
+pub type TfStringSet = Value<BTreeSet<Value<String>>>;
+/// A Terraform list of strings.
+pub type TfStringList = Value<Vec<Value<String>>>;
+/// A Terraform map of strings.
+pub type TfStringMap = Value<BTreeMap<String, Value<String>>>;
+
+/// The plan-time view of a scalar.
+pub fn field<T: Clone>(value: &Value<T>) -> Field<T> {
+    match value {
+        Value::Value(v) => Field::Value(v.clone()),
+        Value::Null => Field::Null,
+        Value::Unknown => Field::Unknown,
+    }
+}
+
+/// The plan-time view of a set or list of strings (`None` for unknown elements).
+pub fn field_strings<'a, I>(value: &'a Value<I>) -> Field<Vec<Option<String>>>
+where
+    &'a I: IntoIterator<Item = &'a Value<String>>,
+{
+    match value {
+        Value::Value(items) => Field::Value(
+            items
+                .into_iter()
+                .map(|v| v.as_ref_option().cloned())
+                .collect(),
+        ),
+        Value::Null => Field::Null,
+        Value::Unknown => Field::Unknown,
+    }
+}
+
+/// All strings of a known set or list; `None` when it or an element is unknown.
+/// A null collection is empty.
+pub fn known_strings<'a, I>(value: &'a Value<I>) -> Option<Vec<String>>
+where
+    &'a I: IntoIterator<Item = &'a Value<String>>,
+{
+    match value {
+        Value::Value(items) => items
+            .into_iter()
+            .map(|v| v.as_ref_option().cloned())
+            .collect(),
+        Value::Null => Some(Vec::new()),
+        Value::Unknown => None,
+    }
+}
+
+/// True when the value and, for collections, every element is known.
+pub fn is_known_strings<'a, I>(value: &'a Value<I>) -> bool
+where
+    &'a I: IntoIterator<Item = &'a Value<String>>,
+{
+    known_strings(value).is_some()
+}
+
+/// A set of strings.
+pub fn set(values: &[String]) -> TfStringSet {
+    Value::Value(values.iter().cloned().map(Value::Value).collect())
+}
+
+/// A list of strings.
+pub fn list(values: &[String]) -> TfStringList {
+    Value::Value(values.iter().cloned().map(Value::Value).collect())
+}
+
+/// A set of strings read back from Kong, written the way the prior state wrote "nothing"
+/// (null or empty), so that Kong's `null` for an empty set never shows as a change.
+pub fn set_like(values: &[String], prior: &TfStringSet) -> TfStringSet {
+    if values.is_empty() {
+        match prior {
+            Value::Value(p) if p.is_empty() => set(values),
+            _ => Value::Null,
+        }
+    } else {
+        set(values)
+    }
+}
+
+/// An optional string.
+pub fn opt_string(value: Option<&str>) -> TfString {
+    value.map_or(Value::Null, |v| Value::Value(v.to_string()))
+}
+
+/// A known, non-empty string, or `None`.
+pub fn string(value: &TfString) -> Option<String> {
+    value.as_ref_option().filter(|s| !s.is_empty()).cloned()
+}
+
+/// A known secret string, or `None`.
+pub fn secret(value: &TfString) -> Option<Secret> {
+    value.as_ref_option().map(Secret::new)
+}
+
+/// The known entries of a map of strings.
+pub fn map_entries(value: &TfStringMap) -> Vec<(String, Secret)> {
+    value
+        .as_ref_option()
+        .map(|m| {
+            m.iter()
+                .filter_map(|(k, v)| v.as_ref_option().map(|v| (k.clone(), Secret::new(v))))
+                .collect()
+        })
+        .unwrap_or_default()
+}
