@@ -1,0 +1,306 @@
+//! Runs the real `terraform` CLI, offline, against the provider binary cargo built for these
+//! tests (through `dev_overrides`, so no `init` and no registry) and a Kong sandbox.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use kong_sandbox::{Sandbox, SandboxConfig};
+use serde_json::Value as Json;
+
+/// The provider binary cargo built for this test run (shared by every test).
+pub fn provider_binary() -> PathBuf {
+    PathBuf::from(env!("CARGO_BIN_EXE_terraform-provider-dispatch"))
+}
+
+/// The `terraform` command: `$TERRAFORM`, else `terraform` on PATH.
+pub fn terraform_command() -> String {
+    std::env::var("TERRAFORM").unwrap_or_else(|_| "terraform".to_string())
+}
+
+/// What one terraform command printed, and how it ended.
+#[derive(Debug)]
+pub struct Run {
+    /// Exit code (-1 when killed).
+    pub code: i32,
+    /// Standard output.
+    pub stdout: String,
+    /// Standard error.
+    pub stderr: String,
+}
+
+impl Run {
+    /// Both streams with every run of white space made one space, so that assertions on
+    /// messages do not depend on where Terraform wraps lines.
+    pub fn output(&self) -> String {
+        format!("{}\n{}", self.stdout, self.stderr)
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+
+    /// Panics with the output unless the command succeeded.
+    #[track_caller]
+    pub fn success(self) -> Self {
+        assert_eq!(self.code, 0, "terraform failed:\n{}", self.output());
+        self
+    }
+
+    /// Panics with the output unless the command failed.
+    #[track_caller]
+    pub fn failure(self) -> Self {
+        assert_ne!(
+            self.code,
+            0,
+            "terraform should have failed:\n{}",
+            self.output()
+        );
+        self
+    }
+}
+
+/// A Terraform working directory wired to a sandbox.
+pub struct Workspace {
+    dir: tempfile::TempDir,
+    cli_config: PathBuf,
+    /// The sandbox this workspace's provider talks to.
+    pub kong_url: String,
+    extra_env: Vec<(String, String)>,
+}
+
+impl Workspace {
+    /// A fresh directory whose provider block points at `kong_url`.
+    pub fn new(kong_url: &str) -> Self {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let cli_config = dir.path().join("terraform.rc");
+        let provider_dir = provider_binary()
+            .parent()
+            .expect("binary has a directory")
+            .to_path_buf();
+        std::fs::write(
+            &cli_config,
+            format!(
+                "provider_installation {{\n  dev_overrides {{\n    \"dispatchframework/dispatch\" = \"{}\"\n  }}\n  direct {{}}\n}}\n",
+                provider_dir.display()
+            ),
+        )
+        .expect("write CLI config");
+        Self {
+            dir,
+            cli_config,
+            kong_url: kong_url.to_string(),
+            extra_env: Vec::new(),
+        }
+    }
+
+    /// The directory.
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// Adds an environment variable to every terraform command.
+    pub fn env(&mut self, name: &str, value: &str) {
+        self.extra_env.push((name.to_string(), value.to_string()));
+    }
+
+    /// The `terraform` and `provider` blocks, with extra provider attributes.
+    pub fn provider_block(&self, extra: &str) -> String {
+        format!(
+            "terraform {{\n  required_providers {{\n    dispatch = {{ source = \"dispatchframework/dispatch\" }}\n  }}\n}}\n\nprovider \"dispatch\" {{\n  kong_admin_url = \"{}\"\n  max_retries    = 1\n{extra}\n}}\n",
+            self.kong_url
+        )
+    }
+
+    /// Writes `main.tf`: the provider block, then `body`.
+    pub fn write(&self, body: &str) {
+        self.write_with_provider("", body);
+    }
+
+    /// Writes `main.tf` with extra provider attributes.
+    pub fn write_with_provider(&self, provider_extra: &str, body: &str) {
+        let text = format!("{}\n{body}\n", self.provider_block(provider_extra));
+        std::fs::write(self.path().join("main.tf"), text).expect("write main.tf");
+    }
+
+    /// Runs terraform with these arguments.
+    pub fn run(&self, args: &[&str]) -> Run {
+        let mut command = Command::new(terraform_command());
+        command
+            .args(args)
+            .current_dir(self.path())
+            .env("TF_CLI_CONFIG_FILE", &self.cli_config)
+            .env("TF_IN_AUTOMATION", "1")
+            .env("TF_INPUT", "0")
+            .env("CHECKPOINT_DISABLE", "1")
+            .env_remove("TF_LOG")
+            .env_remove("KONG_ADMIN_URL")
+            .env_remove("KONG_ADMIN_TOKEN")
+            .env_remove("KONG_WORKSPACE")
+            .env_remove("DISPATCH_ORGANIZATION");
+        for (name, value) in &self.extra_env {
+            command.env(name, value);
+        }
+        let output = command.output().expect("terraform runs");
+        Run {
+            code: output.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+        }
+    }
+
+    /// `terraform apply -auto-approve`.
+    pub fn apply(&self) -> Run {
+        self.run(&["apply", "-auto-approve", "-input=false", "-no-color"])
+    }
+
+    /// `terraform plan -detailed-exitcode`: 0 no changes, 2 changes, 1 error.
+    pub fn plan(&self) -> Run {
+        self.run(&["plan", "-detailed-exitcode", "-input=false", "-no-color"])
+    }
+
+    /// `terraform destroy -auto-approve`.
+    pub fn destroy(&self) -> Run {
+        self.run(&["destroy", "-auto-approve", "-input=false", "-no-color"])
+    }
+
+    /// `terraform import ADDRESS ID`.
+    pub fn import(&self, address: &str, id: &str) -> Run {
+        self.run(&["import", "-input=false", "-no-color", address, id])
+    }
+
+    /// The attributes of a resource in the state (`terraform show -json`).
+    pub fn resource(&self, address: &str) -> Option<Json> {
+        let run = self.run(&["show", "-json", "-no-color"]).success();
+        let show: Json = serde_json::from_str(&run.stdout).expect("show -json is JSON");
+        show["values"]["root_module"]["resources"]
+            .as_array()?
+            .iter()
+            .find(|r| r["address"] == address)
+            .map(|r| r["values"].clone())
+    }
+
+    /// The resource addresses in the state.
+    pub fn state_list(&self) -> Vec<String> {
+        let run = self.run(&["state", "list"]);
+        run.stdout
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty())
+            .map(str::to_string)
+            .collect()
+    }
+}
+
+/// A running sandbox and a blocking Admin API client for arranging and inspecting Kong.
+pub struct Kong {
+    /// The sandbox (stops when dropped).
+    pub sandbox: Sandbox,
+    http: reqwest::blocking::Client,
+}
+
+impl Kong {
+    /// A community-edition sandbox.
+    pub fn start() -> Self {
+        Self::with(SandboxConfig::default())
+    }
+
+    /// A sandbox with this configuration.
+    pub fn with(config: SandboxConfig) -> Self {
+        let sandbox = Sandbox::spawn(config).expect("sandbox starts");
+        Self {
+            sandbox,
+            http: reqwest::blocking::Client::builder()
+                .danger_accept_invalid_certs(true)
+                .build()
+                .expect("client"),
+        }
+    }
+
+    /// The Admin API URL.
+    pub fn url(&self) -> String {
+        self.sandbox.url()
+    }
+
+    /// A workspace pointed at this sandbox.
+    pub fn workspace(&self) -> Workspace {
+        Workspace::new(&self.url())
+    }
+
+    /// Sends a request to the Admin API; returns the status and the JSON body (Null if none).
+    pub fn call(&self, method: &str, path: &str, body: Option<Json>) -> (u16, Json) {
+        let method = reqwest::Method::from_bytes(method.as_bytes()).expect("method");
+        let mut request = self.http.request(method, format!("{}{path}", self.url()));
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        let response = request.send().expect("sandbox answers");
+        let status = response.status().as_u16();
+        let text = response.text().unwrap_or_default();
+        let json = serde_json::from_str(&text).unwrap_or(Json::Null);
+        (status, json)
+    }
+
+    /// GET that must succeed.
+    #[track_caller]
+    pub fn get(&self, path: &str) -> Json {
+        let (status, body) = self.call("GET", path, None);
+        assert_eq!(status, 200, "GET {path}: {body}");
+        body
+    }
+
+    /// Whether GET answers 404.
+    pub fn missing(&self, path: &str) -> bool {
+        self.call("GET", path, None).0 == 404
+    }
+
+    /// Every entity of a collection (all pages).
+    pub fn list(&self, collection: &str) -> Vec<Json> {
+        let mut out = Vec::new();
+        let mut path = format!("/{collection}?size=1000");
+        loop {
+            let page = self.get(&path);
+            out.extend(page["data"].as_array().cloned().unwrap_or_default());
+            match page["offset"].as_str() {
+                Some(offset) => path = format!("/{collection}?size=1000&offset={offset}"),
+                None => return out,
+            }
+        }
+    }
+
+    /// The entities of a collection carrying the provider's ownership tag.
+    pub fn managed(&self, collection: &str) -> Vec<Json> {
+        self.list(collection)
+            .into_iter()
+            .filter(|e| {
+                e["tags"].as_array().is_some_and(|t| {
+                    t.iter()
+                        .any(|t| t == "managed-by:terraform-provider-dispatch")
+                })
+            })
+            .collect()
+    }
+
+    /// Sends a request that must succeed (2xx).
+    #[track_caller]
+    pub fn send(&self, method: &str, path: &str, body: Json) -> Json {
+        let (status, answer) = self.call(method, path, Some(body));
+        assert!(
+            (200..300).contains(&status),
+            "{method} {path}: {status} {answer}"
+        );
+        answer
+    }
+}
+
+/// Strings of a JSON array, sorted.
+pub fn strings(value: &Json) -> Vec<String> {
+    let mut out: Vec<String> = value
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .filter_map(|v| v.as_str().map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default();
+    out.sort();
+    out
+}

@@ -1,0 +1,6 @@
+//! End-to-end tests: the real `terraform` CLI, the provider binary, and a Kong sandbox.
+
+mod harness;
+
+mod api_lifecycle;
+mod api_validation;
