@@ -97,7 +97,11 @@ impl Controls {
 
     /// Adds a fault rule (rules are evaluated in order).
     pub fn inject(&self, rule: FaultRule) {
-        self.lock().faults.push(ActiveRule { rule, skipped: 0, applied: 0 });
+        self.lock().faults.push(ActiveRule {
+            rule,
+            skipped: 0,
+            applied: 0,
+        });
     }
 
     /// Removes every fault rule.
@@ -124,8 +128,18 @@ impl Controls {
     pub fn take_fault(&self, method: &str, path: &str) -> Option<FaultAction> {
         let mut st = self.lock();
         for r in st.faults.iter_mut() {
-            let m = r.rule.method.as_deref().map(|x| x.eq_ignore_ascii_case(method)).unwrap_or(true);
-            let p = r.rule.path_contains.as_deref().map(|x| path.contains(x)).unwrap_or(true);
+            let m = r
+                .rule
+                .method
+                .as_deref()
+                .map(|x| x.eq_ignore_ascii_case(method))
+                .unwrap_or(true);
+            let p = r
+                .rule
+                .path_contains
+                .as_deref()
+                .map(|x| path.contains(x))
+                .unwrap_or(true);
             if !(m && p) {
                 continue;
             }

@@ -49,7 +49,9 @@ impl ErrTree {
                 }
                 Value::Array(a)
             }
-            ErrTree::Entity(v) => Value::Array(v.iter().map(|s| Value::String(s.clone())).collect()),
+            ErrTree::Entity(v) => {
+                Value::Array(v.iter().map(|s| Value::String(s.clone())).collect())
+            }
         }
     }
 
@@ -107,7 +109,10 @@ fn pretty_inner(t: &ErrTree, indent: &str) -> String {
         ErrTree::Msg(s) => lua_quote(s),
         ErrTree::Entity(v) => {
             let inner = format!("{indent}  ");
-            let items: Vec<String> = v.iter().map(|s| format!("{inner}{}", lua_quote(s))).collect();
+            let items: Vec<String> = v
+                .iter()
+                .map(|s| format!("{inner}{}", lua_quote(s)))
+                .collect();
             format!("{{\n{}\n{indent}}}", items.join(",\n"))
         }
         _ => {
@@ -158,7 +163,11 @@ pub fn pl_compact(v: &Value) -> String {
             let items: Vec<String> = keys
                 .into_iter()
                 .map(|k| {
-                    let key = if is_identifier(k) { k.clone() } else { format!("[{}]", lua_quote(k)) };
+                    let key = if is_identifier(k) {
+                        k.clone()
+                    } else {
+                        format!("[{}]", lua_quote(k))
+                    };
                     format!("{key}={}", pl_compact(&o[k]))
                 })
                 .collect();
@@ -220,7 +229,10 @@ pub struct ApiError {
 impl ApiError {
     /// A `{"message": ...}` error.
     pub fn message(status: u16, msg: &str) -> ApiError {
-        ApiError { status, body: json!({ "message": msg }) }
+        ApiError {
+            status,
+            body: json!({ "message": msg }),
+        }
     }
 
     /// 404 `{"message":"Not found"}`.
@@ -324,7 +336,10 @@ impl ApiError {
 
     /// Code 9, invalid size (400).
     pub fn invalid_size(msg: &str) -> ApiError {
-        ApiError { status: 400, body: json!({ "code": 9, "name": "invalid size", "message": msg }) }
+        ApiError {
+            status: 400,
+            body: json!({ "code": 9, "name": "invalid size", "message": msg }),
+        }
     }
 
     /// Code 11, invalid options (400), errors under `options`.
@@ -341,7 +356,12 @@ impl ApiError {
     }
 
     /// Code 13, foreign keys unresolved (400).
-    pub fn foreign_key_unresolved(field: &str, endpoint_key: &str, value: &Value, parent: &str) -> ApiError {
+    pub fn foreign_key_unresolved(
+        field: &str,
+        endpoint_key: &str,
+        value: &Value,
+        parent: &str,
+    ) -> ApiError {
         let text = format!(
             "the foreign key cannot be resolved with '{}' for an existing '{}' entity",
             pl_compact(&json!({ endpoint_key: value })),
@@ -372,8 +392,14 @@ mod tests {
         let mut l = BTreeMap::new();
         l.insert(2, ErrTree::msg("invalid value: x"));
         e.insert("hosts".into(), ErrTree::List(l));
-        assert_eq!(schema_violation_message(&e), "schema violation (hosts.2: invalid value: x)");
-        assert_eq!(fields_json(&e), json!({"hosts": [null, "invalid value: x"]}));
+        assert_eq!(
+            schema_violation_message(&e),
+            "schema violation (hosts.2: invalid value: x)"
+        );
+        assert_eq!(
+            fields_json(&e),
+            json!({"hosts": [null, "invalid value: x"]})
+        );
         let mut inner = BTreeMap::new();
         inner.insert("host".to_string(), ErrTree::msg("required field missing"));
         let mut cfg = BTreeMap::new();

@@ -90,31 +90,43 @@ impl Sandbox {
         let (tx, rx) = tokio::sync::oneshot::channel();
         let (ready_tx, ready_rx) = std::sync::mpsc::channel::<std::io::Result<()>>();
         let c2 = controls.clone();
-        let thread = std::thread::Builder::new().name("kong-sandbox".into()).spawn(move || {
-            let rt = match tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build() {
-                Ok(rt) => rt,
-                Err(e) => {
-                    let _ = ready_tx.send(Err(e));
-                    return;
-                }
-            };
-            rt.block_on(async move {
-                let listener = match tokio::net::TcpListener::from_std(std_listener) {
-                    Ok(l) => l,
+        let thread = std::thread::Builder::new()
+            .name("kong-sandbox".into())
+            .spawn(move || {
+                let rt = match tokio::runtime::Builder::new_multi_thread()
+                    .worker_threads(2)
+                    .enable_all()
+                    .build()
+                {
+                    Ok(rt) => rt,
                     Err(e) => {
                         let _ = ready_tx.send(Err(e));
                         return;
                     }
                 };
-                let _ = ready_tx.send(Ok(()));
-                server::serve(listener, app, c2, acceptor, rx).await;
-            });
-            rt.shutdown_background();
-        })?;
+                rt.block_on(async move {
+                    let listener = match tokio::net::TcpListener::from_std(std_listener) {
+                        Ok(l) => l,
+                        Err(e) => {
+                            let _ = ready_tx.send(Err(e));
+                            return;
+                        }
+                    };
+                    let _ = ready_tx.send(Ok(()));
+                    server::serve(listener, app, c2, acceptor, rx).await;
+                });
+                rt.shutdown_background();
+            })?;
         ready_rx
             .recv()
             .map_err(|_| std::io::Error::other("sandbox thread exited before listening"))??;
-        Ok(Sandbox { addr, tls: config.tls.is_some(), controls, shutdown: Some(tx), thread: Some(thread) })
+        Ok(Sandbox {
+            addr,
+            tls: config.tls.is_some(),
+            controls,
+            shutdown: Some(tx),
+            thread: Some(thread),
+        })
     }
 
     /// `spawn(SandboxConfig::default())`, panicking on failure (for tests).

@@ -38,10 +38,14 @@ fn parse_args() -> Result<Args, String> {
         if flag == "-h" || flag == "--help" {
             return Err(USAGE.into());
         }
-        let val = it.next().ok_or_else(|| format!("{flag} needs a value\n{USAGE}"))?;
+        let val = it
+            .next()
+            .ok_or_else(|| format!("{flag} needs a value\n{USAGE}"))?;
         match flag.as_str() {
             "--listen" => a.listen = val.parse().map_err(|e| format!("--listen: {e}"))?,
-            "--control-listen" => a.control = val.parse().map_err(|e| format!("--control-listen: {e}"))?,
+            "--control-listen" => {
+                a.control = val.parse().map_err(|e| format!("--control-listen: {e}"))?
+            }
             "--edition" => {
                 a.edition = match val.as_str() {
                     "community" => Edition::Community,
@@ -68,7 +72,10 @@ fn fault_from_json(v: &Value) -> Result<FaultRule, String> {
         Some(Value::String(s)) if s == "reset" => FaultAction::Reset,
         Some(Value::Object(o)) => {
             if let Some(s) = o.get("status").and_then(|x| x.as_u64()) {
-                FaultAction::Status { status: s as u16, retry_after_secs: o.get("retry_after_secs").and_then(|x| x.as_u64()) }
+                FaultAction::Status {
+                    status: s as u16,
+                    retry_after_secs: o.get("retry_after_secs").and_then(|x| x.as_u64()),
+                }
             } else if let Some(s) = o.get("status_after_apply").and_then(|x| x.as_u64()) {
                 FaultAction::StatusAfterApply { status: s as u16 }
             } else if let Some(ms) = o.get("delay_ms").and_then(|x| x.as_u64()) {
@@ -76,14 +83,22 @@ fn fault_from_json(v: &Value) -> Result<FaultRule, String> {
             } else if o.contains_key("reset") {
                 FaultAction::Reset
             } else {
-                return Err("action: expected status, status_after_apply, delay_ms or reset".into());
+                return Err(
+                    "action: expected status, status_after_apply, delay_ms or reset".into(),
+                );
             }
         }
         _ => return Err("action: expected an object or \"reset\"".into()),
     };
     Ok(FaultRule {
-        method: v.get("method").and_then(|x| x.as_str()).map(|s| s.to_string()),
-        path_contains: v.get("path_contains").and_then(|x| x.as_str()).map(|s| s.to_string()),
+        method: v
+            .get("method")
+            .and_then(|x| x.as_str())
+            .map(|s| s.to_string()),
+        path_contains: v
+            .get("path_contains")
+            .and_then(|x| x.as_str())
+            .map(|s| s.to_string()),
         skip: v.get("skip").and_then(|x| x.as_u64()).unwrap_or(0) as usize,
         times: v.get("times").and_then(|x| x.as_u64()).unwrap_or(1) as usize,
         action,
@@ -98,7 +113,10 @@ fn reply(status: u16, v: Value) -> Response<Full<Bytes>> {
         .unwrap_or_else(|_| Response::new(Full::new(Bytes::new())))
 }
 
-async fn control(req: Request<hyper::body::Incoming>, c: Controls) -> Result<Response<Full<Bytes>>, hyper::Error> {
+async fn control(
+    req: Request<hyper::body::Incoming>,
+    c: Controls,
+) -> Result<Response<Full<Bytes>>, hyper::Error> {
     let method = req.method().as_str().to_string();
     let path = req.uri().path().trim_end_matches('/').to_string();
     let query = req.uri().query().unwrap_or("").to_string();
@@ -181,7 +199,12 @@ fn main() {
             std::process::exit(2);
         }
     };
-    let cfg = SandboxConfig { edition: args.edition, admin_token: args.token.clone(), tls, bind: args.listen };
+    let cfg = SandboxConfig {
+        edition: args.edition,
+        admin_token: args.token.clone(),
+        tls,
+        bind: args.listen,
+    };
     let sandbox = match Sandbox::spawn(cfg) {
         Ok(s) => s,
         Err(e) => {
@@ -190,7 +213,10 @@ fn main() {
         }
     };
     let controls = sandbox.controls();
-    let rt = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+    let rt = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("kong-sandbox: {e}");
@@ -205,14 +231,24 @@ fn main() {
                 std::process::exit(1);
             }
         };
-        let control_addr = listener.local_addr().map(|a| a.to_string()).unwrap_or_default();
-        println!("kong-sandbox listening on {} (control on http://{control_addr})", sandbox.url());
+        let control_addr = listener
+            .local_addr()
+            .map(|a| a.to_string())
+            .unwrap_or_default();
+        println!(
+            "kong-sandbox listening on {} (control on http://{control_addr})",
+            sandbox.url()
+        );
         loop {
-            let Ok((tcp, _)) = listener.accept().await else { continue };
+            let Ok((tcp, _)) = listener.accept().await else {
+                continue;
+            };
             let c = controls.clone();
             tokio::spawn(async move {
                 let svc = hyper::service::service_fn(move |req| control(req, c.clone()));
-                let _ = hyper::server::conn::http1::Builder::new().serve_connection(TokioIo::new(tcp), svc).await;
+                let _ = hyper::server::conn::http1::Builder::new()
+                    .serve_connection(TokioIo::new(tcp), svc)
+                    .await;
             });
         }
     });

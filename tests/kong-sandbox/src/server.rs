@@ -31,12 +31,19 @@ impl std::error::Error for ResetConnection {}
 
 /// Builds the TLS acceptor from PEM material.
 pub fn tls_acceptor(cfg: &TlsConfig) -> std::io::Result<SslAcceptor> {
-    let io = |e: openssl::error::ErrorStack| std::io::Error::new(std::io::ErrorKind::InvalidInput, e.to_string());
+    let io = |e: openssl::error::ErrorStack| {
+        std::io::Error::new(std::io::ErrorKind::InvalidInput, e.to_string())
+    };
     let mut b = SslAcceptor::mozilla_intermediate_v5(SslMethod::tls_server()).map_err(io)?;
-    let mut chain = X509::stack_from_pem(cfg.cert_pem.as_bytes()).map_err(io)?.into_iter();
-    let leaf = chain
-        .next()
-        .ok_or_else(|| std::io::Error::new(std::io::ErrorKind::InvalidInput, "no certificate in cert_pem"))?;
+    let mut chain = X509::stack_from_pem(cfg.cert_pem.as_bytes())
+        .map_err(io)?
+        .into_iter();
+    let leaf = chain.next().ok_or_else(|| {
+        std::io::Error::new(
+            std::io::ErrorKind::InvalidInput,
+            "no certificate in cert_pem",
+        )
+    })?;
     b.set_certificate(&leaf).map_err(io)?;
     for c in chain {
         b.add_extra_chain_cert(c).map_err(io)?;
@@ -74,7 +81,9 @@ fn reason(status: u16) -> &'static str {
 }
 
 fn to_http(resp: ApiResponse) -> Response<Full<Bytes>> {
-    let mut b = Response::builder().status(resp.status).header("Server", "kong/3.9.3");
+    let mut b = Response::builder()
+        .status(resp.status)
+        .header("Server", "kong/3.9.3");
     let body = match resp.body {
         Some(v) => {
             b = b.header("Content-Type", "application/json; charset=utf-8");
@@ -85,7 +94,8 @@ fn to_http(resp: ApiResponse) -> Response<Full<Bytes>> {
     for (k, v) in resp.headers {
         b = b.header(k, v);
     }
-    b.body(Full::new(body)).unwrap_or_else(|_| Response::new(Full::new(Bytes::new())))
+    b.body(Full::new(body))
+        .unwrap_or_else(|_| Response::new(Full::new(Bytes::new())))
 }
 
 fn fault_response(status: u16, retry_after: Option<u64>) -> ApiResponse {
@@ -93,7 +103,11 @@ fn fault_response(status: u16, retry_after: Option<u64>) -> ApiResponse {
     if let Some(s) = retry_after {
         headers.push(("Retry-After".to_string(), s.to_string()));
     }
-    ApiResponse { status, body: Some(serde_json::json!({ "message": reason(status) })), headers }
+    ApiResponse {
+        status,
+        body: Some(serde_json::json!({ "message": reason(status) })),
+        headers,
+    }
 }
 
 async fn handle(
@@ -108,7 +122,12 @@ async fn handle(
     let method = req.method().as_str().to_string();
     let path = req.uri().path().to_string();
     let query = req.uri().query().unwrap_or("").to_string();
-    let record = |status: u16| RequestRecord { method: method.clone(), path: path.clone(), query: query.clone(), status };
+    let record = |status: u16| RequestRecord {
+        method: method.clone(),
+        path: path.clone(),
+        query: query.clone(),
+        status,
+    };
     let fault = controls.take_fault(&method, &path);
     let mut after_apply = None;
     match fault {
@@ -116,7 +135,10 @@ async fn handle(
             controls.record(record(0));
             return Err(ResetConnection);
         }
-        Some(FaultAction::Status { status, retry_after_secs }) => {
+        Some(FaultAction::Status {
+            status,
+            retry_after_secs,
+        }) => {
             controls.record(record(status));
             return Ok(to_http(fault_response(status, retry_after_secs)));
         }
@@ -124,7 +146,12 @@ async fn handle(
         Some(FaultAction::StatusAfterApply { status }) => after_apply = Some(status),
         None => {}
     }
-    let header = |n: &str| req.headers().get(n).and_then(|v| v.to_str().ok()).map(|s| s.to_string());
+    let header = |n: &str| {
+        req.headers()
+            .get(n)
+            .and_then(|v| v.to_str().ok())
+            .map(|s| s.to_string())
+    };
     let content_type = header("content-type");
     let admin_token = header("kong-admin-token");
     let body = match req.into_body().collect().await {
@@ -134,7 +161,14 @@ async fn handle(
             return Err(ResetConnection);
         }
     };
-    let api_req = ApiRequest { method: method.clone(), path: path.clone(), query: query.clone(), content_type, admin_token, body };
+    let api_req = ApiRequest {
+        method: method.clone(),
+        path: path.clone(),
+        query: query.clone(),
+        content_type,
+        admin_token,
+        body,
+    };
     let mut resp = app.handle(&api_req);
     if let Some(status) = after_apply {
         resp = fault_response(status, None);
@@ -163,15 +197,20 @@ pub async fn serve(
         let controls = controls.clone();
         let tls = tls.clone();
         tokio::spawn(async move {
-            let svc = hyper::service::service_fn(move |req| handle(req, app.clone(), controls.clone()));
+            let svc =
+                hyper::service::service_fn(move |req| handle(req, app.clone(), controls.clone()));
             let builder = hyper::server::conn::http1::Builder::new();
             match tls {
                 None => {
                     let _ = builder.serve_connection(TokioIo::new(tcp), svc).await;
                 }
                 Some(acc) => {
-                    let Ok(ssl) = Ssl::new(acc.context()) else { return };
-                    let Ok(mut stream) = tokio_openssl::SslStream::new(ssl, tcp) else { return };
+                    let Ok(ssl) = Ssl::new(acc.context()) else {
+                        return;
+                    };
+                    let Ok(mut stream) = tokio_openssl::SslStream::new(ssl, tcp) else {
+                        return;
+                    };
                     if Pin::new(&mut stream).accept().await.is_err() {
                         return;
                     }

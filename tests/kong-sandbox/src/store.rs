@@ -70,7 +70,12 @@ impl Workspace {
             .duration_since(std::time::UNIX_EPOCH)
             .map(|d| d.as_secs() as i64)
             .unwrap_or(0);
-        Workspace { id: uuid::Uuid::new_v4().to_string(), name: name.to_string(), created_at, cols }
+        Workspace {
+            id: uuid::Uuid::new_v4().to_string(),
+            name: name.to_string(),
+            created_at,
+            cols,
+        }
     }
 
     /// A collection.
@@ -85,7 +90,13 @@ impl Workspace {
 
     /// Inserts or replaces a row.
     pub fn put(&mut self, k: Kind, row: Obj) {
-        let Some(id) = row.get("id").and_then(|v| v.as_str()).map(|s| s.to_string()) else { return };
+        let Some(id) = row
+            .get("id")
+            .and_then(|v| v.as_str())
+            .map(|s| s.to_string())
+        else {
+            return;
+        };
         let col = self.cols.get_mut(&k).expect("collection");
         if let Some(old) = col.rows.remove(&id) {
             col.index(k, &id, &old, false);
@@ -140,8 +151,10 @@ impl Store {
 
     /// An SNI by name in any workspace (SNI names are unique across workspaces).
     pub fn sni_anywhere(&self, name: &str) -> Option<(&str, &Obj)> {
-        self.workspaces
-            .values()
-            .find_map(|w| w.col(Kind::Snis).find_unique("name", name).map(|r| (w.name.as_str(), r)))
+        self.workspaces.values().find_map(|w| {
+            w.col(Kind::Snis)
+                .find_unique("name", name)
+                .map(|r| (w.name.as_str(), r))
+        })
     }
 }

@@ -16,16 +16,31 @@ fn cert_body(sans: &[&str], snis: Option<&[&str]>) -> serde_json::Value {
 #[test]
 fn create_with_snis_returns_them_sorted() {
     let (_sb, c) = start();
-    let r = c.post("/certificates", cert_body(&["b.test"], Some(&["b.test", "a.test", "*.c.test"])));
+    let r = c.post(
+        "/certificates",
+        cert_body(&["b.test"], Some(&["b.test", "a.test", "*.c.test"])),
+    );
     assert_eq!(r.status, 201, "{}", String::from_utf8_lossy(&r.body));
     let cert = r.json();
     assert_eq!(cert["snis"], json!(["*.c.test", "a.test", "b.test"]));
     let id = cert["id"].as_str().unwrap();
-    assert_eq!(c.get(&format!("/certificates/{id}")).json()["snis"], json!(["*.c.test", "a.test", "b.test"]));
-    assert_eq!(c.get("/certificates").json()["data"][0]["snis"], json!(["*.c.test", "a.test", "b.test"]));
+    assert_eq!(
+        c.get(&format!("/certificates/{id}")).json()["snis"],
+        json!(["*.c.test", "a.test", "b.test"])
+    );
+    assert_eq!(
+        c.get("/certificates").json()["data"][0]["snis"],
+        json!(["*.c.test", "a.test", "b.test"])
+    );
     let sni = c.get("/snis/a.test").json();
     assert_eq!(sni["certificate"]["id"], cert["id"]);
-    assert_eq!(c.get(&format!("/certificates/{id}/snis")).json()["data"].as_array().unwrap().len(), 3);
+    assert_eq!(
+        c.get(&format!("/certificates/{id}/snis")).json()["data"]
+            .as_array()
+            .unwrap()
+            .len(),
+        3
+    );
     assert!(cert.get("cert_alt").is_some() && cert["cert_alt"].is_null());
 }
 
@@ -37,8 +52,14 @@ fn key_mismatch() {
     let (_, other_key) = self_signed(KeyType::Rsa, &["a.test"]);
     let r = c.post("/certificates", json!({ "cert": cert, "key": other_key }));
     assert_eq!(r.status, 400);
-    assert_eq!(r.json()["fields"], json!({ "@entity": ["certificate does not match key"] }));
-    assert_eq!(r.json()["message"], "schema violation (certificate does not match key)");
+    assert_eq!(
+        r.json()["fields"],
+        json!({ "@entity": ["certificate does not match key"] })
+    );
+    assert_eq!(
+        r.json()["message"],
+        "schema violation (certificate does not match key)"
+    );
 }
 
 #[test]
@@ -46,10 +67,24 @@ fn invalid_pem_messages() {
     let (_sb, c) = start();
     let (_, key) = self_signed(KeyType::Rsa, &["a.test"]);
     let r = c.post("/certificates", json!({ "cert": "-----BEGIN CERTIFICATE-----\nnope\n-----END CERTIFICATE-----\n", "key": key })).json();
-    assert!(r["fields"]["cert"].as_str().unwrap().starts_with("invalid certificate: x509.new: "), "{r}");
+    assert!(
+        r["fields"]["cert"]
+            .as_str()
+            .unwrap()
+            .starts_with("invalid certificate: x509.new: "),
+        "{r}"
+    );
     let (cert, _) = self_signed(KeyType::Rsa, &["a.test"]);
-    let r = c.post("/certificates", json!({ "cert": cert, "key": "garbage" })).json();
-    assert!(r["fields"]["key"].as_str().unwrap().starts_with("invalid key: "), "{r}");
+    let r = c
+        .post("/certificates", json!({ "cert": cert, "key": "garbage" }))
+        .json();
+    assert!(
+        r["fields"]["key"]
+            .as_str()
+            .unwrap()
+            .starts_with("invalid key: "),
+        "{r}"
+    );
     let r = c.post("/certificates", json!({})).json();
     assert_eq!(r["fields"]["cert"], "required field missing");
     assert_eq!(r["fields"]["key"], "required field missing");
@@ -62,11 +97,27 @@ fn alternative_certificate_rules() {
     let (cert, key) = self_signed(KeyType::Rsa, &["a.test"]);
     let (ec_cert, ec_key) = self_signed(KeyType::Ec, &["a.test"]);
     let (rsa2, rsa2_key) = self_signed(KeyType::Rsa, &["a.test"]);
-    let r = c.post("/certificates", json!({ "cert": cert, "key": key, "cert_alt": ec_cert })).json();
-    assert_eq!(r["fields"]["@entity"], json!(["all or none of these fields must be set: 'cert_alt', 'key_alt'"]));
-    let r = c.post("/certificates", json!({ "cert": cert, "key": key, "cert_alt": rsa2, "key_alt": rsa2_key })).json();
+    let r = c
+        .post(
+            "/certificates",
+            json!({ "cert": cert, "key": key, "cert_alt": ec_cert }),
+        )
+        .json();
+    assert_eq!(
+        r["fields"]["@entity"],
+        json!(["all or none of these fields must be set: 'cert_alt', 'key_alt'"])
+    );
+    let r = c
+        .post(
+            "/certificates",
+            json!({ "cert": cert, "key": key, "cert_alt": rsa2, "key_alt": rsa2_key }),
+        )
+        .json();
     assert_eq!(r["fields"]["@entity"], json!(["certificate and alternative certificate need to have different type (e.g. RSA and ECDSA), the provided certificates were both of the same type"]));
-    let r = c.post("/certificates", json!({ "cert": cert, "key": key, "cert_alt": ec_cert, "key_alt": ec_key }));
+    let r = c.post(
+        "/certificates",
+        json!({ "cert": cert, "key": key, "cert_alt": ec_cert, "key_alt": ec_key }),
+    );
     assert_eq!(r.status, 201);
 }
 
@@ -74,30 +125,62 @@ fn alternative_certificate_rules() {
 #[test]
 fn sni_conflicts() {
     let (_sb, c) = start();
-    let r = c.post("/certificates", cert_body(&["a.test"], Some(&["a.test", "a.test"])));
+    let r = c.post(
+        "/certificates",
+        cert_body(&["a.test"], Some(&["a.test", "a.test"])),
+    );
     assert_eq!(r.status, 400);
-    assert_eq!(r.json()["message"], "schema violation (snis: a.test is duplicated)");
-    let first = c.post("/certificates", cert_body(&["a.test"], Some(&["a.test"]))).json();
+    assert_eq!(
+        r.json()["message"],
+        "schema violation (snis: a.test is duplicated)"
+    );
+    let first = c
+        .post("/certificates", cert_body(&["a.test"], Some(&["a.test"])))
+        .json();
     let r = c.post("/certificates", cert_body(&["a.test"], Some(&["a.test"])));
     assert_eq!(r.status, 400);
-    assert_eq!(r.json()["fields"]["snis"], format!("a.test already associated with existing certificate '{}'", first["id"].as_str().unwrap()));
+    assert_eq!(
+        r.json()["fields"]["snis"],
+        format!(
+            "a.test already associated with existing certificate '{}'",
+            first["id"].as_str().unwrap()
+        )
+    );
     // POST /certificates/{id}/snis with an existing name → 409 (06-certificates_routes_spec l.1082)
-    let r = c.post(&format!("/certificates/{}/snis", first["id"].as_str().unwrap()), json!({ "name": "a.test" }));
+    let r = c.post(
+        &format!("/certificates/{}/snis", first["id"].as_str().unwrap()),
+        json!({ "name": "a.test" }),
+    );
     assert_eq!(r.status, 409);
-    assert_eq!(r.json()["message"], "UNIQUE violation detected on '{name=\"a.test\"}'");
+    assert_eq!(
+        r.json()["message"],
+        "UNIQUE violation detected on '{name=\"a.test\"}'"
+    );
 }
 
 // K:api/routes/certificates.lua prepare_args: PUT without snis removes them; PATCH with snis replaces.
 #[test]
 fn put_without_snis_removes_them_and_patch_replaces() {
     let (_sb, c) = start();
-    let cert = c.post("/certificates", cert_body(&["a.test"], Some(&["a.test", "b.test"]))).json();
+    let cert = c
+        .post(
+            "/certificates",
+            cert_body(&["a.test"], Some(&["a.test", "b.test"])),
+        )
+        .json();
     let id = cert["id"].as_str().unwrap();
-    let r = c.patch(&format!("/certificates/{id}"), json!({ "snis": ["z.test", "c.test"] }));
+    let r = c.patch(
+        &format!("/certificates/{id}"),
+        json!({ "snis": ["z.test", "c.test"] }),
+    );
     assert_eq!(r.json()["snis"], json!(["c.test", "z.test"]));
     assert_eq!(c.get("/snis/a.test").status, 404);
     let r = c.patch(&format!("/certificates/{id}"), json!({ "tags": ["t"] }));
-    assert_eq!(r.json()["snis"], json!(["c.test", "z.test"]), "PATCH without snis keeps them");
+    assert_eq!(
+        r.json()["snis"],
+        json!(["c.test", "z.test"]),
+        "PATCH without snis keeps them"
+    );
     let mut body = cert_body(&["a.test"], None);
     body["tags"] = json!(["x"]);
     let r = c.put(&format!("/certificates/{id}"), body);
@@ -110,25 +193,42 @@ fn put_without_snis_removes_them_and_patch_replaces() {
 #[test]
 fn lookup_by_sni_name() {
     let (_sb, c) = start();
-    let cert = c.post("/certificates", cert_body(&["a.test"], Some(&["a.test"]))).json();
+    let cert = c
+        .post("/certificates", cert_body(&["a.test"], Some(&["a.test"])))
+        .json();
     assert_eq!(c.get("/certificates/a.test").json()["id"], cert["id"]);
     let r = c.get("/certificates/none.test");
-    assert_eq!((r.status, r.json()), (404, json!({ "message": "SNI not found" })));
-    assert_eq!(c.patch("/certificates/none.test", json!({ "tags": ["a"] })).status, 404);
+    assert_eq!(
+        (r.status, r.json()),
+        (404, json!({ "message": "SNI not found" }))
+    );
+    assert_eq!(
+        c.patch("/certificates/none.test", json!({ "tags": ["a"] }))
+            .status,
+        404
+    );
     assert_eq!(c.delete("/certificates/none.test").status, 404);
     let r = c.put("/certificates/new.test", cert_body(&["new.test"], None));
     assert_eq!(r.status, 200);
     let created = r.json();
     assert_eq!(created["snis"], json!(["new.test"]));
     assert_ne!(created["id"], cert["id"]);
-    assert_eq!(c.get("/snis/new.test").json()["certificate"]["id"], created["id"]);
+    assert_eq!(
+        c.get("/snis/new.test").json()["certificate"]["id"],
+        created["id"]
+    );
 }
 
 // DELETE cascades to SNIs; a certificate used as a service client certificate is protected.
 #[test]
 fn delete_cascades_to_snis() {
     let (_sb, c) = start();
-    let cert = c.post("/certificates", cert_body(&["a.test"], Some(&["a.test", "b.test"]))).json();
+    let cert = c
+        .post(
+            "/certificates",
+            cert_body(&["a.test"], Some(&["a.test", "b.test"])),
+        )
+        .json();
     let id = cert["id"].as_str().unwrap();
     assert_eq!(c.delete(&format!("/certificates/{id}")).status, 204);
     assert_eq!(c.get("/snis/a.test").status, 404);
@@ -138,7 +238,10 @@ fn delete_cascades_to_snis() {
     assert_eq!(r.status, 201);
     let r = c.delete(&format!("/certificates/{}", cert["id"].as_str().unwrap()));
     assert_eq!(r.status, 400);
-    assert_eq!(r.json()["message"], "an existing 'services' entity references this 'certificates' entity");
+    assert_eq!(
+        r.json()["message"],
+        "an existing 'services' entity references this 'certificates' entity"
+    );
 }
 
 // snis.lua: wildcard host rules.
@@ -148,12 +251,19 @@ fn sni_name_rules() {
     let cert = c.post("/certificates", cert_body(&["a.test"], None)).json();
     let path = format!("/certificates/{}/snis", cert["id"].as_str().unwrap());
     let f = |n: &str| c.post(&path, json!({ "name": n })).json()["fields"]["name"].clone();
-    assert_eq!(f("a.*.test"), "wildcard must be leftmost or rightmost character");
+    assert_eq!(
+        f("a.*.test"),
+        "wildcard must be leftmost or rightmost character"
+    );
     assert_eq!(f("*.a.*"), "only one wildcard must be specified");
     assert_eq!(f("10.0.0.1"), "must not be an IP");
     assert_eq!(f("a.test:443"), "must not have a port");
     let r = c.post(&path, json!({ "name": "*.Mixed.test" }));
     assert_eq!(r.status, 201);
     assert_eq!(r.json()["name"], "*.Mixed.test", "case kept");
-    assert_eq!(c.get("/snis/x/certificate").status, 404, "/snis/:snis/certificate is disabled");
+    assert_eq!(
+        c.get("/snis/x/certificate").status,
+        404,
+        "/snis/:snis/certificate is disabled"
+    );
 }

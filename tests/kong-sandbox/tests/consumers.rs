@@ -5,7 +5,10 @@ mod common;
 use common::*;
 
 fn sha1_hex(s: &str) -> String {
-    openssl::sha::sha1(s.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
+    openssl::sha::sha1(s.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 #[test]
@@ -13,9 +16,18 @@ fn consumer_needs_username_or_custom_id() {
     let (_sb, c) = start();
     let r = c.post("/consumers", json!({}));
     assert_eq!(r.status, 400);
-    assert_eq!(r.json()["fields"]["@entity"], json!(["at least one of these fields must be non-empty: 'custom_id', 'username'"]));
-    assert_eq!(c.post("/consumers", json!({ "custom_id": "x" })).status, 201);
-    assert_eq!(c.post("/consumers", json!({ "custom_id": "x" })).status, 409);
+    assert_eq!(
+        r.json()["fields"]["@entity"],
+        json!(["at least one of these fields must be non-empty: 'custom_id', 'username'"])
+    );
+    assert_eq!(
+        c.post("/consumers", json!({ "custom_id": "x" })).status,
+        201
+    );
+    assert_eq!(
+        c.post("/consumers", json!({ "custom_id": "x" })).status,
+        409
+    );
     let id = c.post("/consumers", json!({ "username": "u" })).json()["id"].clone();
     let r = c.patch("/consumers/u", json!({ "username": null }));
     assert_eq!(r.json()["fields"]["@entity"], json!(["when updating, at least one of these fields must be non-empty: 'custom_id', 'username'"]));
@@ -26,19 +38,37 @@ fn consumer_needs_username_or_custom_id() {
 #[test]
 fn basic_auth_password_hash() {
     let (_sb, c) = start();
-    let cid = c.post("/consumers", json!({ "username": "alice" })).json()["id"].as_str().unwrap().to_string();
-    let r = c.post("/consumers/alice/basic-auth", json!({ "username": "alice", "password": "s3cret" }));
+    let cid = c.post("/consumers", json!({ "username": "alice" })).json()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let r = c.post(
+        "/consumers/alice/basic-auth",
+        json!({ "username": "alice", "password": "s3cret" }),
+    );
     assert_eq!(r.status, 201);
     let cred = r.json();
     assert_eq!(cred["password"], sha1_hex(&format!("s3cret{cid}")));
     assert_eq!(cred["consumer"], json!({ "id": cid }));
-    assert!(cred.get("updated_at").is_none(), "basicauth_credentials has no updated_at");
+    assert!(
+        cred.get("updated_at").is_none(),
+        "basicauth_credentials has no updated_at"
+    );
     // 02-api_spec l.307: PATCH without password keeps the hash
-    let r = c.patch("/consumers/alice/basic-auth/alice", json!({ "tags": ["t"] }));
+    let r = c.patch(
+        "/consumers/alice/basic-auth/alice",
+        json!({ "tags": ["t"] }),
+    );
     assert_eq!(r.json()["password"], sha1_hex(&format!("s3cret{cid}")));
-    let r = c.patch(&format!("/basic-auths/{}", cred["id"].as_str().unwrap()), json!({ "password": "new" }));
+    let r = c.patch(
+        &format!("/basic-auths/{}", cred["id"].as_str().unwrap()),
+        json!({ "password": "new" }),
+    );
     assert_eq!(r.json()["password"], sha1_hex(&format!("new{cid}")));
-    let r = c.put("/consumers/alice/basic-auth/bob", json!({ "password": "p" }));
+    let r = c.put(
+        "/consumers/alice/basic-auth/bob",
+        json!({ "password": "p" }),
+    );
     assert_eq!(r.status, 200);
     assert_eq!(r.json()["username"], "bob");
     assert_eq!(r.json()["password"], sha1_hex(&format!("p{cid}")));
@@ -50,8 +80,18 @@ fn basic_auth_uniqueness_and_nesting() {
     let (_sb, c) = start();
     c.post("/consumers", json!({ "username": "a" }));
     c.post("/consumers", json!({ "username": "b" }));
-    assert_eq!(c.post("/consumers/a/basic-auth", json!({ "username": "x", "password": "1" })).status, 201);
-    let r = c.post("/consumers/b/basic-auth", json!({ "username": "x", "password": "2" }));
+    assert_eq!(
+        c.post(
+            "/consumers/a/basic-auth",
+            json!({ "username": "x", "password": "1" })
+        )
+        .status,
+        201
+    );
+    let r = c.post(
+        "/consumers/b/basic-auth",
+        json!({ "username": "x", "password": "2" }),
+    );
     assert_eq!(r.status, 409);
     assert_eq!(c.get("/consumers/b/basic-auth/x").status, 404);
     assert_eq!(c.get("/consumers/a/basic-auth/x").status, 200);
@@ -79,7 +119,11 @@ fn acls_by_group() {
     assert_eq!(r.json()["group"], "readers");
     assert_eq!(c.get("/acls").json()["data"].as_array().unwrap().len(), 2);
     assert_eq!(c.delete("/consumers/a/acls/readers").status, 204);
-    assert_eq!(c.get("/acls/not-a-uuid").json()["code"], 1, "top-level /acls/:acls takes ids only");
+    assert_eq!(
+        c.get("/acls/not-a-uuid").json()["code"],
+        1,
+        "top-level /acls/:acls takes ids only"
+    );
 }
 
 // jwt daos.lua: generated key/secret, HS256 default, algorithms, rsa_public_key for RS*/PS*/EdDSA.
@@ -93,23 +137,49 @@ fn jwt_secrets() {
     assert_eq!(j["algorithm"], "HS256");
     assert_eq!(j["key"].as_str().unwrap().len(), 32);
     assert_eq!(j["secret"].as_str().unwrap().len(), 32);
-    let r = c.post("/consumers/a/jwt", json!({ "algorithm": "XX1" })).json();
+    let r = c
+        .post("/consumers/a/jwt", json!({ "algorithm": "XX1" }))
+        .json();
     assert_eq!(r["fields"]["algorithm"], "expected one of: HS256, HS384, HS512, RS256, RS384, RS512, ES256, ES384, ES512, PS256, PS384, PS512, EdDSA");
-    let r = c.post("/consumers/a/jwt", json!({ "algorithm": "RS256", "key": "iss-1" })).json();
-    assert_eq!(r["fields"], json!({
-        "rsa_public_key": "required field missing",
-        "@entity": ["failed conditional validation given value of field 'algorithm'"]
-    }));
-    let r = c.post("/consumers/a/jwt", json!({ "algorithm": "RS256", "key": "iss-1", "rsa_public_key": "nope" })).json();
+    let r = c
+        .post(
+            "/consumers/a/jwt",
+            json!({ "algorithm": "RS256", "key": "iss-1" }),
+        )
+        .json();
+    assert_eq!(
+        r["fields"],
+        json!({
+            "rsa_public_key": "required field missing",
+            "@entity": ["failed conditional validation given value of field 'algorithm'"]
+        })
+    );
+    let r = c
+        .post(
+            "/consumers/a/jwt",
+            json!({ "algorithm": "RS256", "key": "iss-1", "rsa_public_key": "nope" }),
+        )
+        .json();
     assert_eq!(r["fields"]["rsa_public_key"], "invalid key");
     let k = gen_key(KeyType::Rsa);
     let pubpem = String::from_utf8(k.public_key_to_pem().unwrap()).unwrap();
-    let r = c.post("/consumers/a/jwt", json!({ "algorithm": "RS256", "key": "iss-1", "rsa_public_key": pubpem }));
+    let r = c.post(
+        "/consumers/a/jwt",
+        json!({ "algorithm": "RS256", "key": "iss-1", "rsa_public_key": pubpem }),
+    );
     assert_eq!(r.status, 201);
     assert_eq!(c.get("/jwts/iss-1").json()["algorithm"], "RS256");
     assert_eq!(c.get("/consumers/a/jwt/iss-1").status, 200);
-    assert_eq!(c.post("/consumers/a/jwt", json!({ "key": "iss-1" })).status, 409);
-    assert_eq!(c.post("/consumers/a/jwt", json!({ "algorithm": "ES256" })).status, 201, "ES* does not require a key");
+    assert_eq!(
+        c.post("/consumers/a/jwt", json!({ "key": "iss-1" })).status,
+        409
+    );
+    assert_eq!(
+        c.post("/consumers/a/jwt", json!({ "algorithm": "ES256" }))
+            .status,
+        201,
+        "ES* does not require a key"
+    );
 }
 
 // consumers DELETE cascades to credentials, acls and plugins.
@@ -117,10 +187,16 @@ fn jwt_secrets() {
 fn consumer_delete_cascades() {
     let (_sb, c) = start();
     c.post("/consumers", json!({ "username": "a" }));
-    c.post("/consumers/a/basic-auth", json!({ "username": "a", "password": "p" }));
+    c.post(
+        "/consumers/a/basic-auth",
+        json!({ "username": "a", "password": "p" }),
+    );
     c.post("/consumers/a/acls", json!({ "group": "g" }));
     c.post("/consumers/a/jwt", json!({}));
-    let r = c.post("/consumers/a/plugins", json!({ "name": "rate-limiting", "config": { "minute": 5 } }));
+    let r = c.post(
+        "/consumers/a/plugins",
+        json!({ "name": "rate-limiting", "config": { "minute": 5 } }),
+    );
     assert_eq!(r.status, 201, "{}", String::from_utf8_lossy(&r.body));
     assert_eq!(c.delete("/consumers/a").status, 204);
     for p in ["/basic-auths", "/acls", "/jwts", "/plugins"] {

@@ -6,8 +6,15 @@ use common::*;
 
 fn seed(c: &Client, n: usize) {
     for i in 0..n {
-        let tags = if i % 2 == 0 { json!(["even", "all"]) } else { json!(["odd", "all"]) };
-        let r = c.post("/services", json!({ "name": format!("s{i}"), "host": "h.test", "tags": tags }));
+        let tags = if i % 2 == 0 {
+            json!(["even", "all"])
+        } else {
+            json!(["odd", "all"])
+        };
+        let r = c.post(
+            "/services",
+            json!({ "name": format!("s{i}"), "host": "h.test", "tags": tags }),
+        );
         assert_eq!(r.status, 201);
     }
 }
@@ -15,7 +22,10 @@ fn seed(c: &Client, n: usize) {
 #[test]
 fn empty_list_shape() {
     let (_sb, c) = start();
-    assert_eq!(c.get("/services").json(), json!({ "data": [], "next": null }));
+    assert_eq!(
+        c.get("/services").json(),
+        json!({ "data": [], "next": null })
+    );
 }
 
 // Pagination: offset/next on all but the last page; stable order; every entity exactly once.
@@ -48,8 +58,16 @@ fn pagination_walks_every_entity_once_in_stable_order() {
     sorted.sort();
     sorted.dedup();
     assert_eq!(sorted.len(), 7);
-    assert_eq!(seen, sorted, "pages are ordered by id, like Kong's postgres strategy");
-    let all: Vec<String> = c.get("/services").json()["data"].as_array().unwrap().iter().map(|s| s["id"].as_str().unwrap().to_string()).collect();
+    assert_eq!(
+        seen, sorted,
+        "pages are ordered by id, like Kong's postgres strategy"
+    );
+    let all: Vec<String> = c.get("/services").json()["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["id"].as_str().unwrap().to_string())
+        .collect();
     assert_eq!(all, seen);
 }
 
@@ -58,11 +76,20 @@ fn pagination_walks_every_entity_once_in_stable_order() {
 fn size_errors() {
     let (_sb, c) = start();
     let r = c.get("/services?size=abc");
-    assert_eq!((r.status, r.json()), (400, json!({ "code": 9, "name": "invalid size", "message": "size must be a number" })));
+    assert_eq!(
+        (r.status, r.json()),
+        (
+            400,
+            json!({ "code": 9, "name": "invalid size", "message": "size must be a number" })
+        )
+    );
     for bad in ["0", "1001", "1.5", "-1"] {
         let r = c.get(&format!("/services?size={bad}"));
         assert_eq!(r.status, 400, "{bad}");
-        assert_eq!(r.json()["message"], "size must be an integer between 1 and 1000");
+        assert_eq!(
+            r.json()["message"],
+            "size must be an integer between 1 and 1000"
+        );
     }
     assert_eq!(c.get("/services?size=1000").status, 200);
 }
@@ -73,7 +100,10 @@ fn bad_offset() {
     let (_sb, c) = start();
     let r = c.get("/services?offset=%%%");
     assert_eq!(r.status, 400);
-    assert_eq!(r.json(), json!({ "code": 7, "name": "invalid offset", "message": "'%%%' is not a valid offset: bad base64 encoding" }));
+    assert_eq!(
+        r.json(),
+        json!({ "code": 7, "name": "invalid offset", "message": "'%%%' is not a valid offset: bad base64 encoding" })
+    );
 }
 
 // 10-services_routes_spec l.219: unknown query parameters are ignored.
@@ -81,7 +111,13 @@ fn bad_offset() {
 fn unknown_query_parameters_ignored() {
     let (_sb, c) = start();
     seed(&c, 2);
-    assert_eq!(c.get("/services?foo=bar").json()["data"].as_array().unwrap().len(), 2);
+    assert_eq!(
+        c.get("/services?foo=bar").json()["data"]
+            .as_array()
+            .unwrap()
+            .len(),
+        2
+    );
 }
 
 // 14-tags_spec: `,` is AND, `/` is OR; `next` keeps tags.
@@ -89,7 +125,12 @@ fn unknown_query_parameters_ignored() {
 fn tag_filters_and_or() {
     let (_sb, c) = start();
     seed(&c, 6);
-    let n = |q: &str| c.get(&format!("/services?tags={q}")).json()["data"].as_array().unwrap().len();
+    let n = |q: &str| {
+        c.get(&format!("/services?tags={q}")).json()["data"]
+            .as_array()
+            .unwrap()
+            .len()
+    };
     assert_eq!(n("all"), 6);
     assert_eq!(n("even"), 3);
     assert_eq!(n("even,all"), 3);
@@ -110,16 +151,32 @@ fn tag_filter_errors() {
     let (_sb, c) = start();
     let r = c.get("/services?tags=a,b/c");
     assert_eq!(r.status, 400);
-    assert_eq!(r.json(), json!({
-        "code": 11, "name": "invalid options",
-        "message": "invalid option (tags: invalid filter syntax)",
-        "options": { "tags": "invalid filter syntax" }
-    }));
-    assert_eq!(c.get("/services?tags=a/b,c").json()["message"], "invalid option (tags: invalid filter syntax)");
-    assert_eq!(c.get("/services?tags=a,b,c,d,e,f").json()["message"], "invalid option (tags: cannot query more than 5 tags)");
-    assert_eq!(c.get("/services?tags=").json()["message"], "invalid option (tags: cannot be null)");
+    assert_eq!(
+        r.json(),
+        json!({
+            "code": 11, "name": "invalid options",
+            "message": "invalid option (tags: invalid filter syntax)",
+            "options": { "tags": "invalid filter syntax" }
+        })
+    );
+    assert_eq!(
+        c.get("/services?tags=a/b,c").json()["message"],
+        "invalid option (tags: invalid filter syntax)"
+    );
+    assert_eq!(
+        c.get("/services?tags=a,b,c,d,e,f").json()["message"],
+        "invalid option (tags: cannot query more than 5 tags)"
+    );
+    assert_eq!(
+        c.get("/services?tags=").json()["message"],
+        "invalid option (tags: cannot be null)"
+    );
     assert_eq!(c.get("/services?tags=a,b,c,d,e").status, 200);
-    assert_eq!(c.get("/services?tags=foo%20bar").status, 200, "space is a printable tag character");
+    assert_eq!(
+        c.get("/services?tags=foo%20bar").status,
+        200,
+        "space is a printable tag character"
+    );
 }
 
 // 14-tags_spec l.101 (#6779): nested lists ignore tags; `next` carries only the offset.
@@ -128,9 +185,22 @@ fn nested_lists_ignore_tags() {
     let (_sb, c) = start();
     service(&c, "p");
     for i in 0..3 {
-        assert_eq!(c.post("/services/p/routes", json!({ "paths": [format!("/r{i}")], "tags": ["t"] })).status, 201);
+        assert_eq!(
+            c.post(
+                "/services/p/routes",
+                json!({ "paths": [format!("/r{i}")], "tags": ["t"] })
+            )
+            .status,
+            201
+        );
     }
-    assert_eq!(c.get("/services/p/routes?tags=other").json()["data"].as_array().unwrap().len(), 3);
+    assert_eq!(
+        c.get("/services/p/routes?tags=other").json()["data"]
+            .as_array()
+            .unwrap()
+            .len(),
+        3
+    );
     assert_eq!(c.get("/services/p/routes?tags=a,b/c").status, 200);
     let r = c.get("/services/p/routes?size=2").json();
     let next = r["next"].as_str().unwrap();
@@ -142,11 +212,18 @@ fn nested_lists_ignore_tags() {
 #[test]
 fn consumers_by_custom_id() {
     let (_sb, c) = start();
-    assert_eq!(c.post("/consumers", json!({ "username": "u", "custom_id": "c-1" })).status, 201);
+    assert_eq!(
+        c.post("/consumers", json!({ "username": "u", "custom_id": "c-1" }))
+            .status,
+        201
+    );
     let r = c.get("/consumers?custom_id=c-1").json();
     assert_eq!(r["data"][0]["username"], "u");
     assert!(r["next"].is_null());
-    assert_eq!(c.get("/consumers?custom_id=none").json(), json!({ "data": [], "next": null }));
+    assert_eq!(
+        c.get("/consumers?custom_id=none").json(),
+        json!({ "data": [], "next": null })
+    );
 }
 
 // Many entities and parallel clients: lists stay linear and consistent.
@@ -158,7 +235,10 @@ fn parallel_clients_and_large_lists() {
             let c = c.clone();
             std::thread::spawn(move || {
                 for i in 0..50 {
-                    let r = c.post("/consumers", json!({ "username": format!("u{t}-{i}"), "tags": ["bulk"] }));
+                    let r = c.post(
+                        "/consumers",
+                        json!({ "username": format!("u{t}-{i}"), "tags": ["bulk"] }),
+                    );
                     assert_eq!(r.status, 201);
                 }
             })

@@ -24,7 +24,11 @@ pub fn parse_urlencoded(s: &str) -> Vec<(String, String)> {
         .filter(|p| !p.is_empty())
         .map(|p| {
             let (k, v) = p.split_once('=').unwrap_or((p, ""));
-            let dec = |x: &str| percent_decode_str(&x.replace('+', " ")).decode_utf8_lossy().to_string();
+            let dec = |x: &str| {
+                percent_decode_str(&x.replace('+', " "))
+                    .decode_utf8_lossy()
+                    .to_string()
+            };
             (dec(k), dec(v))
         })
         .collect()
@@ -51,9 +55,9 @@ pub fn parse_body(content_type: Option<&str>, bytes: &[u8]) -> Result<Body, ApiE
                 _ => Err(ApiError::message(400, "Cannot parse JSON body")),
             }
         }
-        Some(c) if c.starts_with("application/x-www-form-urlencoded") => {
-            Ok(Body::Form(parse_urlencoded(&String::from_utf8_lossy(bytes))))
-        }
+        Some(c) if c.starts_with("application/x-www-form-urlencoded") => Ok(Body::Form(
+            parse_urlencoded(&String::from_utf8_lossy(bytes)),
+        )),
         Some(c) if c.starts_with("multipart/form-data") => {
             let boundary = c
                 .split(';')
@@ -66,13 +70,18 @@ pub fn parse_body(content_type: Option<&str>, bytes: &[u8]) -> Result<Body, ApiE
                     orig.split(';')
                         .filter_map(|p| {
                             let p = p.trim();
-                            p.get(..9).filter(|x| x.eq_ignore_ascii_case("boundary=")).map(|_| p[9..].trim_matches('"').to_string())
+                            p.get(..9)
+                                .filter(|x| x.eq_ignore_ascii_case("boundary="))
+                                .map(|_| p[9..].trim_matches('"').to_string())
                         })
                         .next()
                 })
                 .or(boundary);
             match boundary {
-                Some(b) => Ok(Body::Form(parse_multipart(&String::from_utf8_lossy(bytes), &b))),
+                Some(b) => Ok(Body::Form(parse_multipart(
+                    &String::from_utf8_lossy(bytes),
+                    &b,
+                ))),
                 None => Ok(Body::Form(vec![])),
             }
         }
@@ -88,13 +97,19 @@ fn parse_multipart(body: &str, boundary: &str) -> Vec<(String, String)> {
         if part.starts_with("--") || part.trim().is_empty() {
             continue;
         }
-        let Some((head, value)) = part.split_once("\r\n\r\n") else { continue };
+        let Some((head, value)) = part.split_once("\r\n\r\n") else {
+            continue;
+        };
         let name = head.lines().find_map(|l| {
             let l = l.trim();
             if !l.to_ascii_lowercase().starts_with("content-disposition") {
                 return None;
             }
-            l.split(';').find_map(|p| p.trim().strip_prefix("name=").map(|n| n.trim_matches('"').to_string()))
+            l.split(';').find_map(|p| {
+                p.trim()
+                    .strip_prefix("name=")
+                    .map(|n| n.trim_matches('"').to_string())
+            })
         });
         if let Some(n) = name {
             out.push((n, value.strip_suffix("\r\n").unwrap_or(value).to_string()));
@@ -135,13 +150,17 @@ fn tokens(key: &str) -> Vec<Tok> {
 }
 
 fn insert_path(target: &mut Value, toks: &[Tok], value: String) {
-    let Some((first, rest)) = toks.split_first() else { return };
+    let Some((first, rest)) = toks.split_first() else {
+        return;
+    };
     match first {
         Tok::Key(k) => {
             if !target.is_object() {
                 *target = Value::Object(Obj::new());
             }
-            let Some(o) = target.as_object_mut() else { return };
+            let Some(o) = target.as_object_mut() else {
+                return;
+            };
             if rest.is_empty() {
                 match o.get_mut(k) {
                     Some(Value::Array(a)) => a.push(Value::String(value)),
@@ -162,7 +181,9 @@ fn insert_path(target: &mut Value, toks: &[Tok], value: String) {
             if !target.is_array() {
                 *target = Value::Array(vec![]);
             }
-            let Some(a) = target.as_array_mut() else { return };
+            let Some(a) = target.as_array_mut() else {
+                return;
+            };
             let idx = match first {
                 Tok::Index(n) if *n >= 1 => n - 1,
                 _ => a.len(),
@@ -202,9 +223,11 @@ fn infer_value(v: Value, field: &Field) -> Value {
             Value::Array(items.into_iter().map(|x| infer_value(x, el)).collect())
         }
         (Ty::Record(rs), Value::Object(o)) => Value::Object(infer(o, rs)),
-        (Ty::Map(_, vf), Value::Object(o)) => {
-            Value::Object(o.into_iter().map(|(k, x)| (k, infer_value(x, vf))).collect())
-        }
+        (Ty::Map(_, vf), Value::Object(o)) => Value::Object(
+            o.into_iter()
+                .map(|(k, x)| (k, infer_value(x, vf)))
+                .collect(),
+        ),
         (_, v) => v,
     }
 }
@@ -214,7 +237,10 @@ pub fn infer(o: Obj, schema: &Schema) -> Obj {
     let sub = schema.get_subschema(&o);
     o.into_iter()
         .map(|(k, v)| {
-            let f = sub.as_deref().and_then(|s| s.field(&k)).or_else(|| schema.field(&k));
+            let f = sub
+                .as_deref()
+                .and_then(|s| s.field(&k))
+                .or_else(|| schema.field(&k));
             let v = match f {
                 Some(f) => infer_value(v, f),
                 None => v,

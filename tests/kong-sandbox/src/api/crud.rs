@@ -22,7 +22,9 @@ pub struct Db<'a> {
 
 /// Whether `s` looks like a UUID (`utils.is_valid_uuid`).
 pub fn is_uuid(s: &str) -> bool {
-    s.len() == 36 && uuid::Uuid::parse_str(s).is_ok() && s.chars().filter(|c| *c == '-').count() == 4
+    s.len() == 36
+        && uuid::Uuid::parse_str(s).is_ok()
+        && s.chars().filter(|c| *c == '-').count() == 4
 }
 
 fn kind_by_dao_name(name: &str) -> Option<Kind> {
@@ -85,7 +87,11 @@ impl<'a> Db<'a> {
     pub fn render(&self, k: Kind, row: &Obj) -> Value {
         let mut row = row.clone();
         if k == Kind::Certificates {
-            let id = row.get("id").and_then(|v| v.as_str()).unwrap_or("").to_string();
+            let id = row
+                .get("id")
+                .and_then(|v| v.as_str())
+                .unwrap_or("")
+                .to_string();
             row.insert("snis".into(), json!(self.sni_names(&id)));
         }
         Value::Object(present(self.schema(k), &row))
@@ -97,7 +103,11 @@ impl<'a> Db<'a> {
             .children(Kind::Snis, "certificate", cert_id)
             .iter()
             .filter_map(|id| ws.get(Kind::Snis, id))
-            .filter_map(|r| r.get("name").and_then(|v| v.as_str()).map(|s| s.to_string()))
+            .filter_map(|r| {
+                r.get("name")
+                    .and_then(|v| v.as_str())
+                    .map(|s| s.to_string())
+            })
             .collect();
         names.sort();
         names
@@ -106,18 +116,33 @@ impl<'a> Db<'a> {
     /// `{name: "x"}` foreign keys become `{id}` (code 13 when unresolvable).
     fn resolve_foreign_keys(&self, k: Kind, input: &mut Obj) -> ApiResult<()> {
         for (field, target, _) in k.foreign_fields() {
-            let Some(Value::Object(fk)) = input.get(*field) else { continue };
+            let Some(Value::Object(fk)) = input.get(*field) else {
+                continue;
+            };
             if fk.contains_key("id") {
                 continue;
             }
-            let Some(ek) = target.endpoint_key() else { continue };
-            let Some(val) = fk.get(ek).cloned() else { continue };
-            let found = val.as_str().and_then(|s| self.wsr().col(*target).find_unique(ek, s).cloned());
+            let Some(ek) = target.endpoint_key() else {
+                continue;
+            };
+            let Some(val) = fk.get(ek).cloned() else {
+                continue;
+            };
+            let found = val
+                .as_str()
+                .and_then(|s| self.wsr().col(*target).find_unique(ek, s).cloned());
             match found {
                 Some(row) => {
                     input.insert(field.to_string(), json!({ "id": row["id"] }));
                 }
-                None => return Err(ApiError::foreign_key_unresolved(field, ek, &val, target.name())),
+                None => {
+                    return Err(ApiError::foreign_key_unresolved(
+                        field,
+                        ek,
+                        &val,
+                        target.name(),
+                    ))
+                }
             }
         }
         Ok(())
@@ -135,7 +160,9 @@ impl<'a> Db<'a> {
 
     fn check_unique(&self, k: Kind, row: &Obj, self_id: &str) -> ApiResult<()> {
         for f in k.unique_fields() {
-            let Some(v) = row.get(*f).and_then(|v| v.as_str()) else { continue };
+            let Some(v) = row.get(*f).and_then(|v| v.as_str()) else {
+                continue;
+            };
             let hit = if k == Kind::Snis {
                 self.store.sni_anywhere(v).map(|(_, r)| r.clone())
             } else {
@@ -158,9 +185,19 @@ impl<'a> Db<'a> {
                     )
                 };
                 let mine = key(row);
-                let dup = self.wsr().col(k).rows.iter().any(|(id, r)| id != self_id && key(r) == mine);
+                let dup = self
+                    .wsr()
+                    .col(k)
+                    .rows
+                    .iter()
+                    .any(|(id, r)| id != self_id && key(r) == mine);
                 if dup {
-                    let fkv = |f: &str| row.get(f).filter(|v| !v.is_null()).map(|v| json!({"id": v["id"]})).unwrap_or(Value::Null);
+                    let fkv = |f: &str| {
+                        row.get(f)
+                            .filter(|v| !v.is_null())
+                            .map(|v| json!({"id": v["id"]}))
+                            .unwrap_or(Value::Null)
+                    };
                     return Err(ApiError::unique_violation(json!({
                         "consumer": fkv("consumer"),
                         "name": row.get("name").cloned().unwrap_or(Value::Null),
@@ -173,10 +210,14 @@ impl<'a> Db<'a> {
                 let consumer = fk_id(row.get("consumer")).unwrap_or("").to_string();
                 let group = row.get("group").cloned().unwrap_or(Value::Null);
                 let dup = self.wsr().col(k).rows.iter().any(|(id, r)| {
-                    id != self_id && fk_id(r.get("consumer")) == Some(consumer.as_str()) && r.get("group") == Some(&group)
+                    id != self_id
+                        && fk_id(r.get("consumer")) == Some(consumer.as_str())
+                        && r.get("group") == Some(&group)
                 });
                 if dup {
-                    return Err(ApiError::unique_violation(json!({ "consumer": {"id": consumer}, "group": group })));
+                    return Err(ApiError::unique_violation(
+                        json!({ "consumer": {"id": consumer}, "group": group }),
+                    ));
                 }
             }
             _ => {}
@@ -188,7 +229,11 @@ impl<'a> Db<'a> {
         for (field, target, _) in k.foreign_fields() {
             if let Some(id) = fk_id(row.get(*field)) {
                 if self.get(*target, id).is_none() {
-                    return Err(ApiError::foreign_key_invalid(field, &json!({ "id": id }), target.name()));
+                    return Err(ApiError::foreign_key_invalid(
+                        field,
+                        &json!({ "id": id }),
+                        target.name(),
+                    ));
                 }
             }
         }
@@ -197,9 +242,15 @@ impl<'a> Db<'a> {
 
     /// K:db/dao/plugins.lua `check_protocols_match` (only when `protocols` is given).
     fn check_plugin_protocols(&self, input: &Obj) -> ApiResult<()> {
-        let Some(Value::Array(protos)) = input.get("protocols") else { return Ok(()) };
+        let Some(Value::Array(protos)) = input.get("protocols") else {
+            return Ok(());
+        };
         let has_common = |route: &Obj| {
-            let rp = route.get("protocols").and_then(|v| v.as_array()).cloned().unwrap_or_default();
+            let rp = route
+                .get("protocols")
+                .and_then(|v| v.as_array())
+                .cloned()
+                .unwrap_or_default();
             protos.iter().any(|p| rp.contains(p))
         };
         if let Some(rid) = fk_id(input.get("route")) {
@@ -214,7 +265,12 @@ impl<'a> Db<'a> {
         } else if let Some(sid) = fk_id(input.get("service")) {
             let ws = self.wsr();
             let routes = ws.children(Kind::Routes, "service", sid);
-            if !routes.is_empty() && !routes.iter().filter_map(|r| ws.get(Kind::Routes, r)).any(has_common) {
+            if !routes.is_empty()
+                && !routes
+                    .iter()
+                    .filter_map(|r| ws.get(Kind::Routes, r))
+                    .any(has_common)
+            {
                 return Err(ApiError::schema_violation_field(
                     "protocols",
                     "must match the protocols of at least one route pointing to this Plugin's service",
@@ -226,15 +282,23 @@ impl<'a> Db<'a> {
 
     /// Validates the certificate `snis` sugar; returns the names to attach.
     fn check_snis(&self, cert_id: &str, row: &Obj) -> ApiResult<Option<Vec<String>>> {
-        let Some(v) = row.get("snis") else { return Ok(None) };
+        let Some(v) = row.get("snis") else {
+            return Ok(None);
+        };
         let names: Vec<String> = match v {
-            Value::Array(a) => a.iter().filter_map(|x| x.as_str().map(|s| s.to_string())).collect(),
+            Value::Array(a) => a
+                .iter()
+                .filter_map(|x| x.as_str().map(|s| s.to_string()))
+                .collect(),
             _ => vec![],
         };
         let mut seen = std::collections::HashSet::new();
         for n in &names {
             if !seen.insert(n.clone()) {
-                return Err(ApiError::schema_violation_field("snis", &format!("{n} is duplicated")));
+                return Err(ApiError::schema_violation_field(
+                    "snis",
+                    &format!("{n} is duplicated"),
+                ));
             }
         }
         for n in &names {
@@ -262,7 +326,11 @@ impl<'a> Db<'a> {
 
     fn finish_write(&mut self, k: Kind, mut row: Obj, snis: Option<Vec<String>>) -> Value {
         Self::normalize_fks(k, &mut row);
-        let id = row.get("id").and_then(|v| v.as_str()).unwrap_or("").to_string();
+        let id = row
+            .get("id")
+            .and_then(|v| v.as_str())
+            .unwrap_or("")
+            .to_string();
         if k == Kind::Certificates {
             row.remove("snis");
         }
@@ -278,7 +346,11 @@ impl<'a> Db<'a> {
         for id in existing {
             let keep = self
                 .get(Kind::Snis, &id)
-                .and_then(|r| r.get("name").and_then(|v| v.as_str()).map(|s| s.to_string()))
+                .and_then(|r| {
+                    r.get("name")
+                        .and_then(|v| v.as_str())
+                        .map(|s| s.to_string())
+                })
                 .map(|n| names.contains(&n))
                 .unwrap_or(false);
             if !keep {
@@ -292,7 +364,11 @@ impl<'a> Db<'a> {
             let mut sni = Obj::new();
             sni.insert("name".into(), json!(n));
             sni.insert("certificate".into(), json!({ "id": cert_id }));
-            if let Ok(row) = self.schemas.get(Kind::Snis).process_auto_fields(&sni, Ctx::Insert) {
+            if let Ok(row) = self
+                .schemas
+                .get(Kind::Snis)
+                .process_auto_fields(&sni, Ctx::Insert)
+            {
                 self.wsm().put(Kind::Snis, row);
             }
         }
@@ -307,10 +383,22 @@ impl<'a> Db<'a> {
         self.resolve_foreign_keys(k, &mut input)?;
         let consumer = fk_id(input.get("consumer")).map(|s| s.to_string());
         Self::hash_password(k, &mut input, consumer.as_deref());
-        let row = schema.process_auto_fields(&input, Ctx::Insert).map_err(schema_violation)?;
-        schema.validate(&row, true, false).map_err(schema_violation)?;
-        let id = row.get("id").and_then(|v| v.as_str()).unwrap_or("").to_string();
-        let snis = if k == Kind::Certificates { self.check_snis(&id, &row)? } else { None };
+        let row = schema
+            .process_auto_fields(&input, Ctx::Insert)
+            .map_err(schema_violation)?;
+        schema
+            .validate(&row, true, false)
+            .map_err(schema_violation)?;
+        let id = row
+            .get("id")
+            .and_then(|v| v.as_str())
+            .unwrap_or("")
+            .to_string();
+        let snis = if k == Kind::Certificates {
+            self.check_snis(&id, &row)?
+        } else {
+            None
+        };
         if self.get(k, &id).is_some() {
             return Err(ApiError::primary_key_violation(&id));
         }
@@ -322,22 +410,36 @@ impl<'a> Db<'a> {
     /// PATCH: merge into an existing entity.
     pub fn update(&mut self, k: Kind, existing: &Obj, mut patch: Obj) -> ApiResult<Value> {
         let schema = self.schema(k);
-        let id = existing.get("id").and_then(|v| v.as_str()).unwrap_or("").to_string();
+        let id = existing
+            .get("id")
+            .and_then(|v| v.as_str())
+            .unwrap_or("")
+            .to_string();
         if k == Kind::Plugins {
             self.check_plugin_protocols(&patch)?;
         }
         self.resolve_foreign_keys(k, &mut patch)?;
         patch.remove("id");
-        let consumer = fk_id(patch.get("consumer")).or(fk_id(existing.get("consumer"))).map(|s| s.to_string());
+        let consumer = fk_id(patch.get("consumer"))
+            .or(fk_id(existing.get("consumer")))
+            .map(|s| s.to_string());
         Self::hash_password(k, &mut patch, consumer.as_deref());
-        let processed = schema.process_auto_fields(&patch, Ctx::Update).map_err(schema_violation)?;
+        let processed = schema
+            .process_auto_fields(&patch, Ctx::Update)
+            .map_err(schema_violation)?;
         let mut merged = schema.merge_values(&processed, existing);
         merged.insert("id".into(), json!(id));
         if k == Kind::Certificates && !patch.contains_key("snis") {
             merged.remove("snis");
         }
-        schema.validate(&merged, false, true).map_err(schema_violation)?;
-        let snis = if k == Kind::Certificates { self.check_snis(&id, &merged)? } else { None };
+        schema
+            .validate(&merged, false, true)
+            .map_err(schema_violation)?;
+        let snis = if k == Kind::Certificates {
+            self.check_snis(&id, &merged)?
+        } else {
+            None
+        };
         self.check_unique(k, &merged, &id)?;
         self.check_foreign(k, &merged)?;
         Ok(self.finish_write(k, merged, snis))
@@ -362,8 +464,12 @@ impl<'a> Db<'a> {
         if k == Kind::Certificates && !input.contains_key("snis") {
             input.insert("snis".into(), Value::Null);
         }
-        let row = schema.process_auto_fields(&input, Ctx::Upsert).map_err(schema_violation)?;
-        schema.validate(&row, true, false).map_err(schema_violation)?;
+        let row = schema
+            .process_auto_fields(&input, Ctx::Upsert)
+            .map_err(schema_violation)?;
+        schema
+            .validate(&row, true, false)
+            .map_err(schema_violation)?;
         let snis = if k == Kind::Certificates {
             Some(self.check_snis(id, &row)?.unwrap_or_default())
         } else {
@@ -381,7 +487,10 @@ impl<'a> Db<'a> {
         }
         for child in ALL_KINDS {
             for (field, target, on_delete) in child.foreign_fields() {
-                if *target == k && *on_delete == OnDelete::Restrict && !self.wsr().children(child, field, id).is_empty() {
+                if *target == k
+                    && *on_delete == OnDelete::Restrict
+                    && !self.wsr().children(child, field, id).is_empty()
+                {
                     return Err(ApiError::foreign_key_restricted(k.name(), child.name()));
                 }
             }

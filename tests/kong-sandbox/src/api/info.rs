@@ -19,7 +19,10 @@ pub fn root(app: &App) -> Value {
     let ver = version(app.edition);
     let mut available = Map::new();
     for (name, prio) in &app.schemas.plugins {
-        available.insert(name.to_string(), json!({ "version": ver, "priority": prio }));
+        available.insert(
+            name.to_string(),
+            json!({ "version": ver, "priority": prio }),
+        );
     }
     let names: Vec<&str> = app.schemas.plugins.iter().map(|(n, _)| *n).collect();
     let enterprise = app.edition == Edition::Enterprise;

@@ -50,10 +50,18 @@ pub struct ApiResponse {
 
 impl ApiResponse {
     fn json(status: u16, v: Value) -> ApiResponse {
-        ApiResponse { status, body: Some(v), headers: vec![] }
+        ApiResponse {
+            status,
+            body: Some(v),
+            headers: vec![],
+        }
     }
     fn no_content() -> ApiResponse {
-        ApiResponse { status: 204, body: None, headers: vec![] }
+        ApiResponse {
+            status: 204,
+            body: None,
+            headers: vec![],
+        }
     }
 }
 
@@ -80,12 +88,29 @@ pub struct App {
 }
 
 const ROOT_NAMES: [&str; 15] = [
-    "status", "plugins", "services", "routes", "certificates", "snis", "consumers", "basic-auths", "acls", "jwts", "tags",
-    "schemas", "endpoints", "workspaces", "kong",
+    "status",
+    "plugins",
+    "services",
+    "routes",
+    "certificates",
+    "snis",
+    "consumers",
+    "basic-auths",
+    "acls",
+    "jwts",
+    "tags",
+    "schemas",
+    "endpoints",
+    "workspaces",
+    "kong",
 ];
 
 /// ngx.escape_uri (component): everything but alphanumerics and `-_.~`.
-const ESCAPE: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'_').remove(b'.').remove(b'~');
+const ESCAPE: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'_')
+    .remove(b'.')
+    .remove(b'~');
 
 enum Route {
     Root,
@@ -95,16 +120,34 @@ enum Route {
     Workspaces(Option<String>),
     Collection(Kind),
     Entity(Kind, String),
-    Nested { parent: Kind, pkey: String, child: Kind, field: &'static str },
-    NestedEntity { parent: Kind, pkey: String, child: Kind, field: &'static str, ckey: String },
-    ForeignEntity { kind: Kind, key: String, field: &'static str, target: Kind },
+    Nested {
+        parent: Kind,
+        pkey: String,
+        child: Kind,
+        field: &'static str,
+    },
+    NestedEntity {
+        parent: Kind,
+        pkey: String,
+        child: Kind,
+        field: &'static str,
+        ckey: String,
+    },
+    ForeignEntity {
+        kind: Kind,
+        key: String,
+        field: &'static str,
+        target: Kind,
+    },
 }
 
 impl Route {
     fn methods(&self) -> &'static [&'static str] {
         match self {
             Route::Root | Route::Status | Route::PluginsEnabled | Route::Tags(_) => &["GET"],
-            Route::Workspaces(None) | Route::Collection(_) | Route::Nested { .. } => &["GET", "POST"],
+            Route::Workspaces(None) | Route::Collection(_) | Route::Nested { .. } => {
+                &["GET", "POST"]
+            }
             Route::Workspaces(Some(_)) => &["GET", "DELETE"],
             _ => &["GET", "PUT", "PATCH", "DELETE"],
         }
@@ -131,25 +174,44 @@ fn route_of(segs: &[String], edition: Edition) -> Option<Route> {
         ["tags"] => Route::Tags(None),
         ["tags", t] => Route::Tags(Some(t.to_string())),
         ["workspaces"] if edition == Edition::Enterprise => Route::Workspaces(None),
-        ["workspaces", w] if edition == Edition::Enterprise => Route::Workspaces(Some(w.to_string())),
+        ["workspaces", w] if edition == Edition::Enterprise => {
+            Route::Workspaces(Some(w.to_string()))
+        }
         [c] => Route::Collection(Kind::from_admin(c)?),
         [c, id] => Route::Entity(Kind::from_admin(c)?, id.to_string()),
         [c, id, sub] => {
             let parent = Kind::from_admin(c)?;
             if let Some((child, field)) = nested_child(parent, sub) {
-                Route::Nested { parent, pkey: id.to_string(), child, field }
+                Route::Nested {
+                    parent,
+                    pkey: id.to_string(),
+                    child,
+                    field,
+                }
             } else {
-                let (field, target, _) = parent.foreign_fields().iter().find(|(f, _, _)| f == sub)?;
+                let (field, target, _) =
+                    parent.foreign_fields().iter().find(|(f, _, _)| f == sub)?;
                 if parent == Kind::Snis {
                     return None; // `/snis/:snis/certificate` is disabled
                 }
-                Route::ForeignEntity { kind: parent, key: id.to_string(), field, target: *target }
+                Route::ForeignEntity {
+                    kind: parent,
+                    key: id.to_string(),
+                    field,
+                    target: *target,
+                }
             }
         }
         [c, id, sub, cid] => {
             let parent = Kind::from_admin(c)?;
             let (child, field) = nested_child(parent, sub)?;
-            Route::NestedEntity { parent, pkey: id.to_string(), child, field, ckey: cid.to_string() }
+            Route::NestedEntity {
+                parent,
+                pkey: id.to_string(),
+                child,
+                field,
+                ckey: cid.to_string(),
+            }
         }
         _ => return None,
     })
@@ -187,14 +249,29 @@ fn parse_tags(raw: &str) -> ApiResult<(Vec<String>, bool)> {
     let has_comma = raw.contains(',');
     let has_slash = raw.contains('/');
     let (tags, and) = if !has_slash && raw.bytes().all(|b| ok_byte(b) || b == b',') && valid(b',') {
-        (raw.split(',').filter(|t| !t.is_empty()).map(|s| s.to_string()).collect::<Vec<_>>(), true)
+        (
+            raw.split(',')
+                .filter(|t| !t.is_empty())
+                .map(|s| s.to_string())
+                .collect::<Vec<_>>(),
+            true,
+        )
     } else if !has_comma && raw.bytes().all(|b| ok_byte(b) || b == b'/') && valid(b'/') {
-        (raw.split('/').filter(|t| !t.is_empty()).map(|s| s.to_string()).collect::<Vec<_>>(), false)
+        (
+            raw.split('/')
+                .filter(|t| !t.is_empty())
+                .map(|s| s.to_string())
+                .collect::<Vec<_>>(),
+            false,
+        )
     } else {
         return Err(ApiError::invalid_option("tags", "invalid filter syntax"));
     };
     if tags.len() > 5 {
-        return Err(ApiError::invalid_option("tags", "cannot query more than 5 tags"));
+        return Err(ApiError::invalid_option(
+            "tags",
+            "cannot query more than 5 tags",
+        ));
     }
     Ok((tags, and))
 }
@@ -208,7 +285,9 @@ fn decode_offset(off: &str) -> ApiResult<String> {
         .decode(off)
         .map_err(|_| ApiError::invalid_offset(off, "bad base64 encoding"))?;
     match serde_json::from_slice::<Value>(&bytes) {
-        Ok(Value::Array(a)) if a.len() == 1 && a[0].is_string() => Ok(a[0].as_str().unwrap_or("").to_string()),
+        Ok(Value::Array(a)) if a.len() == 1 && a[0].is_string() => {
+            Ok(a[0].as_str().unwrap_or("").to_string())
+        }
         _ => Err(ApiError::invalid_offset(off, "bad json encoding")),
     }
 }
@@ -217,9 +296,14 @@ fn page_size(q: &Query) -> ApiResult<usize> {
     match q.get("size") {
         None => Ok(100),
         Some(s) => {
-            let n: f64 = s.trim().parse().map_err(|_| ApiError::invalid_size("size must be a number"))?;
+            let n: f64 = s
+                .trim()
+                .parse()
+                .map_err(|_| ApiError::invalid_size("size must be a number"))?;
             if !(1.0..=1000.0).contains(&n) || n.fract() != 0.0 {
-                return Err(ApiError::invalid_size("size must be an integer between 1 and 1000"));
+                return Err(ApiError::invalid_size(
+                    "size must be an integer between 1 and 1000",
+                ));
             }
             Ok(n as usize)
         }
@@ -264,7 +348,10 @@ impl App {
         };
         let mut ws = "default".to_string();
         let mut prefix = String::new();
-        if self.edition == Edition::Enterprise && !segs.is_empty() && !ROOT_NAMES.contains(&segs[0].as_str()) {
+        if self.edition == Edition::Enterprise
+            && !segs.is_empty()
+            && !ROOT_NAMES.contains(&segs[0].as_str())
+        {
             if store.ws(&segs[0]).is_some() {
                 ws = segs.remove(0);
                 prefix = format!("/{ws}");
@@ -275,7 +362,9 @@ impl App {
                 return ApiError::not_found().into();
             }
         }
-        let Some(route) = route_of(&segs, self.edition) else { return ApiError::not_found().into() };
+        let Some(route) = route_of(&segs, self.edition) else {
+            return ApiError::not_found().into();
+        };
         let method = req.method.to_ascii_uppercase();
         if method == "OPTIONS" {
             let allow = route.methods().join(", ");
@@ -290,7 +379,11 @@ impl App {
                 ],
             };
         }
-        let method = if method == "HEAD" { "GET".to_string() } else { method };
+        let method = if method == "HEAD" {
+            "GET".to_string()
+        } else {
+            method
+        };
         if !route.methods().contains(&method.as_str()) {
             return ApiError::method_not_allowed().into();
         }
@@ -303,8 +396,18 @@ impl App {
             Body::Empty
         };
         let q = Query::parse(&req.query);
-        let mut db = Db { store: &mut store, ws, schemas: self.schemas };
-        let ctx = Call { app: self, method: &method, body: &body, q: &q, prefix: &prefix };
+        let mut db = Db {
+            store: &mut store,
+            ws,
+            schemas: self.schemas,
+        };
+        let ctx = Call {
+            app: self,
+            method: &method,
+            body: &body,
+            q: &q,
+            prefix: &prefix,
+        };
         match ctx.dispatch(&mut db, route) {
             Ok(r) => r,
             Err(e) => e.into(),
@@ -334,11 +437,25 @@ impl<'a> Call<'a> {
             Route::Workspaces(w) => self.workspaces(db, w),
             Route::Collection(k) => self.collection(db, k),
             Route::Entity(k, key) => self.entity(db, k, &key),
-            Route::Nested { parent, pkey, child, field } => self.nested(db, parent, &pkey, child, field),
-            Route::NestedEntity { parent, pkey, child, field, ckey } => {
-                self.nested_entity(db, parent, &pkey, child, field, &ckey)
-            }
-            Route::ForeignEntity { kind, key, field, target } => self.foreign_entity(db, kind, &key, field, target),
+            Route::Nested {
+                parent,
+                pkey,
+                child,
+                field,
+            } => self.nested(db, parent, &pkey, child, field),
+            Route::NestedEntity {
+                parent,
+                pkey,
+                child,
+                field,
+                ckey,
+            } => self.nested_entity(db, parent, &pkey, child, field, &ckey),
+            Route::ForeignEntity {
+                kind,
+                key,
+                field,
+                target,
+            } => self.foreign_entity(db, kind, &key, field, target),
         }
     }
 
@@ -362,7 +479,9 @@ impl<'a> Call<'a> {
         let ws = db.store.ws(&db.ws).expect("workspace");
         let rows = &ws.col(k).rows;
         let iter: Box<dyn Iterator<Item = (&String, &Obj)>> = match &start {
-            Some(s) => Box::new(rows.range::<String, _>((std::ops::Bound::Excluded(s), std::ops::Bound::Unbounded))),
+            Some(s) => Box::new(
+                rows.range::<String, _>((std::ops::Bound::Excluded(s), std::ops::Bound::Unbounded)),
+            ),
             None => Box::new(rows.iter()),
         };
         let matches = |r: &Obj| {
@@ -372,10 +491,17 @@ impl<'a> Call<'a> {
                 }
             }
             if let Some((tags, and)) = &tags {
-                let have: Vec<&str> =
-                    r.get("tags").and_then(|v| v.as_array()).map(|a| a.iter().filter_map(|t| t.as_str()).collect()).unwrap_or_default();
+                let have: Vec<&str> = r
+                    .get("tags")
+                    .and_then(|v| v.as_array())
+                    .map(|a| a.iter().filter_map(|t| t.as_str()).collect())
+                    .unwrap_or_default();
                 let hit = |t: &String| have.contains(&t.as_str());
-                return if *and { tags.iter().all(hit) } else { tags.iter().any(hit) };
+                return if *and {
+                    tags.iter().all(hit)
+                } else {
+                    tags.iter().any(hit)
+                };
             }
             true
         };
@@ -398,7 +524,11 @@ impl<'a> Call<'a> {
         match (more, last_id) {
             (true, Some(id)) => {
                 let off = encode_offset(&id);
-                let mut next = format!("{}{next_base}?offset={}", self.prefix, utf8_percent_encode(&off, ESCAPE));
+                let mut next = format!(
+                    "{}{next_base}?offset={}",
+                    self.prefix,
+                    utf8_percent_encode(&off, ESCAPE)
+                );
                 if with_tags {
                     if let Some(t) = self.q.get("tags") {
                         next.push_str(&format!("&tags={t}"));
@@ -421,9 +551,16 @@ impl<'a> Call<'a> {
         if self.method == "GET" {
             if k == Kind::Consumers {
                 if let Some(cid) = self.q.get("custom_id") {
-                    let found = db.store.ws(&db.ws).and_then(|w| w.col(k).find_unique("custom_id", cid)).cloned();
+                    let found = db
+                        .store
+                        .ws(&db.ws)
+                        .and_then(|w| w.col(k).find_unique("custom_id", cid))
+                        .cloned();
                     let data: Vec<Value> = found.iter().map(|r| db.render(k, r)).collect();
-                    return Ok(ApiResponse::json(200, json!({ "data": data, "next": null })));
+                    return Ok(ApiResponse::json(
+                        200,
+                        json!({ "data": data, "next": null }),
+                    ));
                 }
             }
             let v = self.list(db, k, None, &format!("/{}", k.admin_name()), true)?;
@@ -438,8 +575,15 @@ impl<'a> Call<'a> {
         if is_uuid(key) {
             return Ok(Ok(db.get(Kind::Certificates, &key.to_ascii_lowercase())));
         }
-        match db.store.ws(&db.ws).and_then(|w| w.col(Kind::Snis).find_unique("name", key)).cloned() {
-            Some(sni) => Ok(Ok(fk_id(sni.get("certificate")).and_then(|id| db.get(Kind::Certificates, id)))),
+        match db
+            .store
+            .ws(&db.ws)
+            .and_then(|w| w.col(Kind::Snis).find_unique("name", key))
+            .cloned()
+        {
+            Some(sni) => Ok(Ok(
+                fk_id(sni.get("certificate")).and_then(|id| db.get(Kind::Certificates, id))
+            )),
             None => Ok(Err(key.to_string())),
         }
     }
@@ -535,7 +679,14 @@ impl<'a> Call<'a> {
         r.ok_or_else(ApiError::not_found)
     }
 
-    fn nested(&self, db: &mut Db, parent: Kind, pkey: &str, child: Kind, field: &str) -> ApiResult<ApiResponse> {
+    fn nested(
+        &self,
+        db: &mut Db,
+        parent: Kind,
+        pkey: &str,
+        child: Kind,
+        field: &str,
+    ) -> ApiResult<ApiResponse> {
         let p = self.parent(db, parent, pkey)?;
         let pid = p["id"].as_str().unwrap_or("").to_string();
         if self.method == "GET" {
@@ -555,7 +706,10 @@ impl<'a> Call<'a> {
                 .col(Kind::Acls)
                 .rows
                 .values()
-                .find(|r| fk_id(r.get("consumer")) == Some(pid) && r.get("group").and_then(|g| g.as_str()) == Some(ckey))
+                .find(|r| {
+                    fk_id(r.get("consumer")) == Some(pid)
+                        && r.get("group").and_then(|g| g.as_str()) == Some(ckey)
+                })
                 .cloned());
         }
         db.resolve(child, ckey)
@@ -598,7 +752,11 @@ impl<'a> Call<'a> {
                     None => uuid::Uuid::new_v4().to_string(),
                 };
                 if !is_uuid(ckey) {
-                    let key_field = if child == Kind::Acls { Some("group") } else { child.endpoint_key() };
+                    let key_field = if child == Kind::Acls {
+                        Some("group")
+                    } else {
+                        child.endpoint_key()
+                    };
                     if let Some(ek) = key_field {
                         args.insert(ek.to_string(), json!(ckey));
                     }
@@ -616,16 +774,27 @@ impl<'a> Call<'a> {
         }
     }
 
-    fn foreign_entity(&self, db: &mut Db, kind: Kind, key: &str, field: &str, target: Kind) -> ApiResult<ApiResponse> {
+    fn foreign_entity(
+        &self,
+        db: &mut Db,
+        kind: Kind,
+        key: &str,
+        field: &str,
+        target: Kind,
+    ) -> ApiResult<ApiResponse> {
         let e = db.resolve(kind, key)?.ok_or_else(ApiError::not_found)?;
         let fid = fk_id(e.get(field)).map(|s| s.to_string());
         match self.method {
             "GET" => {
-                let r = fid.and_then(|id| db.get(target, &id)).ok_or_else(ApiError::not_found)?;
+                let r = fid
+                    .and_then(|id| db.get(target, &id))
+                    .ok_or_else(ApiError::not_found)?;
                 Ok(ApiResponse::json(200, db.render(target, &r)))
             }
             "PATCH" => {
-                let r = fid.and_then(|id| db.get(target, &id)).ok_or_else(ApiError::not_found)?;
+                let r = fid
+                    .and_then(|id| db.get(target, &id))
+                    .ok_or_else(ApiError::not_found)?;
                 let args = self.args(db, target);
                 Ok(ApiResponse::json(200, db.update(target, &r, args)?))
             }
@@ -660,7 +829,12 @@ impl<'a> Call<'a> {
         let mut data = Vec::new();
         for k in ALL_KINDS {
             for (id, r) in &ws.col(k).rows {
-                for t in r.get("tags").and_then(|v| v.as_array()).into_iter().flatten() {
+                for t in r
+                    .get("tags")
+                    .and_then(|v| v.as_array())
+                    .into_iter()
+                    .flatten()
+                {
                     let Some(ts) = t.as_str() else { continue };
                     if tag.as_deref().map(|x| x == ts).unwrap_or(true) {
                         data.push(json!({ "entity_name": k.name(), "entity_id": id, "tag": ts }));
@@ -668,17 +842,21 @@ impl<'a> Call<'a> {
                 }
             }
         }
-        Ok(ApiResponse::json(200, json!({ "data": data, "next": null })))
+        Ok(ApiResponse::json(
+            200,
+            json!({ "data": data, "next": null }),
+        ))
     }
 
     fn workspaces(&self, db: &mut Db, name: Option<String>) -> ApiResult<ApiResponse> {
-        let render = |w: &crate::store::Workspace| {
-            json!({ "id": w.id, "name": w.name, "created_at": w.created_at, "comment": null, "config": {}, "meta": {} })
-        };
+        let render = |w: &crate::store::Workspace| json!({ "id": w.id, "name": w.name, "created_at": w.created_at, "comment": null, "config": {}, "meta": {} });
         match (self.method, name) {
             ("GET", None) => {
                 let data: Vec<Value> = db.store.workspaces.values().map(render).collect();
-                Ok(ApiResponse::json(200, json!({ "data": data, "next": null })))
+                Ok(ApiResponse::json(
+                    200,
+                    json!({ "data": data, "next": null }),
+                ))
             }
             ("POST", None) => {
                 let args = match self.body {
@@ -686,7 +864,10 @@ impl<'a> Call<'a> {
                     other => other.to_obj(&crate::schema::Schema::default()),
                 };
                 let Some(name) = args.get("name").and_then(|v| v.as_str()) else {
-                    return Err(ApiError::schema_violation_field("name", "required field missing"));
+                    return Err(ApiError::schema_violation_field(
+                        "name",
+                        "required field missing",
+                    ));
                 };
                 if let Err(e) = crate::schema::validators::validate_utf8_name(name) {
                     return Err(ApiError::schema_violation_field("name", &e));
@@ -700,12 +881,22 @@ impl<'a> Call<'a> {
                 Ok(ApiResponse::json(201, out))
             }
             ("GET", Some(n)) => {
-                let w = db.store.workspaces.values().find(|w| w.name == n || w.id == n).ok_or_else(ApiError::not_found)?;
+                let w = db
+                    .store
+                    .workspaces
+                    .values()
+                    .find(|w| w.name == n || w.id == n)
+                    .ok_or_else(ApiError::not_found)?;
                 Ok(ApiResponse::json(200, render(w)))
             }
             (_, Some(n)) => {
                 if n != "default" {
-                    let name = db.store.workspaces.values().find(|w| w.name == n || w.id == n).map(|w| w.name.clone());
+                    let name = db
+                        .store
+                        .workspaces
+                        .values()
+                        .find(|w| w.name == n || w.id == n)
+                        .map(|w| w.name.clone());
                     if let Some(name) = name {
                         db.store.workspaces.remove(&name);
                     }

@@ -8,7 +8,16 @@ use serde_json::{json, Value};
 use std::sync::Arc;
 
 /// K:constants.lua PROTOCOLS (sorted).
-pub const PROTOCOLS: [&str; 8] = ["grpc", "grpcs", "http", "https", "tcp", "tls", "tls_passthrough", "udp"];
+pub const PROTOCOLS: [&str; 8] = [
+    "grpc",
+    "grpcs",
+    "http",
+    "https",
+    "tcp",
+    "tls",
+    "tls_passthrough",
+    "udp",
+];
 
 /// typedefs.uuid (auto)
 pub fn uuid_field() -> Field {
@@ -53,7 +62,10 @@ fn has_double_slash(s: &str) -> bool {
 pub fn path() -> Field {
     Field::string()
         .check(Check::StartsWith("/"))
-        .check(Check::MatchNone(vec![(has_double_slash, "must not have empty segments")]))
+        .check(Check::MatchNone(vec![(
+            has_double_slash,
+            "must not have empty segments",
+        )]))
         .custom_str(|p| {
             v::validate_path(p).map_err(|e| match e {
                 v::PathErr::Rfc3986(m) | v::PathErr::Percent(m) => m,
@@ -87,14 +99,19 @@ fn url_shorthand(value: &Value) -> Obj {
         Value::String(s) => s.clone(),
         other => other.to_string(),
     };
-    let Some(p) = v::socket_url_parse(&s) else { return out };
+    let Some(p) = v::socket_url_parse(&s) else {
+        return out;
+    };
     let port_num: Option<i64> = p.port.as_deref().and_then(|x| x.trim().parse::<i64>().ok());
     let prot = match port_num {
         Some(80) => Some("http"),
         Some(443) => Some("https"),
         _ => None,
     };
-    let protocol = p.scheme.clone().unwrap_or_else(|| prot.unwrap_or("http").to_string());
+    let protocol = p
+        .scheme
+        .clone()
+        .unwrap_or_else(|| prot.unwrap_or("http").to_string());
     let port = match (port_num, &p.port) {
         (Some(n), _) => json!(n),
         (None, Some(text)) => json!(text),
@@ -103,9 +120,15 @@ fn url_shorthand(value: &Value) -> Obj {
         _ => json!(80),
     };
     out.insert("protocol".into(), json!(protocol));
-    out.insert("host".into(), p.host.map(Value::String).unwrap_or(Value::Null));
+    out.insert(
+        "host".into(),
+        p.host.map(Value::String).unwrap_or(Value::Null),
+    );
     out.insert("port".into(), port);
-    out.insert("path".into(), p.path.map(Value::String).unwrap_or(Value::Null));
+    out.insert(
+        "path".into(),
+        p.path.map(Value::String).unwrap_or(Value::Null),
+    );
     out
 }
 
@@ -115,13 +138,22 @@ fn protocol_not(opts: &[&str]) -> Match {
 
 /// K:db/schema/entities/services.lua
 pub fn services() -> Schema {
-    let timeout = || Field::integer().check(Check::Between(1.0, 2147483646.0)).default(json!(60000));
+    let timeout = || {
+        Field::integer()
+            .check(Check::Between(1.0, 2147483646.0))
+            .default(json!(60000))
+    };
     let mut s = Schema::new(vec![
         ("id", uuid_field()),
         ("created_at", ts()),
         ("updated_at", ts()),
         ("name", utf8_name()),
-        ("retries", Field::integer().default(json!(5)).check(Check::Between(0.0, 32767.0))),
+        (
+            "retries",
+            Field::integer()
+                .default(json!(5))
+                .check(Check::Between(0.0, 32767.0)),
+        ),
         ("protocol", protocol().required().default(json!("http"))),
         ("host", host().required()),
         ("port", port().required().default(json!(80))),
@@ -132,8 +164,14 @@ pub fn services() -> Schema {
         ("tags", tags()),
         ("client_certificate", Field::foreign("certificates")),
         ("tls_verify", Field::boolean()),
-        ("tls_verify_depth", Field::integer().check(Check::Between(0.0, 64.0))),
-        ("ca_certificates", Field::array(Field::string().check(Check::Uuid))),
+        (
+            "tls_verify_depth",
+            Field::integer().check(Check::Between(0.0, 64.0)),
+        ),
+        (
+            "ca_certificates",
+            Field::array(Field::string().check(Check::Uuid)),
+        ),
         ("enabled", Field::boolean().required().default(json!(true))),
     ]);
     let cond = |then_field: &'static str, if_match: Match| EntityCheck::Conditional {
@@ -146,14 +184,23 @@ pub fn services() -> Schema {
     s.checks = vec![
         cond(
             "path",
-            Match::check(Check::OneOf(["tcp", "tls", "udp", "grpc", "grpcs"].iter().map(|s| json!(s)).collect())),
+            Match::check(Check::OneOf(
+                ["tcp", "tls", "udp", "grpc", "grpcs"]
+                    .iter()
+                    .map(|s| json!(s))
+                    .collect(),
+            )),
         ),
         cond("client_certificate", protocol_not(&["https", "tls"])),
         cond("tls_verify", protocol_not(&["https", "tls"])),
         cond("tls_verify_depth", protocol_not(&["https", "tls"])),
         cond("ca_certificates", protocol_not(&["https", "tls"])),
     ];
-    s.shorthands = vec![Shorthand { name: "url", field: Field::string(), func: url_shorthand }];
+    s.shorthands = vec![Shorthand {
+        name: "url",
+        field: Field::string(),
+        func: url_shorthand,
+    }];
     s
 }
 
@@ -181,15 +228,24 @@ fn is_host_header(s: &str) -> bool {
 
 fn router_path() -> Field {
     Field::string()
-        .check(Check::MatchAny(vec![starts_slash, starts_tilde_slash], "should start with: / (fixed path) or ~/ (regex path)"))
-        .check(Check::MatchNone(vec![(has_double_slash, "must not have empty segments")]))
+        .check(Check::MatchAny(
+            vec![starts_slash, starts_tilde_slash],
+            "should start with: / (fixed path) or ~/ (regex path)",
+        ))
+        .check(Check::MatchNone(vec![(
+            has_double_slash,
+            "must not have empty segments",
+        )]))
         .custom_str(v::validate_router_path)
 }
 
 fn route_hosts() -> Field {
     Field::array(
         Field::string()
-            .check(Check::MatchAll(vec![(v::at_most_one_wildcard, "invalid wildcard: must have at most one wildcard")]))
+            .check(Check::MatchAll(vec![(
+                v::at_most_one_wildcard,
+                "invalid wildcard: must have at most one wildcard",
+            )]))
             .check(Check::MatchAny(
                 vec![starts_star_dot, ends_dot_star, no_star],
                 "invalid wildcard: must be placed at leftmost or rightmost label",
@@ -224,8 +280,16 @@ fn atc_validate(entity: &Obj) -> Result<(), String> {
         for p in paths.iter().filter_map(|p| p.as_str()) {
             if let Some(re) = p.strip_prefix('~') {
                 if let Err(e) = regex::Regex::new(&format!("^{re}")) {
-                    let msg = e.to_string().lines().last().unwrap_or("").trim().to_string();
-                    return Err(format!("Router Expression failed validation: regex parse error: {msg}"));
+                    let msg = e
+                        .to_string()
+                        .lines()
+                        .last()
+                        .unwrap_or("")
+                        .trim()
+                        .to_string();
+                    return Err(format!(
+                        "Router Expression failed validation: regex parse error: {msg}"
+                    ));
                 }
             }
         }
@@ -253,23 +317,47 @@ pub fn routes() -> Schema {
                 ]))
                 .default(json!(["http", "https"])),
         ),
-        ("methods", Field::set(Field::string().check(Check::Match(is_upper_token)))),
+        (
+            "methods",
+            Field::set(Field::string().check(Check::Match(is_upper_token))),
+        ),
         ("hosts", route_hosts()),
         ("paths", Field::array(router_path())),
         ("headers", route_headers()),
         (
             "https_redirect_status_code",
             Field::integer()
-                .check(Check::OneOf(vec![json!(426), json!(301), json!(302), json!(307), json!(308)]))
+                .check(Check::OneOf(vec![
+                    json!(426),
+                    json!(301),
+                    json!(302),
+                    json!(307),
+                    json!(308),
+                ]))
                 .default(json!(426))
                 .required(),
         ),
         ("regex_priority", Field::integer().default(json!(0))),
-        ("strip_path", Field::boolean().required().default(json!(true))),
-        ("path_handling", Field::string().default(json!("v0")).one_of(&["v0", "v1"])),
-        ("preserve_host", Field::boolean().required().default(json!(false))),
-        ("request_buffering", Field::boolean().required().default(json!(true))),
-        ("response_buffering", Field::boolean().required().default(json!(true))),
+        (
+            "strip_path",
+            Field::boolean().required().default(json!(true)),
+        ),
+        (
+            "path_handling",
+            Field::string().default(json!("v0")).one_of(&["v0", "v1"]),
+        ),
+        (
+            "preserve_host",
+            Field::boolean().required().default(json!(false)),
+        ),
+        (
+            "request_buffering",
+            Field::boolean().required().default(json!(true)),
+        ),
+        (
+            "response_buffering",
+            Field::boolean().required().default(json!(true)),
+        ),
         ("snis", Field::set(sni())),
         ("sources", endpoints_field()),
         ("destinations", endpoints_field()),
@@ -292,8 +380,20 @@ pub fn routes() -> Schema {
     let no = |f: Field, msg: &'static str| f.eq_null(Some(msg));
     let http = Arc::new(
         Schema::new(vec![
-            ("sources", no(endpoints_field(), "cannot set 'sources' when 'protocols' is 'http' or 'https'")),
-            ("destinations", no(endpoints_field(), "cannot set 'destinations' when 'protocols' is 'http' or 'https'")),
+            (
+                "sources",
+                no(
+                    endpoints_field(),
+                    "cannot set 'sources' when 'protocols' is 'http' or 'https'",
+                ),
+            ),
+            (
+                "destinations",
+                no(
+                    endpoints_field(),
+                    "cannot set 'destinations' when 'protocols' is 'http' or 'https'",
+                ),
+            ),
         ])
         .with_checks(vec![EntityCheck::ConditionalAtLeastOneOf {
             if_field: "protocols",
@@ -307,17 +407,34 @@ pub fn routes() -> Schema {
     );
     let stream_msg = |f: &str| -> &'static str {
         match f {
-            "methods" => "cannot set 'methods' when 'protocols' is 'tcp', 'tls', 'tls_passthrough' or 'udp'",
-            "hosts" => "cannot set 'hosts' when 'protocols' is 'tcp', 'tls', 'tls_passthrough' or 'udp'",
-            "paths" => "cannot set 'paths' when 'protocols' is 'tcp', 'tls', 'tls_passthrough' or 'udp'",
-            _ => "cannot set 'headers' when 'protocols' is 'tcp', 'tls', 'tls_passthrough' or 'udp'",
+            "methods" => {
+                "cannot set 'methods' when 'protocols' is 'tcp', 'tls', 'tls_passthrough' or 'udp'"
+            }
+            "hosts" => {
+                "cannot set 'hosts' when 'protocols' is 'tcp', 'tls', 'tls_passthrough' or 'udp'"
+            }
+            "paths" => {
+                "cannot set 'paths' when 'protocols' is 'tcp', 'tls', 'tls_passthrough' or 'udp'"
+            }
+            _ => {
+                "cannot set 'headers' when 'protocols' is 'tcp', 'tls', 'tls_passthrough' or 'udp'"
+            }
         }
     };
     let stream = Arc::new(
         Schema::new(vec![
-            ("methods", no(Field::set(Field::string().check(Check::Match(is_upper_token))), stream_msg("methods"))),
+            (
+                "methods",
+                no(
+                    Field::set(Field::string().check(Check::Match(is_upper_token))),
+                    stream_msg("methods"),
+                ),
+            ),
             ("hosts", no(route_hosts(), stream_msg("hosts"))),
-            ("paths", no(Field::array(router_path()), stream_msg("paths"))),
+            (
+                "paths",
+                no(Field::array(router_path()), stream_msg("paths")),
+            ),
             ("headers", no(route_headers(), stream_msg("headers"))),
         ])
         .with_checks(vec![
@@ -351,9 +468,27 @@ pub fn routes() -> Schema {
                     .check(Check::Ne(json!(true)))
                     .err("cannot set 'strip_path' when 'protocols' is 'grpc' or 'grpcs'"),
             ),
-            ("methods", no(Field::set(Field::string().check(Check::Match(is_upper_token))), "cannot set 'methods' when 'protocols' is 'grpc' or 'grpcs'")),
-            ("sources", no(endpoints_field(), "cannot set 'sources' when 'protocols' is 'grpc' or 'grpcs'")),
-            ("destinations", no(endpoints_field(), "cannot set 'destinations' when 'protocols' is 'grpc' or 'grpcs'")),
+            (
+                "methods",
+                no(
+                    Field::set(Field::string().check(Check::Match(is_upper_token))),
+                    "cannot set 'methods' when 'protocols' is 'grpc' or 'grpcs'",
+                ),
+            ),
+            (
+                "sources",
+                no(
+                    endpoints_field(),
+                    "cannot set 'sources' when 'protocols' is 'grpc' or 'grpcs'",
+                ),
+            ),
+            (
+                "destinations",
+                no(
+                    endpoints_field(),
+                    "cannot set 'destinations' when 'protocols' is 'grpc' or 'grpcs'",
+                ),
+            ),
         ])
         .with_checks(vec![EntityCheck::ConditionalAtLeastOneOf {
             if_field: "protocols",
@@ -384,9 +519,19 @@ fn str_of(o: &Obj, k: &str) -> Option<String> {
 /// K:db/schema/entities/certificates.lua
 pub fn certificates() -> Schema {
     let cert = || {
-        Field::string().custom_str(|c| crypto::parse_cert(c).map(|_| ()).map_err(|e| format!("invalid certificate: {e}")))
+        Field::string().custom_str(|c| {
+            crypto::parse_cert(c)
+                .map(|_| ())
+                .map_err(|e| format!("invalid certificate: {e}"))
+        })
     };
-    let key = || Field::string().custom_str(|k| crypto::parse_key(k).map(|_| ()).map_err(|e| format!("invalid key: {e}")));
+    let key = || {
+        Field::string().custom_str(|k| {
+            crypto::parse_key(k)
+                .map(|_| ())
+                .map_err(|e| format!("invalid key: {e}"))
+        })
+    };
     let mut s = Schema::new(vec![
         ("id", uuid_field()),
         ("created_at", ts()),
@@ -404,29 +549,35 @@ pub fn certificates() -> Schema {
             sources: vec!["cert", "key"],
             run_with_missing: false,
             f: Arc::new(|e: &Obj| match (str_of(e, "cert"), str_of(e, "key")) {
-                (Some(c), Some(k)) if !crypto::cert_matches_key(&c, &k) => Err("certificate does not match key".into()),
+                (Some(c), Some(k)) if !crypto::cert_matches_key(&c, &k) => {
+                    Err("certificate does not match key".into())
+                }
                 _ => Ok(()),
             }),
         },
         EntityCheck::Custom {
             sources: vec!["cert_alt", "key_alt"],
             run_with_missing: false,
-            f: Arc::new(|e: &Obj| match (str_of(e, "cert_alt"), str_of(e, "key_alt")) {
-                (Some(c), Some(k)) if !crypto::cert_matches_key(&c, &k) => {
-                    Err("alternative certificate does not match key".into())
-                }
-                _ => Ok(()),
-            }),
+            f: Arc::new(
+                |e: &Obj| match (str_of(e, "cert_alt"), str_of(e, "key_alt")) {
+                    (Some(c), Some(k)) if !crypto::cert_matches_key(&c, &k) => {
+                        Err("alternative certificate does not match key".into())
+                    }
+                    _ => Ok(()),
+                },
+            ),
         },
         EntityCheck::Custom {
             sources: vec!["cert", "cert_alt"],
             run_with_missing: false,
-            f: Arc::new(|e: &Obj| match (str_of(e, "cert"), str_of(e, "cert_alt")) {
+            f: Arc::new(|e: &Obj| {
+                match (str_of(e, "cert"), str_of(e, "cert_alt")) {
                 (Some(c), Some(a)) if crypto::cert_key_type(&c) == crypto::cert_key_type(&a) => Err(
                     "certificate and alternative certificate need to have different type (e.g. RSA and ECDSA), the provided certificates were both of the same type"
                         .into(),
                 ),
                 _ => Ok(()),
+            }
             }),
         },
     ];
@@ -455,7 +606,10 @@ pub fn consumers() -> Schema {
         ("custom_id", Field::string()),
         ("tags", tags()),
     ])
-    .with_checks(vec![EntityCheck::AtLeastOneOf(vec!["custom_id", "username"])])
+    .with_checks(vec![EntityCheck::AtLeastOneOf(vec![
+        "custom_id",
+        "username",
+    ])])
 }
 
 /// K:plugins/basic-auth/daos.lua
@@ -483,11 +637,15 @@ pub fn acls() -> Schema {
 
 /// jwt algorithms (K:plugins/jwt/daos.lua)
 pub const JWT_ALGORITHMS: [&str; 13] = [
-    "HS256", "HS384", "HS512", "RS256", "RS384", "RS512", "ES256", "ES384", "ES512", "PS256", "PS384", "PS512", "EdDSA",
+    "HS256", "HS384", "HS512", "RS256", "RS384", "RS512", "ES256", "ES384", "ES512", "PS256",
+    "PS384", "PS512", "EdDSA",
 ];
 
 fn needs_public_key(s: &str) -> bool {
-    matches!(s, "RS256" | "RS384" | "RS512" | "PS256" | "PS384" | "PS512" | "EdDSA")
+    matches!(
+        s,
+        "RS256" | "RS384" | "RS512" | "PS256" | "PS384" | "PS512" | "EdDSA"
+    )
 }
 
 /// K:plugins/jwt/daos.lua
@@ -499,7 +657,12 @@ pub fn jwts() -> Schema {
         ("key", Field::string().auto(Auto::RandomString)),
         ("secret", Field::string().auto(Auto::RandomString)),
         ("rsa_public_key", Field::string()),
-        ("algorithm", Field::string().default(json!("HS256")).one_of(&JWT_ALGORITHMS)),
+        (
+            "algorithm",
+            Field::string()
+                .default(json!("HS256"))
+                .one_of(&JWT_ALGORITHMS),
+        ),
         ("tags", tags()),
     ])
     .with_checks(vec![EntityCheck::Conditional {

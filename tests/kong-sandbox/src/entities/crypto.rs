@@ -48,7 +48,9 @@ fn public_half(k: &PKey<openssl::pkey::Private>) -> Result<PKey<Public>, String>
 
 /// Whether the certificate's public key is the key's public half.
 pub fn cert_matches_key(cert: &str, key: &str) -> bool {
-    let (Ok(c), Ok(k)) = (parse_cert(cert), parse_key(key)) else { return true };
+    let (Ok(c), Ok(k)) = (parse_cert(cert), parse_key(key)) else {
+        return true;
+    };
     match (c.public_key(), k.public_key_to_pem()) {
         (Ok(cp), Ok(kp)) => cp.public_key_to_pem().map(|p| p == kp).unwrap_or(false),
         _ => false,
@@ -57,7 +59,10 @@ pub fn cert_matches_key(cert: &str, key: &str) -> bool {
 
 /// The key type of a certificate (RSA, EC, ...).
 pub fn cert_key_type(cert: &str) -> Option<Id> {
-    parse_cert(cert).ok().and_then(|c| c.public_key().ok()).map(|k| k.id())
+    parse_cert(cert)
+        .ok()
+        .and_then(|c| c.public_key().ok())
+        .map(|k| k.id())
 }
 
 /// Kong basic-auth hash: hex(sha1(password .. consumer_id)).

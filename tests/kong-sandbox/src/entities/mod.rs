@@ -117,7 +117,9 @@ impl Kind {
                 ("consumer", Kind::Consumers, OnDelete::Cascade),
             ],
             Kind::Snis => &[("certificate", Kind::Certificates, OnDelete::Cascade)],
-            Kind::BasicAuth | Kind::Acls | Kind::Jwts => &[("consumer", Kind::Consumers, OnDelete::Cascade)],
+            Kind::BasicAuth | Kind::Acls | Kind::Jwts => {
+                &[("consumer", Kind::Consumers, OnDelete::Cascade)]
+            }
             Kind::Certificates | Kind::Consumers => &[],
         }
     }
@@ -159,7 +161,10 @@ impl Schemas {
         by_kind.insert(Kind::Acls, Arc::new(core::acls()));
         by_kind.insert(Kind::Jwts, Arc::new(core::jwts()));
         by_kind.insert(Kind::Plugins, Arc::new(plugins::plugins(edition)));
-        Schemas { by_kind, plugins: plugins::available(edition) }
+        Schemas {
+            by_kind,
+            plugins: plugins::available(edition),
+        }
     }
 
     /// The (cached) schemas of an edition.

@@ -1,7 +1,9 @@
 //! The plugins entity (K:db/schema/entities/plugins.lua) and the config
 //! subschemas of the plugins this sandbox loads (K:plugins/*/schema.lua).
 
-use super::core::{header_name, host, path, port, sni, tags, ts, url, utf8_name, uuid_field, PROTOCOLS};
+use super::core::{
+    header_name, host, path, port, sni, tags, ts, url, utf8_name, uuid_field, PROTOCOLS,
+};
 use crate::schema::validators as v;
 use crate::schema::{Check, EntityCheck, Field, Match, Obj, Schema, Shorthand};
 use crate::Edition;
@@ -32,11 +34,15 @@ pub fn available(edition: Edition) -> Vec<(&'static str, u32)> {
 }
 
 fn protocols_any() -> Field {
-    Field::set(Field::string().one_of(&PROTOCOLS)).required().default(json!(HTTP_PROTOCOLS))
+    Field::set(Field::string().one_of(&PROTOCOLS))
+        .required()
+        .default(json!(HTTP_PROTOCOLS))
 }
 
 fn protocols_http() -> Field {
-    Field::set(Field::string().one_of(&HTTP_PROTOCOLS)).required().default(json!(HTTP_PROTOCOLS))
+    Field::set(Field::string().one_of(&HTTP_PROTOCOLS))
+        .required()
+        .default(json!(HTTP_PROTOCOLS))
 }
 
 fn no_consumer() -> Field {
@@ -65,7 +71,13 @@ fn present(v: Option<&Value>) -> bool {
 
 fn request_termination() -> Arc<Schema> {
     let mut cfg = config(vec![
-        ("status_code", Field::integer().required().default(json!(503)).check(Check::Between(100.0, 599.0))),
+        (
+            "status_code",
+            Field::integer()
+                .required()
+                .default(json!(503))
+                .check(Check::Between(100.0, 599.0)),
+        ),
         ("message", Field::string()),
         ("content_type", Field::string()),
         ("body", Field::string()),
@@ -73,8 +85,14 @@ fn request_termination() -> Arc<Schema> {
         ("trigger", header_name()),
     ]);
     cfg = cfg.check(Check::Custom(Arc::new(|c: &Value| {
-        let Some(o) = c.as_object() else { return Ok(()) };
-        let (m, ct, b) = (present(o.get("message")), present(o.get("content_type")), present(o.get("body")));
+        let Some(o) = c.as_object() else {
+            return Ok(());
+        };
+        let (m, ct, b) = (
+            present(o.get("message")),
+            present(o.get("content_type")),
+            present(o.get("body")),
+        );
         if m && (ct || b) {
             return Err("message cannot be used with content_type or body".into());
         }
@@ -86,7 +104,10 @@ fn request_termination() -> Arc<Schema> {
         }
         Ok(())
     })));
-    sub(vec![("protocols", protocols_any()), ("config", cfg)], vec![])
+    sub(
+        vec![("protocols", protocols_any()), ("config", cfg)],
+        vec![],
+    )
 }
 
 fn basic_auth() -> Arc<Schema> {
@@ -98,8 +119,14 @@ fn basic_auth() -> Arc<Schema> {
                 "config",
                 config(vec![
                     ("anonymous", Field::string()),
-                    ("hide_credentials", Field::boolean().required().default(json!(false))),
-                    ("realm", Field::string().required().default(json!("service"))),
+                    (
+                        "hide_credentials",
+                        Field::boolean().required().default(json!(false)),
+                    ),
+                    (
+                        "realm",
+                        Field::string().required().default(json!("service")),
+                    ),
                 ]),
             ),
         ],
@@ -117,8 +144,14 @@ fn acl() -> Arc<Schema> {
                 config(vec![
                     ("allow", strings()),
                     ("deny", strings()),
-                    ("hide_groups_header", Field::boolean().required().default(json!(false))),
-                    ("always_use_authenticated_groups", Field::boolean().required().default(json!(false))),
+                    (
+                        "hide_groups_header",
+                        Field::boolean().required().default(json!(false)),
+                    ),
+                    (
+                        "always_use_authenticated_groups",
+                        Field::boolean().required().default(json!(false)),
+                    ),
                 ]),
             ),
         ],
@@ -141,11 +174,25 @@ fn jwt() -> Arc<Schema> {
                     ("uri_param_names", sset(json!(["jwt"]))),
                     ("cookie_names", sset(json!([]))),
                     ("key_claim_name", Field::string().default(json!("iss"))),
-                    ("secret_is_base64", Field::boolean().required().default(json!(false))),
-                    ("claims_to_verify", Field::set(Field::string().one_of(&["exp", "nbf"]))),
+                    (
+                        "secret_is_base64",
+                        Field::boolean().required().default(json!(false)),
+                    ),
+                    (
+                        "claims_to_verify",
+                        Field::set(Field::string().one_of(&["exp", "nbf"])),
+                    ),
                     ("anonymous", Field::string()),
-                    ("run_on_preflight", Field::boolean().required().default(json!(true))),
-                    ("maximum_expiration", Field::number().default(json!(0)).check(Check::Between(0.0, 31536000.0))),
+                    (
+                        "run_on_preflight",
+                        Field::boolean().required().default(json!(true)),
+                    ),
+                    (
+                        "maximum_expiration",
+                        Field::number()
+                            .default(json!(0))
+                            .check(Check::Between(0.0, 31536000.0)),
+                    ),
                     ("header_names", sset(json!(["authorization"]))),
                     ("realm", Field::string()),
                 ]),
@@ -161,7 +208,9 @@ fn jwt() -> Arc<Schema> {
     )
 }
 
-const CORS_METHODS: [&str; 9] = ["GET", "HEAD", "PUT", "PATCH", "POST", "DELETE", "OPTIONS", "TRACE", "CONNECT"];
+const CORS_METHODS: [&str; 9] = [
+    "GET", "HEAD", "PUT", "PATCH", "POST", "DELETE", "OPTIONS", "TRACE", "CONNECT",
+];
 
 fn cors(edition: Edition) -> Arc<Schema> {
     let origin = Field::string().custom_str(|o| {
@@ -175,29 +224,59 @@ fn cors(edition: Edition) -> Arc<Schema> {
         ("origins", Field::array(origin)),
         ("headers", strings()),
         ("exposed_headers", strings()),
-        ("methods", Field::array(Field::string().one_of(&CORS_METHODS)).default(json!(CORS_METHODS))),
+        (
+            "methods",
+            Field::array(Field::string().one_of(&CORS_METHODS)).default(json!(CORS_METHODS)),
+        ),
         ("max_age", Field::number()),
-        ("credentials", Field::boolean().required().default(json!(false))),
-        ("private_network", Field::boolean().required().default(json!(false))),
-        ("preflight_continue", Field::boolean().required().default(json!(false))),
+        (
+            "credentials",
+            Field::boolean().required().default(json!(false)),
+        ),
+        (
+            "private_network",
+            Field::boolean().required().default(json!(false)),
+        ),
+        (
+            "preflight_continue",
+            Field::boolean().required().default(json!(false)),
+        ),
     ];
     if edition == Edition::Enterprise {
         // added after 3.9.3 (see kong-admin-api.md, sources)
-        fields.push(("allow_origin_absent", Field::boolean().required().default(json!(true))));
+        fields.push((
+            "allow_origin_absent",
+            Field::boolean().required().default(json!(true)),
+        ));
     }
-    sub(vec![("consumer", no_consumer()), ("protocols", protocols_http()), ("config", config(fields))], vec![])
+    sub(
+        vec![
+            ("consumer", no_consumer()),
+            ("protocols", protocols_http()),
+            ("config", config(fields)),
+        ],
+        vec![],
+    )
 }
 
 fn redis_record() -> Field {
     Field::record(Schema::new(vec![
         ("host", host()),
         ("port", port()),
-        ("timeout", Field::integer().check(Check::Between(0.0, 2147483646.0)).default(json!(2000))),
+        (
+            "timeout",
+            Field::integer()
+                .check(Check::Between(0.0, 2147483646.0))
+                .default(json!(2000)),
+        ),
         ("username", Field::string()),
         ("password", Field::string().check(Check::LenMin(0))),
         ("database", Field::integer().default(json!(0))),
         ("ssl", Field::boolean().required().default(json!(false))),
-        ("ssl_verify", Field::boolean().required().default(json!(false))),
+        (
+            "ssl_verify",
+            Field::boolean().required().default(json!(false)),
+        ),
         ("server_name", sni()),
     ]))
     .required()
@@ -206,7 +285,9 @@ fn redis_record() -> Field {
 const PERIODS: [&str; 6] = ["second", "minute", "hour", "day", "month", "year"];
 
 fn periods_order(c: &Value) -> Result<(), String> {
-    let Some(o) = c.as_object() else { return Ok(()) };
+    let Some(o) = c.as_object() else {
+        return Ok(());
+    };
     for (i, lower) in PERIODS.iter().enumerate() {
         if let Some(v1) = o.get(*lower).and_then(|v| v.as_f64()) {
             for upper in &PERIODS[i + 1..] {
@@ -250,7 +331,11 @@ fn redis_shorthand(name: &'static str, ty: Field) -> Shorthand {
         "redis_timeout" => |v| expand("timeout", v),
         _ => |v| expand("database", v),
     };
-    Shorthand { name, field: ty, func }
+    Shorthand {
+        name,
+        field: ty,
+        func,
+    }
 }
 
 fn rate_limiting() -> Arc<Schema> {
@@ -264,16 +349,41 @@ fn rate_limiting() -> Arc<Schema> {
         ("year", period()),
         (
             "limit_by",
-            Field::string().default(json!("consumer")).one_of(&["consumer", "credential", "ip", "service", "header", "path"]),
+            Field::string().default(json!("consumer")).one_of(&[
+                "consumer",
+                "credential",
+                "ip",
+                "service",
+                "header",
+                "path",
+            ]),
         ),
         ("header_name", header_name()),
         ("path", path()),
-        ("policy", Field::string().default(json!("local")).check(Check::LenMin(0)).one_of(&["local", "cluster", "redis"])),
-        ("fault_tolerant", Field::boolean().required().default(json!(true))),
+        (
+            "policy",
+            Field::string()
+                .default(json!("local"))
+                .check(Check::LenMin(0))
+                .one_of(&["local", "cluster", "redis"]),
+        ),
+        (
+            "fault_tolerant",
+            Field::boolean().required().default(json!(true)),
+        ),
         ("redis", redis_record()),
-        ("hide_client_headers", Field::boolean().required().default(json!(false))),
-        ("error_code", Field::number().default(json!(429)).check(Check::Gt(0.0))),
-        ("error_message", Field::string().default(json!("API rate limit exceeded"))),
+        (
+            "hide_client_headers",
+            Field::boolean().required().default(json!(false)),
+        ),
+        (
+            "error_code",
+            Field::number().default(json!(429)).check(Check::Gt(0.0)),
+        ),
+        (
+            "error_message",
+            Field::string().default(json!("API rate limit exceeded")),
+        ),
         ("sync_rate", Field::number().required().default(json!(-1))),
     ]);
     cfg_schema.shorthands = vec![
@@ -287,14 +397,17 @@ fn rate_limiting() -> Arc<Schema> {
         redis_shorthand("redis_timeout", Field::integer()),
         redis_shorthand("redis_database", Field::integer()),
     ];
-    let cfg = Field::record(cfg_schema).required().check(Check::Custom(Arc::new(periods_order)));
-    let cond = |if_field: &'static str, eq: &str, then_field: &'static str| EntityCheck::Conditional {
-        if_field,
-        if_match: Match::check(Check::Eq(json!(eq))),
-        then_field,
-        then_match: Match::required(),
-        then_err: None,
-    };
+    let cfg = Field::record(cfg_schema)
+        .required()
+        .check(Check::Custom(Arc::new(periods_order)));
+    let cond =
+        |if_field: &'static str, eq: &str, then_field: &'static str| EntityCheck::Conditional {
+            if_field,
+            if_match: Match::check(Check::Eq(json!(eq))),
+            then_field,
+            then_match: Match::required(),
+            then_err: None,
+        };
     sub(
         vec![("protocols", protocols_http()), ("config", cfg)],
         vec![
@@ -325,9 +438,15 @@ fn request_size_limiting() -> Arc<Schema> {
                     ("allowed_payload_size", Field::integer().default(json!(128))),
                     (
                         "size_unit",
-                        Field::string().required().default(json!("megabytes")).one_of(&["megabytes", "kilobytes", "bytes"]),
+                        Field::string()
+                            .required()
+                            .default(json!("megabytes"))
+                            .one_of(&["megabytes", "kilobytes", "bytes"]),
                     ),
-                    ("require_content_length", Field::boolean().required().default(json!(false))),
+                    (
+                        "require_content_length",
+                        Field::boolean().required().default(json!(false)),
+                    ),
                 ]),
             ),
         ],
@@ -341,14 +460,44 @@ fn lua_code() -> Field {
 
 fn queue() -> Field {
     Field::record(Schema::new(vec![
-        ("max_batch_size", Field::integer().default(json!(1)).check(Check::Between(1.0, 1000000.0))),
-        ("max_coalescing_delay", Field::number().default(json!(1)).check(Check::Between(0.0, 3600.0))),
-        ("max_entries", Field::integer().default(json!(10000)).check(Check::Between(1.0, 1000000.0))),
+        (
+            "max_batch_size",
+            Field::integer()
+                .default(json!(1))
+                .check(Check::Between(1.0, 1000000.0)),
+        ),
+        (
+            "max_coalescing_delay",
+            Field::number()
+                .default(json!(1))
+                .check(Check::Between(0.0, 3600.0)),
+        ),
+        (
+            "max_entries",
+            Field::integer()
+                .default(json!(10000))
+                .check(Check::Between(1.0, 1000000.0)),
+        ),
         ("max_bytes", Field::integer()),
         ("max_retry_time", Field::number().default(json!(60))),
-        ("initial_retry_delay", Field::number().default(json!(0.01)).check(Check::Between(0.001, 1000000.0))),
-        ("max_retry_delay", Field::number().default(json!(60)).check(Check::Between(0.001, 1000000.0))),
-        ("concurrency_limit", Field::integer().default(json!(1)).check(Check::OneOf(vec![json!(-1), json!(1)]))),
+        (
+            "initial_retry_delay",
+            Field::number()
+                .default(json!(0.01))
+                .check(Check::Between(0.001, 1000000.0)),
+        ),
+        (
+            "max_retry_delay",
+            Field::number()
+                .default(json!(60))
+                .check(Check::Between(0.001, 1000000.0)),
+        ),
+        (
+            "concurrency_limit",
+            Field::integer()
+                .default(json!(1))
+                .check(Check::OneOf(vec![json!(-1), json!(1)])),
+        ),
     ]))
     .required()
 }
@@ -365,8 +514,14 @@ fn http_log() -> Arc<Schema> {
     let headers = Field::map(
         header_name().check(Check::MatchNone(vec![
             (header_is("host"), "cannot contain 'Host' header"),
-            (header_is("content-length"), "cannot contain 'Content-Length' header"),
-            (header_is("content-type"), "cannot contain 'Content-Type' header"),
+            (
+                header_is("content-length"),
+                "cannot contain 'Content-Length' header",
+            ),
+            (
+                header_is("content-type"),
+                "cannot contain 'Content-Type' header",
+            ),
         ])),
         Field::string(),
     );
@@ -404,7 +559,10 @@ fn http_log() -> Arc<Schema> {
         }
         Ok(())
     })));
-    sub(vec![("protocols", protocols_any()), ("config", cfg)], vec![])
+    sub(
+        vec![("protocols", protocols_any()), ("config", cfg)],
+        vec![],
+    )
 }
 
 fn file_log() -> Arc<Schema> {
@@ -415,7 +573,13 @@ fn file_log() -> Arc<Schema> {
             (
                 "config",
                 config(vec![
-                    ("path", Field::string().required().check(Check::Match(filename)).err("not a valid filename")),
+                    (
+                        "path",
+                        Field::string()
+                            .required()
+                            .check(Check::Match(filename))
+                            .err("not a valid filename"),
+                    ),
                     ("reopen", Field::boolean().required().default(json!(false))),
                     ("custom_fields_by_lua", lua_code()),
                 ]),
@@ -445,7 +609,11 @@ fn openid_connect() -> Arc<Schema> {
         ("discovery_headers_values", strs()),
         ("extra_jwks_uris", Field::set(url())),
         ("rediscovery_lifetime", Field::number().default(json!(30))),
-        ("auth_methods", Field::array(Field::string().one_of(&OIDC_AUTH_METHODS)).default(json!(OIDC_AUTH_METHODS))),
+        (
+            "auth_methods",
+            Field::array(Field::string().one_of(&OIDC_AUTH_METHODS))
+                .default(json!(OIDC_AUTH_METHODS)),
+        ),
         ("client_id", strs()),
         ("client_secret", strs()),
         (
@@ -473,29 +641,63 @@ fn openid_connect() -> Arc<Schema> {
         ("groups_required", strs()),
         (
             "bearer_token_param_type",
-            Field::array(Field::string().one_of(&["header", "cookie", "query", "body"])).default(json!(["header", "query", "body"])),
+            Field::array(Field::string().one_of(&["header", "cookie", "query", "body"]))
+                .default(json!(["header", "query", "body"])),
         ),
         ("consumer_claim", strs()),
         (
             "consumer_by",
-            Field::array(Field::string().one_of(&["id", "username", "custom_id"])).default(json!(["username", "custom_id"])),
+            Field::array(Field::string().one_of(&["id", "username", "custom_id"]))
+                .default(json!(["username", "custom_id"])),
         ),
-        ("consumer_optional", Field::boolean().required().default(json!(false))),
+        (
+            "consumer_optional",
+            Field::boolean().required().default(json!(false)),
+        ),
         ("credential_claim", strs().default(json!(["sub"]))),
         ("anonymous", Field::string()),
-        ("hide_credentials", Field::boolean().required().default(json!(false))),
-        ("verify_signature", Field::boolean().required().default(json!(true))),
-        ("verify_claims", Field::boolean().required().default(json!(true))),
-        ("verify_nonce", Field::boolean().required().default(json!(true))),
+        (
+            "hide_credentials",
+            Field::boolean().required().default(json!(false)),
+        ),
+        (
+            "verify_signature",
+            Field::boolean().required().default(json!(true)),
+        ),
+        (
+            "verify_claims",
+            Field::boolean().required().default(json!(true)),
+        ),
+        (
+            "verify_nonce",
+            Field::boolean().required().default(json!(true)),
+        ),
         ("leeway", Field::number().default(json!(0))),
         ("cache_ttl", Field::number().default(json!(3600))),
-        ("ssl_verify", Field::boolean().required().default(json!(false))),
+        (
+            "ssl_verify",
+            Field::boolean().required().default(json!(false)),
+        ),
         ("timeout", Field::number().default(json!(10000))),
-        ("upstream_access_token_header", Field::string().default(json!("authorization:bearer"))),
-        ("login_action", Field::string().default(json!("upstream")).one_of(&["upstream", "response", "redirect"])),
-        ("display_errors", Field::boolean().required().default(json!(false))),
+        (
+            "upstream_access_token_header",
+            Field::string().default(json!("authorization:bearer")),
+        ),
+        (
+            "login_action",
+            Field::string()
+                .default(json!("upstream"))
+                .one_of(&["upstream", "response", "redirect"]),
+        ),
+        (
+            "display_errors",
+            Field::boolean().required().default(json!(false)),
+        ),
     ]);
-    sub(vec![("protocols", protocols_http()), ("config", cfg)], vec![])
+    sub(
+        vec![("protocols", protocols_http()), ("config", cfg)],
+        vec![],
+    )
 }
 
 /// The plugins entity schema with a subschema per loaded plugin.
@@ -515,18 +717,22 @@ pub fn plugins(edition: Edition) -> Schema {
         ("tags", tags()),
     ]);
     s.subschema_key = Some("name");
-    s.subschema_error = Some("plugin '%s' not enabled; add it to the 'plugins' configuration property");
-    s.subschemas.insert("request-termination".into(), request_termination());
+    s.subschema_error =
+        Some("plugin '%s' not enabled; add it to the 'plugins' configuration property");
+    s.subschemas
+        .insert("request-termination".into(), request_termination());
     s.subschemas.insert("basic-auth".into(), basic_auth());
     s.subschemas.insert("acl".into(), acl());
     s.subschemas.insert("jwt".into(), jwt());
     s.subschemas.insert("cors".into(), cors(edition));
     s.subschemas.insert("rate-limiting".into(), rate_limiting());
-    s.subschemas.insert("request-size-limiting".into(), request_size_limiting());
+    s.subschemas
+        .insert("request-size-limiting".into(), request_size_limiting());
     s.subschemas.insert("http-log".into(), http_log());
     s.subschemas.insert("file-log".into(), file_log());
     if edition == Edition::Enterprise {
-        s.subschemas.insert("openid-connect".into(), openid_connect());
+        s.subschemas
+            .insert("openid-connect".into(), openid_connect());
     }
     s
 }

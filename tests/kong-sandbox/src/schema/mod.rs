@@ -142,7 +142,15 @@ pub struct Field {
 impl Field {
     /// A field of the given type.
     pub fn new(ty: Ty) -> Field {
-        Field { ty, required: false, default: None, auto: Auto::No, eq_null: false, err: None, checks: vec![] }
+        Field {
+            ty,
+            required: false,
+            default: None,
+            auto: Auto::No,
+            eq_null: false,
+            err: None,
+            checks: vec![],
+        }
     }
     /// string
     pub fn string() -> Field {
@@ -208,14 +216,17 @@ impl Field {
     }
     /// add a validator
     pub fn check(mut self, c: Check) -> Field {
-        self.checks.retain(|x| std::mem::discriminant(x) != std::mem::discriminant(&c));
+        self.checks
+            .retain(|x| std::mem::discriminant(x) != std::mem::discriminant(&c));
         self.checks.push(c);
         self.checks.sort_by_key(|c| c.rank());
         self
     }
     /// one_of strings
     pub fn one_of(self, opts: &[&str]) -> Field {
-        self.check(Check::OneOf(opts.iter().map(|s| Value::String(s.to_string())).collect()))
+        self.check(Check::OneOf(
+            opts.iter().map(|s| Value::String(s.to_string())).collect(),
+        ))
     }
     /// custom validator on a string value
     pub fn custom_str(self, f: fn(&str) -> Result<(), String>) -> Field {
@@ -242,19 +253,31 @@ pub struct Match {
 impl Match {
     /// A matcher with one validator.
     pub fn check(c: Check) -> Match {
-        Match { checks: vec![c], ..Default::default() }
+        Match {
+            checks: vec![c],
+            ..Default::default()
+        }
     }
     /// `{ required = true }`
     pub fn required() -> Match {
-        Match { required: Some(true), ..Default::default() }
+        Match {
+            required: Some(true),
+            ..Default::default()
+        }
     }
     /// `{ eq = null }`
     pub fn null() -> Match {
-        Match { eq_null: true, ..Default::default() }
+        Match {
+            eq_null: true,
+            ..Default::default()
+        }
     }
     /// `{ elements = {...} }`
     pub fn elements(f: Field) -> Match {
-        Match { elements: Some(Box::new(f)), ..Default::default() }
+        Match {
+            elements: Some(Box::new(f)),
+            ..Default::default()
+        }
     }
 }
 
@@ -388,7 +411,9 @@ fn set_err(errors: &mut FieldErrors, name: &str, err: ErrTree) {
             errors.insert(name.to_string(), err);
         }
         Some((hd, tl)) => {
-            let entry = errors.entry(hd.to_string()).or_insert_with(|| ErrTree::Map(BTreeMap::new()));
+            let entry = errors
+                .entry(hd.to_string())
+                .or_insert_with(|| ErrTree::Map(BTreeMap::new()));
             if let ErrTree::Map(m) = entry {
                 set_err(m, tl, err);
             }
@@ -397,7 +422,11 @@ fn set_err(errors: &mut FieldErrors, name: &str, err: ErrTree) {
 }
 
 fn quoted_list(words: &[&str]) -> String {
-    words.iter().map(|w| format!("'{w}'")).collect::<Vec<_>>().join(", ")
+    words
+        .iter()
+        .map(|w| format!("'{w}'"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 fn lua_tostring(v: &Value) -> String {
@@ -438,7 +467,10 @@ pub fn normalize_number(v: &Value) -> Value {
 impl Schema {
     /// A schema with these fields.
     pub fn new(fields: Vec<(&'static str, Field)>) -> Schema {
-        Schema { fields, ..Default::default() }
+        Schema {
+            fields,
+            ..Default::default()
+        }
     }
 
     /// Adds entity checks.
@@ -457,7 +489,10 @@ impl Schema {
         let key = self.subschema_key?;
         match input.get(key) {
             Some(Value::String(s)) => self.subschemas.get(s).cloned(),
-            Some(Value::Array(a)) => a.iter().filter_map(|v| v.as_str()).find_map(|s| self.subschemas.get(s).cloned()),
+            Some(Value::Array(a)) => a
+                .iter()
+                .filter_map(|v| v.as_str())
+                .find_map(|s| self.subschemas.get(s).cloned()),
             _ => None,
         }
     }
@@ -529,14 +564,19 @@ impl Schema {
             let mut value = data.remove(*name);
             let ins = ctx == Ctx::Insert || ctx == Ctx::Upsert;
             match field.auto {
-                Auto::Uuid if ins && value.is_none() => value = Some(Value::String(uuid::Uuid::new_v4().to_string())),
-                Auto::RandomString if ins && value.is_none() => value = Some(Value::String(random_string())),
-                Auto::Timestamp => {
-                    if (*name == "created_at" && ins && matches!(value, None | Some(Value::Null)))
-                        || (*name == "updated_at" && (ins || ctx == Ctx::Update))
-                    {
-                        value = Some(Value::from(now));
-                    }
+                Auto::Uuid if ins && value.is_none() => {
+                    value = Some(Value::String(uuid::Uuid::new_v4().to_string()))
+                }
+                Auto::RandomString if ins && value.is_none() => {
+                    value = Some(Value::String(random_string()))
+                }
+                Auto::Timestamp
+                    if (*name == "created_at"
+                        && ins
+                        && matches!(value, None | Some(Value::Null)))
+                        || (*name == "updated_at" && (ins || ctx == Ctx::Update)) =>
+                {
+                    value = Some(Value::from(now));
                 }
                 _ => {}
             }
@@ -551,7 +591,12 @@ impl Schema {
     }
 
     /// `Schema:validate(input, full_check)`; `updating` switches to the update wording.
-    pub fn validate(&self, input: &Obj, full_check: bool, updating: bool) -> Result<(), FieldErrors> {
+    pub fn validate(
+        &self,
+        input: &Obj,
+        full_check: bool,
+        updating: bool,
+    ) -> Result<(), FieldErrors> {
         if let Some(key) = self.subschema_key {
             let kv = input.get(key);
             if matches!(kv, None | Some(Value::Null)) {
@@ -562,7 +607,9 @@ impl Schema {
             if self.get_subschema(input).is_none() {
                 let shown = match kv {
                     Some(Value::String(s)) => s.clone(),
-                    Some(Value::Array(a)) => a.first().map(lua_tostring).unwrap_or_else(|| "nil".into()),
+                    Some(Value::Array(a)) => {
+                        a.first().map(lua_tostring).unwrap_or_else(|| "nil".into())
+                    }
                     Some(v) => lua_tostring(v),
                     None => "nil".into(),
                 };
@@ -608,7 +655,9 @@ impl Schema {
     }
 
     fn merged_match(&self, sub: Option<&Schema>, fname: &str, m: &Match) -> Field {
-        let mut f = self.schema_field_at(sub, fname).unwrap_or_else(Field::string);
+        let mut f = self
+            .schema_field_at(sub, fname)
+            .unwrap_or_else(Field::string);
         for c in &m.checks {
             f = f.check(c.clone());
         }
@@ -638,19 +687,35 @@ impl Schema {
         errors: &mut FieldErrors,
     ) {
         // (fields, required fields, run_with_missing, run_with_invalid)
-        let (fields, required, run_missing, run_invalid): (Vec<&str>, Vec<&str>, bool, bool) = match check {
-            EntityCheck::AtLeastOneOf(f) => (f.clone(), f.clone(), true, true),
-            EntityCheck::OnlyOneOf(f) => (f.clone(), f.clone(), false, true),
-            EntityCheck::MutuallyRequired(f) | EntityCheck::MutuallyExclusive(f) => (f.clone(), f.clone(), true, false),
-            EntityCheck::Conditional { if_field, then_field, .. } => (vec![if_field, then_field], vec![if_field], false, true),
-            EntityCheck::ConditionalAtLeastOneOf { if_field, then, else_then, .. } => {
-                let mut v = vec![*if_field];
-                v.extend(then.iter().copied());
-                v.extend(else_then.iter().copied());
-                (v, vec![if_field], true, true)
-            }
-            EntityCheck::Custom { sources, run_with_missing, .. } => (sources.clone(), sources.clone(), *run_with_missing, false),
-        };
+        let (fields, required, run_missing, run_invalid): (Vec<&str>, Vec<&str>, bool, bool) =
+            match check {
+                EntityCheck::AtLeastOneOf(f) => (f.clone(), f.clone(), true, true),
+                EntityCheck::OnlyOneOf(f) => (f.clone(), f.clone(), false, true),
+                EntityCheck::MutuallyRequired(f) | EntityCheck::MutuallyExclusive(f) => {
+                    (f.clone(), f.clone(), true, false)
+                }
+                EntityCheck::Conditional {
+                    if_field,
+                    then_field,
+                    ..
+                } => (vec![if_field, then_field], vec![if_field], false, true),
+                EntityCheck::ConditionalAtLeastOneOf {
+                    if_field,
+                    then,
+                    else_then,
+                    ..
+                } => {
+                    let mut v = vec![*if_field];
+                    v.extend(then.iter().copied());
+                    v.extend(else_then.iter().copied());
+                    (v, vec![if_field], true, true)
+                }
+                EntityCheck::Custom {
+                    sources,
+                    run_with_missing,
+                    ..
+                } => (sources.clone(), sources.clone(), *run_with_missing, false),
+            };
         let mut missing = Vec::new();
         let mut all_nil = true;
         let mut all_ok = true;
@@ -685,7 +750,9 @@ impl Schema {
             return;
         }
         let push = |errors: &mut FieldErrors, msg: String| {
-            let e = errors.entry("@entity".to_string()).or_insert_with(|| ErrTree::Entity(vec![]));
+            let e = errors
+                .entry("@entity".to_string())
+                .or_insert_with(|| ErrTree::Entity(vec![]));
             if let ErrTree::Entity(v) = e {
                 v.push(msg);
             }
@@ -694,28 +761,58 @@ impl Schema {
             EntityCheck::AtLeastOneOf(f) => {
                 if !f.iter().any(|n| is_nonempty(get_path(input, n))) {
                     let pre = if updating { "when updating, " } else { "" };
-                    push(errors, format!("{pre}at least one of these fields must be non-empty: {}", quoted_list(f)));
+                    push(
+                        errors,
+                        format!(
+                            "{pre}at least one of these fields must be non-empty: {}",
+                            quoted_list(f)
+                        ),
+                    );
                 }
             }
             EntityCheck::OnlyOneOf(f) => {
                 let n = f.iter().filter(|n| is_nonempty(get_path(input, n))).count();
                 if n != 1 {
-                    push(errors, format!("exactly one of these fields must be non-empty: {}", quoted_list(f)));
+                    push(
+                        errors,
+                        format!(
+                            "exactly one of these fields must be non-empty: {}",
+                            quoted_list(f)
+                        ),
+                    );
                 }
             }
             EntityCheck::MutuallyRequired(f) => {
                 let n = f.iter().filter(|n| is_nonempty(get_path(input, n))).count();
                 if n != 0 && n != f.len() {
-                    push(errors, format!("all or none of these fields must be set: {}", quoted_list(f)));
+                    push(
+                        errors,
+                        format!(
+                            "all or none of these fields must be set: {}",
+                            quoted_list(f)
+                        ),
+                    );
                 }
             }
             EntityCheck::MutuallyExclusive(f) => {
                 let n = f.iter().filter(|n| is_nonempty(get_path(input, n))).count();
                 if n > 1 {
-                    push(errors, format!("only one or none of these fields must be set: {}", quoted_list(f)));
+                    push(
+                        errors,
+                        format!(
+                            "only one or none of these fields must be set: {}",
+                            quoted_list(f)
+                        ),
+                    );
                 }
             }
-            EntityCheck::Conditional { if_field, if_match, then_field, then_match, then_err } => {
+            EntityCheck::Conditional {
+                if_field,
+                if_match,
+                then_field,
+                then_match,
+                then_err,
+            } => {
                 let if_value = get_path(input, if_field).cloned().unwrap_or(Value::Null);
                 let then_value = get_path(input, then_field).cloned().unwrap_or(Value::Null);
                 let iff = self.merged_match(sub, if_field, if_match);
@@ -738,13 +835,25 @@ impl Schema {
                 if failed {
                     let msg = match then_err {
                         Some(t) => t.replace("%s", if_field),
-                        None => format!("failed conditional validation given value of field '{if_field}'"),
+                        None => format!(
+                            "failed conditional validation given value of field '{if_field}'"
+                        ),
                     };
                     push(errors, msg);
                 }
             }
-            EntityCheck::ConditionalAtLeastOneOf { if_field, if_match, then, then_err, else_match, else_then, else_err } => {
-                let Some(if_value) = get_path(input, if_field).cloned() else { return };
+            EntityCheck::ConditionalAtLeastOneOf {
+                if_field,
+                if_match,
+                then,
+                then_err,
+                else_match,
+                else_then,
+                else_err,
+            } => {
+                let Some(if_value) = get_path(input, if_field).cloned() else {
+                    return;
+                };
                 let iff = self.merged_match(sub, if_field, if_match);
                 let (names, err) = if validate_field(&iff, &if_value).is_ok() {
                     (then, then_err)
@@ -780,10 +889,18 @@ impl Schema {
     /// `merge_values(top, bottom)`: PATCH semantics, records merged recursively.
     pub fn merge_values(&self, top: &Obj, bottom: &Obj) -> Obj {
         let mut out = bottom.clone();
-        let sub = self.get_subschema(top).or_else(|| self.get_subschema(bottom));
+        let sub = self
+            .get_subschema(top)
+            .or_else(|| self.get_subschema(bottom));
         for (k, v) in top {
-            let merged = match (self.effective_field(sub.as_deref(), k).map(|f| &f.ty), v, bottom.get(k)) {
-                (Some(Ty::Record(rs)), Value::Object(t), Some(Value::Object(b))) => Value::Object(rs.merge_values(t, b)),
+            let merged = match (
+                self.effective_field(sub.as_deref(), k).map(|f| &f.ty),
+                v,
+                bottom.get(k),
+            ) {
+                (Some(Ty::Record(rs)), Value::Object(t), Some(Value::Object(b))) => {
+                    Value::Object(rs.merge_values(t, b))
+                }
                 _ => v.clone(),
             };
             out.insert(k.clone(), merged);
@@ -812,14 +929,20 @@ fn adjust_field(field: &Field, value: Option<Value>, ctx: Ctx) -> Option<Value> 
                 v
             }
         }
-        (Ty::Array(el), Some(Value::Array(a))) => {
-            Some(Value::Array(a.into_iter().map(|x| adjust_field(el, Some(x), ctx).unwrap_or(Value::Null)).collect()))
-        }
+        (Ty::Array(el), Some(Value::Array(a))) => Some(Value::Array(
+            a.into_iter()
+                .map(|x| adjust_field(el, Some(x), ctx).unwrap_or(Value::Null))
+                .collect(),
+        )),
         (Ty::Set(el), Some(Value::Array(a))) => {
             let mut out: Vec<Value> = Vec::new();
             for x in a {
                 let scalar = !x.is_object() && !x.is_array();
-                if scalar && out.iter().any(|o| values_eq(o, &x) && o.is_string() == x.is_string()) {
+                if scalar
+                    && out
+                        .iter()
+                        .any(|o| values_eq(o, &x) && o.is_string() == x.is_string())
+                {
                     continue;
                 }
                 out.push(adjust_field(el, Some(x), ctx).unwrap_or(Value::Null));
@@ -845,7 +968,10 @@ fn adjust_field(field: &Field, value: Option<Value>, ctx: Ctx) -> Option<Value> 
 fn handle_missing(field: &Field) -> Option<Value> {
     if let Some(d) = &field.default {
         if let (Ty::Record(rs), Value::Object(o)) = (&field.ty, d) {
-            return rs.process_auto_fields(o, Ctx::Insert).ok().map(Value::Object);
+            return rs
+                .process_auto_fields(o, Ctx::Insert)
+                .ok()
+                .map(Value::Object);
         }
         return Some(d.clone());
     }
@@ -853,14 +979,23 @@ fn handle_missing(field: &Field) -> Option<Value> {
         return Some(Value::Null);
     }
     if let Ty::Record(rs) = &field.ty {
-        return rs.process_auto_fields(&Obj::new(), Ctx::Insert).ok().map(Value::Object);
+        return rs
+            .process_auto_fields(&Obj::new(), Ctx::Insert)
+            .ok()
+            .map(Value::Object);
     }
     None
 }
 
 fn is_integer(v: &Value) -> bool {
     match v {
-        Value::Number(n) => n.is_i64() || n.is_u64() || n.as_f64().map(|f| f.is_finite() && f.fract() == 0.0).unwrap_or(false),
+        Value::Number(n) => {
+            n.is_i64()
+                || n.is_u64()
+                || n.as_f64()
+                    .map(|f| f.is_finite() && f.fract() == 0.0)
+                    .unwrap_or(false)
+        }
         _ => false,
     }
 }
@@ -874,13 +1009,22 @@ pub fn validate_field(field: &Field, value: &Value) -> Result<(), ErrTree> {
         return Ok(());
     }
     if field.eq_null {
-        return Err(ErrTree::msg(field.err.clone().unwrap_or_else(|| "value must be null".into())));
+        return Err(ErrTree::msg(
+            field
+                .err
+                .clone()
+                .unwrap_or_else(|| "value must be null".into()),
+        ));
     }
     let mut implicit_len_min = false;
     match &field.ty {
         Ty::Array(el) | Ty::Set(el) => {
             let Value::Array(a) = value else {
-                let m = if matches!(field.ty, Ty::Set(_)) { "expected a set" } else { "expected an array" };
+                let m = if matches!(field.ty, Ty::Set(_)) {
+                    "expected a set"
+                } else {
+                    "expected an array"
+                };
                 return Err(ErrTree::msg(m));
             };
             let mut el = (**el).clone();
@@ -896,7 +1040,9 @@ pub fn validate_field(field: &Field, value: &Value) -> Result<(), ErrTree> {
             }
         }
         Ty::Map(kf, vf) => {
-            let Value::Object(o) = value else { return Err(ErrTree::msg("expected a map")) };
+            let Value::Object(o) = value else {
+                return Err(ErrTree::msg("expected a map"));
+            };
             let (mut kf, mut vf) = ((**kf).clone(), (**vf).clone());
             kf.required = true;
             vf.required = true;
@@ -906,8 +1052,12 @@ pub fn validate_field(field: &Field, value: &Value) -> Result<(), ErrTree> {
             }
         }
         Ty::Record(rs) => {
-            let Value::Object(o) = value else { return Err(ErrTree::msg("expected a record")) };
-            let copy = rs.process_auto_fields(o, Ctx::Insert).map_err(ErrTree::Map)?;
+            let Value::Object(o) = value else {
+                return Err(ErrTree::msg("expected a record"));
+            };
+            let copy = rs
+                .process_auto_fields(o, Ctx::Insert)
+                .map_err(ErrTree::Map)?;
             rs.validate(&copy, true, false).map_err(ErrTree::Map)?;
         }
         Ty::Foreign(_) => {
@@ -992,15 +1142,27 @@ fn run_check(c: &Check, value: &Value) -> Result<(), String> {
             }
         }
         Check::OneOf(opts) => {
-            if opts.iter().any(|o| values_eq(o, value) && o.is_string() == value.is_string()) {
+            if opts
+                .iter()
+                .any(|o| values_eq(o, value) && o.is_string() == value.is_string())
+            {
                 Ok(())
             } else {
-                Err(format!("expected one of: {}", opts.iter().map(lua_tostring).collect::<Vec<_>>().join(", ")))
+                Err(format!(
+                    "expected one of: {}",
+                    opts.iter().map(lua_tostring).collect::<Vec<_>>().join(", ")
+                ))
             }
         }
         Check::NotOneOf(opts) => {
-            if opts.iter().any(|o| values_eq(o, value) && o.is_string() == value.is_string()) {
-                Err(format!("must not be one of: {}", opts.iter().map(lua_tostring).collect::<Vec<_>>().join(", ")))
+            if opts
+                .iter()
+                .any(|o| values_eq(o, value) && o.is_string() == value.is_string())
+            {
+                Err(format!(
+                    "must not be one of: {}",
+                    opts.iter().map(lua_tostring).collect::<Vec<_>>().join(", ")
+                ))
             } else {
                 Ok(())
             }
@@ -1013,7 +1175,9 @@ fn run_check(c: &Check, value: &Value) -> Result<(), String> {
             }
         }
         Check::Uuid => {
-            let ok = s.len() == 36 && uuid::Uuid::parse_str(s).is_ok() && s.chars().filter(|c| *c == '-').count() == 4;
+            let ok = s.len() == 36
+                && uuid::Uuid::parse_str(s).is_ok()
+                && s.chars().filter(|c| *c == '-').count() == 4;
             if ok {
                 Ok(())
             } else {
@@ -1023,7 +1187,11 @@ fn run_check(c: &Check, value: &Value) -> Result<(), String> {
         Check::Between(a, b) => {
             let x = value.as_f64().unwrap_or(0.0);
             if x < *a || x > *b {
-                Err(format!("value should be between {} and {}", a.trunc() as i64, b.trunc() as i64))
+                Err(format!(
+                    "value should be between {} and {}",
+                    a.trunc() as i64,
+                    b.trunc() as i64
+                ))
             } else {
                 Ok(())
             }
@@ -1087,7 +1255,11 @@ fn run_check(c: &Check, value: &Value) -> Result<(), String> {
             }
         }
         Check::Contains(w) => {
-            if value.as_array().map(|a| a.iter().any(|x| x == w)).unwrap_or(false) {
+            if value
+                .as_array()
+                .map(|a| a.iter().any(|x| x == w))
+                .unwrap_or(false)
+            {
                 Ok(())
             } else {
                 Err(format!("expected to contain: {}", lua_tostring(w)))
@@ -1107,8 +1279,14 @@ fn run_check(c: &Check, value: &Value) -> Result<(), String> {
             if member_of.len() <= 1 {
                 Ok(())
             } else {
-                let parts: Vec<String> = member_of.iter().map(|set| format!("({})", quoted_list(set))).collect();
-                Err(format!("these sets are mutually exclusive: {}", parts.join(", ")))
+                let parts: Vec<String> = member_of
+                    .iter()
+                    .map(|set| format!("({})", quoted_list(set)))
+                    .collect();
+                Err(format!(
+                    "these sets are mutually exclusive: {}",
+                    parts.join(", ")
+                ))
             }
         }
     }

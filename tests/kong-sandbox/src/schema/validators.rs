@@ -50,10 +50,17 @@ fn normalize_ipv4(address: &str) -> Result<HostInfo, String> {
         (address, None)
     };
     let parts: Vec<&str> = addr.split('.').collect();
-    if parts.len() != 4 || parts.iter().any(|p| p.is_empty() || p.len() > 3 || !p.bytes().all(|b| b.is_ascii_digit())) {
+    if parts.len() != 4
+        || parts
+            .iter()
+            .any(|p| p.is_empty() || p.len() > 3 || !p.bytes().all(|b| b.is_ascii_digit()))
+    {
         return Err(format!("invalid ipv4 address: {address}"));
     }
-    if parts.iter().any(|p| p.parse::<u32>().map(|n| n > 255).unwrap_or(true)) {
+    if parts
+        .iter()
+        .any(|p| p.parse::<u32>().map(|n| n > 255).unwrap_or(true))
+    {
         return Err(format!("invalid ipv4 address: {address}"));
     }
     let port = match port {
@@ -101,7 +108,11 @@ fn check_hostname(address: &str) -> Result<HostInfo, String> {
         Some(p) => Some(parse_port(p)?),
         None => None,
     };
-    if name.is_empty() || !name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.' || b == b'_') {
+    if name.is_empty()
+        || !name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.' || b == b'_')
+    {
         return Err(format!("invalid hostname: {address}"));
     }
     let segments: Vec<&str> = name.split('.').collect();
@@ -192,10 +203,7 @@ pub enum PathErr {
 
 /// typedefs.path custom validator.
 pub fn validate_path(path: &str) -> Result<(), PathErr> {
-    let ok_char = |b: u8| {
-        b.is_ascii_alphanumeric()
-            || b".-_~/%:@!$&'()*+,;=".contains(&b)
-    };
+    let ok_char = |b: u8| b.is_ascii_alphanumeric() || b".-_~/%:@!$&'()*+,;=".contains(&b);
     if !path.starts_with('/') || !path.bytes().all(ok_char) {
         return Err(PathErr::Rfc3986(format!(
             "invalid path: '{path}' (characters outside of the reserved list of RFC 3986 found)"
@@ -221,7 +229,9 @@ pub fn validate_path(path: &str) -> Result<(), PathErr> {
     if let Some(pos) = raw.iter().position(|b| *b == b'%') {
         let end = (pos + 3).min(raw.len());
         let err = String::from_utf8_lossy(&raw[pos..end]).to_string();
-        return Err(PathErr::Percent(format!("invalid url-encoded value: '{err}'")));
+        return Err(PathErr::Percent(format!(
+            "invalid url-encoded value: '{err}'"
+        )));
     }
     Ok(())
 }
@@ -239,7 +249,11 @@ pub fn normalize_uri(uri: &str, merge_slashes: bool) -> String {
         let mut out: Vec<u8> = Vec::with_capacity(b.len());
         let mut i = 0;
         while i < b.len() {
-            if b[i] == b'%' && i + 2 < b.len() && b[i + 1].is_ascii_hexdigit() && b[i + 2].is_ascii_hexdigit() {
+            if b[i] == b'%'
+                && i + 2 < b.len()
+                && b[i + 1].is_ascii_hexdigit()
+                && b[i + 2].is_ascii_hexdigit()
+            {
                 let hex = std::str::from_utf8(&b[i + 1..i + 3]).unwrap_or("00");
                 let num = u8::from_str_radix(hex, 16).unwrap_or(0);
                 if RESERVED.contains(&num) {
@@ -318,13 +332,18 @@ pub fn pcre_check(re: &str) -> Result<(), String> {
         Err(e) => {
             let offset = e.offset().unwrap_or(0).min(re.len());
             let full = e.to_string();
-            let msg = full.split_once(": ").map(|(_, m)| m.to_string()).unwrap_or(full.clone());
+            let msg = full
+                .split_once(": ")
+                .map(|(_, m)| m.to_string())
+                .unwrap_or(full.clone());
             let msg = match msg.split_once(": ") {
                 Some((head, m)) if head.starts_with("error compiling pattern") => m.to_string(),
                 _ => msg,
             };
             let rest = re.get(offset..).unwrap_or("");
-            Err(format!("pcre2_compile() failed: {msg} in \"{re}\" at \"{rest}\""))
+            Err(format!(
+                "pcre2_compile() failed: {msg} in \"{re}\" at \"{rest}\""
+            ))
         }
     }
 }
@@ -337,7 +356,9 @@ pub fn validate_router_path(path: &str) -> Result<(), String> {
     if !path.starts_with('~') {
         let normalized = normalize_uri(path, true);
         if normalized != path {
-            return Err(format!("non-normalized path, consider use '{normalized}' instead"));
+            return Err(format!(
+                "non-normalized path, consider use '{normalized}' instead"
+            ));
         }
         return Ok(());
     }
@@ -350,7 +371,9 @@ pub fn validate_router_path(path: &str) -> Result<(), String> {
 
 /// utf8_name: "the only accepted ascii characters are alphanumerics or ., -, _, and ~".
 pub fn validate_utf8_name(name: &str) -> Result<(), String> {
-    let ok = name.bytes().all(|b| b.is_ascii_alphanumeric() || b".-_~".contains(&b) || (128..=244).contains(&b));
+    let ok = name
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || b".-_~".contains(&b) || (128..=244).contains(&b));
     if name.is_empty() || !ok {
         return Err(format!(
             "invalid value '{name}': the only accepted ascii characters are alphanumerics or ., -, _, and ~"
@@ -361,7 +384,12 @@ pub fn validate_utf8_name(name: &str) -> Result<(), String> {
 
 /// Whether a byte is allowed in a tag (`^[ \033-\043\045\046\048-\126\128-\244]+$`).
 pub fn tag_byte_ok(b: u8) -> bool {
-    b == b' ' || (33..=43).contains(&b) || b == 45 || b == 46 || (48..=126).contains(&b) || (128..=244).contains(&b)
+    b == b' '
+        || (33..=43).contains(&b)
+        || b == 45
+        || b == 46
+        || (48..=126).contains(&b)
+        || (128..=244).contains(&b)
 }
 
 /// typedefs.tag validator.
@@ -376,10 +404,16 @@ pub fn validate_tag(tag: &str) -> Result<(), String> {
 
 /// `utils.validate_header_name`.
 pub fn validate_header_name(name: &str) -> Result<(), String> {
-    if !name.is_empty() && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_') {
+    if !name.is_empty()
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    {
         return Ok(());
     }
-    Err(format!("bad header name '{name}', allowed characters are A-Z, a-z, 0-9, '_', and '-'"))
+    Err(format!(
+        "bad header name '{name}', allowed characters are A-Z, a-z, 0-9, '_', and '-'"
+    ))
 }
 
 /// LuaSocket's `url.parse` result.
@@ -480,8 +514,12 @@ pub fn validate_ip_or_cidr(s: &str) -> Result<(), String> {
         None => (s, None),
     };
     let ok = match ip.parse::<std::net::IpAddr>() {
-        Ok(std::net::IpAddr::V4(_)) => mask.map(|m| m.parse::<u8>().map(|n| n <= 32).unwrap_or(false)).unwrap_or(true),
-        Ok(std::net::IpAddr::V6(_)) => mask.map(|m| m.parse::<u8>().map(|n| n <= 128).unwrap_or(false)).unwrap_or(true),
+        Ok(std::net::IpAddr::V4(_)) => mask
+            .map(|m| m.parse::<u8>().map(|n| n <= 32).unwrap_or(false))
+            .unwrap_or(true),
+        Ok(std::net::IpAddr::V6(_)) => mask
+            .map(|m| m.parse::<u8>().map(|n| n <= 128).unwrap_or(false))
+            .unwrap_or(true),
         Err(_) => false,
     };
     if ok {
@@ -520,8 +558,14 @@ mod tests {
     #[test]
     fn hosts() {
         assert!(validate_host("example.com").is_ok());
-        assert_eq!(validate_host("example.com:80"), Err("must not have a port".into()));
-        assert_eq!(validate_host("exa mple"), Err("invalid value: exa mple".into()));
+        assert_eq!(
+            validate_host("example.com:80"),
+            Err("must not have a port".into())
+        );
+        assert_eq!(
+            validate_host("exa mple"),
+            Err("invalid value: exa mple".into())
+        );
         assert!(validate_host("10.0.0.1").is_ok());
         assert_eq!(validate_sni("10.0.0.1"), Err("must not be an IP".into()));
     }
@@ -529,7 +573,10 @@ mod tests {
     #[test]
     fn paths() {
         assert!(validate_path("/a%20b").is_ok());
-        assert_eq!(validate_path("/a%2"), Err(PathErr::Percent("invalid url-encoded value: '%2'".into())));
+        assert_eq!(
+            validate_path("/a%2"),
+            Err(PathErr::Percent("invalid url-encoded value: '%2'".into()))
+        );
         assert_eq!(
             validate_router_path("/a/../b"),
             Err("non-normalized path, consider use '/b' instead".into())

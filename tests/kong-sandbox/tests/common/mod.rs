@@ -33,7 +33,10 @@ impl Resp {
         serde_json::from_slice(&self.body).unwrap_or(Value::Null)
     }
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
     }
 }
 
@@ -54,7 +57,11 @@ pub struct Client {
 
 impl Client {
     pub fn new(sb: &Sandbox) -> Client {
-        Client { addr: sb.addr(), tls: None, headers: vec![] }
+        Client {
+            addr: sb.addr(),
+            tls: None,
+            headers: vec![],
+        }
     }
 
     pub fn with_header(mut self, k: &str, v: &str) -> Client {
@@ -62,8 +69,15 @@ impl Client {
         self
     }
 
-    pub fn raw(&self, method: &str, path: &str, content_type: Option<&str>, body: &[u8]) -> std::io::Result<Resp> {
-        let mut req = format!("{method} {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n");
+    pub fn raw(
+        &self,
+        method: &str,
+        path: &str,
+        content_type: Option<&str>,
+        body: &[u8],
+    ) -> std::io::Result<Resp> {
+        let mut req =
+            format!("{method} {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n");
         if let Some(ct) = content_type {
             req.push_str(&format!("Content-Type: {ct}\r\n"));
         }
@@ -83,20 +97,27 @@ impl Client {
                 s.read_to_end(&mut out)?;
             }
             Some(t) => {
-                let mut b = SslConnector::builder(SslMethod::tls()).map_err(std::io::Error::other)?;
+                let mut b =
+                    SslConnector::builder(SslMethod::tls()).map_err(std::io::Error::other)?;
                 let ca = X509::from_pem(t.ca_pem.as_bytes()).map_err(std::io::Error::other)?;
-                b.cert_store_mut().add_cert(ca).map_err(std::io::Error::other)?;
+                b.cert_store_mut()
+                    .add_cert(ca)
+                    .map_err(std::io::Error::other)?;
                 b.set_verify(SslVerifyMode::PEER);
                 if let Some((cert, key)) = &t.client {
                     let dir = std::env::temp_dir().join(format!("ks-client-{}", uuid_like()));
                     std::fs::create_dir_all(&dir)?;
                     std::fs::write(dir.join("c.pem"), cert)?;
                     std::fs::write(dir.join("k.pem"), key)?;
-                    b.set_certificate_chain_file(dir.join("c.pem")).map_err(std::io::Error::other)?;
-                    b.set_private_key_file(dir.join("k.pem"), SslFiletype::PEM).map_err(std::io::Error::other)?;
+                    b.set_certificate_chain_file(dir.join("c.pem"))
+                        .map_err(std::io::Error::other)?;
+                    b.set_private_key_file(dir.join("k.pem"), SslFiletype::PEM)
+                        .map_err(std::io::Error::other)?;
                 }
                 let conn = b.build();
-                let mut s = conn.connect("localhost", tcp).map_err(|e| std::io::Error::other(e.to_string()))?;
+                let mut s = conn
+                    .connect("localhost", tcp)
+                    .map_err(|e| std::io::Error::other(e.to_string()))?;
                 s.write_all(&bytes)?;
                 let _ = s.read_to_end(&mut out);
             }
@@ -120,15 +141,34 @@ impl Client {
         self.send("PATCH", path, body)
     }
     pub fn send(&self, method: &str, path: &str, body: Value) -> Resp {
-        self.raw(method, path, Some("application/json"), body.to_string().as_bytes()).expect("request")
+        self.raw(
+            method,
+            path,
+            Some("application/json"),
+            body.to_string().as_bytes(),
+        )
+        .expect("request")
     }
     pub fn form(&self, method: &str, path: &str, body: &str) -> Resp {
-        self.raw(method, path, Some("application/x-www-form-urlencoded"), body.as_bytes()).expect("request")
+        self.raw(
+            method,
+            path,
+            Some("application/x-www-form-urlencoded"),
+            body.as_bytes(),
+        )
+        .expect("request")
     }
 }
 
 fn uuid_like() -> String {
-    format!("{}-{}", std::process::id(), std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos())
+    format!(
+        "{}-{}",
+        std::process::id(),
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_nanos()
+    )
 }
 
 fn parse_response(raw: &[u8]) -> std::io::Result<Resp> {
@@ -139,11 +179,22 @@ fn parse_response(raw: &[u8]) -> std::io::Result<Resp> {
     let head = String::from_utf8_lossy(&raw[..split]).to_string();
     let mut lines = head.lines();
     let status_line = lines.next().unwrap_or("");
-    let status: u16 = status_line.split_whitespace().nth(1).and_then(|s| s.parse().ok()).unwrap_or(0);
+    let status: u16 = status_line
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
     let headers: Vec<(String, String)> = lines
-        .filter_map(|l| l.split_once(':').map(|(k, v)| (k.trim().to_string(), v.trim().to_string())))
+        .filter_map(|l| {
+            l.split_once(':')
+                .map(|(k, v)| (k.trim().to_string(), v.trim().to_string()))
+        })
         .collect();
-    Ok(Resp { status, headers, body: raw[split + 4..].to_vec() })
+    Ok(Resp {
+        status,
+        headers,
+        body: raw[split + 4..].to_vec(),
+    })
 }
 
 /// Starts a community sandbox and a client for it.
@@ -184,21 +235,29 @@ pub fn gen_cert(
     let name = name.build();
     let mut b = X509::builder().unwrap();
     b.set_version(2).unwrap();
-    let serial = BigNum::from_u32(rand_u32()).unwrap().to_asn1_integer().unwrap();
+    let serial = BigNum::from_u32(rand_u32())
+        .unwrap()
+        .to_asn1_integer()
+        .unwrap();
     b.set_serial_number(&serial).unwrap();
     b.set_subject_name(&name).unwrap();
     b.set_pubkey(key).unwrap();
-    b.set_not_before(&Asn1Time::days_from_now(0).unwrap()).unwrap();
-    b.set_not_after(&Asn1Time::days_from_now(365).unwrap()).unwrap();
+    b.set_not_before(&Asn1Time::days_from_now(0).unwrap())
+        .unwrap();
+    b.set_not_after(&Asn1Time::days_from_now(365).unwrap())
+        .unwrap();
     if ca {
-        b.append_extension(BasicConstraints::new().critical().ca().build().unwrap()).unwrap();
+        b.append_extension(BasicConstraints::new().critical().ca().build().unwrap())
+            .unwrap();
     }
     if !sans.is_empty() {
         let mut san = SubjectAlternativeName::new();
         for s in sans {
             san.dns(s);
         }
-        let ext = san.build(&b.x509v3_context(issuer.map(|(c, _)| c.as_ref()), None)).unwrap();
+        let ext = san
+            .build(&b.x509v3_context(issuer.map(|(c, _)| c.as_ref()), None))
+            .unwrap();
         b.append_extension(ext).unwrap();
     }
     match issuer {
@@ -223,7 +282,13 @@ fn rand_u32() -> u32 {
 /// (cert PEM, key PEM) self-signed for `sans`.
 pub fn self_signed(kt: KeyType, sans: &[&str]) -> (String, String) {
     let k = gen_key(kt);
-    let c = gen_cert(sans.first().copied().unwrap_or("example.test"), sans, &k, None, false);
+    let c = gen_cert(
+        sans.first().copied().unwrap_or("example.test"),
+        sans,
+        &k,
+        None,
+        false,
+    );
     (pem_cert(&c), pem_key(&k))
 }
 
@@ -237,7 +302,10 @@ pub fn pem_key(k: &PKey<Private>) -> String {
 
 /// Creates a service and returns its id.
 pub fn service(c: &Client, name: &str) -> String {
-    let r = c.post("/services", json!({ "name": name, "host": "upstream.test" }));
+    let r = c.post(
+        "/services",
+        json!({ "name": name, "host": "upstream.test" }),
+    );
     assert_eq!(r.status, 201, "{}", String::from_utf8_lossy(&r.body));
     r.json()["id"].as_str().unwrap().to_string()
 }
