@@ -415,3 +415,30 @@ fn plugins_cascade_with_parent() {
     assert_eq!(c.delete("/services/s").status, 204);
     assert_eq!(c.get("/plugins").json()["data"], json!([]));
 }
+
+// K:api/routes/kong.lua: POST /schemas/{entity}/validate.
+#[test]
+fn schema_validate_endpoint() {
+    let (_sb, c) = start();
+    let r = c.post("/schemas/plugins/validate", json!({ "name": "cors" }));
+    assert_eq!(
+        (r.status, r.json()),
+        (200, json!({ "message": "schema validation successful" }))
+    );
+    let r = c.post(
+        "/schemas/plugins/validate",
+        json!({ "name": "acl", "config": {} }),
+    );
+    assert_eq!(r.status, 400);
+    assert_eq!(r.json()["code"], 2);
+    assert_eq!(
+        c.post("/schemas/services/validate", json!({ "host": "h.test" }))
+            .status,
+        200
+    );
+    assert_eq!(
+        c.get("/plugins").json()["data"],
+        json!([]),
+        "nothing stored"
+    );
+}

@@ -117,6 +117,7 @@ enum Route {
     Status,
     PluginsEnabled,
     Tags(Option<String>),
+    Validate(Kind),
     Workspaces(Option<String>),
     Collection(Kind),
     Entity(Kind, String),
@@ -149,6 +150,7 @@ impl Route {
                 &["GET", "POST"]
             }
             Route::Workspaces(Some(_)) => &["GET", "DELETE"],
+            Route::Validate(_) => &["POST"],
             _ => &["GET", "PUT", "PATCH", "DELETE"],
         }
     }
@@ -173,6 +175,12 @@ fn route_of(segs: &[String], edition: Edition) -> Option<Route> {
         ["plugins", "enabled"] => Route::PluginsEnabled,
         ["tags"] => Route::Tags(None),
         ["tags", t] => Route::Tags(Some(t.to_string())),
+        ["schemas", e, "validate"] => Route::Validate(
+            ALL_KINDS
+                .iter()
+                .copied()
+                .find(|k| k.name() == *e || k.admin_name() == *e)?,
+        ),
         ["workspaces"] if edition == Edition::Enterprise => Route::Workspaces(None),
         ["workspaces", w] if edition == Edition::Enterprise => {
             Route::Workspaces(Some(w.to_string()))
@@ -434,6 +442,21 @@ impl<'a> Call<'a> {
             Route::Status => Ok(ApiResponse::json(200, info::status(self.app))),
             Route::PluginsEnabled => Ok(ApiResponse::json(200, info::enabled(self.app))),
             Route::Tags(tag) => self.tags(db, tag),
+            Route::Validate(k) => {
+                // K:api/routes/kong.lua `/schemas/:db_entity_name/validate`
+                let schema = db.schema(k);
+                let args = self.args(db, k);
+                let row = schema
+                    .process_auto_fields(&args, crate::schema::Ctx::Insert)
+                    .map_err(|e| ApiError::schema_violation(&e))?;
+                schema
+                    .validate(&row, true, false)
+                    .map_err(|e| ApiError::schema_violation(&e))?;
+                Ok(ApiResponse::json(
+                    200,
+                    json!({ "message": "schema validation successful" }),
+                ))
+            }
             Route::Workspaces(w) => self.workspaces(db, w),
             Route::Collection(k) => self.collection(db, k),
             Route::Entity(k, key) => self.entity(db, k, &key),
