@@ -142,14 +142,15 @@ pub struct DesiredApi {
     pub service: ServiceFields,
     /// The route (pointing at the service).
     pub route: RouteFields,
-    /// The request-termination plugin, while no function is linked.
-    pub termination: Option<PluginFields>,
+    /// The plugins on the service, at most one per plugin name (request-termination while no
+    /// function is linked, and the plugins of the API's features).
+    pub plugins: Vec<PluginFields>,
 }
 
-/// The id of an API's request-termination plugin, derived from the service id so that every
-/// apply, retry and clean-up addresses the same entity without looking it up.
-pub fn termination_plugin_id(service_id: &str) -> String {
-    derived_id(service_id, TERMINATION_PLUGIN)
+/// The id of the API's plugin named `plugin`, derived from the service id so that every apply,
+/// retry and clean-up addresses the same entity without looking it up.
+pub fn plugin_id(service_id: &str, plugin: &str) -> String {
+    derived_id(service_id, plugin)
 }
 
 /// Namespace of the ids this provider derives (UUID v5) for entities that belong to an API.
@@ -400,19 +401,32 @@ pub fn desired(
         service: ForeignKey::new(service_id),
         tags: tags.clone(),
     };
-    let termination = (spec.upstream == Upstream::Unlinked).then(|| PluginFields {
-        name: TERMINATION_PLUGIN.to_string(),
+    let plugin = |name: &str, config: serde_json::Value| PluginFields {
+        name: name.to_string(),
         service: Some(ForeignKey::new(service_id)),
         route: None,
-        config: json!({"status_code": UNLINKED_STATUS, "message": UNLINKED_MESSAGE}),
+        config,
         enabled: true,
-        tags,
-    });
+        tags: tags.clone(),
+    };
+    let mut plugins = Vec::new();
+    if spec.upstream == Upstream::Unlinked {
+        plugins.push(plugin(
+            TERMINATION_PLUGIN,
+            json!({"status_code": UNLINKED_STATUS, "message": UNLINKED_MESSAGE}),
+        ));
+    }
     Ok(DesiredApi {
         service,
         route,
-        termination,
+        plugins,
     })
+}
+
+/// Whether reading the API back needs the service's plugins: only when the declaration (or
+/// the service itself) involves one, so that a plain public API costs no extra request.
+pub fn needs_plugins(prior: Option<&ApiSpec>, service: &Service) -> bool {
+    is_unlinked(service) || prior.is_some_and(|p| p.upstream == Upstream::Unlinked)
 }
 
 /// True when the service points at the "no function" placeholder, so that reading it back
@@ -437,8 +451,9 @@ pub struct Observed<'a> {
     pub service: &'a Service,
     /// The route, unless it is gone.
     pub route: Option<&'a Route>,
-    /// The request-termination plugin, when the service is unlinked and the plugin exists.
-    pub termination: Option<&'a Plugin>,
+    /// The plugins attached to the service (empty when they were not needed, see
+    /// [`needs_plugins`]).
+    pub plugins: &'a [Plugin],
 }
 
 /// The declaration Kong's entities amount to. `prior` (the last known declaration) decides
@@ -457,7 +472,11 @@ pub fn read_back(observed: Observed<'_>, prior: Option<&ApiSpec>, env: &Environm
         [Some(service_name), route_name].into_iter().flatten(),
     );
 
-    let upstream = read_upstream(service, observed.termination, prior, &env.template);
+    let termination = observed
+        .plugins
+        .iter()
+        .find(|p| p.name == TERMINATION_PLUGIN);
+    let upstream = read_upstream(service, termination, prior, &env.template);
 
     let hosts = sorted(route.and_then(|r| r.hosts.clone()).unwrap_or_default());
     let kong_paths = route.and_then(|r| r.paths.clone()).unwrap_or_default();

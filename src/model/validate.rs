@@ -182,7 +182,9 @@ pub fn route_path(path: &str) -> Result<(), String> {
     }
     match regex {
         Some(pattern) => {
-            if let Err(e) = fancy_regex::Regex::new(pattern) {
+            // Kong 3's default router (traditional_compatible) compiles regex paths with Rust's
+            // `regex` crate as well as PCRE; the crate is the stricter of the two.
+            if let Err(e) = regex::Regex::new(pattern) {
                 return Err(format!(
                     "`{pattern}` is not a valid regular expression: {e}"
                 ));
@@ -464,6 +466,10 @@ mod tests {
         assert!(route_path("/a//b").is_err());
         assert!(route_path("/a%zz").is_err());
         assert!(route_path("~/items/(").is_err());
+        assert!(
+            route_path("~/(?=look)ahead").is_err(),
+            "Kong's router has no lookaround"
+        );
         assert!(route_path("~items").is_err());
     }
 

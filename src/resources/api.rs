@@ -8,7 +8,7 @@ use tf_provider::{AttributePath, Diagnostics, Resource};
 
 use crate::context::{Context, SharedContext};
 use crate::diagnostics::{kong_error, report};
-use crate::kong::{KongError, Route, Service};
+use crate::kong::{KongError, Plugin, Route, Service};
 use crate::model::api::{
     self, ApiSpec, DesiredApi, Draft, HttpsMode, Observed, Upstream, DEFAULT_REDIRECT_CODE,
 };
@@ -299,11 +299,36 @@ async fn name_conflict(
     );
 }
 
+/// What Kong holds for one API.
+struct Snapshot {
+    service: Service,
+    route: Option<Route>,
+    plugins: Vec<Plugin>,
+}
+
+impl Snapshot {
+    fn observed(&self) -> Observed<'_> {
+        Observed {
+            service: &self.service,
+            route: self.route.as_ref(),
+            plugins: &self.plugins,
+        }
+    }
+
+    fn ids(&self) -> Ids {
+        Ids {
+            service: self.service.id.clone(),
+            route: self.route.as_ref().map(|r| r.id.clone()),
+        }
+    }
+}
+
 /// Fetches what Kong holds for an API: `None` when the service is gone.
 async fn observe(
     context: &Context,
     ids: &Ids,
-) -> Result<Option<(Service, Option<Route>, Option<crate::kong::Plugin>)>, KongError> {
+    prior: Option<&ApiSpec>,
+) -> Result<Option<Snapshot>, KongError> {
     let client = &context.client;
     let Some(service) = client.service(&ids.service).await? else {
         return Ok(None);
@@ -312,14 +337,16 @@ async fn observe(
         Some(route_id) => client.route(route_id).await?,
         None => None,
     };
-    let termination = if api::is_unlinked(&service) {
-        client
-            .plugin(&api::termination_plugin_id(&service.id))
-            .await?
+    let plugins = if api::needs_plugins(prior, &service) {
+        client.service_plugins(&service.id).await?
     } else {
-        None
+        Vec::new()
     };
-    Ok(Some((service, route, termination)))
+    Ok(Some(Snapshot {
+        service,
+        route,
+        plugins,
+    }))
 }
 
 /// Creates the entities in order; on failure removes what was created. Returns the ids, or the
@@ -337,9 +364,9 @@ async fn create_entities(
         .map_err(|e| (e, None))?;
     let rest = async {
         client.put_route(route_id, &desired.route).await?;
-        if let Some(plugin) = &desired.termination {
+        for plugin in &desired.plugins {
             client
-                .put_plugin(&api::termination_plugin_id(service_id), plugin)
+                .put_plugin(&api::plugin_id(service_id, &plugin.name), plugin)
                 .await?;
         }
         Ok::<(), KongError>(())
@@ -398,23 +425,16 @@ impl Resource for ApiResource {
         let Some(ids) = Ids::of(&prior) else {
             return Some((Some(prior), private_state));
         };
-        match observe(&context, &ids).await {
+        let prior_spec = prior.spec();
+        match observe(&context, &ids, prior_spec.as_ref()).await {
             Ok(None) => Some((None, private_state)),
-            Ok(Some((service, route, termination))) => {
-                let prior_spec = prior.spec();
+            Ok(Some(snapshot)) => {
                 let spec = api::read_back(
-                    Observed {
-                        service: &service,
-                        route: route.as_ref(),
-                        termination: termination.as_ref(),
-                    },
+                    snapshot.observed(),
                     prior_spec.as_ref(),
                     &context.environment,
                 );
-                let ids = Ids {
-                    service: service.id.clone(),
-                    route: route.map(|r| r.id),
-                };
+                let ids = snapshot.ids();
                 Some((
                     Some(ApiState::from_spec(&spec, &ids, &prior, &context)),
                     private_state,
@@ -590,22 +610,15 @@ impl Resource for ApiResource {
                 }
                 // Keep tracking the API with what Kong holds now (or the prior state when Kong
                 // cannot be read): the next plan shows what is left to do.
-                let now = match observe(&context, &ids).await {
-                    Ok(Some((service, route, termination))) => {
+                let prior_spec = prior.spec();
+                let now = match observe(&context, &ids, Some(&spec)).await {
+                    Ok(Some(snapshot)) => {
                         let spec = api::read_back(
-                            Observed {
-                                service: &service,
-                                route: route.as_ref(),
-                                termination: termination.as_ref(),
-                            },
-                            prior.spec().as_ref(),
+                            snapshot.observed(),
+                            prior_spec.as_ref(),
                             &context.environment,
                         );
-                        let ids = Ids {
-                            service: service.id.clone(),
-                            route: route.map(|r| r.id),
-                        };
-                        ApiState::from_spec(&spec, &ids, &prior, &context)
+                        ApiState::from_spec(&spec, &snapshot.ids(), &prior, &context)
                     }
                     _ => prior,
                 };
@@ -706,16 +719,20 @@ async fn update_entities(
             route_id
         }
     };
-    let plugin_id = api::termination_plugin_id(&ids.service);
-    match (
-        &desired.termination,
-        before.and_then(|b| b.termination.as_ref()),
-    ) {
-        (Some(wanted), had) if had != Some(wanted) => {
-            client.put_plugin(&plugin_id, wanted).await?;
+    let had = |name: &str| before.and_then(|b| b.plugins.iter().find(|p| p.name == name));
+    for plugin in &desired.plugins {
+        if had(&plugin.name) != Some(plugin) {
+            client
+                .put_plugin(&api::plugin_id(&ids.service, &plugin.name), plugin)
+                .await?;
         }
-        (None, Some(_)) => client.delete_plugin(&plugin_id).await?,
-        _ => {}
+    }
+    for old in before.map(|b| b.plugins.as_slice()).unwrap_or_default() {
+        if !desired.plugins.iter().any(|p| p.name == old.name) {
+            client
+                .delete_plugin(&api::plugin_id(&ids.service, &old.name))
+                .await?;
+        }
     }
     Ok(route_id)
 }
@@ -748,18 +765,10 @@ async fn import_api(context: &Context, id: &str) -> Result<Option<ApiState>, Kon
         service: service.id.clone(),
         route: route.as_ref().map(|r| r.id.clone()),
     };
-    let Some((service, route, termination)) = observe(context, &ids).await? else {
+    let Some(snapshot) = observe(context, &ids, None).await? else {
         return Ok(None);
     };
-    let spec = api::read_back(
-        Observed {
-            service: &service,
-            route: route.as_ref(),
-            termination: termination.as_ref(),
-        },
-        None,
-        &context.environment,
-    );
+    let spec = api::read_back(snapshot.observed(), None, &context.environment);
     Ok(Some(ApiState::from_spec(
         &spec,
         &ids,

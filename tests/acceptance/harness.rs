@@ -64,7 +64,6 @@ pub struct Workspace {
     cli_config: PathBuf,
     /// The sandbox this workspace's provider talks to.
     pub kong_url: String,
-    extra_env: Vec<(String, String)>,
 }
 
 impl Workspace {
@@ -88,18 +87,12 @@ impl Workspace {
             dir,
             cli_config,
             kong_url: kong_url.to_string(),
-            extra_env: Vec::new(),
         }
     }
 
     /// The directory.
     pub fn path(&self) -> &Path {
         self.dir.path()
-    }
-
-    /// Adds an environment variable to every terraform command.
-    pub fn env(&mut self, name: &str, value: &str) {
-        self.extra_env.push((name.to_string(), value.to_string()));
     }
 
     /// The `terraform` and `provider` blocks, with extra provider attributes.
@@ -136,9 +129,6 @@ impl Workspace {
             .env_remove("KONG_ADMIN_TOKEN")
             .env_remove("KONG_WORKSPACE")
             .env_remove("DISPATCH_ORGANIZATION");
-        for (name, value) in &self.extra_env {
-            command.env(name, value);
-        }
         let output = command.output().expect("terraform runs");
         Run {
             code: output.status.code().unwrap_or(-1),

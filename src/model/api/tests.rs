@@ -26,7 +26,7 @@ fn spec(name: &str) -> ApiSpec {
 }
 
 /// Plays Kong: the entities Kong would answer after storing `desired`.
-fn stored(desired: &DesiredApi, service_id: &str) -> (Service, Route, Option<Plugin>) {
+fn stored(desired: &DesiredApi, service_id: &str) -> (Service, Route, Vec<Plugin>) {
     let service = Service {
         id: service_id.into(),
         name: Some(desired.service.name.clone()),
@@ -52,8 +52,8 @@ fn stored(desired: &DesiredApi, service_id: &str) -> (Service, Route, Option<Plu
         service: Some(desired.route.service.clone()),
         tags: Some(desired.route.tags.clone()),
     };
-    let plugin = desired.termination.as_ref().map(|p| Plugin {
-        id: termination_plugin_id(service_id),
+    let plugins = desired.plugins.iter().map(|p| Plugin {
+        id: plugin_id(service_id, &p.name),
         name: p.name.clone(),
         service: p.service.clone(),
         route: None,
@@ -62,17 +62,17 @@ fn stored(desired: &DesiredApi, service_id: &str) -> (Service, Route, Option<Plu
         enabled: p.enabled,
         tags: Some(p.tags.clone()),
     });
-    (service, route, plugin)
+    (service, route, plugins.collect())
 }
 
 fn round_trip(spec: &ApiSpec, env: &Environment) -> ApiSpec {
     let desired = desired(spec, env, "svc-1").expect("valid");
-    let (service, route, plugin) = stored(&desired, "svc-1");
+    let (service, route, plugins) = stored(&desired, "svc-1");
     read_back(
         Observed {
             service: &service,
             route: Some(&route),
-            termination: plugin.as_ref(),
+            plugins: &plugins,
         },
         Some(spec),
         env,
@@ -95,7 +95,7 @@ fn a_public_api_is_one_service_and_one_route() {
     assert_eq!(d.route.hosts, None);
     assert_eq!(d.route.methods, None);
     assert_eq!(d.route.service, ForeignKey::new("svc-1"));
-    assert!(d.termination.is_none());
+    assert!(d.plugins.is_empty());
     assert_eq!(
         d.service.tags,
         vec![
@@ -157,7 +157,7 @@ fn an_api_without_function_answers_503() {
     let mut s = spec("soon");
     s.upstream = Upstream::Unlinked;
     let d = desired(&s, &e, "svc-1").expect("valid");
-    let plugin = d.termination.clone().expect("termination plugin");
+    let plugin = d.plugins[0].clone();
     assert_eq!(plugin.name, "request-termination");
     assert_eq!(plugin.config["status_code"], 503);
     assert_eq!(plugin.config["message"], "no function linked");
@@ -170,7 +170,7 @@ fn an_api_without_function_answers_503() {
         Observed {
             service: &service,
             route: Some(&route),
-            termination: None,
+            plugins: &[],
         },
         Some(&s),
         &e,
@@ -192,7 +192,7 @@ fn upstream_urls_keep_the_users_spelling_unless_kong_differs() {
         Observed {
             service: &service,
             route: Some(&route),
-            termination: None,
+            plugins: &[],
         },
         Some(&s),
         &e,
@@ -213,7 +213,7 @@ fn import_recognises_functions_through_the_template() {
         Observed {
             service: &service,
             route: Some(&route),
-            termination: None,
+            plugins: &[],
         },
         None,
         &e,
@@ -238,7 +238,7 @@ fn drift_on_the_route_alone_is_seen() {
         Observed {
             service: &service,
             route: Some(&route),
-            termination: None,
+            plugins: &[],
         },
         Some(&s),
         &e,
@@ -345,8 +345,9 @@ fn redirect_code_is_checked_only_against_known_https() {
 }
 
 #[test]
-fn termination_ids_are_stable_per_service() {
-    assert_eq!(termination_plugin_id("a"), termination_plugin_id("a"));
-    assert_ne!(termination_plugin_id("a"), termination_plugin_id("b"));
-    assert!(uuid::Uuid::parse_str(&termination_plugin_id("a")).is_ok());
+fn plugin_ids_are_stable_per_service_and_plugin() {
+    assert_eq!(plugin_id("a", "cors"), plugin_id("a", "cors"));
+    assert_ne!(plugin_id("a", "cors"), plugin_id("b", "cors"));
+    assert_ne!(plugin_id("a", "cors"), plugin_id("a", "acl"));
+    assert!(uuid::Uuid::parse_str(&plugin_id("a", "cors")).is_ok());
 }
