@@ -5,14 +5,15 @@ use std::sync::{Arc, RwLock};
 
 use tf_provider::Diagnostics;
 
-use crate::kong::Client;
+use crate::kong::{Client, Inventory};
 use crate::model::api::Environment;
 
 /// The configured provider.
-#[derive(Debug)]
 pub struct Context {
     /// The Admin API client.
     pub client: Client,
+    /// The listing of managed entities shared by the reads of one plan.
+    pub inventory: Inventory,
     /// Organization, upstream template and gateway URL.
     pub environment: Environment,
 }

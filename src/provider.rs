@@ -11,7 +11,7 @@ use tf_provider::{AttributePath, Diagnostics, DynamicDataSource, DynamicResource
 
 use crate::context::{Context, SharedContext};
 use crate::diagnostics::report;
-use crate::kong::Client;
+use crate::kong::{Client, Inventory};
 use crate::resources::api::ApiResource;
 use crate::schema::*;
 use crate::settings::{self, RawSettings};
@@ -181,8 +181,10 @@ impl Provider for DispatchProvider {
             }
         };
         tracing::debug!(admin_url = %client.base_url(), "provider configured");
+        let inventory = Inventory::new(client.clone(), settings.environment.naming.listing_tags());
         self.context.set(Context {
             client,
+            inventory,
             environment: settings.environment,
         });
         Some(())

@@ -2,6 +2,8 @@
 //! workspaces, authentication headers, TLS, timeouts, retries and tracing.
 
 use std::fmt;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use backon::{ExponentialBuilder, Retryable};
@@ -81,6 +83,7 @@ pub struct Client {
     timeout: Duration,
     max_retries: u32,
     retry_base_delay: Duration,
+    writes: Arc<AtomicU64>,
 }
 
 impl fmt::Debug for Client {
@@ -213,7 +216,14 @@ impl Client {
             timeout: options.timeout,
             max_retries: options.max_retries,
             retry_base_delay: options.retry_base_delay,
+            writes: Arc::new(AtomicU64::new(0)),
         })
+    }
+
+    /// A counter that moves whenever a write starts or ends through this client (or a clone),
+    /// so that cached reads can tell they may be stale.
+    pub fn write_generation(&self) -> u64 {
+        self.writes.load(Ordering::SeqCst)
     }
 
     /// The Admin API base URL.
@@ -340,8 +350,26 @@ impl Client {
         body: Option<Vec<u8>>,
     ) -> Result<Answer, KongError> {
         let url = self.url_for(path, query)?;
-        let attempt = || self.attempt(method.clone(), path, &url, body.clone());
-        if method == Method::POST || self.max_retries == 0 {
+        let is_write = method != Method::GET && method != Method::HEAD;
+        if is_write {
+            self.writes.fetch_add(1, Ordering::SeqCst);
+        }
+        let result = self.send_with_retries(&method, path, &url, body).await;
+        if is_write {
+            self.writes.fetch_add(1, Ordering::SeqCst);
+        }
+        result
+    }
+
+    async fn send_with_retries(
+        &self,
+        method: &Method,
+        path: &str,
+        url: &Url,
+        body: Option<Vec<u8>>,
+    ) -> Result<Answer, KongError> {
+        let attempt = || self.attempt(method.clone(), path, url, body.clone());
+        if *method == Method::POST || self.max_retries == 0 {
             return attempt().await;
         }
         let backoff = ExponentialBuilder::default()

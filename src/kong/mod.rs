@@ -4,7 +4,9 @@ pub mod client;
 mod endpoints;
 pub mod entities;
 pub mod error;
+pub mod inventory;
 
 pub use client::{segment, Client, ClientOptions, Secret, TlsOptions};
 pub use entities::*;
 pub use error::{FieldError, KongError, KongErrorBody};
+pub use inventory::Inventory;

@@ -329,16 +329,16 @@ async fn observe(
     ids: &Ids,
     prior: Option<&ApiSpec>,
 ) -> Result<Option<Snapshot>, KongError> {
-    let client = &context.client;
-    let Some(service) = client.service(&ids.service).await? else {
+    let kong = &context.inventory;
+    let Some(service) = kong.service(&ids.service).await? else {
         return Ok(None);
     };
     let route = match &ids.route {
-        Some(route_id) => client.route(route_id).await?,
+        Some(route_id) => kong.route(route_id).await?,
         None => None,
     };
     let plugins = if api::needs_plugins(prior, &service) {
-        client.service_plugins(&service.id).await?
+        kong.service_plugins(&service.id).await?
     } else {
         Vec::new()
     };

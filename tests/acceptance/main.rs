@@ -4,3 +4,4 @@ mod harness;
 
 mod api_lifecycle;
 mod api_validation;
+mod request_counts;

@@ -1,0 +1,98 @@
+//! Round trips to Kong are pinned, so a regression fails CI; and the shared listing that makes
+//! refreshes cheap never hides drift.
+
+use serde_json::json;
+
+use crate::harness::Kong;
+
+const APIS: usize = 12;
+
+fn many_apis() -> String {
+    (0..APIS)
+        .map(|i| {
+            format!(
+                "resource \"dispatch_api\" \"a{i}\" {{\n  name     = \"api-{i}\"\n  function = \"fn-{i}\"\n}}\n"
+            )
+        })
+        .collect()
+}
+
+fn count(kong: &Kong, method: &str) -> usize {
+    kong.sandbox
+        .controls()
+        .requests()
+        .iter()
+        .filter(|r| r.method == method)
+        .count()
+}
+
+#[test]
+fn create_refresh_and_destroy_cost_what_they_should() {
+    let kong = Kong::start();
+    let ws = kong.workspace();
+    ws.write(&many_apis());
+
+    kong.sandbox.controls().reset_requests();
+    ws.apply().success();
+    assert_eq!(
+        kong.sandbox.controls().request_count(),
+        2 * APIS,
+        "creating a public API is one PUT of its service and one of its route: {:?}",
+        kong.sandbox.controls().requests()
+    );
+    assert_eq!(count(&kong, "PUT"), 2 * APIS);
+
+    kong.sandbox.controls().reset_requests();
+    assert_eq!(ws.plan().code, 0);
+    let refresh = kong.sandbox.controls().request_count();
+    // The first lookups go straight to Kong; then one listing of services and one of routes
+    // serves every other read.
+    let direct = dispatch_provider::kong::inventory::DIRECT_READS;
+    assert_eq!(
+        refresh,
+        direct + 2,
+        "{:?}",
+        kong.sandbox.controls().requests()
+    );
+    assert!(refresh <= APIS, "at most one request per API on average");
+    assert_eq!(count(&kong, "GET"), refresh, "a refresh only reads");
+
+    kong.sandbox.controls().reset_requests();
+    ws.destroy().success();
+    // Destroy refreshes first, then deletes each route and service.
+    assert_eq!(count(&kong, "DELETE"), 2 * APIS);
+}
+
+#[test]
+fn drift_between_two_plans_is_always_seen() {
+    let kong = Kong::start();
+    let ws = kong.workspace();
+    ws.write(&many_apis());
+    ws.apply().success();
+    assert_eq!(ws.plan().code, 0, "the listing serves a clean plan");
+
+    // Out-of-band changes to APIs that the listing (not a direct read) serves.
+    kong.send("PATCH", "/routes/api-9", json!({"methods": ["DELETE"]}));
+    kong.send("PATCH", "/services/api-10", json!({"enabled": false}));
+    kong.call("DELETE", "/routes/api-11", None);
+    kong.call("DELETE", "/services/api-11", None);
+
+    let plan = ws.plan();
+    assert_eq!(plan.code, 2, "{}", plan.output());
+    let out = plan.output();
+    assert!(
+        out.contains("# dispatch_api.a9 will be updated in-place"),
+        "{out}"
+    );
+    assert!(
+        out.contains("# dispatch_api.a10 will be updated in-place"),
+        "{out}"
+    );
+    assert!(out.contains("# dispatch_api.a11 will be created"), "{out}");
+    assert!(
+        out.contains("Plan: 1 to add, 2 to change, 0 to destroy"),
+        "{out}"
+    );
+    ws.apply().success();
+    assert_eq!(ws.plan().code, 0);
+}
