@@ -4,6 +4,9 @@ pub mod client;
 mod endpoints;
 pub mod entities;
 pub mod error;
+
+#[cfg(test)]
+mod client_tests;
 pub mod inventory;
 
 pub use client::{segment, Client, ClientOptions, Secret, TlsOptions};
