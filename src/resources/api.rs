@@ -49,6 +49,8 @@ pub struct ApiState {
     pub kong_service_id: TfString,
     /// Kong route id.
     pub kong_route_id: TfString,
+    /// Name of the Kong service and route.
+    pub kong_name: TfString,
     /// Invoke URLs.
     pub urls: TfStringList,
 }
@@ -84,6 +86,7 @@ pub fn api_schema() -> Schema {
             ("tags", optional(set_of_strings(), "Extra Kong tags on the service and route (no `,` or `/`). The provider adds its own ownership tags.")),
             ("kong_service_id", computed(string(), "Id of the Kong service.")),
             ("kong_route_id", computed(string(), "Id of the Kong route.")),
+            ("kong_name", computed(string(), "Name of the Kong service and route: `<organization>.<name>`, or `name` without an organization. Read back from Kong, so an API left outside the configured organization shows as a change.")),
             ("urls", computed(list_of_strings(), "Every URL the API can be invoked on: scheme × host (or the provider's `gateway_url`) × plain path. Wildcard hosts and regex paths are left out.")),
         ],
         [],
@@ -166,6 +169,10 @@ impl ApiState {
                 (Value::Null, _) => Value::Null,
                 (code, _) => *code,
             };
+        planned.kong_name = match &config.name {
+            Value::Value(name) => Value::Value(context.environment.naming.kong_name(name)),
+            _ => Value::Unknown,
+        };
         planned.urls = match planned.spec() {
             Some(spec) => values::list(&api::invoke_urls(&spec, &context.environment)),
             None => Value::Unknown,
@@ -200,16 +207,18 @@ impl ApiState {
             tags: values::set_like(&spec.tags, &prior.tags),
             kong_service_id: Value::Value(ids.service.clone()),
             kong_route_id: values::opt_string(ids.route.as_deref()),
+            kong_name: Value::Value(ids.kong_name.clone()),
             urls: values::list(&api::invoke_urls(spec, &context.environment)),
         }
     }
 }
 
-/// The Kong ids of an API.
+/// The Kong ids and name of an API.
 #[derive(Debug, Clone)]
 struct Ids {
     service: String,
     route: Option<String>,
+    kong_name: String,
 }
 
 impl Ids {
@@ -217,6 +226,7 @@ impl Ids {
         Some(Ids {
             service: state.kong_service_id.as_ref_option()?.clone(),
             route: state.kong_route_id.as_ref_option().cloned(),
+            kong_name: state.kong_name.as_ref_option().cloned().unwrap_or_default(),
         })
     }
 }
@@ -319,6 +329,7 @@ impl Snapshot {
         Ids {
             service: self.service.id.clone(),
             route: self.route.as_ref().map(|r| r.id.clone()),
+            kong_name: self.service.name.clone().unwrap_or_default(),
         }
     }
 }
@@ -386,6 +397,7 @@ async fn create_entities(
                     Some(Ids {
                         service: service_id.to_string(),
                         route: Some(route_id.to_string()),
+                        kong_name: desired.service.name.clone(),
                     }),
                 )
             }
@@ -530,6 +542,7 @@ impl Resource for ApiResource {
                 let ids = Ids {
                     service: service_id,
                     route: Some(route_id),
+                    kong_name: desired.service.name.clone(),
                 };
                 Some((
                     Some(ApiState::from_spec(&spec, &ids, &planned, &context)),
@@ -591,6 +604,7 @@ impl Resource for ApiResource {
                 let ids = Ids {
                     service: ids.service,
                     route: Some(route_id),
+                    kong_name: desired.service.name.clone(),
                 };
                 Some((
                     Some(ApiState::from_spec(&spec, &ids, &planned, &context)),
@@ -694,8 +708,10 @@ fn check_plan(diags: &mut Diagnostics, planned: &ApiState, context: &Context) {
     }
 }
 
-/// Brings Kong to `desired`, touching only entities that differ from `before`. Returns the
-/// route id (new when the route had to be re-created).
+/// Brings Kong to `desired`. The service and route are always written (an update only runs
+/// when something differs, and what differs may be a field `before` cannot see, such as a name
+/// outside the organization); plugins are written only when they differ from `before`. Returns
+/// the route id (new when the route had to be re-created).
 async fn update_entities(
     context: &Context,
     desired: &DesiredApi,
@@ -703,14 +719,10 @@ async fn update_entities(
     ids: &Ids,
 ) -> Result<String, KongError> {
     let client = &context.client;
-    if before.map(|b| &b.service) != Some(&desired.service) {
-        client.patch_service(&ids.service, &desired.service).await?;
-    }
+    client.patch_service(&ids.service, &desired.service).await?;
     let route_id = match &ids.route {
         Some(route_id) => {
-            if before.map(|b| &b.route) != Some(&desired.route) {
-                client.patch_route(route_id, &desired.route).await?;
-            }
+            client.patch_route(route_id, &desired.route).await?;
             route_id.clone()
         }
         None => {
@@ -764,6 +776,7 @@ async fn import_api(context: &Context, id: &str) -> Result<Option<ApiState>, Kon
     let ids = Ids {
         service: service.id.clone(),
         route: route.as_ref().map(|r| r.id.clone()),
+        kong_name: service.name.clone().unwrap_or_default(),
     };
     let Some(snapshot) = observe(context, &ids, None).await? else {
         return Ok(None);

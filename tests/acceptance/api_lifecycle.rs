@@ -385,3 +385,36 @@ fn organization_prefixes_names_paths_and_tags() {
     );
     assert_eq!(ws.plan().code, 0);
 }
+
+#[test]
+fn moving_apis_into_an_organization_renames_and_retags_them() {
+    let kong = Kong::start();
+    let ws = kong.workspace();
+    let body =
+        "resource \"dispatch_api\" \"cart\" {\n  name     = \"cart\"\n  function = \"cart\"\n}\n";
+    ws.write(body);
+    ws.apply().success();
+    assert_eq!(
+        ws.resource("dispatch_api.cart").expect("state")["kong_name"],
+        "cart"
+    );
+
+    ws.write_with_provider("  organization = \"shop\"", body);
+    let plan = ws.plan();
+    assert_eq!(plan.code, 2, "{}", plan.output());
+    assert!(
+        plan.output()
+            .contains("~ kong_name = \"cart\" -> \"shop.cart\""),
+        "{}",
+        plan.output()
+    );
+    ws.apply().success();
+    assert!(kong.missing("/services/cart"));
+    let service = kong.get("/services/shop.cart");
+    assert!(strings(&service["tags"]).contains(&"dispatch-org:shop".to_string()));
+    assert_eq!(
+        kong.get("/routes/shop.cart")["paths"],
+        json!(["/shop/cart"])
+    );
+    assert_eq!(ws.plan().code, 0);
+}
