@@ -1,5 +1,7 @@
 //! `dispatch_api`: an HTTP(S) API in front of a function, as one Kong service and one route.
 
+mod policies;
+
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 use tf_provider::schema::Schema;
@@ -51,6 +53,21 @@ pub struct ApiState {
     pub kong_route_id: TfString,
     /// Invoke URLs.
     pub urls: TfStringList,
+    /// Upstream timeout in milliseconds.
+    #[serde(default)]
+    pub timeout_ms: policies::TfNumber,
+    /// Largest request body in kilobytes.
+    #[serde(default)]
+    pub request_size_limit_kb: policies::TfNumber,
+    /// The `cors` block.
+    #[serde(default, with = "tf_provider::value::serde_as_vec")]
+    pub cors: Value<policies::CorsBlock>,
+    /// The `rate_limit` block.
+    #[serde(default, with = "tf_provider::value::serde_as_vec")]
+    pub rate_limit: Value<policies::RateLimitBlock>,
+    /// The `logging` block.
+    #[serde(default, with = "tf_provider::value::serde_as_vec")]
+    pub logging: Value<policies::LoggingBlock>,
 }
 
 /// The `dispatch_api` resource.
@@ -85,8 +102,10 @@ pub fn api_schema() -> Schema {
             ("kong_service_id", computed(string(), "Id of the Kong service.")),
             ("kong_route_id", computed(string(), "Id of the Kong route.")),
             ("urls", computed(list_of_strings(), "Every URL the API can be invoked on: scheme × host (or the provider's `gateway_url`) × plain path. Wildcard hosts and regex paths are left out.")),
-        ],
-        [],
+        ]
+        .into_iter()
+        .chain(policies::schema_attributes()),
+        policies::schema_blocks(),
     ))
 }
 
@@ -102,6 +121,7 @@ impl ApiState {
             https: field(&self.https),
             redirect_code: field(&self.https_redirect_status_code),
             tags: field_strings(&self.tags),
+            policies: policies::draft(self),
         }
     }
 
@@ -134,6 +154,7 @@ impl ApiState {
             strip_path: *self.strip_path.as_ref_option()?,
             enabled: *self.enabled.as_ref_option()?,
             tags: sorted(known_strings(&self.tags)?),
+            policies: policies::spec(self)?,
         })
     }
 
@@ -181,7 +202,7 @@ impl ApiState {
             Upstream::Url(u) => (Value::Null, Value::Value(u.clone())),
             Upstream::Unlinked => (Value::Null, Value::Null),
         };
-        ApiState {
+        let mut state = ApiState {
             id: Value::Value(ids.service.clone()),
             name: Value::Value(spec.name.clone()),
             function,
@@ -201,7 +222,10 @@ impl ApiState {
             kong_service_id: Value::Value(ids.service.clone()),
             kong_route_id: values::opt_string(ids.route.as_deref()),
             urls: values::list(&api::invoke_urls(spec, &context.environment)),
-        }
+            ..ApiState::default()
+        };
+        policies::write(&spec.policies, prior, &mut state);
+        state
     }
 }
 
@@ -243,7 +267,7 @@ fn locate(spec: &ApiSpec) -> impl Fn(&[String]) -> Option<AttrPath> + '_ {
             "enabled" => AttrPath::attr("enabled"),
             "tags" => AttrPath::attr("tags"),
             "@entity" => AttrPath::attr("paths"),
-            _ => return None,
+            _ => return policies::locate(path),
         })
     }
 }
