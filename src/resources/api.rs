@@ -779,24 +779,56 @@ async fn import_api(context: &Context, id: &str) -> Result<Option<ApiState>, Kon
             None => return Ok(None),
         },
     };
+    api_state(context, service).await.map(Some)
+}
+
+/// The state of the API behind a Kong service, read from Kong (its route and plugins), as an
+/// import or a data source sees it: with no declaration to compare with.
+pub(crate) async fn api_state(context: &Context, service: Service) -> Result<ApiState, KongError> {
+    let client = &context.client;
     let routes = client.service_routes(&service.id).await?;
-    let route = routes
-        .iter()
+    let route = api_route(&service, routes.iter()).cloned();
+    let plugins = if api::needs_plugins(None, &service) {
+        client.service_plugins(&service.id).await?
+    } else {
+        Vec::new()
+    };
+    Ok(state_from_kong(context, &service, route.as_ref(), &plugins))
+}
+
+/// The API's route among its service's: the one named like the service, else the only one.
+pub(crate) fn api_route<'a>(
+    service: &Service,
+    routes: impl Iterator<Item = &'a Route> + Clone,
+) -> Option<&'a Route> {
+    routes
+        .clone()
         .find(|r| r.name.is_some() && r.name == service.name)
-        .or_else(|| (routes.len() == 1).then(|| &routes[0]))
-        .cloned();
+        .or_else(|| {
+            let mut all = routes;
+            match (all.next(), all.next()) {
+                (Some(only), None) => Some(only),
+                _ => None,
+            }
+        })
+}
+
+/// The state Kong's entities amount to, with no declaration to compare with.
+pub(crate) fn state_from_kong(
+    context: &Context,
+    service: &Service,
+    route: Option<&Route>,
+    plugins: &[Plugin],
+) -> ApiState {
+    let observed = Observed {
+        service,
+        route,
+        plugins,
+    };
+    let spec = api::read_back(observed, None, &context.environment);
     let ids = Ids {
         service: service.id.clone(),
-        route: route.as_ref().map(|r| r.id.clone()),
+        route: route.map(|r| r.id.clone()),
     };
-    let Some(snapshot) = observe(context, &ids, None).await? else {
-        return Ok(None);
-    };
-    let spec = api::read_back(snapshot.observed(), None, &context.environment);
-    Ok(Some(ApiState::from_spec(
-        &spec,
-        &ids,
-        &ApiState::default(),
-        context,
-    )))
+    ApiState::from_spec(&spec, &ids, &ApiState::default(), context)
 }
