@@ -6,6 +6,7 @@
 pub mod context;
 pub mod data_sources;
 pub mod diagnostics;
+pub mod docs;
 pub mod kong;
 pub mod model;
 pub mod provider;
