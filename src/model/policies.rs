@@ -533,8 +533,9 @@ fn check_rate_limit(limit: &RateLimitDraft, issues: &mut Vec<Issue>) {
         }
     }
     if limit.limits.iter().all(|l| matches!(l, Field::Null)) {
+        // On the first limit: Terraform shows a block's own path as the whole resource.
         issues.push(Issue::error(
-            AttrPath::attr("rate_limit").index(0),
+            at("per_second"),
             "Rate limit without a limit",
             "Set at least one of `per_second`, `per_minute`, `per_hour` and `per_day` (Kong's rate-limiting needs one), or remove the `rate_limit` block.",
         ));

@@ -3,4 +3,7 @@
 mod harness;
 
 mod api_lifecycle;
+mod api_policies;
 mod api_validation;
+mod data_sources;
+mod examples;

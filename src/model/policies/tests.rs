@@ -334,7 +334,7 @@ fn rate_limits_must_exist_be_whole_and_grow_with_the_period() {
     assert!(check_one(rate([Some(1.0), Some(60.0), None, Some(60.0)], None)).is_empty());
     assert_eq!(
         paths(&check_one(rate([None; 4], None))),
-        vec!["rate_limit[0]"]
+        vec!["rate_limit[0].per_second"]
     );
     let issues = check_one(rate([Some(10.0), Some(5.0), Some(2.0), None], None));
     assert_eq!(
