@@ -60,13 +60,13 @@ pub struct ApiState {
     #[serde(default)]
     pub request_size_limit_kb: policies::TfNumber,
     /// The `cors` block.
-    #[serde(default, with = "tf_provider::value::serde_as_vec")]
+    #[serde(default, with = "values::optional_block")]
     pub cors: Value<policies::CorsBlock>,
     /// The `rate_limit` block.
-    #[serde(default, with = "tf_provider::value::serde_as_vec")]
+    #[serde(default, with = "values::optional_block")]
     pub rate_limit: Value<policies::RateLimitBlock>,
     /// The `logging` block.
-    #[serde(default, with = "tf_provider::value::serde_as_vec")]
+    #[serde(default, with = "values::optional_block")]
     pub logging: Value<policies::LoggingBlock>,
 }
 

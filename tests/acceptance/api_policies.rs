@@ -500,3 +500,38 @@ fn a_plugin_kong_refuses_rolls_the_api_back() {
     assert!(kong.managed("routes").is_empty());
     assert!(ws.state_list().is_empty());
 }
+
+#[test]
+fn a_policy_block_known_only_at_apply_time_is_planned_then_applied() {
+    let kong = Kong::start();
+    let ws = kong.workspace();
+    // A `dynamic` block whose `for_each` depends on another resource is unknown at plan time.
+    ws.write(
+        r#"
+resource "dispatch_api" "first" {
+  name = "first"
+}
+
+resource "dispatch_api" "p" {
+  name     = "p"
+  function = "f"
+
+  dynamic "rate_limit" {
+    for_each = dispatch_api.first.id != "" ? [1] : []
+    content {
+      per_minute = 30
+    }
+  }
+}
+"#,
+    );
+    let plan = ws.plan();
+    assert_eq!(plan.code, 2, "{}", plan.output());
+    assert!(
+        plan.stdout.contains("rate_limit (known after apply)"),
+        "{}",
+        plan.stdout
+    );
+    apply_then_no_changes(&ws);
+    assert_eq!(plugin_config(&kong, "rate-limiting")["minute"], 30);
+}
