@@ -102,11 +102,7 @@ impl RateLimit {
             self.per_hour,
             self.per_day,
         ];
-        let mut out = [("", "", None); 4];
-        for (i, ((attr, kong), value)) in PERIODS.iter().zip(values).enumerate() {
-            out[i] = (*attr, *kong, value);
-        }
-        out
+        std::array::from_fn(|i| (PERIODS[i].0, PERIODS[i].1, values[i]))
     }
 
     fn set_limit(&mut self, index: usize, value: Option<u64>) {
@@ -218,7 +214,8 @@ pub fn read_back<'a>(
     plugin: impl Fn(&str) -> Option<&'a Plugin>,
     prior: Option<&Policies>,
 ) -> Policies {
-    let prior = prior.cloned().unwrap_or_default();
+    let none = Policies::default();
+    let prior = prior.unwrap_or(&none);
     Policies {
         cors: plugin(CORS_PLUGIN).map(|p| read_cors(&p.config, prior.cors.as_ref())),
         rate_limit: plugin(RATE_LIMIT_PLUGIN)

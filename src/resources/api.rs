@@ -202,7 +202,8 @@ impl ApiState {
             Upstream::Url(u) => (Value::Null, Value::Value(u.clone())),
             Upstream::Unlinked => (Value::Null, Value::Null),
         };
-        let mut state = ApiState {
+        let policies = policies::state(&spec.policies, prior);
+        ApiState {
             id: Value::Value(ids.service.clone()),
             name: Value::Value(spec.name.clone()),
             function,
@@ -222,10 +223,12 @@ impl ApiState {
             kong_service_id: Value::Value(ids.service.clone()),
             kong_route_id: values::opt_string(ids.route.as_deref()),
             urls: values::list(&api::invoke_urls(spec, &context.environment)),
-            ..ApiState::default()
-        };
-        policies::write(&spec.policies, prior, &mut state);
-        state
+            timeout_ms: policies.timeout_ms,
+            request_size_limit_kb: policies.request_size_limit_kb,
+            cors: policies.cors,
+            rate_limit: policies.rate_limit,
+            logging: policies.logging,
+        }
     }
 }
 

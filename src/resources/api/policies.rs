@@ -232,13 +232,27 @@ fn whole(value: &TfNumber) -> Option<Option<u64>> {
     }
 }
 
-/// Writes read-back policies into `state`, the way `prior` wrote "nothing" (null or empty).
-pub fn write(policies: &Policies, prior: &ApiState, state: &mut ApiState) {
+/// The state attributes of the policies.
+pub struct PolicyState {
+    /// `timeout_ms`.
+    pub timeout_ms: TfNumber,
+    /// `request_size_limit_kb`.
+    pub request_size_limit_kb: TfNumber,
+    /// The `cors` block.
+    pub cors: Value<CorsBlock>,
+    /// The `rate_limit` block.
+    pub rate_limit: Value<RateLimitBlock>,
+    /// The `logging` block.
+    pub logging: Value<LoggingBlock>,
+}
+
+/// The state of read-back policies, written the way `prior` wrote "nothing" (null or empty).
+pub fn state(policies: &Policies, prior: &ApiState) -> PolicyState {
     let number = |v: Option<u64>| v.map_or(Value::Null, |n| Value::Value(n as f64));
     let bool_value = |v: Option<bool>| v.map_or(Value::Null, Value::Value);
     let text = |v: &Option<String>| values::opt_string(v.as_deref());
     let prior_cors = prior.cors.as_ref_option().cloned().unwrap_or_default();
-    state.cors = policies.cors.as_ref().map_or(Value::Null, |c| {
+    let cors = policies.cors.as_ref().map_or(Value::Null, |c| {
         let set = |v: &Option<Vec<String>>, prior: &TfStringSet| {
             v.as_ref()
                 .map_or(Value::Null, |v| values::set_like(v, prior))
@@ -252,7 +266,7 @@ pub fn write(policies: &Policies, prior: &ApiState, state: &mut ApiState) {
             max_age: number(c.max_age),
         })
     });
-    state.rate_limit = policies.rate_limit.as_ref().map_or(Value::Null, |r| {
+    let rate_limit = policies.rate_limit.as_ref().map_or(Value::Null, |r| {
         Value::Value(RateLimitBlock {
             per_second: number(r.per_second),
             per_minute: number(r.per_minute),
@@ -263,13 +277,18 @@ pub fn write(policies: &Policies, prior: &ApiState, state: &mut ApiState) {
             path: text(&r.path),
         })
     });
-    state.timeout_ms = number(policies.timeout_ms);
-    state.request_size_limit_kb = number(policies.request_size_limit_kb);
-    state.logging = policies.logging.as_ref().map_or(Value::Null, |l| {
+    let logging = policies.logging.as_ref().map_or(Value::Null, |l| {
         Value::Value(LoggingBlock {
             http_endpoint: Value::Value(l.http_endpoint.clone()),
         })
     });
+    PolicyState {
+        timeout_ms: number(policies.timeout_ms),
+        request_size_limit_kb: number(policies.request_size_limit_kb),
+        cors,
+        rate_limit,
+        logging,
+    }
 }
 
 /// Where Kong's complaint about a plugin config or service timeout field belongs.
