@@ -2,7 +2,7 @@
 
 use std::process::ExitCode;
 
-use dispatch_provider::provider::DispatchProvider;
+use dispatch_provider::provider::{DispatchProvider, PROVIDER_NAME};
 use dispatch_provider::startup;
 
 fn main() -> ExitCode {
@@ -21,7 +21,7 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    match runtime.block_on(tf_provider::serve("dispatch", DispatchProvider::new())) {
+    match runtime.block_on(tf_provider::serve(PROVIDER_NAME, DispatchProvider::new())) {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
             eprintln!("terraform-provider-dispatch: {error}");

@@ -10,12 +10,17 @@ use tf_provider::value::{Value, ValueEmpty};
 use tf_provider::{AttributePath, Diagnostics, DynamicDataSource, DynamicResource, Provider};
 
 use crate::context::{Context, SharedContext};
+use crate::data_sources::api::ApiDataSource;
+use crate::data_sources::apis::ApisDataSource;
 use crate::diagnostics::report;
 use crate::kong::{Client, Inventory};
 use crate::resources::api::ApiResource;
 use crate::schema::*;
 use crate::settings::{self, RawSettings};
 use crate::values::{self, TfString, TfStringMap};
+
+/// The provider's name: Terraform's `dispatch_*` types and the `dispatch` provider block.
+pub const PROVIDER_NAME: &str = "dispatch";
 
 /// The provider's configuration block. Never printed: it holds secrets.
 #[derive(Serialize, Deserialize, Default)]
@@ -208,6 +213,15 @@ impl Provider for DispatchProvider {
         &self,
         _diags: &mut Diagnostics,
     ) -> Option<HashMap<String, Box<dyn DynamicDataSource>>> {
-        Some(HashMap::new())
+        let data_sources: Vec<(&str, Box<dyn DynamicDataSource>)> = vec![
+            ("api", Box::new(ApiDataSource::new(self.context.clone()))),
+            ("apis", Box::new(ApisDataSource::new(self.context.clone()))),
+        ];
+        Some(
+            data_sources
+                .into_iter()
+                .map(|(name, data_source)| (name.to_string(), data_source))
+                .collect(),
+        )
     }
 }

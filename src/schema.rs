@@ -100,6 +100,88 @@ pub fn optional_block(block: Block) -> NestedBlock {
     NestedBlock::Optional(block)
 }
 
+/// The block of a data source that shows what a resource holds: the `lookup` attributes (name
+/// and description) are required, every other attribute is read-only, and each nested block
+/// becomes a read-only list of objects (a data source's blocks would be configuration, not
+/// results).
+pub fn read_only_copy(resource: &Block, lookup: &[(&str, &str)], description: &str) -> Block {
+    let mut attributes: HashMap<String, Attribute> = resource
+        .attributes
+        .iter()
+        .map(|(name, attribute)| {
+            let copy = match lookup.iter().find(|(n, _)| n == name) {
+                Some((_, what)) => Attribute {
+                    constraint: AttributeConstraint::Required,
+                    description: Description::markdown(what),
+                    ..attribute.clone()
+                },
+                None => Attribute {
+                    constraint: AttributeConstraint::Computed,
+                    ..attribute.clone()
+                },
+            };
+            (name.clone(), copy)
+        })
+        .collect();
+    for (name, nested) in &resource.blocks {
+        let shape = match nested {
+            NestedBlock::Optional(_) => "a list of zero or one object",
+            NestedBlock::List(_) => "a list of objects",
+            NestedBlock::Set(_) => "a set of objects",
+            NestedBlock::Map(_) => "a map of objects",
+            NestedBlock::Single(_) | NestedBlock::Group(_) => "an object",
+        };
+        let what = format!(
+            "{} Read-only here: {shape}, with the fields of the resource's `{name}` block.",
+            nested_block(nested).description.content.trim_end()
+        );
+        attributes.insert(name.clone(), computed(nested_type(nested), &what));
+    }
+    Block {
+        version: 0,
+        attributes,
+        blocks: HashMap::new(),
+        description: Description::markdown(description),
+        deprecated: false,
+    }
+}
+
+/// The block inside a nested block, whatever its nesting.
+pub fn nested_block(nested: &NestedBlock) -> &Block {
+    match nested {
+        NestedBlock::Single(b)
+        | NestedBlock::List(b)
+        | NestedBlock::Set(b)
+        | NestedBlock::Map(b)
+        | NestedBlock::Group(b)
+        | NestedBlock::Optional(b) => b,
+    }
+}
+
+/// The type a nested block's value has: an object, or a collection of objects.
+pub fn nested_type(nested: &NestedBlock) -> AttributeType {
+    let object = Box::new(object_type(nested_block(nested)));
+    match nested {
+        NestedBlock::Optional(_) | NestedBlock::List(_) => AttributeType::List(object),
+        NestedBlock::Set(_) => AttributeType::Set(object),
+        NestedBlock::Map(_) => AttributeType::Map(object),
+        NestedBlock::Single(_) | NestedBlock::Group(_) => *object,
+    }
+}
+
+/// The object type a block's values have.
+pub fn object_type(block: &Block) -> AttributeType {
+    let mut fields: HashMap<String, AttributeType> = block
+        .attributes
+        .iter()
+        .map(|(name, attribute)| (name.clone(), attribute.attr_type.clone()))
+        .collect();
+    for (name, nested) in &block.blocks {
+        fields.insert(name.clone(), nested_type(nested));
+    }
+    AttributeType::Object(fields)
+}
+
 /// A resource or data source schema. Version 0: tf-provider 0.2.2 cannot upgrade state.
 pub fn schema(block: Block) -> Schema {
     Schema { version: 0, block }

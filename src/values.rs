@@ -115,3 +115,44 @@ pub fn map_entries(value: &TfStringMap) -> Vec<(String, Secret)> {
         })
         .unwrap_or_default()
 }
+
+/// Serde for a block that appears at most once (a list of zero or one object in Terraform's
+/// encoding), like `tf_provider::value::serde_as_vec`, except that a block not known yet (a
+/// `dynamic` block whose `for_each` is unknown at plan time) stays unknown instead of failing
+/// to decode.
+pub mod optional_block {
+    use serde::de::Error as _;
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+    use tf_provider::value::Value;
+
+    /// Writes the block as a list of zero or one element, or as unknown.
+    pub fn serialize<T: Serialize, S: Serializer>(
+        value: &Value<T>,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        match value {
+            Value::Unknown => Value::<Vec<&T>>::Unknown.serialize(serializer),
+            other => tf_provider::value::serde_as_vec::serialize(other, serializer),
+        }
+    }
+
+    /// Reads a list of zero or one element (or null, or unknown) as one value.
+    pub fn deserialize<'de, T: Deserialize<'de>, D: Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Value<T>, D::Error> {
+        match Value::<Vec<Value<T>>>::deserialize(deserializer)? {
+            Value::Value(items) => {
+                let mut items = items.into_iter();
+                match (items.next(), items.next()) {
+                    (None, _) => Ok(Value::Null),
+                    (Some(item), None) => Ok(item),
+                    _ => Err(D::Error::custom(
+                        "more than one block where at most one is allowed",
+                    )),
+                }
+            }
+            Value::Null => Ok(Value::Null),
+            Value::Unknown => Ok(Value::Unknown),
+        }
+    }
+}

@@ -5,6 +5,7 @@ use serde_json::json;
 use url::Url;
 
 use super::naming::{self, Naming};
+use super::policies::{self, Policies, PoliciesDraft};
 use super::upstream::{Target, UpstreamTemplate, UNLINKED_URL};
 use super::{validate, AttrPath, Field, Issue};
 use crate::kong::{ForeignKey, Plugin, PluginFields, Route, RouteFields, Service, ServiceFields};
@@ -14,7 +15,7 @@ pub const DEFAULT_REDIRECT_CODE: u16 = 426;
 /// The answers Kong accepts for `https_redirect_status_code`.
 pub const REDIRECT_CODES: [u16; 5] = [426, 301, 302, 307, 308];
 /// Kong's default upstream timeouts, in milliseconds.
-pub const DEFAULT_UPSTREAM_TIMEOUT_MS: u64 = 60_000;
+pub const DEFAULT_UPSTREAM_TIMEOUT_MS: u64 = policies::DEFAULT_TIMEOUT_MS;
 /// The plugin that answers while no function is linked.
 pub const TERMINATION_PLUGIN: &str = "request-termination";
 /// What an API without a function answers.
@@ -115,6 +116,8 @@ pub struct ApiSpec {
     pub enabled: bool,
     /// The user's extra tags, sorted.
     pub tags: Vec<String>,
+    /// Gateway policies: CORS, rate limits, timeouts, size limit, logging.
+    pub policies: Policies,
 }
 
 impl ApiSpec {
@@ -187,6 +190,8 @@ pub struct Draft {
     pub redirect_code: Field<i64>,
     /// `tags`.
     pub tags: Field<Vec<Option<String>>>,
+    /// The policy attributes and blocks.
+    pub policies: PoliciesDraft,
 }
 
 /// Every problem of a declaration that can be seen without the provider configuration.
@@ -286,6 +291,7 @@ pub fn check_draft(draft: &Draft) -> Vec<Issue> {
             );
         }
     }
+    issues.extend(policies::check(&draft.policies));
     issues
 }
 
@@ -380,9 +386,9 @@ pub fn desired(
         port: target.port,
         path: target.path,
         enabled: spec.enabled,
-        connect_timeout: DEFAULT_UPSTREAM_TIMEOUT_MS,
-        read_timeout: DEFAULT_UPSTREAM_TIMEOUT_MS,
-        write_timeout: DEFAULT_UPSTREAM_TIMEOUT_MS,
+        connect_timeout: spec.policies.service_timeout_ms(),
+        read_timeout: spec.policies.service_timeout_ms(),
+        write_timeout: spec.policies.service_timeout_ms(),
         tags: tags.clone(),
     };
     let non_empty = |v: &Vec<String>| (!v.is_empty()).then(|| v.clone());
@@ -416,6 +422,9 @@ pub fn desired(
             json!({"status_code": UNLINKED_STATUS, "message": UNLINKED_MESSAGE}),
         ));
     }
+    for (name, config) in spec.policies.plugins() {
+        plugins.push(plugin(name, config));
+    }
     Ok(DesiredApi {
         service,
         route,
@@ -424,9 +433,11 @@ pub fn desired(
 }
 
 /// Whether reading the API back needs the service's plugins: only when the declaration (or
-/// the service itself) involves one, so that a plain public API costs no extra request.
+/// the service itself) involves one, so that a plain public API costs no extra request. With no
+/// declaration at all (import, data sources) every plugin-backed feature has to be looked for.
 pub fn needs_plugins(prior: Option<&ApiSpec>, service: &Service) -> bool {
-    is_unlinked(service) || prior.is_some_and(|p| p.upstream == Upstream::Unlinked)
+    is_unlinked(service)
+        || prior.is_none_or(|p| p.upstream == Upstream::Unlinked || p.policies.has_plugins())
 }
 
 /// True when the service points at the "no function" placeholder, so that reading it back
@@ -477,6 +488,16 @@ pub fn read_back(observed: Observed<'_>, prior: Option<&ApiSpec>, env: &Environm
         .iter()
         .find(|p| p.name == TERMINATION_PLUGIN);
     let upstream = read_upstream(service, termination, prior, &env.template);
+    // Only the plugins this provider created for the API (ids derived from the service's):
+    // one added by someone else is not the provider's to show or remove.
+    let own_plugin = |name: &str| {
+        let id = plugin_id(&service.id, name);
+        observed
+            .plugins
+            .iter()
+            .find(|p| p.name == name && p.id == id && p.enabled)
+    };
+    let policies = policies::read_back(service, own_plugin, prior.map(|p| &p.policies));
 
     let hosts = sorted(route.and_then(|r| r.hosts.clone()).unwrap_or_default());
     let kong_paths = route.and_then(|r| r.paths.clone()).unwrap_or_default();
@@ -510,6 +531,7 @@ pub fn read_back(observed: Observed<'_>, prior: Option<&ApiSpec>, env: &Environm
         strip_path,
         enabled: service.enabled,
         tags,
+        policies,
     }
 }
 

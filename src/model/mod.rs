@@ -3,6 +3,7 @@
 
 pub mod api;
 pub mod naming;
+pub mod policies;
 pub mod upstream;
 pub mod validate;
 

@@ -61,6 +61,18 @@ impl Naming {
         self.ownership_tags(None)
     }
 
+    /// True when Kong's tags mark an entity as created by this provider for this organization
+    /// (with no organization configured: for none), so that lookups never show another
+    /// organization's entities or ones the provider does not manage.
+    pub fn owns(&self, tags: Option<&[String]>) -> bool {
+        let tags = tags.unwrap_or_default();
+        let in_organization = match &self.organization {
+            Some(org) => tags.iter().any(|t| *t == format!("{ORG_TAG_PREFIX}{org}")),
+            None => !tags.iter().any(|t| t.starts_with(ORG_TAG_PREFIX)),
+        };
+        is_managed(Some(tags)) && in_organization
+    }
+
     /// The path prefix of APIs without hosts: `/<organization>`, or nothing.
     pub fn path_prefix(&self) -> Option<String> {
         self.organization.as_ref().map(|org| format!("/{org}"))
@@ -130,6 +142,22 @@ mod tests {
         assert_eq!(naming.dispatch_name("hello"), Some("hello"));
         assert_eq!(naming.path_prefix(), None);
         assert_eq!(naming.listing_tags(), vec![MANAGED_TAG]);
+    }
+
+    #[test]
+    fn ownership_needs_the_managed_tag_and_the_organization() {
+        let tags = |t: &[&str]| t.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        let shop = Naming::new(Some("shop".into()));
+        let none = Naming::new(None);
+        let in_shop = tags(&[MANAGED_TAG, "dispatch-org:shop"]);
+        let no_org = tags(&[MANAGED_TAG]);
+        let unmanaged = tags(&["dispatch-org:shop"]);
+        assert!(shop.owns(Some(&in_shop)));
+        assert!(!shop.owns(Some(&no_org)));
+        assert!(!shop.owns(Some(&unmanaged)));
+        assert!(!shop.owns(None));
+        assert!(none.owns(Some(&no_org)));
+        assert!(!none.owns(Some(&in_shop)));
     }
 
     #[test]

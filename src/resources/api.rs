@@ -1,5 +1,7 @@
 //! `dispatch_api`: an HTTP(S) API in front of a function, as one Kong service and one route.
 
+mod policies;
+
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 use tf_provider::schema::Schema;
@@ -53,6 +55,21 @@ pub struct ApiState {
     pub kong_name: TfString,
     /// Invoke URLs.
     pub urls: TfStringList,
+    /// Upstream timeout in milliseconds.
+    #[serde(default)]
+    pub timeout_ms: policies::TfNumber,
+    /// Largest request body in kilobytes.
+    #[serde(default)]
+    pub request_size_limit_kb: policies::TfNumber,
+    /// The `cors` block.
+    #[serde(default, with = "values::optional_block")]
+    pub cors: Value<policies::CorsBlock>,
+    /// The `rate_limit` block.
+    #[serde(default, with = "values::optional_block")]
+    pub rate_limit: Value<policies::RateLimitBlock>,
+    /// The `logging` block.
+    #[serde(default, with = "values::optional_block")]
+    pub logging: Value<policies::LoggingBlock>,
 }
 
 /// The `dispatch_api` resource.
@@ -88,8 +105,10 @@ pub fn api_schema() -> Schema {
             ("kong_route_id", computed(string(), "Id of the Kong route.")),
             ("kong_name", computed(string(), "Name of the Kong service and route: `<organization>.<name>`, or `name` without an organization. Read back from Kong, so an API left outside the configured organization shows as a change.")),
             ("urls", computed(list_of_strings(), "Every URL the API can be invoked on: scheme × host (or the provider's `gateway_url`) × plain path. Wildcard hosts and regex paths are left out.")),
-        ],
-        [],
+        ]
+        .into_iter()
+        .chain(policies::schema_attributes()),
+        policies::schema_blocks(),
     ))
 }
 
@@ -105,6 +124,7 @@ impl ApiState {
             https: field(&self.https),
             redirect_code: field(&self.https_redirect_status_code),
             tags: field_strings(&self.tags),
+            policies: policies::draft(self),
         }
     }
 
@@ -137,6 +157,7 @@ impl ApiState {
             strip_path: *self.strip_path.as_ref_option()?,
             enabled: *self.enabled.as_ref_option()?,
             tags: sorted(known_strings(&self.tags)?),
+            policies: policies::spec(self)?,
         })
     }
 
@@ -188,6 +209,7 @@ impl ApiState {
             Upstream::Url(u) => (Value::Null, Value::Value(u.clone())),
             Upstream::Unlinked => (Value::Null, Value::Null),
         };
+        let policies = policies::state(&spec.policies, prior);
         ApiState {
             id: Value::Value(ids.service.clone()),
             name: Value::Value(spec.name.clone()),
@@ -209,6 +231,11 @@ impl ApiState {
             kong_route_id: values::opt_string(ids.route.as_deref()),
             kong_name: Value::Value(ids.kong_name.clone()),
             urls: values::list(&api::invoke_urls(spec, &context.environment)),
+            timeout_ms: policies.timeout_ms,
+            request_size_limit_kb: policies.request_size_limit_kb,
+            cors: policies.cors,
+            rate_limit: policies.rate_limit,
+            logging: policies.logging,
         }
     }
 }
@@ -253,7 +280,7 @@ fn locate(spec: &ApiSpec) -> impl Fn(&[String]) -> Option<AttrPath> + '_ {
             "enabled" => AttrPath::attr("enabled"),
             "tags" => AttrPath::attr("tags"),
             "@entity" => AttrPath::attr("paths"),
-            _ => return None,
+            _ => return policies::locate(path),
         })
     }
 }
@@ -767,25 +794,57 @@ async fn import_api(context: &Context, id: &str) -> Result<Option<ApiState>, Kon
             None => return Ok(None),
         },
     };
+    api_state(context, service).await.map(Some)
+}
+
+/// The state of the API behind a Kong service, read from Kong (its route and plugins), as an
+/// import or a data source sees it: with no declaration to compare with.
+pub(crate) async fn api_state(context: &Context, service: Service) -> Result<ApiState, KongError> {
+    let client = &context.client;
     let routes = client.service_routes(&service.id).await?;
-    let route = routes
-        .iter()
+    let route = api_route(&service, routes.iter()).cloned();
+    let plugins = if api::needs_plugins(None, &service) {
+        client.service_plugins(&service.id).await?
+    } else {
+        Vec::new()
+    };
+    Ok(state_from_kong(context, &service, route.as_ref(), &plugins))
+}
+
+/// The API's route among its service's: the one named like the service, else the only one.
+pub(crate) fn api_route<'a>(
+    service: &Service,
+    routes: impl Iterator<Item = &'a Route> + Clone,
+) -> Option<&'a Route> {
+    routes
+        .clone()
         .find(|r| r.name.is_some() && r.name == service.name)
-        .or_else(|| (routes.len() == 1).then(|| &routes[0]))
-        .cloned();
+        .or_else(|| {
+            let mut all = routes;
+            match (all.next(), all.next()) {
+                (Some(only), None) => Some(only),
+                _ => None,
+            }
+        })
+}
+
+/// The state Kong's entities amount to, with no declaration to compare with.
+pub(crate) fn state_from_kong(
+    context: &Context,
+    service: &Service,
+    route: Option<&Route>,
+    plugins: &[Plugin],
+) -> ApiState {
+    let observed = Observed {
+        service,
+        route,
+        plugins,
+    };
+    let spec = api::read_back(observed, None, &context.environment);
     let ids = Ids {
         service: service.id.clone(),
-        route: route.as_ref().map(|r| r.id.clone()),
+        route: route.map(|r| r.id.clone()),
         kong_name: service.name.clone().unwrap_or_default(),
     };
-    let Some(snapshot) = observe(context, &ids, None).await? else {
-        return Ok(None);
-    };
-    let spec = api::read_back(snapshot.observed(), None, &context.environment);
-    Ok(Some(ApiState::from_spec(
-        &spec,
-        &ids,
-        &ApiState::default(),
-        context,
-    )))
+    ApiState::from_spec(&spec, &ids, &ApiState::default(), context)
 }

@@ -3,5 +3,8 @@
 mod harness;
 
 mod api_lifecycle;
+mod api_policies;
 mod api_validation;
+mod data_sources;
+mod examples;
 mod request_counts;

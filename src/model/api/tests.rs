@@ -22,6 +22,7 @@ fn spec(name: &str) -> ApiSpec {
         strip_path: true,
         enabled: true,
         tags: vec![],
+        policies: Policies::default(),
     }
 }
 
@@ -309,6 +310,7 @@ fn draft_checks_report_each_bad_attribute() {
         https: Field::Value("sometimes".into()),
         redirect_code: Field::Value(301),
         tags: Field::Value(vec![Some("a,b".into())]),
+        policies: PoliciesDraft::default(),
     };
     let issues = check_draft(&draft);
     let paths: Vec<String> = issues.iter().map(|i| i.path.to_string()).collect();
@@ -350,4 +352,97 @@ fn plugin_ids_are_stable_per_service_and_plugin() {
     assert_ne!(plugin_id("a", "cors"), plugin_id("b", "cors"));
     assert_ne!(plugin_id("a", "cors"), plugin_id("a", "acl"));
     assert!(uuid::Uuid::parse_str(&plugin_id("a", "cors")).is_ok());
+}
+
+fn with_policies() -> ApiSpec {
+    let mut s = spec("guarded");
+    s.policies = Policies {
+        cors: Some(policies::Cors {
+            origins: Some(vec!["*".into()]),
+            ..policies::Cors::default()
+        }),
+        rate_limit: Some(policies::RateLimit {
+            per_minute: Some(60),
+            ..policies::RateLimit::default()
+        }),
+        timeout_ms: Some(2500),
+        request_size_limit_kb: Some(64),
+        logging: Some(policies::Logging {
+            http_endpoint: "http://logs.internal/kong".into(),
+        }),
+    };
+    s
+}
+
+#[test]
+fn policies_become_service_plugins_and_timeouts() {
+    let e = env(None);
+    let s = with_policies();
+    let d = desired(&s, &e, "svc-1").expect("valid");
+    assert_eq!(
+        (
+            d.service.connect_timeout,
+            d.service.read_timeout,
+            d.service.write_timeout
+        ),
+        (2500, 2500, 2500)
+    );
+    let names: Vec<&str> = d.plugins.iter().map(|p| p.name.as_str()).collect();
+    assert_eq!(
+        names,
+        vec!["cors", "rate-limiting", "request-size-limiting", "http-log"]
+    );
+    for plugin in &d.plugins {
+        assert_eq!(plugin.service, Some(ForeignKey::new("svc-1")));
+        assert!(plugin.tags.contains(&"dispatch-api:guarded".to_string()));
+    }
+    assert_eq!(round_trip(&s, &e), s);
+    assert_eq!(
+        desired(&spec("plain"), &e, "svc-1")
+            .expect("valid")
+            .service
+            .read_timeout,
+        60_000
+    );
+}
+
+#[test]
+fn only_the_apis_own_enabled_plugins_count() {
+    let e = env(None);
+    let s = with_policies();
+    let d = desired(&s, &e, "svc-1").expect("valid");
+    let (service, route, mut plugins) = stored(&d, "svc-1");
+    // A cors plugin someone else attached (another id) is not the API's.
+    plugins[0].id = "00000000-0000-0000-0000-00000000f00d".into();
+    // A disabled plugin does not apply: the policy reads as gone, so the plan restores it.
+    plugins[1].enabled = false;
+    let back = read_back(
+        Observed {
+            service: &service,
+            route: Some(&route),
+            plugins: &plugins,
+        },
+        Some(&s),
+        &e,
+    );
+    assert_eq!(back.policies.cors, None);
+    assert_eq!(back.policies.rate_limit, None);
+    assert_eq!(back.policies.request_size_limit_kb, Some(64));
+}
+
+#[test]
+fn plugins_are_fetched_only_when_a_declaration_may_have_them() {
+    let e = env(None);
+    let plain = spec("plain");
+    let d = desired(&plain, &e, "svc-1").expect("valid");
+    let (service, _, _) = stored(&d, "svc-1");
+    assert!(!needs_plugins(Some(&plain), &service));
+    assert!(needs_plugins(Some(&with_policies()), &service));
+    let mut timeout_only = spec("plain");
+    timeout_only.policies.timeout_ms = Some(10);
+    assert!(!needs_plugins(Some(&timeout_only), &service));
+    assert!(
+        needs_plugins(None, &service),
+        "import and data sources look"
+    );
 }

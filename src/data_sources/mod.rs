@@ -1,0 +1,4 @@
+//! Terraform data sources: thin glue that reads Kong through the same mapping as the resources.
+
+pub mod api;
+pub mod apis;

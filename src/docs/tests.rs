@@ -1,0 +1,227 @@
+use std::collections::HashMap;
+
+use tf_provider::schema::Description;
+
+use super::*;
+use crate::schema::{
+    block, computed, list_of_strings, optional, optional_block, required, schema, sensitive,
+    set_of_strings, string,
+};
+
+fn root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+#[test]
+fn committed_docs_are_what_the_schema_generates() {
+    let pages = pages(&root().join("examples")).expect("docs generate");
+    let docs = root().join("docs");
+    let mut stale = Vec::new();
+    for page in &pages {
+        let committed = std::fs::read_to_string(docs.join(&page.path)).unwrap_or_default();
+        if committed != page.text {
+            stale.push(page.path.display().to_string());
+        }
+    }
+    let generated: Vec<&PathBuf> = pages.iter().map(|p| &p.path).collect();
+    for existing in existing_pages(&docs).expect("docs listed") {
+        if !generated.contains(&&existing) {
+            stale.push(format!("{} (no longer generated)", existing.display()));
+        }
+    }
+    assert!(
+        stale.is_empty(),
+        "docs/ is out of date ({}); run `cargo run --bin gen-docs` and commit the result",
+        stale.join(", ")
+    );
+}
+
+#[test]
+fn every_resource_and_data_source_is_documented_with_its_example() {
+    let pages = pages(&root().join("examples")).expect("docs generate");
+    let provider = DispatchProvider::new();
+    let mut diags = Diagnostics::default();
+    let resources = provider.get_resources(&mut diags).expect("resources");
+    let data_sources = provider.get_data_sources(&mut diags).expect("data sources");
+    let page = |path: String| {
+        pages
+            .iter()
+            .find(|p| p.path == Path::new(&path))
+            .unwrap_or_else(|| panic!("no page {path}"))
+    };
+    for name in resources.keys() {
+        let text = &page(format!("resources/{name}.md")).text;
+        assert!(
+            text.contains("## Example Usage"),
+            "resource {name}: example"
+        );
+        assert!(text.contains("## Import"), "resource {name}: import");
+    }
+    for name in data_sources.keys() {
+        let text = &page(format!("data-sources/{name}.md")).text;
+        assert!(
+            text.contains("## Example Usage"),
+            "data source {name}: example"
+        );
+    }
+    assert!(page("index.md".into()).text.contains("## Example Usage"));
+}
+
+#[test]
+fn every_attribute_and_block_has_a_description() {
+    let provider = DispatchProvider::new();
+    let mut diags = Diagnostics::default();
+    let mut missing = Vec::new();
+    for path in undescribed(&provider_schema()) {
+        missing.push(format!("provider: {path}"));
+    }
+    for (name, resource) in provider.get_resources(&mut diags).expect("resources") {
+        for path in undescribed(&resource.schema(&mut diags).expect("schema")) {
+            missing.push(format!("resource {name}: {path}"));
+        }
+    }
+    for (name, data_source) in provider.get_data_sources(&mut diags).expect("data sources") {
+        for path in undescribed(&data_source.schema(&mut diags).expect("schema")) {
+            missing.push(format!("data source {name}: {path}"));
+        }
+    }
+    assert!(missing.is_empty(), "no description: {missing:?}");
+}
+
+#[test]
+fn undescribed_finds_attributes_and_blocks_without_words() {
+    let mut blank = optional(string(), "");
+    blank.description = Description::markdown("  ");
+    let s = schema(block(
+        "A thing.",
+        [("a", blank), ("b", optional(string(), "B."))],
+        [(
+            "inner",
+            optional_block(block("", [("c", optional(string(), ""))], [])),
+        )],
+    ));
+    assert_eq!(undescribed(&s), vec!["a", "inner", "inner.c"]);
+}
+
+/// A schema with one of everything the Registry layout shows.
+fn sample() -> Schema {
+    schema(block(
+        "A sample.",
+        [
+            ("name", required(string(), "The name.")),
+            (
+                "secret",
+                sensitive(optional(string(), "A secret.\n\nSecond paragraph.")),
+            ),
+            ("tags", optional(set_of_strings(), "Tags.")),
+            ("urls", computed(list_of_strings(), "URLs.")),
+            (
+                "items",
+                computed(
+                    AttributeType::List(Box::new(AttributeType::Object(HashMap::from([
+                        ("id".to_string(), AttributeType::String),
+                        (
+                            "sub".to_string(),
+                            AttributeType::Object(HashMap::from([(
+                                "x".to_string(),
+                                AttributeType::Number,
+                            )])),
+                        ),
+                    ])))),
+                    "Items.",
+                ),
+            ),
+        ],
+        [(
+            "limits",
+            optional_block(block(
+                "Limits.",
+                [
+                    ("max", required(crate::schema::number(), "Most.")),
+                    ("min", optional(crate::schema::number(), "Least.")),
+                ],
+                [],
+            )),
+        )],
+    ))
+}
+
+#[test]
+fn schema_sections_follow_the_registry_layout() {
+    let text = schema_section(&sample()).expect("renders");
+    let expected = "<!-- schema generated by tfplugindocs -->
+## Schema
+
+### Required
+
+- `name` (String) The name.
+
+### Optional
+
+- `limits` (Block List, Max: 1) Limits. (see [below for nested schema](#nestedblock--limits))
+- `secret` (String, Sensitive) A secret.  \nSecond paragraph.
+- `tags` (Set of String) Tags.
+
+### Read-Only
+
+- `items` (List of Object) Items. (see [below for nested schema](#nestedatt--items))
+- `urls` (List of String) URLs.
+
+<a id=\"nestedblock--limits\"></a>
+### Nested Schema for `limits`
+
+Required:
+
+- `max` (Number) Most.
+
+Optional:
+
+- `min` (Number) Least.
+
+
+<a id=\"nestedatt--items\"></a>
+### Nested Schema for `items`
+
+Read-Only:
+
+- `id` (String)
+- `sub` (Object) (see [below for nested schema](#nestedobjatt--items--sub))
+
+<a id=\"nestedobjatt--items--sub\"></a>
+### Nested Schema for `items.sub`
+
+Read-Only:
+
+- `x` (Number)";
+    assert_eq!(text, expected);
+}
+
+#[test]
+fn pages_have_front_matter_example_schema_and_import() {
+    let text = entity_page(
+        "dispatch_sample",
+        Kind::Resource,
+        &sample(),
+        "resource \"dispatch_sample\" \"x\" {}\n\n",
+        "terraform import dispatch_sample.x x\n",
+    )
+    .expect("renders");
+    assert!(text.starts_with(
+        "---\n# generated by https://github.com/hashicorp/terraform-plugin-docs\npage_title: \"dispatch_sample Resource - terraform-provider-dispatch\"\nsubcategory: \"\"\ndescription: |-\n  A sample.\n---\n\n# dispatch_sample (Resource)\n\nA sample.\n\n## Example Usage\n\n```terraform\nresource \"dispatch_sample\" \"x\" {}\n```\n\n<!-- schema generated by tfplugindocs -->\n"
+    ));
+    assert!(text.ends_with(
+        "## Import\n\nImport is supported using the following syntax:\n\n```shell\nterraform import dispatch_sample.x x\n```\n"
+    ));
+    let data =
+        entity_page("dispatch_sample", Kind::DataSource, &sample(), "", "").expect("renders");
+    assert!(data.contains("# dispatch_sample (Data Source)"));
+    assert!(!data.contains("## Example Usage") && !data.contains("## Import"));
+}
+
+#[test]
+fn front_matter_is_plain_text() {
+    assert_eq!(
+        front_matter("Uses `cors` and **[Kong](https://konghq.com)**.\nSecond line."),
+        "  Uses cors and Kong.\n  Second line."
+    );
+}

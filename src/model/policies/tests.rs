@@ -1,0 +1,473 @@
+use super::*;
+use crate::model::api::plugin_id;
+
+fn service(timeouts: [u64; 3]) -> Service {
+    Service {
+        id: "svc-1".into(),
+        name: Some("hello".into()),
+        protocol: "http".into(),
+        host: "fn".into(),
+        port: 80,
+        path: None,
+        enabled: true,
+        connect_timeout: Some(timeouts[0]),
+        read_timeout: Some(timeouts[1]),
+        write_timeout: Some(timeouts[2]),
+        tags: None,
+    }
+}
+
+/// Plays Kong: the plugin Kong answers after storing `config`, with its schema's defaults
+/// filled in (`kong/plugins/*/schema.lua`).
+fn stored(name: &str, config: &Json) -> Plugin {
+    let defaults = match name {
+        CORS_PLUGIN => json!({
+            "origins": null, "headers": null, "exposed_headers": null, "max_age": null,
+            "methods": CORS_METHODS, "credentials": false, "private_network": false,
+            "preflight_continue": false,
+        }),
+        RATE_LIMIT_PLUGIN => json!({
+            "second": null, "minute": null, "hour": null, "day": null, "month": null,
+            "year": null, "limit_by": "consumer", "header_name": null, "path": null,
+            "policy": "local", "fault_tolerant": true, "hide_client_headers": false,
+            "error_code": 429, "error_message": "API rate limit exceeded", "sync_rate": -1,
+        }),
+        SIZE_LIMIT_PLUGIN => json!({
+            "allowed_payload_size": 128, "size_unit": "megabytes",
+            "require_content_length": false,
+        }),
+        _ => json!({
+            "http_endpoint": null, "method": "POST", "content_type": "application/json",
+            "timeout": 10000, "keepalive": 60000, "headers": null,
+        }),
+    };
+    let mut merged = defaults.as_object().cloned().unwrap_or_default();
+    for (k, v) in config.as_object().cloned().unwrap_or_default() {
+        merged.insert(k, v);
+    }
+    Plugin {
+        id: plugin_id("svc-1", name),
+        name: name.into(),
+        service: None,
+        route: None,
+        consumer: None,
+        config: Json::Object(merged),
+        enabled: true,
+        tags: None,
+    }
+}
+
+fn stored_all(policies: &Policies) -> Vec<Plugin> {
+    policies
+        .plugins()
+        .iter()
+        .map(|(name, config)| stored(name, config))
+        .collect()
+}
+
+fn read(plugins: &[Plugin], timeouts: [u64; 3], prior: Option<&Policies>) -> Policies {
+    read_back(
+        &service(timeouts),
+        |name| plugins.iter().find(|p| p.name == name),
+        prior,
+    )
+}
+
+fn round_trip(policies: &Policies) -> Policies {
+    let t = policies.service_timeout_ms();
+    read(&stored_all(policies), [t, t, t], Some(policies))
+}
+
+fn full() -> Policies {
+    Policies {
+        cors: Some(Cors {
+            origins: Some(vec!["https://.*\\.example\\.com".into()]),
+            methods: Some(vec!["GET".into(), "POST".into()]),
+            headers: Some(vec!["X-Request-Id".into()]),
+            exposed_headers: Some(vec!["X-Trace".into()]),
+            credentials: Some(true),
+            max_age: Some(3600),
+        }),
+        rate_limit: Some(RateLimit {
+            per_second: Some(5),
+            per_minute: Some(100),
+            per_hour: None,
+            per_day: Some(10_000),
+            limit_by: Some("header".into()),
+            header_name: Some("X-Client".into()),
+            path: None,
+        }),
+        timeout_ms: Some(5000),
+        request_size_limit_kb: Some(512),
+        logging: Some(Logging {
+            http_endpoint: "https://logs.example.com/kong".into(),
+        }),
+    }
+}
+
+#[test]
+fn every_policy_becomes_its_plugin_with_only_declared_fields() {
+    let plugins = full().plugins();
+    let names: Vec<&str> = plugins.iter().map(|(n, _)| *n).collect();
+    assert_eq!(
+        names,
+        vec![
+            CORS_PLUGIN,
+            RATE_LIMIT_PLUGIN,
+            SIZE_LIMIT_PLUGIN,
+            LOGGING_PLUGIN
+        ]
+    );
+    assert_eq!(
+        plugins[0].1,
+        json!({
+            "origins": ["https://.*\\.example\\.com"], "methods": ["GET", "POST"],
+            "headers": ["X-Request-Id"], "exposed_headers": ["X-Trace"],
+            "credentials": true, "max_age": 3600,
+        })
+    );
+    assert_eq!(
+        plugins[1].1,
+        json!({"second": 5, "minute": 100, "day": 10000, "limit_by": "header", "header_name": "X-Client"})
+    );
+    assert_eq!(
+        plugins[2].1,
+        json!({"allowed_payload_size": 512, "size_unit": "kilobytes"})
+    );
+    assert_eq!(
+        plugins[3].1,
+        json!({"http_endpoint": "https://logs.example.com/kong"})
+    );
+    assert_eq!(full().service_timeout_ms(), 5000);
+
+    let empty = Policies {
+        cors: Some(Cors::default()),
+        ..Policies::default()
+    };
+    assert_eq!(empty.plugins(), vec![(CORS_PLUGIN, json!({}))]);
+    assert_eq!(Policies::default().service_timeout_ms(), 60_000);
+    assert!(Policies::default().plugins().is_empty());
+    assert!(!Policies::default().has_plugins());
+    assert!(!Policies {
+        timeout_ms: Some(1),
+        ..Policies::default()
+    }
+    .has_plugins());
+}
+
+#[test]
+fn declared_policies_read_back_unchanged_despite_kong_defaults() {
+    assert_eq!(round_trip(&full()), full());
+    let minimal = Policies {
+        cors: Some(Cors::default()),
+        rate_limit: Some(RateLimit {
+            per_minute: Some(10),
+            ..RateLimit::default()
+        }),
+        ..Policies::default()
+    };
+    assert_eq!(round_trip(&minimal), minimal);
+    assert_eq!(round_trip(&Policies::default()), Policies::default());
+}
+
+#[test]
+fn declared_values_equal_to_kong_defaults_stay_declared() {
+    let mut all_methods: Vec<String> = CORS_METHODS.iter().map(|m| m.to_string()).collect();
+    all_methods.sort();
+    let defaults = Policies {
+        cors: Some(Cors {
+            credentials: Some(false),
+            methods: Some(all_methods),
+            origins: Some(vec![]),
+            ..Cors::default()
+        }),
+        rate_limit: Some(RateLimit {
+            per_hour: Some(1),
+            limit_by: Some("consumer".into()),
+            ..RateLimit::default()
+        }),
+        timeout_ms: Some(60_000),
+        ..Policies::default()
+    };
+    assert_eq!(round_trip(&defaults), defaults);
+}
+
+#[test]
+fn drift_in_declared_fields_shows() {
+    let declared = full();
+    let mut plugins = stored_all(&declared);
+    plugins[0].config["origins"] = json!(["https://evil.example"]);
+    plugins[0].config["credentials"] = json!(false);
+    plugins[0].config["max_age"] = json!(null);
+    plugins[1].config["minute"] = json!(1000);
+    plugins[1].config["limit_by"] = json!("ip");
+    plugins[2].config["size_unit"] = json!("megabytes");
+    plugins[3].config["http_endpoint"] = json!("http://other.example");
+    let back = read(&plugins, [5000, 5000, 9], Some(&declared));
+    let cors = back.cors.expect("cors");
+    assert_eq!(cors.origins, Some(vec!["https://evil.example".into()]));
+    assert_eq!(cors.credentials, Some(false));
+    assert_eq!(cors.max_age, None);
+    let limit = back.rate_limit.expect("rate limit");
+    assert_eq!(limit.per_minute, Some(1000));
+    assert_eq!(limit.limit_by.as_deref(), Some("ip"));
+    assert_eq!(back.request_size_limit_kb, Some(512 * 1024));
+    assert_eq!(
+        back.logging.expect("logging").http_endpoint,
+        "http://other.example"
+    );
+    assert_eq!(back.timeout_ms, Some(9), "the timeout that moved shows");
+}
+
+#[test]
+fn undeclared_fields_never_show_even_when_kong_changes_them() {
+    let declared = Policies {
+        cors: Some(Cors {
+            origins: Some(vec!["*".into()]),
+            ..Cors::default()
+        }),
+        rate_limit: Some(RateLimit {
+            per_minute: Some(10),
+            ..RateLimit::default()
+        }),
+        ..Policies::default()
+    };
+    let mut plugins = stored_all(&declared);
+    plugins[0].config["credentials"] = json!(true);
+    plugins[0].config["methods"] = json!(["GET"]);
+    plugins[0].config["private_network"] = json!(true);
+    plugins[1].config["hour"] = json!(500);
+    plugins[1].config["limit_by"] = json!("ip");
+    assert_eq!(read(&plugins, [60_000; 3], Some(&declared)), declared);
+}
+
+#[test]
+fn a_removed_or_disabled_plugin_reads_as_no_policy() {
+    let declared = full();
+    let back = read(&[], [5000; 3], Some(&declared));
+    assert_eq!(back.cors, None);
+    assert_eq!(back.rate_limit, None);
+    assert_eq!(back.request_size_limit_kb, None);
+    assert_eq!(back.logging, None);
+    assert_eq!(back.timeout_ms, Some(5000));
+}
+
+#[test]
+fn undeclared_timeouts_moved_in_kong_show_as_drift() {
+    assert_eq!(read(&[], [60_000; 3], None), Policies::default());
+    assert_eq!(
+        read(&[], [60_000, 1000, 60_000], None).timeout_ms,
+        Some(1000)
+    );
+    let declared = Policies {
+        timeout_ms: Some(60_000),
+        ..Policies::default()
+    };
+    assert_eq!(read(&[], [60_000; 3], Some(&declared)), declared);
+}
+
+#[test]
+fn import_reads_only_what_differs_from_kong_defaults() {
+    let declared = full();
+    assert_eq!(read(&stored_all(&declared), [5000; 3], None), declared);
+    let defaults_only = Policies {
+        cors: Some(Cors {
+            credentials: Some(false),
+            ..Cors::default()
+        }),
+        rate_limit: Some(RateLimit {
+            per_second: Some(1),
+            limit_by: Some("consumer".into()),
+            ..RateLimit::default()
+        }),
+        ..Policies::default()
+    };
+    let back = read(&stored_all(&defaults_only), [60_000; 3], None);
+    assert_eq!(back.cors, Some(Cors::default()));
+    assert_eq!(
+        back.rate_limit,
+        Some(RateLimit {
+            per_second: Some(1),
+            ..RateLimit::default()
+        })
+    );
+}
+
+#[test]
+fn size_limits_in_other_units_read_as_kilobytes() {
+    let config = |size: Json, unit: &str| json!({"allowed_payload_size": size, "size_unit": unit});
+    assert_eq!(read_size_kb(&config(json!(3), "kilobytes")), 3);
+    assert_eq!(read_size_kb(&config(json!(2), "megabytes")), 2048);
+    assert_eq!(read_size_kb(&config(json!(2048), "bytes")), 2);
+    assert_eq!(read_size_kb(&config(json!(2049), "bytes")), 3);
+    assert_eq!(read_size_kb(&json!({})), 128 * 1024);
+}
+
+#[test]
+fn fractions_set_outside_terraform_read_as_the_next_whole_number() {
+    assert_eq!(whole(Some(&json!(9.5))), Some(10));
+    assert_eq!(whole(Some(&json!(10))), Some(10));
+    assert_eq!(whole(Some(&json!(null))), None);
+    assert_eq!(whole(Some(&json!(-1))), None);
+}
+
+fn rate(limits: [Option<f64>; 4], by: Option<&str>) -> RateLimitDraft {
+    RateLimitDraft {
+        limits: limits.map(|l| l.map_or(Field::Null, Field::Value)),
+        limit_by: by.map_or(Field::Null, |b| Field::Value(b.to_string())),
+        ..RateLimitDraft::default()
+    }
+}
+
+fn paths(issues: &[Issue]) -> Vec<String> {
+    issues.iter().map(|i| i.path.to_string()).collect()
+}
+
+#[test]
+fn rate_limits_must_exist_be_whole_and_grow_with_the_period() {
+    let check_one = |r: RateLimitDraft| {
+        check(&PoliciesDraft {
+            rate_limit: Field::Value(r),
+            ..PoliciesDraft::default()
+        })
+    };
+    assert!(check_one(rate([Some(1.0), Some(60.0), None, Some(60.0)], None)).is_empty());
+    assert_eq!(
+        paths(&check_one(rate([None; 4], None))),
+        vec!["rate_limit[0].per_second"]
+    );
+    let issues = check_one(rate([Some(10.0), Some(5.0), Some(2.0), None], None));
+    assert_eq!(
+        paths(&issues),
+        vec!["rate_limit[0].per_minute", "rate_limit[0].per_hour"]
+    );
+    assert!(issues[0]
+        .detail
+        .contains("`per_minute` (5) is lower than `per_second` (10)"));
+    assert_eq!(
+        paths(&check_one(rate([Some(0.0), Some(1.5), None, None], None))),
+        vec!["rate_limit[0].per_second", "rate_limit[0].per_minute"]
+    );
+    // Unknown limits are checked at apply time's plan, not refused now.
+    let mut unknown = rate([None; 4], None);
+    unknown.limits[2] = Field::Unknown;
+    assert!(check_one(unknown).is_empty());
+}
+
+#[test]
+fn limit_by_values_and_their_extra_fields() {
+    let check_one = |r: RateLimitDraft| {
+        check(&PoliciesDraft {
+            rate_limit: Field::Value(r),
+            ..PoliciesDraft::default()
+        })
+    };
+    for by in LIMIT_BY.iter().filter(|b| !["header", "path"].contains(b)) {
+        assert!(
+            check_one(rate([Some(1.0), None, None, None], Some(by))).is_empty(),
+            "{by}"
+        );
+    }
+    let issues = check_one(rate([Some(1.0), None, None, None], Some("user")));
+    assert_eq!(paths(&issues), vec!["rate_limit[0].limit_by"]);
+
+    let issues = check_one(rate([Some(1.0), None, None, None], Some("header")));
+    assert_eq!(paths(&issues), vec!["rate_limit[0].limit_by"]);
+    assert!(issues[0]
+        .detail
+        .contains("set `header_name` to that header"));
+
+    let mut with_header = rate([Some(1.0), None, None, None], Some("header"));
+    with_header.header_name = Field::Value("X-Client".into());
+    assert!(check_one(with_header.clone()).is_empty());
+    with_header.header_name = Field::Value("X Client".into());
+    assert_eq!(
+        paths(&check_one(with_header)),
+        vec!["rate_limit[0].header_name"]
+    );
+
+    let mut by_path = rate([Some(1.0), None, None, None], Some("path"));
+    by_path.path = Field::Value("/orders".into());
+    assert!(check_one(by_path.clone()).is_empty());
+    by_path.path = Field::Value("orders".into());
+    assert_eq!(paths(&check_one(by_path)), vec!["rate_limit[0].path"]);
+
+    let mut stray = rate([Some(1.0), None, None, None], Some("ip"));
+    stray.header_name = Field::Value("X-Client".into());
+    stray.path = Field::Value("/a".into());
+    assert_eq!(
+        paths(&check_one(stray)),
+        vec!["rate_limit[0].header_name", "rate_limit[0].path"]
+    );
+}
+
+#[test]
+fn cors_fields_follow_kong_rules() {
+    let strings = |v: &[&str]| Field::Value(v.iter().map(|s| Some(s.to_string())).collect());
+    let cors = CorsDraft {
+        origins: strings(&["*", "https://.*\\.example\\.com", "https://(broken"]),
+        methods: strings(&["GET", "get", "FETCH"]),
+        headers: strings(&["X-Ok", "bad header"]),
+        exposed_headers: strings(&["X-Trace"]),
+        max_age: Field::Value(-1.0),
+    };
+    let issues = check(&PoliciesDraft {
+        cors: Field::Value(cors),
+        ..PoliciesDraft::default()
+    });
+    assert_eq!(
+        paths(&issues),
+        vec![
+            "cors[0].origins",
+            "cors[0].methods",
+            "cors[0].methods",
+            "cors[0].headers",
+            "cors[0].max_age"
+        ]
+    );
+    assert!(issues[0].detail.contains("`https://(broken`"));
+    assert!(issues[1].detail.contains("write `GET`"));
+    assert!(issues[2].detail.contains("FETCH"));
+}
+
+#[test]
+fn timeouts_sizes_and_endpoints_are_checked() {
+    let issues = check(&PoliciesDraft {
+        timeout_ms: Field::Value(0.0),
+        request_size_limit_kb: Field::Value(1.5),
+        logging: Field::Value(LoggingDraft {
+            http_endpoint: Field::Value("ftp://logs.example.com".into()),
+        }),
+        ..PoliciesDraft::default()
+    });
+    assert_eq!(
+        paths(&issues),
+        vec![
+            "timeout_ms",
+            "request_size_limit_kb",
+            "logging[0].http_endpoint"
+        ]
+    );
+    assert!(check(&PoliciesDraft {
+        timeout_ms: Field::Value(MAX_TIMEOUT_MS as f64),
+        request_size_limit_kb: Field::Value(1.0),
+        ..PoliciesDraft::default()
+    })
+    .is_empty());
+    assert!(
+        check(&PoliciesDraft {
+            timeout_ms: Field::Value(MAX_TIMEOUT_MS as f64 + 1.0),
+            ..PoliciesDraft::default()
+        })
+        .len()
+            == 1
+    );
+    for bad in [
+        "logs.example.com",
+        "http://",
+        "https://user:pw@logs.example.com/",
+    ] {
+        assert!(http_endpoint(bad).is_err(), "{bad}");
+    }
+    assert!(http_endpoint("http://10.0.0.1:9000/log?team=a").is_ok());
+}
