@@ -5,6 +5,7 @@
 
 pub mod context;
 pub mod diagnostics;
+pub mod idp;
 pub mod kong;
 pub mod model;
 pub mod provider;

@@ -11,6 +11,7 @@ use tf_provider::{AttributePath, Diagnostics, DynamicDataSource, DynamicResource
 
 use crate::context::{Context, SharedContext};
 use crate::diagnostics::report;
+use crate::idp::{self, IdpClient};
 use crate::kong::Client;
 use crate::resources::api::ApiResource;
 use crate::schema::*;
@@ -181,9 +182,18 @@ impl Provider for DispatchProvider {
             }
         };
         tracing::debug!(admin_url = %client.base_url(), "provider configured");
+        let idp = match IdpClient::new(idp::DEFAULT_TIMEOUT) {
+            Ok(idp) => idp,
+            Err(error) => {
+                diags.root_error("Cannot prepare the identity provider client", error.to_string());
+                return None;
+            }
+        };
         self.context.set(Context {
             client,
             environment: settings.environment,
+            idp,
+            enterprise: tokio::sync::OnceCell::new(),
         });
         Some(())
     }

@@ -4,6 +4,7 @@
 use serde_json::json;
 use url::Url;
 
+use super::auth::{self, Authentication};
 use super::naming::{self, Naming};
 use super::upstream::{Target, UpstreamTemplate, UNLINKED_URL};
 use super::{validate, AttrPath, Field, Issue};
@@ -115,6 +116,8 @@ pub struct ApiSpec {
     pub enabled: bool,
     /// The user's extra tags, sorted.
     pub tags: Vec<String>,
+    /// Who may call the API.
+    pub auth: Authentication,
 }
 
 impl ApiSpec {
@@ -416,6 +419,7 @@ pub fn desired(
             json!({"status_code": UNLINKED_STATUS, "message": UNLINKED_MESSAGE}),
         ));
     }
+    plugins.extend(auth::plugins(&spec.auth, &env.naming, service_id, &tags));
     Ok(DesiredApi {
         service,
         route,
@@ -424,9 +428,11 @@ pub fn desired(
 }
 
 /// Whether reading the API back needs the service's plugins: only when the declaration (or
-/// the service itself) involves one, so that a plain public API costs no extra request.
+/// the service itself) involves one, so that a plain public API costs no extra request. Without
+/// a prior declaration (an import) they are always read.
 pub fn needs_plugins(prior: Option<&ApiSpec>, service: &Service) -> bool {
-    is_unlinked(service) || prior.is_some_and(|p| p.upstream == Upstream::Unlinked)
+    is_unlinked(service)
+        || prior.is_none_or(|p| p.upstream == Upstream::Unlinked || auth::involves_plugins(&p.auth))
 }
 
 /// True when the service points at the "no function" placeholder, so that reading it back
@@ -510,6 +516,7 @@ pub fn read_back(observed: Observed<'_>, prior: Option<&ApiSpec>, env: &Environm
         strip_path,
         enabled: service.enabled,
         tags,
+        auth: auth::read_back(observed.plugins, prior.map(|p| &p.auth), naming),
     }
 }
 

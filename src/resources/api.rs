@@ -1,5 +1,7 @@
 //! `dispatch_api`: an HTTP(S) API in front of a function, as one Kong service and one route.
 
+mod auth;
+
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 use tf_provider::schema::Schema;
@@ -12,7 +14,7 @@ use crate::kong::{KongError, Plugin, Route, Service};
 use crate::model::api::{
     self, ApiSpec, DesiredApi, Draft, HttpsMode, Observed, Upstream, DEFAULT_REDIRECT_CODE,
 };
-use crate::model::{naming, AttrPath};
+use crate::model::{auth as model_auth, naming, AttrPath};
 use crate::schema::*;
 use crate::values::{
     self, field, field_strings, known_strings, TfString, TfStringList, TfStringSet,
@@ -51,6 +53,14 @@ pub struct ApiState {
     pub kong_route_id: TfString,
     /// Invoke URLs.
     pub urls: TfStringList,
+    /// End-user authentication mode.
+    pub authentication: TfString,
+    /// Settings of basic authentication.
+    #[serde(with = "tf_provider::value::serde_as_vec")]
+    pub basic_auth: Value<auth::BasicAuthBlock>,
+    /// Settings of OIDC authentication.
+    #[serde(with = "tf_provider::value::serde_as_vec")]
+    pub oidc: Value<auth::OidcBlock>,
 }
 
 /// The `dispatch_api` resource.
@@ -85,8 +95,10 @@ pub fn api_schema() -> Schema {
             ("kong_service_id", computed(string(), "Id of the Kong service.")),
             ("kong_route_id", computed(string(), "Id of the Kong route.")),
             ("urls", computed(list_of_strings(), "Every URL the API can be invoked on: scheme × host (or the provider's `gateway_url`) × plain path. Wildcard hosts and regex paths are left out.")),
-        ],
-        [],
+        ]
+        .into_iter()
+        .chain(auth::attributes()),
+        auth::blocks(),
     ))
 }
 
@@ -134,6 +146,7 @@ impl ApiState {
             strip_path: *self.strip_path.as_ref_option()?,
             enabled: *self.enabled.as_ref_option()?,
             tags: sorted(known_strings(&self.tags)?),
+            auth: auth::spec(self)?,
         })
     }
 
@@ -166,6 +179,7 @@ impl ApiState {
                 (Value::Null, _) => Value::Null,
                 (code, _) => *code,
             };
+        auth::plan_defaults(config, &mut planned);
         planned.urls = match planned.spec() {
             Some(spec) => values::list(&api::invoke_urls(&spec, &context.environment)),
             None => Value::Unknown,
@@ -181,6 +195,7 @@ impl ApiState {
             Upstream::Url(u) => (Value::Null, Value::Value(u.clone())),
             Upstream::Unlinked => (Value::Null, Value::Null),
         };
+        let (authentication, basic_auth, oidc) = auth::write(&spec.auth, prior);
         ApiState {
             id: Value::Value(ids.service.clone()),
             name: Value::Value(spec.name.clone()),
@@ -201,6 +216,9 @@ impl ApiState {
             kong_service_id: Value::Value(ids.service.clone()),
             kong_route_id: values::opt_string(ids.route.as_deref()),
             urls: values::list(&api::invoke_urls(spec, &context.environment)),
+            authentication,
+            basic_auth,
+            oidc,
         }
     }
 }
@@ -349,6 +367,17 @@ async fn observe(
     }))
 }
 
+/// The declaration Kong holds for an API, the issuer's keys included.
+async fn read_spec(
+    context: &Context,
+    snapshot: &Snapshot,
+    prior: Option<&ApiSpec>,
+) -> Result<ApiSpec, KongError> {
+    let mut spec = api::read_back(snapshot.observed(), prior, &context.environment);
+    auth::observe_keys(context, &mut spec.auth).await?;
+    Ok(spec)
+}
+
 /// Creates the entities in order; on failure removes what was created. Returns the ids, or the
 /// error with the ids that could not be cleaned up.
 async fn create_entities(
@@ -362,13 +391,15 @@ async fn create_entities(
         .put_service(service_id, &desired.service)
         .await
         .map_err(|e| (e, None))?;
+    // The plugins come before the route, so that an API is never reachable without its
+    // authentication, not even for the moment between two requests.
     let rest = async {
-        client.put_route(route_id, &desired.route).await?;
         for plugin in &desired.plugins {
             client
                 .put_plugin(&api::plugin_id(service_id, &plugin.name), plugin)
                 .await?;
         }
+        client.put_route(route_id, &desired.route).await?;
         Ok::<(), KongError>(())
     };
     if let Err(error) = rest.await {
@@ -407,6 +438,7 @@ impl Resource for ApiResource {
     async fn validate<'a>(&self, diags: &mut Diagnostics, config: Self::State<'a>) -> Option<()> {
         if let Some(config) = config {
             report(diags, api::check_draft(&config.draft()));
+            report(diags, model_auth::check_draft(&auth::draft(&config)));
         }
         Some(())
     }
@@ -426,15 +458,16 @@ impl Resource for ApiResource {
             return Some((Some(prior), private_state));
         };
         let prior_spec = prior.spec();
-        match observe(&context, &ids, prior_spec.as_ref()).await {
+        let observed = match observe(&context, &ids, prior_spec.as_ref()).await {
+            Ok(Some(snapshot)) => read_spec(&context, &snapshot, prior_spec.as_ref())
+                .await
+                .map(|spec| Some((spec, snapshot.ids()))),
+            Ok(None) => Ok(None),
+            Err(error) => Err(error),
+        };
+        match observed {
             Ok(None) => Some((None, private_state)),
-            Ok(Some(snapshot)) => {
-                let spec = api::read_back(
-                    snapshot.observed(),
-                    prior_spec.as_ref(),
-                    &context.environment,
-                );
-                let ids = snapshot.ids();
+            Ok(Some((spec, ids))) => {
                 Some((
                     Some(ApiState::from_spec(&spec, &ids, &prior, &context)),
                     private_state,
@@ -462,6 +495,7 @@ impl Resource for ApiResource {
         planned.id = Value::Unknown;
         planned.kong_service_id = Value::Unknown;
         planned.kong_route_id = Value::Unknown;
+        auth::plan(diags, &context, &mut planned).await;
         check_plan(diags, &planned, &context);
         Some((Some(planned), ValueEmpty::default()))
     }
@@ -486,6 +520,7 @@ impl Resource for ApiResource {
             Value::Value(id) => Value::Value(id.clone()),
             _ => Value::Unknown,
         };
+        auth::plan(diags, &context, &mut planned).await;
         check_plan(diags, &planned, &context);
         Some((Some(planned), private_state, vec![]))
     }
@@ -525,7 +560,20 @@ impl Resource for ApiResource {
                 return None;
             }
         };
-        match create_entities(&context, &desired, &service_id, &route_id).await {
+        if let Err(error) = auth::prepare(&context, &spec.auth, None).await {
+            auth::report_issuer_error(diags, &issuer_of(&spec), &error);
+            if let Some(issuer) = spec.auth.jwt_issuer() {
+                auth::release_or_warn(diags, &context, issuer).await;
+            }
+            return None;
+        }
+        let created = create_entities(&context, &desired, &service_id, &route_id).await;
+        if created.is_err() {
+            if let Some(issuer) = spec.auth.jwt_issuer() {
+                auth::release_or_warn(diags, &context, issuer).await;
+            }
+        }
+        match created {
             Ok(()) => {
                 let ids = Ids {
                     service: service_id,
@@ -583,10 +631,22 @@ impl Resource for ApiResource {
                 return None;
             }
         };
-        let before = prior
-            .spec()
-            .and_then(|p| api::desired(&p, &context.environment, &ids.service).ok());
-        match update_entities(&context, &desired, before.as_ref(), &ids).await {
+        let prior_spec = prior.spec();
+        let before = prior_spec
+            .as_ref()
+            .and_then(|p| api::desired(p, &context.environment, &ids.service).ok());
+        let prior_auth = prior_spec.as_ref().map(|p| &p.auth);
+        if let Err(error) = auth::prepare(&context, &spec.auth, prior_auth).await {
+            auth::report_issuer_error(diags, &issuer_of(&spec), &error);
+            return Some((Some(prior), private_state));
+        }
+        let updated = update_entities(&context, &desired, before.as_ref(), &ids).await;
+        if updated.is_ok() {
+            if let Some(issuer) = auth::abandoned(prior_auth, Some(&spec.auth)) {
+                auth::release_or_warn(diags, &context, issuer).await;
+            }
+        }
+        match updated {
             Ok(route_id) => {
                 let ids = Ids {
                     service: ids.service,
@@ -610,15 +670,14 @@ impl Resource for ApiResource {
                 }
                 // Keep tracking the API with what Kong holds now (or the prior state when Kong
                 // cannot be read): the next plan shows what is left to do.
-                let prior_spec = prior.spec();
                 let now = match observe(&context, &ids, Some(&spec)).await {
                     Ok(Some(snapshot)) => {
-                        let spec = api::read_back(
-                            snapshot.observed(),
-                            prior_spec.as_ref(),
-                            &context.environment,
-                        );
-                        ApiState::from_spec(&spec, &snapshot.ids(), &prior, &context)
+                        match read_spec(&context, &snapshot, prior_spec.as_ref()).await {
+                            Ok(spec) => {
+                                ApiState::from_spec(&spec, &snapshot.ids(), &prior, &context)
+                            }
+                            Err(_) => prior,
+                        }
                     }
                     _ => prior,
                 };
@@ -647,7 +706,13 @@ impl Resource for ApiResource {
             client.delete_service(&ids.service).await
         };
         match result.await {
-            Ok(()) => Some(()),
+            Ok(()) => {
+                let prior_auth = prior.as_ref().and_then(|p| auth::spec(p));
+                if let Some(issuer) = prior_auth.as_ref().and_then(|a| a.jwt_issuer()) {
+                    auth::release_or_warn(diags, &context, issuer).await;
+                }
+                Some(())
+            }
             Err(error) => {
                 kong_error(diags, "delete the API", &error, |_| None);
                 None
@@ -678,6 +743,14 @@ impl Resource for ApiResource {
                 None
             }
         }
+    }
+}
+
+/// The issuer an API's OIDC settings name (for messages).
+fn issuer_of(spec: &ApiSpec) -> String {
+    match &spec.auth {
+        model_auth::Authentication::Oidc(oidc) => oidc.issuer.clone(),
+        _ => String::new(),
     }
 }
 
@@ -768,7 +841,7 @@ async fn import_api(context: &Context, id: &str) -> Result<Option<ApiState>, Kon
     let Some(snapshot) = observe(context, &ids, None).await? else {
         return Ok(None);
     };
-    let spec = api::read_back(snapshot.observed(), None, &context.environment);
+    let spec = read_spec(context, &snapshot, None).await?;
     Ok(Some(ApiState::from_spec(
         &spec,
         &ids,

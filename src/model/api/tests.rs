@@ -22,6 +22,7 @@ fn spec(name: &str) -> ApiSpec {
         strip_path: true,
         enabled: true,
         tags: vec![],
+        auth: Authentication::Public,
     }
 }
 
