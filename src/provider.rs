@@ -14,6 +14,7 @@ use crate::diagnostics::report;
 use crate::idp::{self, IdpClient};
 use crate::kong::Client;
 use crate::resources::api::ApiResource;
+use crate::resources::basic_auth_user::BasicAuthUserResource;
 use crate::schema::*;
 use crate::settings::{self, RawSettings};
 use crate::values::{self, TfString, TfStringMap};
@@ -185,7 +186,10 @@ impl Provider for DispatchProvider {
         let idp = match IdpClient::new(idp::DEFAULT_TIMEOUT) {
             Ok(idp) => idp,
             Err(error) => {
-                diags.root_error("Cannot prepare the identity provider client", error.to_string());
+                diags.root_error(
+                    "Cannot prepare the identity provider client",
+                    error.to_string(),
+                );
                 return None;
             }
         };
@@ -202,8 +206,13 @@ impl Provider for DispatchProvider {
         &self,
         _diags: &mut Diagnostics,
     ) -> Option<HashMap<String, Box<dyn DynamicResource>>> {
-        let resources: Vec<(&str, Box<dyn DynamicResource>)> =
-            vec![("api", Box::new(ApiResource::new(self.context.clone())))];
+        let resources: Vec<(&str, Box<dyn DynamicResource>)> = vec![
+            ("api", Box::new(ApiResource::new(self.context.clone()))),
+            (
+                "basic_auth_user",
+                Box::new(BasicAuthUserResource::new(self.context.clone())),
+            ),
+        ];
         Some(
             resources
                 .into_iter()

@@ -116,8 +116,7 @@ pub fn key_ids(issuer: &str, secrets: &[JwtSecret]) -> Vec<String> {
     let mut kids: Vec<String> = secrets
         .iter()
         .filter(|s| {
-            let (Some(key), Some(algorithm), Some(pem)) =
-                (&s.key, &s.algorithm, &s.rsa_public_key)
+            let (Some(key), Some(algorithm), Some(pem)) = (&s.key, &s.algorithm, &s.rsa_public_key)
             else {
                 return false;
             };

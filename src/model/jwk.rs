@@ -94,7 +94,8 @@ pub enum JwksError {
 pub fn identity_provider_url(raw: &str) -> Result<Url, String> {
     let url = Url::parse(raw).map_err(|e| format!("`{raw}` is not a URL: {e}"))?;
     if !url.username().is_empty() || url.password().is_some() {
-        return Err(format!("`{raw}` must not carry credentials"));
+        // The URL is not repeated: it holds a password.
+        return Err("an identity provider URL must not carry credentials".into());
     }
     if url.query().is_some() || url.fragment().is_some() {
         return Err(format!(
@@ -142,8 +143,8 @@ struct Discovery {
 
 /// The JWKS URL a discovery document names, after checking it belongs to `issuer`.
 pub fn jwks_uri_of_discovery(document: &[u8], issuer: &str) -> Result<Url, JwksError> {
-    let discovery: Discovery = serde_json::from_slice(document)
-        .map_err(|e| JwksError::DiscoveryNotJson(e.to_string()))?;
+    let discovery: Discovery =
+        serde_json::from_slice(document).map_err(|e| JwksError::DiscoveryNotJson(e.to_string()))?;
     if let Some(found) = discovery.issuer {
         if found.trim_end_matches('/') != issuer.trim_end_matches('/') {
             return Err(JwksError::IssuerMismatch {
@@ -275,7 +276,8 @@ fn base64url(field: &str, value: Option<&str>) -> Result<Vec<u8>, String> {
 fn rsa_pem(jwk: &Jwk) -> Result<String, String> {
     let n = rsa::BigUint::from_bytes_be(&base64url("n", jwk.n.as_deref())?);
     let e = rsa::BigUint::from_bytes_be(&base64url("e", jwk.e.as_deref())?);
-    let key = rsa::RsaPublicKey::new(n, e).map_err(|e| format!("it is not a valid RSA key: {e}"))?;
+    let key =
+        rsa::RsaPublicKey::new(n, e).map_err(|e| format!("it is not a valid RSA key: {e}"))?;
     key.to_public_key_pem(LineEnding::LF)
         .map_err(|e| format!("it cannot be written as PEM: {e}"))
 }
@@ -289,16 +291,23 @@ fn ec_pem(jwk: &Jwk) -> Result<(&'static str, String), String> {
         "y": jwk.y.as_deref().ok_or("it has no `y`")?,
     })
     .to_string();
-    let invalid = |e: p256::elliptic_curve::Error| format!("it is not a valid point of its curve: {e}");
+    let invalid =
+        |e: p256::elliptic_curve::Error| format!("it is not a valid point of its curve: {e}");
     let written = |e: p256::pkcs8::spki::Error| format!("it cannot be written as PEM: {e}");
     match jwk.crv.as_deref() {
         Some("P-256") => {
             let key = p256::PublicKey::from_jwk_str(&point).map_err(invalid)?;
-            Ok(("ES256", key.to_public_key_pem(LineEnding::LF).map_err(written)?))
+            Ok((
+                "ES256",
+                key.to_public_key_pem(LineEnding::LF).map_err(written)?,
+            ))
         }
         Some("P-384") => {
             let key = p384::PublicKey::from_jwk_str(&point).map_err(invalid)?;
-            Ok(("ES384", key.to_public_key_pem(LineEnding::LF).map_err(written)?))
+            Ok((
+                "ES384",
+                key.to_public_key_pem(LineEnding::LF).map_err(written)?,
+            ))
         }
         Some(other) => Err(format!(
             "its curve `{other}` is not supported: the provider converts P-256 and P-384 keys"

@@ -8,7 +8,9 @@ use super::api::derived_id;
 use super::auth::{group_name, kong_group, user_group};
 use super::naming::Naming;
 use super::{AttrPath, Field, Issue};
-use crate::kong::{Acl, AclFields, BasicAuthCredential, BasicAuthFields, Consumer, ConsumerFields, Secret};
+use crate::kong::{
+    Acl, AclFields, BasicAuthCredential, BasicAuthFields, Consumer, ConsumerFields, Secret,
+};
 
 /// A complete, known `dispatch_basic_auth_user` declaration.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -91,10 +93,7 @@ pub fn password_hash(password: &Secret, consumer_id: &str) -> String {
     let mut sha = Sha1::new();
     sha.update(password.expose().as_bytes());
     sha.update(consumer_id.as_bytes());
-    sha.finalize()
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    sha.finalize().iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// The id of the user's credential.
@@ -231,7 +230,10 @@ mod tests {
     }
 
     /// Plays Kong: what it answers after storing `desired` on `consumer_id`.
-    fn stored(desired: &DesiredUser, consumer_id: &str) -> (Consumer, Vec<BasicAuthCredential>, Vec<Acl>) {
+    fn stored(
+        desired: &DesiredUser,
+        consumer_id: &str,
+    ) -> (Consumer, Vec<BasicAuthCredential>, Vec<Acl>) {
         (
             Consumer {
                 id: consumer_id.into(),
@@ -280,7 +282,10 @@ mod tests {
         assert_eq!(desired.credential.username, "alice");
         let groups: Vec<&str> = desired.acls.iter().map(|(_, a)| a.group.as_str()).collect();
         assert_eq!(groups, vec!["shop.admins", "shop.staff"]);
-        assert!(desired.consumer.tags.contains(&"dispatch-org:shop".to_string()));
+        assert!(desired
+            .consumer
+            .tags
+            .contains(&"dispatch-org:shop".to_string()));
         assert_eq!(desired.credential_id, credential_id("c1"));
         assert_ne!(desired.acls[0].0, desired.acls[1].0);
     }
@@ -291,7 +296,13 @@ mod tests {
             let naming = Naming::new(org);
             let spec = spec();
             let (consumer, credentials, acls) = stored(&desired(&spec, &naming, "c1"), "c1");
-            let observed = read_back(&consumer, &credentials, &acls, Some(&spec.password), &naming);
+            let observed = read_back(
+                &consumer,
+                &credentials,
+                &acls,
+                Some(&spec.password),
+                &naming,
+            );
             assert_eq!(
                 observed,
                 ObservedUser {
@@ -309,7 +320,13 @@ mod tests {
         let spec = spec();
         let (consumer, mut credentials, acls) = stored(&desired(&spec, &naming, "c1"), "c1");
         credentials[0].password = Some(Secret::new(password_hash(&Secret::new("other"), "c1")));
-        let observed = read_back(&consumer, &credentials, &acls, Some(&spec.password), &naming);
+        let observed = read_back(
+            &consumer,
+            &credentials,
+            &acls,
+            Some(&spec.password),
+            &naming,
+        );
         assert_eq!(observed.password, PasswordCheck::Differs);
     }
 
@@ -338,8 +355,7 @@ mod tests {
     #[test]
     fn groups_outside_the_organization_show_as_kong_names_them() {
         let naming = Naming::new(Some("shop".into()));
-        let (consumer, credentials, mut acls) =
-            stored(&desired(&spec(), &naming, "c1"), "c1");
+        let (consumer, credentials, mut acls) = stored(&desired(&spec(), &naming, "c1"), "c1");
         acls.push(Acl {
             id: "x".into(),
             group: "blog.writers".into(),

@@ -467,12 +467,10 @@ impl Resource for ApiResource {
         };
         match observed {
             Ok(None) => Some((None, private_state)),
-            Ok(Some((spec, ids))) => {
-                Some((
-                    Some(ApiState::from_spec(&spec, &ids, &prior, &context)),
-                    private_state,
-                ))
-            }
+            Ok(Some((spec, ids))) => Some((
+                Some(ApiState::from_spec(&spec, &ids, &prior, &context)),
+                private_state,
+            )),
             Err(error) => {
                 kong_error(diags, "read the API", &error, |_| None);
                 None

@@ -18,7 +18,9 @@ use crate::model::auth::{
 use crate::model::jwk::SigningKey;
 use crate::model::{issuer, naming, AttrPath, Field};
 use crate::schema::*;
-use crate::values::{self, field, field_strings, known_strings, TfString, TfStringList, TfStringSet};
+use crate::values::{
+    self, field, field_strings, known_strings, TfString, TfStringList, TfStringSet,
+};
 
 /// The `basic_auth` block.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -193,8 +195,7 @@ pub fn plan_defaults(config: &ApiState, planned: &mut ApiState) {
 /// Fills the computed values of the `oidc` block: the mechanism from Kong's edition and, on
 /// open source, the key ids from the issuer's current keys. Failures are errors on `oidc`.
 pub async fn plan(diags: &mut Diagnostics, context: &Context, planned: &mut ApiState) {
-    if planned.authentication.as_ref_option().map(String::as_str) != Some(AuthMode::Oidc.as_str())
-    {
+    if planned.authentication.as_ref_option().map(String::as_str) != Some(AuthMode::Oidc.as_str()) {
         return;
     }
     let Value::Value(block) = &mut planned.oidc else {
@@ -346,7 +347,11 @@ pub async fn prepare(
     store_keys(context, &oidc.issuer, &keys).await
 }
 
-async fn store_keys(context: &Context, issuer: &str, keys: &[SigningKey]) -> Result<(), IssuerError> {
+async fn store_keys(
+    context: &Context,
+    issuer: &str,
+    keys: &[SigningKey],
+) -> Result<(), IssuerError> {
     let client = &context.client;
     let desired = issuer::desired(issuer, keys);
     let id = &desired.consumer_id;
@@ -422,7 +427,10 @@ pub async fn release_or_warn(diags: &mut Diagnostics, context: &Context, issuer:
 }
 
 /// The issuer that `before` used and `after` does not.
-pub fn abandoned<'a>(before: Option<&'a Authentication>, after: Option<&Authentication>) -> Option<&'a str> {
+pub fn abandoned<'a>(
+    before: Option<&'a Authentication>,
+    after: Option<&Authentication>,
+) -> Option<&'a str> {
     let old = before?.jwt_issuer()?;
     (after.and_then(Authentication::jwt_issuer) != Some(old)).then_some(old)
 }
