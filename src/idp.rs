@@ -55,12 +55,15 @@ pub enum IdpError {
     },
 }
 
+/// Where keys come from: an issuer, and its JWKS URL when not discovered.
+type KeySource = (String, Option<String>);
+
 /// Fetches issuers' keys; remembers them for the life of the provider process, so that a plan
 /// with many APIs of one issuer asks it once.
 #[derive(Clone)]
 pub struct IdpClient {
     http: reqwest::Client,
-    cache: Arc<Mutex<HashMap<(String, Option<String>), Vec<SigningKey>>>>,
+    cache: Arc<Mutex<HashMap<KeySource, Vec<SigningKey>>>>,
 }
 
 impl std::fmt::Debug for IdpClient {

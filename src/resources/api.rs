@@ -705,7 +705,7 @@ impl Resource for ApiResource {
         };
         match result.await {
             Ok(()) => {
-                let prior_auth = prior.as_ref().and_then(|p| auth::spec(p));
+                let prior_auth = prior.as_ref().and_then(auth::spec);
                 if let Some(issuer) = prior_auth.as_ref().and_then(|a| a.jwt_issuer()) {
                     auth::release_or_warn(diags, &context, issuer).await;
                 }

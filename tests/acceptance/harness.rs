@@ -116,6 +116,11 @@ impl Workspace {
 
     /// Runs terraform with these arguments.
     pub fn run(&self, args: &[&str]) -> Run {
+        self.run_with_env(args, &[])
+    }
+
+    /// Runs terraform with these arguments and extra environment variables (such as `TF_LOG`).
+    pub fn run_with_env(&self, args: &[&str], env: &[(&str, &str)]) -> Run {
         let mut command = Command::new(terraform_command());
         command
             .args(args)
@@ -128,7 +133,8 @@ impl Workspace {
             .env_remove("KONG_ADMIN_URL")
             .env_remove("KONG_ADMIN_TOKEN")
             .env_remove("KONG_WORKSPACE")
-            .env_remove("DISPATCH_ORGANIZATION");
+            .env_remove("DISPATCH_ORGANIZATION")
+            .envs(env.iter().copied());
         let output = command.output().expect("terraform runs");
         Run {
             code: output.status.code().unwrap_or(-1),

@@ -366,7 +366,13 @@ async fn store_keys(
         }
     }
     for (secret_id, fields) in &desired.secrets {
-        if existing.iter().any(|e| e.id == *secret_id) {
+        let intact = existing.iter().any(|e| {
+            e.id == *secret_id
+                && e.key.as_ref() == Some(&fields.key)
+                && e.algorithm.as_ref() == Some(&fields.algorithm)
+                && e.rsa_public_key.as_ref() == Some(&fields.rsa_public_key)
+        });
+        if intact {
             continue;
         }
         client
@@ -436,16 +442,37 @@ pub fn abandoned<'a>(
 }
 
 /// Completes an authentication read back from the API's plugins with the key ids Kong holds
-/// for its issuer (open source).
+/// for its issuer (open source). When the issuer answers, a key it now publishes with other
+/// material under the same `kid` is left out too, so that the plan shows it and the apply
+/// rewrites it; when it does not answer, Kong's view alone is used (the plan reports the
+/// failure).
 pub async fn observe_keys(context: &Context, auth: &mut Authentication) -> Result<(), KongError> {
-    if let Authentication::Oidc(oidc) = auth {
-        if oidc.mechanism == Mechanism::Jwt && !oidc.issuer.is_empty() {
-            let secrets = context
-                .client
-                .jwt_secrets(&issuer::consumer_id(&oidc.issuer))
-                .await?;
-            oidc.signing_key_ids = issuer::key_ids(&oidc.issuer, &secrets);
-        }
+    let Authentication::Oidc(oidc) = auth else {
+        return Ok(());
+    };
+    if oidc.mechanism != Mechanism::Jwt || oidc.issuer.is_empty() {
+        return Ok(());
     }
+    let secrets = context
+        .client
+        .jwt_secrets(&issuer::consumer_id(&oidc.issuer))
+        .await?;
+    let mut kids = issuer::key_ids(&oidc.issuer, &secrets);
+    if let Ok(keys) = context
+        .idp
+        .signing_keys(&oidc.issuer, oidc.jwks_url.as_deref())
+        .await
+    {
+        let current = issuer::desired(&oidc.issuer, &keys);
+        kids.retain(|kid| {
+            let published = current.secrets.iter().find(|(_, s)| s.key == *kid);
+            let held = secrets.iter().find(|s| s.key.as_ref() == Some(kid));
+            match (published, held) {
+                (Some((id, _)), Some(held)) => held.id == *id,
+                _ => true,
+            }
+        });
+    }
+    oidc.signing_key_ids = kids;
     Ok(())
 }
