@@ -193,10 +193,9 @@ fn a_secret_changed_in_kong_is_drift() {
     assert_eq!(plan.code, 2, "{}", plan.output());
     ws.apply().success();
     same_key(
-        &kong.get("/jwts/rsa-1")["rsa_public_key"]
+        kong.get("/jwts/rsa-1")["rsa_public_key"]
             .as_str()
-            .expect("pem")
-            .to_string(),
+            .expect("pem"),
         &idp.public_pem("rsa-1"),
     );
     assert_eq!(ws.plan().code, 0);
