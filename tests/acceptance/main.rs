@@ -6,5 +6,6 @@ mod idp;
 mod api_lifecycle;
 mod api_validation;
 mod auth_basic;
+mod auth_examples;
 mod auth_modes;
 mod auth_oidc;
