@@ -542,7 +542,10 @@ impl Resource for ApiResource {
         _meta: Self::ProviderMetaState<'a>,
     ) -> Option<(Self::State<'a>, Self::PrivateState<'a>)> {
         let context = self.context.get(diags)?;
-        let planned = planned?;
+        let mut planned = planned?;
+        if !auth::resolve(diags, &context, &mut planned).await {
+            return None;
+        }
         let Some(spec) = planned.spec() else {
             diags.root_error_short(
                 "Internal error: the planned API has unknown values at apply time",
@@ -615,7 +618,10 @@ impl Resource for ApiResource {
         _meta: Self::ProviderMetaState<'a>,
     ) -> Option<(Self::State<'a>, Self::PrivateState<'a>)> {
         let context = self.context.get(diags)?;
-        let (prior, planned) = (prior?, planned?);
+        let (prior, mut planned) = (prior?, planned?);
+        if !auth::resolve(diags, &context, &mut planned).await {
+            return Some((Some(prior), private_state));
+        }
         let (Some(spec), Some(ids)) = (planned.spec(), Ids::of(&prior)) else {
             diags.root_error_short(
                 "Internal error: the planned API has unknown values at apply time",

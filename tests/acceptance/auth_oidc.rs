@@ -458,3 +458,32 @@ resource "dispatch_api" "unknown_mode" {
     }
     assert!(kong.list("services").is_empty());
 }
+
+#[test]
+fn an_issuer_known_only_at_apply_time_is_resolved_then() {
+    let idp = FakeIdp::start();
+    let kong = Kong::start();
+    let ws = kong.workspace();
+    ws.write(&format!(
+        r#"
+resource "terraform_data" "idp" {{
+  input = "{}"
+}}
+{}"#,
+        idp.issuer(),
+        oidc_api("orders", "${terraform_data.idp.output}", "")
+    ));
+    let plan = ws.plan();
+    assert_eq!(plan.code, 2, "{}", plan.output());
+    assert!(
+        plan.output()
+            .contains("signing_key_ids = (known after apply)"),
+        "{}",
+        plan.output()
+    );
+    ws.apply().success();
+    let api = ws.resource("dispatch_api.orders").expect("in state");
+    assert_eq!(api["oidc"][0]["signing_key_ids"], json!(["ec-1", "rsa-1"]));
+    assert_eq!(kong.list("jwts").len(), 2);
+    assert_eq!(ws.plan().code, 0);
+}

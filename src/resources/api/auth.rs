@@ -195,12 +195,19 @@ pub fn plan_defaults(config: &ApiState, planned: &mut ApiState) {
 /// Fills the computed values of the `oidc` block: the mechanism from Kong's edition and, on
 /// open source, the key ids from the issuer's current keys. Failures are errors on `oidc`.
 pub async fn plan(diags: &mut Diagnostics, context: &Context, planned: &mut ApiState) {
-    if planned.authentication.as_ref_option().map(String::as_str) != Some(AuthMode::Oidc.as_str()) {
-        return;
-    }
+    let mode = planned.authentication.clone();
     let Value::Value(block) = &mut planned.oidc else {
         return;
     };
+    match mode.as_ref_option().map(String::as_str) {
+        Some(mode) if mode == AuthMode::Oidc.as_str() => {}
+        Some(_) => return,
+        None => {
+            block.mechanism = Value::Unknown;
+            block.signing_key_ids = Value::Unknown;
+            return;
+        }
+    }
     let (Value::Value(issuer), false) = (&block.issuer, block.jwks_url.is_unknown()) else {
         block.mechanism = Value::Unknown;
         block.signing_key_ids = Value::Unknown;
@@ -251,6 +258,21 @@ pub async fn plan(diags: &mut Diagnostics, context: &Context, planned: &mut ApiS
     if let Some(auth) = spec(planned) {
         report(diags, model::edition_issues(&auth));
     }
+}
+
+/// At apply time: fills the `oidc` block's computed values that the plan could not know (its
+/// issuer came from another resource). False, with errors, when they cannot be had.
+pub async fn resolve(diags: &mut Diagnostics, context: &Context, planned: &mut ApiState) -> bool {
+    let unresolved = planned
+        .oidc
+        .as_ref_option()
+        .is_some_and(|b| b.mechanism.is_unknown() || b.signing_key_ids.is_unknown());
+    if !unresolved {
+        return true;
+    }
+    let errors = diags.errors.len();
+    plan(diags, context, planned).await;
+    diags.errors.len() == errors
 }
 
 fn oidc_path() -> AttrPath {
