@@ -16,8 +16,9 @@ use crate::model::{AttrPath, Field};
 use crate::schema::*;
 use crate::values::{self, field, field_strings, known_strings, TfString, TfStringSet};
 
-/// The state (and configuration) of one `dispatch_basic_auth_user`.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+/// The state (and configuration) of one `dispatch_basic_auth_user`. Its `Debug` output leaves
+/// the password out.
+#[derive(Clone, Default, Serialize, Deserialize)]
 pub struct UserState {
     /// The Kong consumer's id.
     pub id: TfString,
@@ -27,6 +28,22 @@ pub struct UserState {
     pub password: TfString,
     /// Groups.
     pub groups: TfStringSet,
+}
+
+impl std::fmt::Debug for UserState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let password = match &self.password {
+            Value::Value(_) => "<redacted>",
+            Value::Null => "null",
+            Value::Unknown => "unknown",
+        };
+        f.debug_struct("UserState")
+            .field("id", &self.id)
+            .field("username", &self.username)
+            .field("password", &password)
+            .field("groups", &self.groups)
+            .finish()
+    }
 }
 
 /// The `dispatch_basic_auth_user` resource.
@@ -438,5 +455,24 @@ impl Resource for BasicAuthUserResource {
                 None
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_output_holds_no_password() {
+        let state = UserState {
+            password: Value::Value("hunter2".into()),
+            username: Value::Value("alice".into()),
+            ..UserState::default()
+        };
+        let shown = format!("{state:?}");
+        assert!(!shown.contains("hunter2"));
+        assert!(shown.contains("alice"));
+        let spec = state.spec().expect("known");
+        assert!(!format!("{spec:?}").contains("hunter2"));
     }
 }
