@@ -563,9 +563,7 @@ impl Resource for ApiResource {
         };
         if let Err(error) = auth::prepare(&context, &spec.auth, None).await {
             auth::report_issuer_error(diags, &issuer_of(&spec), &error);
-            if let Some(issuer) = spec.auth.jwt_issuer() {
-                auth::release_or_warn(diags, &context, issuer).await;
-            }
+            auth::undo_prepare(diags, &context, &spec.auth, &error, None).await;
             return None;
         }
         let created = create_entities(&context, &desired, &service_id, &route_id).await;
@@ -642,6 +640,7 @@ impl Resource for ApiResource {
         let prior_auth = prior_spec.as_ref().map(|p| &p.auth);
         if let Err(error) = auth::prepare(&context, &spec.auth, prior_auth).await {
             auth::report_issuer_error(diags, &issuer_of(&spec), &error);
+            auth::undo_prepare(diags, &context, &spec.auth, &error, prior_auth).await;
             return Some((Some(prior), private_state));
         }
         let updated = update_entities(&context, &desired, before.as_ref(), &ids).await;

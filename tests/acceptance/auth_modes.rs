@@ -187,3 +187,49 @@ fn a_trace_log_holds_no_password_or_token() {
         "the provider's own spans are in the log"
     );
 }
+
+#[test]
+fn a_failed_switch_of_issuer_keeps_the_old_one_and_leaves_nothing_of_the_new() {
+    let first = FakeIdp::start();
+    let second = FakeIdp::with_keys(vec![Key::ec("a-second-ec"), Key::rsa("taken")]);
+    let kong = Kong::start();
+    let legacy = kong.send(
+        "POST",
+        "/consumers",
+        serde_json::json!({"username": "legacy-app"}),
+    );
+    kong.send(
+        "POST",
+        &format!("/consumers/{}/jwt", legacy["id"].as_str().expect("id")),
+        serde_json::json!({"key": "taken", "algorithm": "HS256", "secret": "s"}),
+    );
+    let ws = kong.workspace();
+    ws.write(&api("oidc", &first.issuer()));
+    ws.apply().success();
+
+    ws.write(&api("oidc", &second.issuer()));
+    let output = ws.apply().failure().output();
+    assert!(
+        output.contains("OIDC key id already used in Kong"),
+        "{output}"
+    );
+    let mut usernames: Vec<String> = kong
+        .list("consumers")
+        .iter()
+        .map(|c| c["username"].as_str().expect("username").to_string())
+        .collect();
+    usernames.sort();
+    assert_eq!(
+        usernames,
+        vec![
+            format!("dispatch-oidc:{}", first.issuer()),
+            "legacy-app".to_string()
+        ],
+        "the new issuer's half-written consumer is gone"
+    );
+    let state = ws.resource("dispatch_api.orders").expect("in state");
+    assert_eq!(state["oidc"][0]["issuer"], first.issuer());
+    assert_eq!(plugin_names(&kong, &ws), vec!["acl", "jwt"]);
+    ws.write(&api("oidc", &first.issuer()));
+    assert_eq!(ws.plan().code, 0);
+}

@@ -454,6 +454,23 @@ pub async fn release_or_warn(diags: &mut Diagnostics, context: &Context, issuer:
     }
 }
 
+/// After a failed [`prepare`] that may have written some of the issuer's entities: releases the
+/// issuer unless the API still uses it (`still_used`, its authentication before the change).
+pub async fn undo_prepare(
+    diags: &mut Diagnostics,
+    context: &Context,
+    auth: &Authentication,
+    error: &IssuerError,
+    still_used: Option<&Authentication>,
+) {
+    let wrote = matches!(error, IssuerError::KidTaken { .. } | IssuerError::Kong(_));
+    if let (true, Some(issuer)) = (wrote, auth.jwt_issuer()) {
+        if still_used.and_then(Authentication::jwt_issuer) != Some(issuer) {
+            release_or_warn(diags, context, issuer).await;
+        }
+    }
+}
+
 /// The issuer that `before` used and `after` does not.
 pub fn abandoned<'a>(
     before: Option<&'a Authentication>,
