@@ -5,7 +5,8 @@ use std::sync::{Arc, RwLock};
 
 use tf_provider::Diagnostics;
 
-use crate::kong::{Client, Inventory};
+use crate::idp::IdpClient;
+use crate::kong::{Client, Inventory, KongError};
 use crate::model::api::Environment;
 
 /// The configured provider.
@@ -16,6 +17,21 @@ pub struct Context {
     pub inventory: Inventory,
     /// Organization, upstream template and gateway URL.
     pub environment: Environment,
+    /// Fetches OpenID Connect issuers' keys.
+    pub idp: IdpClient,
+    /// Whether Kong is the Enterprise edition, asked once per provider process and only when
+    /// an API needs to know.
+    pub enterprise: tokio::sync::OnceCell<bool>,
+}
+
+impl Context {
+    /// Whether Kong is the Enterprise edition (`GET /`, asked once).
+    pub async fn is_enterprise(&self) -> Result<bool, KongError> {
+        self.enterprise
+            .get_or_try_init(|| async { Ok(self.client.node_info().await?.is_enterprise()) })
+            .await
+            .copied()
+    }
 }
 
 /// The configured provider, shared by resources built before `ConfigureProvider` runs.

@@ -7,6 +7,7 @@ pub mod context;
 pub mod data_sources;
 pub mod diagnostics;
 pub mod docs;
+pub mod idp;
 pub mod kong;
 pub mod model;
 pub mod provider;

@@ -13,8 +13,10 @@ use crate::context::{Context, SharedContext};
 use crate::data_sources::api::ApiDataSource;
 use crate::data_sources::apis::ApisDataSource;
 use crate::diagnostics::report;
+use crate::idp::{self, IdpClient};
 use crate::kong::{Client, Inventory};
 use crate::resources::api::ApiResource;
+use crate::resources::basic_auth_user::BasicAuthUserResource;
 use crate::schema::*;
 use crate::settings::{self, RawSettings};
 use crate::values::{self, TfString, TfStringMap};
@@ -187,10 +189,22 @@ impl Provider for DispatchProvider {
         };
         tracing::debug!(admin_url = %client.base_url(), "provider configured");
         let inventory = Inventory::new(client.clone(), settings.environment.naming.listing_tags());
+        let idp = match IdpClient::new(idp::DEFAULT_TIMEOUT) {
+            Ok(idp) => idp,
+            Err(error) => {
+                diags.root_error(
+                    "Cannot prepare the identity provider client",
+                    error.to_string(),
+                );
+                return None;
+            }
+        };
         self.context.set(Context {
             client,
             inventory,
             environment: settings.environment,
+            idp,
+            enterprise: tokio::sync::OnceCell::new(),
         });
         Some(())
     }
@@ -199,8 +213,13 @@ impl Provider for DispatchProvider {
         &self,
         _diags: &mut Diagnostics,
     ) -> Option<HashMap<String, Box<dyn DynamicResource>>> {
-        let resources: Vec<(&str, Box<dyn DynamicResource>)> =
-            vec![("api", Box::new(ApiResource::new(self.context.clone())))];
+        let resources: Vec<(&str, Box<dyn DynamicResource>)> = vec![
+            ("api", Box::new(ApiResource::new(self.context.clone()))),
+            (
+                "basic_auth_user",
+                Box::new(BasicAuthUserResource::new(self.context.clone())),
+            ),
+        ];
         Some(
             resources
                 .into_iter()

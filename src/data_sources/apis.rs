@@ -201,25 +201,25 @@ async fn list(context: &Context, filter: &Filter) -> Result<Vec<ApiState>, KongE
                 .push(plugin);
         }
     }
-    let mut states: Vec<ApiState> = services
-        .iter()
-        .filter(|s| {
-            naming.owns(s.tags.as_deref())
-                && s.name
-                    .as_deref()
-                    .is_some_and(|n| naming.dispatch_name(n).is_some())
-        })
-        .map(|service| {
-            let routes = routes_of.get(service.id.as_str());
-            let route = routes.and_then(|r| api_route(service, r.iter().copied()));
-            let plugins = plugins_of
-                .get(service.id.as_str())
-                .map(Vec::as_slice)
-                .unwrap_or_default();
-            state_from_kong(context, service, route, plugins)
-        })
-        .filter(|state| filter.keeps(state))
-        .collect();
+    let mut states: Vec<ApiState> = Vec::new();
+    let ours = services.iter().filter(|s| {
+        naming.owns(s.tags.as_deref())
+            && s.name
+                .as_deref()
+                .is_some_and(|n| naming.dispatch_name(n).is_some())
+    });
+    for service in ours {
+        let routes = routes_of.get(service.id.as_str());
+        let route = routes.and_then(|r| api_route(service, r.iter().copied()));
+        let plugins = plugins_of
+            .get(service.id.as_str())
+            .map(Vec::as_slice)
+            .unwrap_or_default();
+        let state = state_from_kong(context, service, route, plugins).await?;
+        if filter.keeps(&state) {
+            states.push(state);
+        }
+    }
     states.sort_by(|a, b| a.name.as_ref_option().cmp(&b.name.as_ref_option()));
     Ok(states)
 }

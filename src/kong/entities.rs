@@ -6,6 +6,8 @@
 use serde::{Deserialize, Serialize};
 use serde_json::Value as Json;
 
+use super::client::Secret;
+
 /// A reference to another entity, as Kong writes foreign keys: `{"id": "..."}`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ForeignKey {
@@ -182,6 +184,113 @@ pub struct PluginFields {
     pub enabled: bool,
     /// Tags.
     pub tags: Vec<String>,
+}
+
+/// A Kong consumer, as read back.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct Consumer {
+    /// Kong's id.
+    pub id: String,
+    /// Unique username.
+    #[serde(default)]
+    pub username: Option<String>,
+    /// Tags.
+    #[serde(default)]
+    pub tags: Option<Vec<String>>,
+}
+
+/// The consumer fields this provider writes.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ConsumerFields {
+    /// Unique username.
+    pub username: String,
+    /// Tags.
+    pub tags: Vec<String>,
+}
+
+/// A basic-auth credential, as read back. Kong answers the password's hash, never the password.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct BasicAuthCredential {
+    /// Kong's id.
+    pub id: String,
+    /// The username end users type (unique in the workspace).
+    #[serde(default)]
+    pub username: Option<String>,
+    /// hex(sha1(password ‖ consumer id)).
+    #[serde(default, deserialize_with = "secret_option")]
+    pub password: Option<Secret>,
+}
+
+/// The basic-auth credential fields this provider writes.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct BasicAuthFields {
+    /// The username end users type.
+    pub username: String,
+    /// The password (Kong stores its hash).
+    #[serde(serialize_with = "expose_secret")]
+    pub password: Secret,
+    /// Tags.
+    pub tags: Vec<String>,
+}
+
+/// An ACL (a consumer's membership of a group), as read back.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct Acl {
+    /// Kong's id.
+    pub id: String,
+    /// The group.
+    pub group: String,
+}
+
+/// The ACL fields this provider writes.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct AclFields {
+    /// The group.
+    pub group: String,
+    /// Tags.
+    pub tags: Vec<String>,
+}
+
+/// A jwt secret, as read back.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct JwtSecret {
+    /// Kong's id.
+    pub id: String,
+    /// What tokens name to select it (with `key_claim_name = "kid"`: the key id).
+    #[serde(default)]
+    pub key: Option<String>,
+    /// The JWT algorithm.
+    #[serde(default)]
+    pub algorithm: Option<String>,
+    /// The PEM public key of RS*, PS*, ES* and EdDSA algorithms.
+    #[serde(default)]
+    pub rsa_public_key: Option<String>,
+    /// Tags.
+    #[serde(default)]
+    pub tags: Option<Vec<String>>,
+}
+
+/// The jwt secret fields this provider writes (public keys only: no shared secret).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct JwtSecretFields {
+    /// The key id tokens carry.
+    pub key: String,
+    /// The JWT algorithm.
+    pub algorithm: String,
+    /// The PEM public key.
+    pub rsa_public_key: String,
+    /// Tags.
+    pub tags: Vec<String>,
+}
+
+fn expose_secret<S: serde::Serializer>(secret: &Secret, serializer: S) -> Result<S::Ok, S::Error> {
+    serializer.serialize_str(secret.expose())
+}
+
+fn secret_option<'de, D: serde::Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Option<Secret>, D::Error> {
+    Ok(Option::<String>::deserialize(deserializer)?.map(Secret::new))
 }
 
 /// One page of a Kong list.

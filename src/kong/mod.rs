@@ -1,6 +1,7 @@
 //! A typed client for Kong's Admin API. Nothing in here knows about Terraform.
 
 pub mod client;
+mod consumers;
 mod endpoints;
 pub mod entities;
 pub mod error;

@@ -4,6 +4,7 @@
 use serde_json::json;
 use url::Url;
 
+use super::auth::{self, Authentication};
 use super::naming::{self, Naming};
 use super::policies::{self, Policies, PoliciesDraft};
 use super::upstream::{Target, UpstreamTemplate, UNLINKED_URL};
@@ -118,6 +119,8 @@ pub struct ApiSpec {
     pub tags: Vec<String>,
     /// Gateway policies: CORS, rate limits, timeouts, size limit, logging.
     pub policies: Policies,
+    /// Who may call the API.
+    pub auth: Authentication,
 }
 
 impl ApiSpec {
@@ -425,6 +428,7 @@ pub fn desired(
     for (name, config) in spec.policies.plugins() {
         plugins.push(plugin(name, config));
     }
+    plugins.extend(auth::plugins(&spec.auth, &env.naming, service_id, &tags));
     Ok(DesiredApi {
         service,
         route,
@@ -437,7 +441,11 @@ pub fn desired(
 /// declaration at all (import, data sources) every plugin-backed feature has to be looked for.
 pub fn needs_plugins(prior: Option<&ApiSpec>, service: &Service) -> bool {
     is_unlinked(service)
-        || prior.is_none_or(|p| p.upstream == Upstream::Unlinked || p.policies.has_plugins())
+        || prior.is_none_or(|p| {
+            p.upstream == Upstream::Unlinked
+                || p.policies.has_plugins()
+                || auth::involves_plugins(&p.auth)
+        })
 }
 
 /// True when the service points at the "no function" placeholder, so that reading it back
@@ -532,6 +540,7 @@ pub fn read_back(observed: Observed<'_>, prior: Option<&ApiSpec>, env: &Environm
         enabled: service.enabled,
         tags,
         policies,
+        auth: auth::read_back(observed.plugins, prior.map(|p| &p.auth), naming),
     }
 }
 

@@ -2,9 +2,13 @@
 //! and back. Plain functions on plain data: no I/O, no Terraform types.
 
 pub mod api;
+pub mod auth;
+pub mod issuer;
+pub mod jwk;
 pub mod naming;
 pub mod policies;
 pub mod upstream;
+pub mod user;
 pub mod validate;
 
 use std::fmt;

@@ -6,6 +6,8 @@ pub const MANAGED_TAG: &str = "managed-by:terraform-provider-dispatch";
 pub const API_TAG_PREFIX: &str = "dispatch-api:";
 /// Prefix of the tag naming the organization an entity belongs to.
 pub const ORG_TAG_PREFIX: &str = "dispatch-org:";
+/// Prefix of the tag naming the OpenID Connect issuer an entity belongs to (its consumer's id).
+pub const ISSUER_TAG_PREFIX: &str = "dispatch-oidc-issuer:";
 
 /// Naming rules for one provider configuration.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -81,7 +83,10 @@ impl Naming {
 
 /// True for the tags this provider manages itself (never part of a user's `tags`).
 pub fn is_system_tag(tag: &str) -> bool {
-    tag == MANAGED_TAG || tag.starts_with(API_TAG_PREFIX) || tag.starts_with(ORG_TAG_PREFIX)
+    tag == MANAGED_TAG
+        || tag.starts_with(API_TAG_PREFIX)
+        || tag.starts_with(ORG_TAG_PREFIX)
+        || tag.starts_with(ISSUER_TAG_PREFIX)
 }
 
 /// True when Kong's tags mark the entity as created by this provider.

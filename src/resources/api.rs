@@ -1,5 +1,6 @@
 //! `dispatch_api`: an HTTP(S) API in front of a function, as one Kong service and one route.
 
+mod auth;
 mod policies;
 
 use async_trait::async_trait;
@@ -14,7 +15,7 @@ use crate::kong::{KongError, Plugin, Route, Service};
 use crate::model::api::{
     self, ApiSpec, DesiredApi, Draft, HttpsMode, Observed, Upstream, DEFAULT_REDIRECT_CODE,
 };
-use crate::model::{naming, AttrPath};
+use crate::model::{auth as model_auth, naming, AttrPath};
 use crate::schema::*;
 use crate::values::{
     self, field, field_strings, known_strings, TfString, TfStringList, TfStringSet,
@@ -70,6 +71,14 @@ pub struct ApiState {
     /// The `logging` block.
     #[serde(default, with = "values::optional_block")]
     pub logging: Value<policies::LoggingBlock>,
+    /// End-user authentication mode.
+    pub authentication: TfString,
+    /// Settings of basic authentication.
+    #[serde(default, with = "values::optional_block")]
+    pub basic_auth: Value<auth::BasicAuthBlock>,
+    /// Settings of OIDC authentication.
+    #[serde(default, with = "values::optional_block")]
+    pub oidc: Value<auth::OidcBlock>,
 }
 
 /// The `dispatch_api` resource.
@@ -107,8 +116,9 @@ pub fn api_schema() -> Schema {
             ("urls", computed(list_of_strings(), "Every URL the API can be invoked on: scheme × host (or the provider's `gateway_url`) × plain path. Wildcard hosts and regex paths are left out.")),
         ]
         .into_iter()
-        .chain(policies::schema_attributes()),
-        policies::schema_blocks(),
+        .chain(policies::schema_attributes())
+        .chain(auth::attributes()),
+        policies::schema_blocks().into_iter().chain(auth::blocks()),
     ))
 }
 
@@ -158,6 +168,7 @@ impl ApiState {
             enabled: *self.enabled.as_ref_option()?,
             tags: sorted(known_strings(&self.tags)?),
             policies: policies::spec(self)?,
+            auth: auth::spec(self)?,
         })
     }
 
@@ -194,6 +205,7 @@ impl ApiState {
             Value::Value(name) => Value::Value(context.environment.naming.kong_name(name)),
             _ => Value::Unknown,
         };
+        auth::plan_defaults(config, &mut planned);
         planned.urls = match planned.spec() {
             Some(spec) => values::list(&api::invoke_urls(&spec, &context.environment)),
             None => Value::Unknown,
@@ -210,6 +222,7 @@ impl ApiState {
             Upstream::Unlinked => (Value::Null, Value::Null),
         };
         let policies = policies::state(&spec.policies, prior);
+        let (authentication, basic_auth, oidc) = auth::write(&spec.auth, prior);
         ApiState {
             id: Value::Value(ids.service.clone()),
             name: Value::Value(spec.name.clone()),
@@ -236,6 +249,9 @@ impl ApiState {
             cors: policies.cors,
             rate_limit: policies.rate_limit,
             logging: policies.logging,
+            authentication,
+            basic_auth,
+            oidc,
         }
     }
 }
@@ -387,6 +403,17 @@ async fn observe(
     }))
 }
 
+/// The declaration Kong holds for an API, the issuer's keys included.
+async fn read_spec(
+    context: &Context,
+    snapshot: &Snapshot,
+    prior: Option<&ApiSpec>,
+) -> Result<ApiSpec, KongError> {
+    let mut spec = api::read_back(snapshot.observed(), prior, &context.environment);
+    auth::observe_keys(context, &mut spec.auth).await?;
+    Ok(spec)
+}
+
 /// Creates the entities in order; on failure removes what was created. Returns the ids, or the
 /// error with the ids that could not be cleaned up.
 async fn create_entities(
@@ -400,13 +427,15 @@ async fn create_entities(
         .put_service(service_id, &desired.service)
         .await
         .map_err(|e| (e, None))?;
+    // The plugins come before the route, so that an API is never reachable without its
+    // authentication, not even for the moment between two requests.
     let rest = async {
-        client.put_route(route_id, &desired.route).await?;
         for plugin in &desired.plugins {
             client
                 .put_plugin(&api::plugin_id(service_id, &plugin.name), plugin)
                 .await?;
         }
+        client.put_route(route_id, &desired.route).await?;
         Ok::<(), KongError>(())
     };
     if let Err(error) = rest.await {
@@ -446,6 +475,7 @@ impl Resource for ApiResource {
     async fn validate<'a>(&self, diags: &mut Diagnostics, config: Self::State<'a>) -> Option<()> {
         if let Some(config) = config {
             report(diags, api::check_draft(&config.draft()));
+            report(diags, model_auth::check_draft(&auth::draft(&config)));
         }
         Some(())
     }
@@ -465,20 +495,19 @@ impl Resource for ApiResource {
             return Some((Some(prior), private_state));
         };
         let prior_spec = prior.spec();
-        match observe(&context, &ids, prior_spec.as_ref()).await {
+        let observed = match observe(&context, &ids, prior_spec.as_ref()).await {
+            Ok(Some(snapshot)) => read_spec(&context, &snapshot, prior_spec.as_ref())
+                .await
+                .map(|spec| Some((spec, snapshot.ids()))),
+            Ok(None) => Ok(None),
+            Err(error) => Err(error),
+        };
+        match observed {
             Ok(None) => Some((None, private_state)),
-            Ok(Some(snapshot)) => {
-                let spec = api::read_back(
-                    snapshot.observed(),
-                    prior_spec.as_ref(),
-                    &context.environment,
-                );
-                let ids = snapshot.ids();
-                Some((
-                    Some(ApiState::from_spec(&spec, &ids, &prior, &context)),
-                    private_state,
-                ))
-            }
+            Ok(Some((spec, ids))) => Some((
+                Some(ApiState::from_spec(&spec, &ids, &prior, &context)),
+                private_state,
+            )),
             Err(error) => {
                 kong_error(diags, "read the API", &error, |_| None);
                 None
@@ -501,6 +530,7 @@ impl Resource for ApiResource {
         planned.id = Value::Unknown;
         planned.kong_service_id = Value::Unknown;
         planned.kong_route_id = Value::Unknown;
+        auth::plan(diags, &context, &mut planned).await;
         check_plan(diags, &planned, &context);
         Some((Some(planned), ValueEmpty::default()))
     }
@@ -525,6 +555,7 @@ impl Resource for ApiResource {
             Value::Value(id) => Value::Value(id.clone()),
             _ => Value::Unknown,
         };
+        auth::plan(diags, &context, &mut planned).await;
         check_plan(diags, &planned, &context);
         Some((Some(planned), private_state, vec![]))
     }
@@ -548,7 +579,10 @@ impl Resource for ApiResource {
         _meta: Self::ProviderMetaState<'a>,
     ) -> Option<(Self::State<'a>, Self::PrivateState<'a>)> {
         let context = self.context.get(diags)?;
-        let planned = planned?;
+        let mut planned = planned?;
+        if !auth::resolve(diags, &context, &mut planned).await {
+            return None;
+        }
         let Some(spec) = planned.spec() else {
             diags.root_error_short(
                 "Internal error: the planned API has unknown values at apply time",
@@ -564,7 +598,18 @@ impl Resource for ApiResource {
                 return None;
             }
         };
-        match create_entities(&context, &desired, &service_id, &route_id).await {
+        if let Err(error) = auth::prepare(&context, &spec.auth, None).await {
+            auth::report_issuer_error(diags, &issuer_of(&spec), &error);
+            auth::undo_prepare(diags, &context, &spec.auth, &error, None).await;
+            return None;
+        }
+        let created = create_entities(&context, &desired, &service_id, &route_id).await;
+        if created.is_err() {
+            if let Some(issuer) = spec.auth.jwt_issuer() {
+                auth::release_or_warn(diags, &context, issuer).await;
+            }
+        }
+        match created {
             Ok(()) => {
                 let ids = Ids {
                     service: service_id,
@@ -609,7 +654,10 @@ impl Resource for ApiResource {
         _meta: Self::ProviderMetaState<'a>,
     ) -> Option<(Self::State<'a>, Self::PrivateState<'a>)> {
         let context = self.context.get(diags)?;
-        let (prior, planned) = (prior?, planned?);
+        let (prior, mut planned) = (prior?, planned?);
+        if !auth::resolve(diags, &context, &mut planned).await {
+            return Some((Some(prior), private_state));
+        }
         let (Some(spec), Some(ids)) = (planned.spec(), Ids::of(&prior)) else {
             diags.root_error_short(
                 "Internal error: the planned API has unknown values at apply time",
@@ -623,10 +671,23 @@ impl Resource for ApiResource {
                 return None;
             }
         };
-        let before = prior
-            .spec()
-            .and_then(|p| api::desired(&p, &context.environment, &ids.service).ok());
-        match update_entities(&context, &desired, before.as_ref(), &ids).await {
+        let prior_spec = prior.spec();
+        let before = prior_spec
+            .as_ref()
+            .and_then(|p| api::desired(p, &context.environment, &ids.service).ok());
+        let prior_auth = prior_spec.as_ref().map(|p| &p.auth);
+        if let Err(error) = auth::prepare(&context, &spec.auth, prior_auth).await {
+            auth::report_issuer_error(diags, &issuer_of(&spec), &error);
+            auth::undo_prepare(diags, &context, &spec.auth, &error, prior_auth).await;
+            return Some((Some(prior), private_state));
+        }
+        let updated = update_entities(&context, &desired, before.as_ref(), &ids).await;
+        if updated.is_ok() {
+            if let Some(issuer) = auth::abandoned(prior_auth, Some(&spec.auth)) {
+                auth::release_or_warn(diags, &context, issuer).await;
+            }
+        }
+        match updated {
             Ok(route_id) => {
                 let ids = Ids {
                     service: ids.service,
@@ -651,15 +712,14 @@ impl Resource for ApiResource {
                 }
                 // Keep tracking the API with what Kong holds now (or the prior state when Kong
                 // cannot be read): the next plan shows what is left to do.
-                let prior_spec = prior.spec();
                 let now = match observe(&context, &ids, Some(&spec)).await {
                     Ok(Some(snapshot)) => {
-                        let spec = api::read_back(
-                            snapshot.observed(),
-                            prior_spec.as_ref(),
-                            &context.environment,
-                        );
-                        ApiState::from_spec(&spec, &snapshot.ids(), &prior, &context)
+                        match read_spec(&context, &snapshot, prior_spec.as_ref()).await {
+                            Ok(spec) => {
+                                ApiState::from_spec(&spec, &snapshot.ids(), &prior, &context)
+                            }
+                            Err(_) => prior,
+                        }
                     }
                     _ => prior,
                 };
@@ -688,7 +748,13 @@ impl Resource for ApiResource {
             client.delete_service(&ids.service).await
         };
         match result.await {
-            Ok(()) => Some(()),
+            Ok(()) => {
+                let prior_auth = prior.as_ref().and_then(auth::spec);
+                if let Some(issuer) = prior_auth.as_ref().and_then(|a| a.jwt_issuer()) {
+                    auth::release_or_warn(diags, &context, issuer).await;
+                }
+                Some(())
+            }
             Err(error) => {
                 kong_error(diags, "delete the API", &error, |_| None);
                 None
@@ -719,6 +785,14 @@ impl Resource for ApiResource {
                 None
             }
         }
+    }
+}
+
+/// The issuer an API's OIDC settings name (for messages).
+fn issuer_of(spec: &ApiSpec) -> String {
+    match &spec.auth {
+        model_auth::Authentication::Oidc(oidc) => oidc.issuer.clone(),
+        _ => String::new(),
     }
 }
 
@@ -808,7 +882,7 @@ pub(crate) async fn api_state(context: &Context, service: Service) -> Result<Api
     } else {
         Vec::new()
     };
-    Ok(state_from_kong(context, &service, route.as_ref(), &plugins))
+    state_from_kong(context, &service, route.as_ref(), &plugins).await
 }
 
 /// The API's route among its service's: the one named like the service, else the only one.
@@ -829,22 +903,28 @@ pub(crate) fn api_route<'a>(
 }
 
 /// The state Kong's entities amount to, with no declaration to compare with.
-pub(crate) fn state_from_kong(
+pub(crate) async fn state_from_kong(
     context: &Context,
     service: &Service,
     route: Option<&Route>,
     plugins: &[Plugin],
-) -> ApiState {
+) -> Result<ApiState, KongError> {
     let observed = Observed {
         service,
         route,
         plugins,
     };
-    let spec = api::read_back(observed, None, &context.environment);
+    let mut spec = api::read_back(observed, None, &context.environment);
+    auth::observe_keys(context, &mut spec.auth).await?;
     let ids = Ids {
         service: service.id.clone(),
         route: route.map(|r| r.id.clone()),
         kong_name: service.name.clone().unwrap_or_default(),
     };
-    ApiState::from_spec(&spec, &ids, &ApiState::default(), context)
+    Ok(ApiState::from_spec(
+        &spec,
+        &ids,
+        &ApiState::default(),
+        context,
+    ))
 }

@@ -1,10 +1,14 @@
 //! End-to-end tests: the real `terraform` CLI, the provider binary, and a Kong sandbox.
 
 mod harness;
+mod idp;
 
 mod api_lifecycle;
 mod api_policies;
 mod api_validation;
+mod auth_basic;
+mod auth_modes;
+mod auth_oidc;
 mod data_sources;
 mod examples;
 mod request_counts;

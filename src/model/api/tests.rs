@@ -23,6 +23,7 @@ fn spec(name: &str) -> ApiSpec {
         enabled: true,
         tags: vec![],
         policies: Policies::default(),
+        auth: Authentication::Public,
     }
 }
 
@@ -445,4 +446,39 @@ fn plugins_are_fetched_only_when_a_declaration_may_have_them() {
         needs_plugins(None, &service),
         "import and data sources look"
     );
+}
+
+#[test]
+fn authentication_plugins_join_the_apis_and_read_back() {
+    let env = env(Some("shop"));
+    let mut basic = spec("hello");
+    basic.upstream = Upstream::Unlinked;
+    basic.auth = Authentication::Basic {
+        allowed_groups: vec!["admins".into()],
+    };
+    let desired = desired(&basic, &env, "svc-1").expect("valid");
+    let names: Vec<&str> = desired.plugins.iter().map(|p| p.name.as_str()).collect();
+    assert_eq!(names, vec![TERMINATION_PLUGIN, "acl", "basic-auth"]);
+    assert!(desired
+        .plugins
+        .iter()
+        .all(|p| p.tags.contains(&"dispatch-api:hello".to_string())));
+    assert_eq!(round_trip(&basic, &env), basic);
+}
+
+#[test]
+fn plugins_are_read_when_authentication_needs_them_or_on_import() {
+    let env = env(None);
+    let public = spec("hello");
+    let service = stored(&desired(&public, &env, "svc-1").expect("valid"), "svc-1").0;
+    assert!(
+        !needs_plugins(Some(&public), &service),
+        "a public API costs no extra request"
+    );
+    assert!(needs_plugins(None, &service), "an import reads everything");
+    let mut basic = spec("hello");
+    basic.auth = Authentication::Basic {
+        allowed_groups: vec![],
+    };
+    assert!(needs_plugins(Some(&basic), &service));
 }

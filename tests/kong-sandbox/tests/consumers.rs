@@ -203,3 +203,74 @@ fn consumer_delete_cascades() {
         assert_eq!(c.get(p).json()["data"], json!([]), "{p}");
     }
 }
+
+// K:api/endpoints.lua: PUT on a nested entity upserts it with the path's id under that consumer;
+// basic-auth hashes with that consumer's id; unique keys hold across consumers.
+#[test]
+fn credentials_upsert_by_id_under_their_consumer() {
+    let (_sb, c) = start();
+    let cid = "6f1c2d3e-4a5b-4c6d-8e7f-0a1b2c3d4e5f";
+    let r = c.put(
+        &format!("/consumers/{cid}"),
+        json!({ "username": "shop.alice", "tags": ["t"] }),
+    );
+    assert_eq!(r.status, 200);
+    assert_eq!(r.json()["id"], cid);
+
+    let bid = "7f1c2d3e-4a5b-4c6d-8e7f-0a1b2c3d4e5f";
+    let r = c.put(
+        &format!("/consumers/{cid}/basic-auth/{bid}"),
+        json!({ "username": "alice", "password": "pw" }),
+    );
+    assert_eq!(r.status, 200);
+    assert_eq!(r.json()["id"], bid);
+    assert_eq!(r.json()["password"], sha1_hex(&format!("pw{cid}")));
+    let again = c.put(
+        &format!("/consumers/{cid}/basic-auth/{bid}"),
+        json!({ "username": "alice", "password": "pw2" }),
+    );
+    assert_eq!(again.json()["password"], sha1_hex(&format!("pw2{cid}")));
+    assert_eq!(
+        c.get(&format!("/consumers/{cid}/basic-auth")).json()["data"]
+            .as_array()
+            .map(Vec::len),
+        Some(1)
+    );
+
+    let aid = "8f1c2d3e-4a5b-4c6d-8e7f-0a1b2c3d4e5f";
+    let r = c.put(
+        &format!("/consumers/{cid}/acls/{aid}"),
+        json!({ "group": "shop.staff" }),
+    );
+    assert_eq!(r.status, 200);
+    assert_eq!(r.json()["group"], "shop.staff");
+    assert_eq!(r.json()["consumer"], json!({ "id": cid }));
+
+    let pem = String::from_utf8(gen_key(KeyType::Rsa).public_key_to_pem().unwrap()).unwrap();
+    let jid = "9f1c2d3e-4a5b-4c6d-8e7f-0a1b2c3d4e5f";
+    let r = c.put(
+        &format!("/consumers/{cid}/jwt/{jid}"),
+        json!({ "key": "kid-1", "algorithm": "RS256", "rsa_public_key": pem }),
+    );
+    assert_eq!(r.status, 200);
+    assert_eq!(r.json()["key"], "kid-1");
+    c.post("/consumers", json!({ "username": "other" }));
+    let r = c.put(
+        "/consumers/other/jwt/af1c2d3e-4a5b-4c6d-8e7f-0a1b2c3d4e5f",
+        json!({ "key": "kid-1", "algorithm": "HS256" }),
+    );
+    assert_eq!(r.status, 409, "jwt secret keys are unique across consumers");
+    let r = c.put(
+        "/consumers/other/basic-auth/bf1c2d3e-4a5b-4c6d-8e7f-0a1b2c3d4e5f",
+        json!({ "username": "alice", "password": "x" }),
+    );
+    assert_eq!(
+        r.status, 409,
+        "basic-auth usernames are unique across consumers"
+    );
+
+    assert_eq!(c.delete(&format!("/consumers/{cid}")).status, 204);
+    for path in ["/basic-auths", "/acls", "/jwts"] {
+        assert_eq!(c.get(path).json()["data"], json!([]), "{path} cascaded");
+    }
+}

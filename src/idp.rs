@@ -1,0 +1,197 @@
+//! Fetching an OpenID Connect issuer's signing keys: the discovery document, then the JWKS,
+//! with a timeout, over rustls. Nothing in here knows about Terraform; the parsing is in
+//! [`crate::model::jwk`].
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::Mutex;
+use tracing::Instrument;
+use url::Url;
+
+use crate::model::jwk::{self, JwksError, SigningKey};
+
+/// How long one request to an identity provider may take.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
+/// The largest document accepted from an identity provider (a JWKS is a few kilobytes).
+const MAX_DOCUMENT_BYTES: usize = 1024 * 1024;
+
+/// Why an issuer's keys could not be had.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum IdpError {
+    /// A URL the provider may not fetch.
+    #[error("{0}")]
+    Url(String),
+    /// No answer (refused, DNS, TLS, timeout).
+    #[error("cannot fetch {url}: {cause}")]
+    Unreachable {
+        /// What was fetched.
+        url: String,
+        /// Why it failed.
+        cause: String,
+    },
+    /// An answer other than 200.
+    #[error("{url} answered HTTP {status}")]
+    Status {
+        /// What was fetched.
+        url: String,
+        /// The status.
+        status: u16,
+    },
+    /// A document larger than any JWKS.
+    #[error("{url} answered more than {MAX_DOCUMENT_BYTES} bytes, which is no JWKS or discovery document")]
+    TooLarge {
+        /// What was fetched.
+        url: String,
+    },
+    /// An answer that is not a usable discovery document or JWKS.
+    #[error("{url}: {error}")]
+    Document {
+        /// What was fetched.
+        url: String,
+        /// What is wrong with it.
+        error: JwksError,
+    },
+}
+
+/// Where keys come from: an issuer, and its JWKS URL when not discovered.
+type KeySource = (String, Option<String>);
+
+/// Fetches issuers' keys; remembers them for the life of the provider process, so that a plan
+/// with many APIs of one issuer asks it once.
+#[derive(Clone)]
+pub struct IdpClient {
+    http: reqwest::Client,
+    cache: Arc<Mutex<HashMap<KeySource, Vec<SigningKey>>>>,
+}
+
+impl std::fmt::Debug for IdpClient {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("IdpClient").finish_non_exhaustive()
+    }
+}
+
+impl IdpClient {
+    /// A client whose requests time out after `timeout`.
+    pub fn new(timeout: Duration) -> Result<Self, IdpError> {
+        let http = reqwest::Client::builder()
+            .timeout(timeout)
+            .connect_timeout(timeout)
+            .user_agent(concat!(
+                "terraform-provider-dispatch/",
+                env!("CARGO_PKG_VERSION")
+            ))
+            // A redirect could lead a https issuer's keys to plain http.
+            .redirect(reqwest::redirect::Policy::custom(|attempt| {
+                if attempt.previous().len() < 5
+                    && jwk::identity_provider_url(attempt.url().as_str()).is_ok()
+                {
+                    attempt.follow()
+                } else {
+                    attempt.stop()
+                }
+            }))
+            .build()
+            .map_err(|e| IdpError::Url(format!("cannot build the HTTP client: {e}")))?;
+        Ok(Self {
+            http,
+            cache: Arc::default(),
+        })
+    }
+
+    /// The signing keys of `issuer`, from `jwks_url` when given, else from its discovery
+    /// document. Successful answers are remembered; failures are not.
+    pub async fn signing_keys(
+        &self,
+        issuer: &str,
+        jwks_url: Option<&str>,
+    ) -> Result<Vec<SigningKey>, IdpError> {
+        let cache_key = (issuer.to_string(), jwks_url.map(str::to_string));
+        if let Some(keys) = self.cache.lock().await.get(&cache_key) {
+            return Ok(keys.clone());
+        }
+        let keys = self.fetch_keys(issuer, jwks_url).await?;
+        self.cache.lock().await.insert(cache_key, keys.clone());
+        Ok(keys)
+    }
+
+    async fn fetch_keys(
+        &self,
+        issuer: &str,
+        jwks_url: Option<&str>,
+    ) -> Result<Vec<SigningKey>, IdpError> {
+        let jwks_url = match jwks_url {
+            Some(url) => jwk::identity_provider_url(url).map_err(IdpError::Url)?,
+            None => {
+                let issuer_url = jwk::identity_provider_url(issuer).map_err(IdpError::Url)?;
+                let discovery = jwk::discovery_url(&issuer_url).map_err(IdpError::Url)?;
+                let document = self.fetch(&discovery).await?;
+                jwk::jwks_uri_of_discovery(&document, issuer).map_err(|error| {
+                    IdpError::Document {
+                        url: discovery.to_string(),
+                        error,
+                    }
+                })?
+            }
+        };
+        let document = self.fetch(&jwks_url).await?;
+        jwk::signing_keys(&document).map_err(|error| IdpError::Document {
+            url: jwks_url.to_string(),
+            error,
+        })
+    }
+
+    async fn fetch(&self, url: &Url) -> Result<Vec<u8>, IdpError> {
+        let span = tracing::info_span!("idp_request", url = %url, status = tracing::field::Empty);
+        async {
+            let unreachable = |e: reqwest::Error| IdpError::Unreachable {
+                url: url.to_string(),
+                cause: describe(&e),
+            };
+            let mut response = self
+                .http
+                .get(url.clone())
+                .header(reqwest::header::ACCEPT, "application/json")
+                .send()
+                .await
+                .map_err(unreachable)?;
+            tracing::Span::current().record("status", response.status().as_u16());
+            if response.status() != reqwest::StatusCode::OK {
+                return Err(IdpError::Status {
+                    url: url.to_string(),
+                    status: response.status().as_u16(),
+                });
+            }
+            let mut body = Vec::new();
+            while let Some(chunk) = response.chunk().await.map_err(unreachable)? {
+                if body.len() + chunk.len() > MAX_DOCUMENT_BYTES {
+                    return Err(IdpError::TooLarge {
+                        url: url.to_string(),
+                    });
+                }
+                body.extend_from_slice(&chunk);
+            }
+            tracing::debug!("identity provider answered");
+            Ok(body)
+        }
+        .instrument(span)
+        .await
+    }
+}
+
+fn describe(error: &reqwest::Error) -> String {
+    if error.is_timeout() {
+        return "no answer within the timeout".to_string();
+    }
+    let mut parts = vec![error.to_string()];
+    let mut source = std::error::Error::source(error);
+    while let Some(cause) = source {
+        let text = cause.to_string();
+        if !parts.iter().any(|p| p.contains(&text)) {
+            parts.push(text);
+        }
+        source = cause.source();
+    }
+    parts.join(": ")
+}

@@ -1,0 +1,478 @@
+//! `dispatch_basic_auth_user`: an end user of the APIs with `authentication = "basic"`, as one
+//! Kong consumer, one basic-auth credential and one ACL per group.
+
+use async_trait::async_trait;
+use serde::{Deserialize, Serialize};
+use tf_provider::schema::Schema;
+use tf_provider::value::{Value, ValueEmpty};
+use tf_provider::{AttributePath, Diagnostics, Resource};
+
+use crate::context::{Context, SharedContext};
+use crate::diagnostics::{kong_error, report};
+use crate::kong::{KongError, Secret};
+use crate::model::naming;
+use crate::model::user::{self, DesiredUser, PasswordCheck, UserDraft, UserSpec};
+use crate::model::{AttrPath, Field};
+use crate::schema::*;
+use crate::values::{self, field, field_strings, known_strings, TfString, TfStringSet};
+
+/// The state (and configuration) of one `dispatch_basic_auth_user`. Its `Debug` output leaves
+/// the password out.
+#[derive(Clone, Default, Serialize, Deserialize)]
+pub struct UserState {
+    /// The Kong consumer's id.
+    pub id: TfString,
+    /// The username end users type.
+    pub username: TfString,
+    /// The password (sensitive). Null in state when Kong's password is not this one.
+    pub password: TfString,
+    /// Groups.
+    pub groups: TfStringSet,
+}
+
+impl std::fmt::Debug for UserState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let password = match &self.password {
+            Value::Value(_) => "<redacted>",
+            Value::Null => "null",
+            Value::Unknown => "unknown",
+        };
+        f.debug_struct("UserState")
+            .field("id", &self.id)
+            .field("username", &self.username)
+            .field("password", &password)
+            .field("groups", &self.groups)
+            .finish()
+    }
+}
+
+/// The `dispatch_basic_auth_user` resource.
+pub struct BasicAuthUserResource {
+    context: SharedContext,
+}
+
+impl BasicAuthUserResource {
+    /// The resource, sharing the provider's configured context.
+    pub fn new(context: SharedContext) -> Self {
+        Self { context }
+    }
+}
+
+/// The schema of `dispatch_basic_auth_user`.
+pub fn basic_auth_user_schema() -> Schema {
+    schema(block(
+        "An end user of the APIs with `authentication = \"basic\"`: a Kong consumer (named `<organization>.<username>` in an organization) with one basic-auth credential and one ACL per group, all tagged as managed by this provider. Kong stores only a salted hash of the password; the provider compares the declared password with it on every refresh, so a password changed outside Terraform shows in `terraform plan`.",
+        [
+            ("id", computed(string(), "Id of the Kong consumer.")),
+            ("username", required(string(), "The username end users type. Unique across the Kong workspace, organizations included (Kong's basic-auth credentials are). No `:`, no control characters, no surrounding spaces. Changing it updates the user in place.")),
+            ("password", sensitive(required(string(), "The password end users type. Never shown by Terraform nor logged by the provider; Kong keeps only `sha1(password ‖ consumer id)`. Changing it updates the credential in place. After an import the first apply writes it, as Kong cannot reveal the one it holds."))),
+            ("groups", optional(set_of_strings(), "Groups the user belongs to, matched by the `basic_auth.allowed_groups` of APIs. In an organization they are stored as `<organization>.<group>` on both sides, so organizations sharing a Kong never share groups. Letters, digits, `.`, `-`, `_` and `@`.")),
+        ],
+        [],
+    ))
+}
+
+impl UserState {
+    fn draft(&self) -> UserDraft {
+        UserDraft {
+            username: field(&self.username),
+            password_empty: match &self.password {
+                Value::Value(p) => Field::Value(p.is_empty()),
+                Value::Null => Field::Null,
+                Value::Unknown => Field::Unknown,
+            },
+            groups: field_strings(&self.groups),
+        }
+    }
+
+    fn spec(&self) -> Option<UserSpec> {
+        let mut groups = known_strings(&self.groups)?;
+        groups.sort();
+        groups.dedup();
+        Some(UserSpec {
+            username: self.username.as_ref_option()?.clone(),
+            password: Secret::new(self.password.as_ref_option()?),
+            groups,
+        })
+    }
+
+    /// The state after writing `spec` to the consumer `id`.
+    fn applied(spec: &UserSpec, id: &str, prior: &UserState) -> UserState {
+        UserState {
+            id: Value::Value(id.to_string()),
+            username: Value::Value(spec.username.clone()),
+            password: Value::Value(spec.password.expose().to_string()),
+            groups: values::set_like(&spec.groups, &prior.groups),
+        }
+    }
+}
+
+/// What Kong holds for a user: the consumer, its credentials and ACLs.
+async fn observe(
+    context: &Context,
+    id_or_name: &str,
+    password: Option<&Secret>,
+    prior: &UserState,
+) -> Result<Option<UserState>, KongError> {
+    let client = &context.client;
+    let Some(consumer) = client.consumer(id_or_name).await? else {
+        return Ok(None);
+    };
+    let credentials = client.basic_auth_credentials(&consumer.id).await?;
+    let acls = client.acls(&consumer.id).await?;
+    let observed = user::read_back(
+        &consumer,
+        &credentials,
+        &acls,
+        password,
+        &context.environment.naming,
+    );
+    Ok(Some(UserState {
+        id: Value::Value(consumer.id.clone()),
+        username: Value::Value(observed.username),
+        // Kong cannot say what its password is, only whether it is the declared one: a null
+        // password makes the plan show the change, and the next apply writes the declared one.
+        password: match (observed.password, password) {
+            (PasswordCheck::Matches, Some(password)) => Value::Value(password.expose().to_string()),
+            _ => Value::Null,
+        },
+        groups: values::set_like(&observed.groups, &prior.groups),
+    }))
+}
+
+/// Where Kong's complaint about a field belongs.
+fn locate(path: &[String]) -> Option<AttrPath> {
+    match path.first()?.as_str() {
+        "username" => Some(AttrPath::attr("username")),
+        "password" => Some(AttrPath::attr("password")),
+        "group" => Some(AttrPath::attr("groups")),
+        "tags" => Some(AttrPath::attr("groups")),
+        _ => None,
+    }
+}
+
+/// Explains a 409: the consumer name or the credential username is taken.
+async fn explain_conflict(
+    diags: &mut Diagnostics,
+    context: &Context,
+    spec: &UserSpec,
+    error: &KongError,
+    consumer_id: &str,
+) {
+    let client = &context.client;
+    let kong_name = context.environment.naming.kong_name(&spec.username);
+    let holder = client.consumer(&kong_name).await.ok().flatten();
+    if let Some(holder) = holder.filter(|c| c.id != consumer_id) {
+        let managed = naming::is_managed(holder.tags.as_deref());
+        diags.error(
+            "User already exists in Kong",
+            format!(
+                "A Kong consumer named `{kong_name}` already exists{}. Import it with `terraform import dispatch_basic_auth_user.<name> {}`, or choose another username.",
+                if managed {
+                    " and is managed by terraform-provider-dispatch, probably from another Terraform state"
+                } else {
+                    " and is not managed by this provider, so it is left untouched"
+                },
+                spec.username
+            ),
+            AttributePath::new("username"),
+        );
+        return;
+    }
+    let credential = client.basic_auth(&spec.username).await.ok().flatten();
+    if credential.is_some() {
+        diags.error(
+            "Username already taken in Kong",
+            format!(
+                "Another Kong consumer already has a basic-auth credential with the username `{}`. Kong's basic-auth usernames are unique across the whole workspace, organizations included, because end users type them without any prefix. Choose another username.",
+                spec.username
+            ),
+            AttributePath::new("username"),
+        );
+        return;
+    }
+    kong_error(diags, "write the user", error, locate);
+}
+
+/// Writes the user's entities on the consumer `id`: the consumer, the credential, the ACLs;
+/// then removes credentials and ACLs that are not the declared ones.
+async fn write_entities(
+    context: &Context,
+    desired: &DesiredUser,
+    id: &str,
+) -> Result<(), KongError> {
+    let client = &context.client;
+    client.put_consumer(id, &desired.consumer).await?;
+    client
+        .put_basic_auth(id, &desired.credential_id, &desired.credential)
+        .await?;
+    for (acl_id, acl) in &desired.acls {
+        client.put_acl(id, acl_id, acl).await?;
+    }
+    for credential in client.basic_auth_credentials(id).await? {
+        if credential.id != desired.credential_id {
+            client.delete_basic_auth(id, &credential.id).await?;
+        }
+    }
+    for acl in client.acls(id).await? {
+        if !desired.acls.iter().any(|(acl_id, _)| *acl_id == acl.id) {
+            client.delete_acl(id, &acl.id).await?;
+        }
+    }
+    Ok(())
+}
+
+#[async_trait]
+impl Resource for BasicAuthUserResource {
+    type State<'a> = Option<UserState>;
+    type PrivateState<'a> = ValueEmpty;
+    type ProviderMetaState<'a> = ValueEmpty;
+
+    fn schema(&self, _diags: &mut Diagnostics) -> Option<Schema> {
+        Some(basic_auth_user_schema())
+    }
+
+    async fn validate<'a>(&self, diags: &mut Diagnostics, config: Self::State<'a>) -> Option<()> {
+        if let Some(config) = config {
+            report(diags, user::check_draft(&config.draft()));
+        }
+        Some(())
+    }
+
+    async fn read<'a>(
+        &self,
+        diags: &mut Diagnostics,
+        state: Self::State<'a>,
+        private_state: Self::PrivateState<'a>,
+        _meta: Self::ProviderMetaState<'a>,
+    ) -> Option<(Self::State<'a>, Self::PrivateState<'a>)> {
+        let context = self.context.get(diags)?;
+        let Some(prior) = state else {
+            return Some((None, private_state));
+        };
+        let Some(id) = prior.id.as_ref_option() else {
+            return Some((Some(prior), private_state));
+        };
+        let password = values::secret(&prior.password);
+        match observe(&context, id, password.as_ref(), &prior).await {
+            Ok(state) => Some((state, private_state)),
+            Err(error) => {
+                kong_error(diags, "read the user", &error, |_| None);
+                None
+            }
+        }
+    }
+
+    async fn plan_create<'a>(
+        &self,
+        diags: &mut Diagnostics,
+        proposed: Self::State<'a>,
+        _config: Self::State<'a>,
+        _meta: Self::ProviderMetaState<'a>,
+    ) -> Option<(Self::State<'a>, Self::PrivateState<'a>)> {
+        self.context.get(diags)?;
+        let Some(mut planned) = proposed else {
+            return Some((None, ValueEmpty::default()));
+        };
+        planned.id = Value::Unknown;
+        Some((Some(planned), ValueEmpty::default()))
+    }
+
+    async fn plan_update<'a>(
+        &self,
+        diags: &mut Diagnostics,
+        prior: Self::State<'a>,
+        proposed: Self::State<'a>,
+        _config: Self::State<'a>,
+        private_state: Self::PrivateState<'a>,
+        _meta: Self::ProviderMetaState<'a>,
+    ) -> Option<(Self::State<'a>, Self::PrivateState<'a>, Vec<AttributePath>)> {
+        self.context.get(diags)?;
+        let (Some(prior), Some(mut planned)) = (prior, proposed) else {
+            return Some((None, private_state, vec![]));
+        };
+        planned.id = prior.id.clone();
+        Some((Some(planned), private_state, vec![]))
+    }
+
+    async fn plan_destroy<'a>(
+        &self,
+        _diags: &mut Diagnostics,
+        _prior: Self::State<'a>,
+        private_state: Self::PrivateState<'a>,
+        _meta: Self::ProviderMetaState<'a>,
+    ) -> Option<Self::PrivateState<'a>> {
+        Some(private_state)
+    }
+
+    async fn create<'a>(
+        &self,
+        diags: &mut Diagnostics,
+        planned: Self::State<'a>,
+        _config: Self::State<'a>,
+        private_state: Self::PrivateState<'a>,
+        _meta: Self::ProviderMetaState<'a>,
+    ) -> Option<(Self::State<'a>, Self::PrivateState<'a>)> {
+        let context = self.context.get(diags)?;
+        let planned = planned?;
+        let Some(spec) = planned.spec() else {
+            diags.root_error_short(
+                "Internal error: the planned user has unknown values at apply time",
+            );
+            return None;
+        };
+        let id = uuid::Uuid::new_v4().to_string();
+        let desired = user::desired(&spec, &context.environment.naming, &id);
+        match write_entities(&context, &desired, &id).await {
+            Ok(()) => Some((
+                Some(UserState::applied(&spec, &id, &planned)),
+                private_state,
+            )),
+            Err(error) => {
+                if error.is_unique_violation() {
+                    explain_conflict(diags, &context, &spec, &error, &id).await;
+                } else {
+                    kong_error(
+                        diags,
+                        &format!("create the user `{}`", spec.username),
+                        &error,
+                        locate,
+                    );
+                }
+                // The consumer takes its credential and ACLs with it.
+                match context.client.delete_consumer(&id).await {
+                    Ok(()) => None,
+                    Err(cleanup) => {
+                        tracing::warn!(%cleanup, "could not remove a half-created user");
+                        // Kept in state (tainted), so that the next apply removes it.
+                        Some((
+                            Some(UserState::applied(&spec, &id, &planned)),
+                            private_state,
+                        ))
+                    }
+                }
+            }
+        }
+    }
+
+    async fn update<'a>(
+        &self,
+        diags: &mut Diagnostics,
+        prior: Self::State<'a>,
+        planned: Self::State<'a>,
+        _config: Self::State<'a>,
+        private_state: Self::PrivateState<'a>,
+        _meta: Self::ProviderMetaState<'a>,
+    ) -> Option<(Self::State<'a>, Self::PrivateState<'a>)> {
+        let context = self.context.get(diags)?;
+        let (prior, planned) = (prior?, planned?);
+        let (Some(spec), Some(id)) = (planned.spec(), prior.id.as_ref_option().cloned()) else {
+            diags.root_error_short(
+                "Internal error: the planned user has unknown values at apply time",
+            );
+            return None;
+        };
+        let desired = user::desired(&spec, &context.environment.naming, &id);
+        match write_entities(&context, &desired, &id).await {
+            Ok(()) => Some((
+                Some(UserState::applied(&spec, &id, &planned)),
+                private_state,
+            )),
+            Err(error) => {
+                if error.is_unique_violation() {
+                    explain_conflict(diags, &context, &spec, &error, &id).await;
+                } else {
+                    kong_error(
+                        diags,
+                        &format!("update the user `{}`", spec.username),
+                        &error,
+                        locate,
+                    );
+                }
+                // What Kong holds now, judged against the password that may or may not have
+                // been written: the next plan shows what is left to do.
+                let now = observe(&context, &id, Some(&spec.password), &prior)
+                    .await
+                    .ok()
+                    .flatten()
+                    .unwrap_or(prior);
+                Some((Some(now), private_state))
+            }
+        }
+    }
+
+    async fn destroy<'a>(
+        &self,
+        diags: &mut Diagnostics,
+        prior: Self::State<'a>,
+        _private_state: Self::PrivateState<'a>,
+        _meta: Self::ProviderMetaState<'a>,
+    ) -> Option<()> {
+        let context = self.context.get(diags)?;
+        let Some(id) = prior.as_ref().and_then(|p| p.id.as_ref_option().cloned()) else {
+            return Some(());
+        };
+        // Its credential and ACLs are deleted with it.
+        match context.client.delete_consumer(&id).await {
+            Ok(()) => Some(()),
+            Err(error) => {
+                kong_error(diags, "delete the user", &error, |_| None);
+                None
+            }
+        }
+    }
+
+    async fn import<'a>(
+        &self,
+        diags: &mut Diagnostics,
+        id: String,
+    ) -> Option<(Self::State<'a>, Self::PrivateState<'a>)> {
+        let context = self.context.get(diags)?;
+        let kong_name = context.environment.naming.kong_name(&id);
+        let found = async {
+            if let Some(state) = observe(&context, &kong_name, None, &UserState::default()).await? {
+                return Ok(Some(state));
+            }
+            if uuid::Uuid::parse_str(&id).is_ok() {
+                return observe(&context, &id, None, &UserState::default()).await;
+            }
+            Ok::<_, KongError>(None)
+        };
+        match found.await {
+            Ok(Some(state)) => Some((Some(state), ValueEmpty::default())),
+            Ok(None) => {
+                diags.root_error(
+                    "User not found in Kong",
+                    format!(
+                        "No Kong consumer is named `{kong_name}`{}. Import takes the user's username (or the consumer's id).",
+                        if kong_name != id { " (the username in this organization)" } else { "" }
+                    ),
+                );
+                None
+            }
+            Err(error) => {
+                kong_error(diags, "import the user", &error, |_| None);
+                None
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_output_holds_no_password() {
+        let state = UserState {
+            password: Value::Value("hunter2".into()),
+            username: Value::Value("alice".into()),
+            ..UserState::default()
+        };
+        let shown = format!("{state:?}");
+        assert!(!shown.contains("hunter2"));
+        assert!(shown.contains("alice"));
+        let spec = state.spec().expect("known");
+        assert!(!format!("{spec:?}").contains("hunter2"));
+    }
+}
