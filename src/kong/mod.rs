@@ -1,10 +1,12 @@
 //! A typed client for Kong's Admin API. Nothing in here knows about Terraform.
 
+mod certificates;
 pub mod client;
 mod endpoints;
 pub mod entities;
 pub mod error;
 
+pub use certificates::{Certificate, CertificateFields, Sni};
 pub use client::{segment, Client, ClientOptions, Secret, TlsOptions};
 pub use entities::*;
 pub use error::{FieldError, KongError, KongErrorBody};

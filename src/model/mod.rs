@@ -2,6 +2,7 @@
 //! and back. Plain functions on plain data: no I/O, no Terraform types.
 
 pub mod api;
+pub mod certificate;
 pub mod naming;
 pub mod upstream;
 pub mod validate;
