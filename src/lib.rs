@@ -4,6 +4,7 @@
 //! declarations and Kong entities, and [`resources`] glues them to Terraform through tf-provider.
 
 pub mod context;
+pub mod data_sources;
 pub mod diagnostics;
 pub mod kong;
 pub mod model;

@@ -10,9 +10,11 @@ use tf_provider::value::{Value, ValueEmpty};
 use tf_provider::{AttributePath, Diagnostics, DynamicDataSource, DynamicResource, Provider};
 
 use crate::context::{Context, SharedContext};
+use crate::data_sources::certificate::CertificateDataSource;
 use crate::diagnostics::report;
 use crate::kong::Client;
 use crate::resources::api::ApiResource;
+use crate::resources::certificate::CertificateResource;
 use crate::schema::*;
 use crate::settings::{self, RawSettings};
 use crate::values::{self, TfString, TfStringMap};
@@ -192,8 +194,13 @@ impl Provider for DispatchProvider {
         &self,
         _diags: &mut Diagnostics,
     ) -> Option<HashMap<String, Box<dyn DynamicResource>>> {
-        let resources: Vec<(&str, Box<dyn DynamicResource>)> =
-            vec![("api", Box::new(ApiResource::new(self.context.clone())))];
+        let resources: Vec<(&str, Box<dyn DynamicResource>)> = vec![
+            ("api", Box::new(ApiResource::new(self.context.clone()))),
+            (
+                "certificate",
+                Box::new(CertificateResource::new(self.context.clone())),
+            ),
+        ];
         Some(
             resources
                 .into_iter()
@@ -206,6 +213,15 @@ impl Provider for DispatchProvider {
         &self,
         _diags: &mut Diagnostics,
     ) -> Option<HashMap<String, Box<dyn DynamicDataSource>>> {
-        Some(HashMap::new())
+        let data_sources: Vec<(&str, Box<dyn DynamicDataSource>)> = vec![(
+            "certificate",
+            Box::new(CertificateDataSource::new(self.context.clone())),
+        )];
+        Some(
+            data_sources
+                .into_iter()
+                .map(|(name, data_source)| (name.to_string(), data_source))
+                .collect(),
+        )
     }
 }

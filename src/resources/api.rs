@@ -12,7 +12,7 @@ use crate::kong::{KongError, Plugin, Route, Service};
 use crate::model::api::{
     self, ApiSpec, DesiredApi, Draft, HttpsMode, Observed, Upstream, DEFAULT_REDIRECT_CODE,
 };
-use crate::model::{naming, AttrPath};
+use crate::model::{certificate, naming, AttrPath};
 use crate::schema::*;
 use crate::values::{
     self, field, field_strings, known_strings, TfString, TfStringList, TfStringSet,
@@ -527,6 +527,7 @@ impl Resource for ApiResource {
         };
         match create_entities(&context, &desired, &service_id, &route_id).await {
             Ok(()) => {
+                warn_hosts_without_certificate(diags, &context, &spec).await;
                 let ids = Ids {
                     service: service_id,
                     route: Some(route_id),
@@ -588,6 +589,7 @@ impl Resource for ApiResource {
             .and_then(|p| api::desired(&p, &context.environment, &ids.service).ok());
         match update_entities(&context, &desired, before.as_ref(), &ids).await {
             Ok(route_id) => {
+                warn_hosts_without_certificate(diags, &context, &spec).await;
                 let ids = Ids {
                     service: ids.service,
                     route: Some(route_id),
@@ -678,6 +680,46 @@ impl Resource for ApiResource {
                 None
             }
         }
+    }
+}
+
+/// After an API served over HTTPS on some hosts is applied: a warning on `hosts` for each
+/// host Kong has no certificate for. Only then (not on reads, not for APIs without hosts or
+/// without HTTPS) does it cost a request (`GET /snis`).
+async fn warn_hosts_without_certificate(
+    diags: &mut Diagnostics,
+    context: &Context,
+    spec: &ApiSpec,
+) {
+    if spec.https == HttpsMode::Disabled || spec.hosts.is_empty() {
+        return;
+    }
+    let snis = match context.client.snis().await {
+        Ok(snis) => snis.into_iter().map(|s| s.name).collect::<Vec<_>>(),
+        Err(error) => {
+            diags.warning(
+                "Could not check the hosts' certificates",
+                format!("The API is applied, but listing Kong's SNIs to check that its hosts have a certificate failed: {error}"),
+                AttributePath::new("hosts"),
+            );
+            return;
+        }
+    };
+    for host in certificate::hosts_without_certificate(&spec.hosts, &snis) {
+        let lookups = certificate::sni_lookup_names(&host)
+            .iter()
+            .map(|n| format!("`{n}`"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        diags.warning(
+            "No certificate for an HTTPS host",
+            format!(
+                "The API `{}` is served over HTTPS (https = \"{}\") on `{host}`, but Kong has no certificate for it (no SNI among {lookups}), so HTTPS clients get Kong's default certificate and reject it. Declare a `dispatch_certificate` whose `hostnames` include `{host}`; in the same configuration, make the API depend on it (`depends_on = [dispatch_certificate.<name>]`) so the certificate exists before the API is applied.",
+                spec.name,
+                spec.https.as_str()
+            ),
+            AttributePath::new("hosts"),
+        );
     }
 }
 

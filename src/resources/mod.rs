@@ -1,3 +1,4 @@
 //! Terraform resources: thin glue between tf-provider, the mapping and the Kong client.
 
 pub mod api;
+pub mod certificate;
