@@ -149,9 +149,10 @@ pub fn check(draft: &CertificateDraft, now: i64) -> Checked {
                     issues.push(Issue::error(hostnames.clone(), "Invalid hostname", why));
                 } else if let Some(chain) = &chain {
                     if !is_covered(name, &chain.leaf.dns_names) {
+                        // The name is in the summary: Terraform folds warnings that share one.
                         issues.push(Issue::warning(
                             hostnames.clone(),
-                            "Hostname not covered by the certificate",
+                            format!("Hostname `{name}` not covered by the certificate"),
                             format!(
                                 "`{name}` is not among the certificate's DNS names ({}): clients connecting to it will reject the certificate.",
                                 names_or_none(&chain.leaf.dns_names)
@@ -417,7 +418,7 @@ pub fn hosts_without_certificate(hosts: &[String], snis: &[String]) -> Vec<Strin
 }
 
 /// A route host without its `:port` (IPv6 literals keep their colons).
-fn strip_port(host: &str) -> &str {
+pub fn strip_port(host: &str) -> &str {
     if let Some(rest) = host.strip_prefix('[') {
         return rest.split_once(']').map_or(host, |(inside, _)| inside);
     }

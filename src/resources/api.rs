@@ -711,12 +711,14 @@ async fn warn_hosts_without_certificate(
             .map(|n| format!("`{n}`"))
             .collect::<Vec<_>>()
             .join(", ");
+        // One summary per host: Terraform folds warnings that share a summary into one.
         diags.warning(
-            "No certificate for an HTTPS host",
+            format!("No certificate for the HTTPS host `{host}`"),
             format!(
-                "The API `{}` is served over HTTPS (https = \"{}\") on `{host}`, but Kong has no certificate for it (no SNI among {lookups}), so HTTPS clients get Kong's default certificate and reject it. Declare a `dispatch_certificate` whose `hostnames` include `{host}`; in the same configuration, make the API depend on it (`depends_on = [dispatch_certificate.<name>]`) so the certificate exists before the API is applied.",
+                "The API `{}` is served over HTTPS (https = \"{}\") on `{host}`, but Kong has no certificate for it (no SNI among {lookups}), so HTTPS clients get Kong's default certificate and reject it. Declare a `dispatch_certificate` whose `hostnames` include `{}`; in the same configuration, make the API depend on it (`depends_on = [dispatch_certificate.<name>]`) so the certificate exists before the API is applied.",
                 spec.name,
-                spec.https.as_str()
+                spec.https.as_str(),
+                certificate::strip_port(&host)
             ),
             AttributePath::new("hosts"),
         );

@@ -95,6 +95,11 @@ impl Workspace {
         self.dir.path()
     }
 
+    /// Writes a file beside `main.tf` (read from the configuration with `file()`).
+    pub fn write_file(&self, name: &str, content: &str) {
+        std::fs::write(self.path().join(name), content).expect("write file");
+    }
+
     /// The `terraform` and `provider` blocks, with extra provider attributes.
     pub fn provider_block(&self, extra: &str) -> String {
         format!(
@@ -116,6 +121,11 @@ impl Workspace {
 
     /// Runs terraform with these arguments.
     pub fn run(&self, args: &[&str]) -> Run {
+        self.run_with_env(args, &[])
+    }
+
+    /// Runs terraform with these arguments and extra environment variables (such as `TF_LOG`).
+    pub fn run_with_env(&self, args: &[&str], env: &[(&str, &str)]) -> Run {
         let mut command = Command::new(terraform_command());
         command
             .args(args)
@@ -128,7 +138,8 @@ impl Workspace {
             .env_remove("KONG_ADMIN_URL")
             .env_remove("KONG_ADMIN_TOKEN")
             .env_remove("KONG_WORKSPACE")
-            .env_remove("DISPATCH_ORGANIZATION");
+            .env_remove("DISPATCH_ORGANIZATION")
+            .envs(env.iter().copied());
         let output = command.output().expect("terraform runs");
         Run {
             code: output.status.code().unwrap_or(-1),

@@ -306,8 +306,14 @@ fn hostnames_default_to_the_dns_names_and_are_checked_against_them() {
     assert_eq!(
         summaries(&checked),
         vec![
-            warning("hostnames", "Hostname not covered by the certificate"),
-            warning("hostnames", "Hostname not covered by the certificate"),
+            warning(
+                "hostnames",
+                "Hostname `other.test` not covered by the certificate"
+            ),
+            warning(
+                "hostnames",
+                "Hostname `a.b.example.com` not covered by the certificate"
+            ),
         ]
     );
     assert!(checked.issues[0]
@@ -346,7 +352,7 @@ fn a_certificate_without_dns_names_needs_explicit_hostnames() {
         summaries(&check_issued(&issued, Some(&["legacy.example.com"]))),
         vec![warning(
             "hostnames",
-            "Hostname not covered by the certificate"
+            "Hostname `legacy.example.com` not covered by the certificate"
         )]
     );
 }
