@@ -3,6 +3,7 @@
 //! place with the same id, drift, out-of-band delete, import by hostname or id, destroy; and
 //! the private key never printed, even with `TF_LOG=trace`.
 
+use kong_sandbox::{FaultAction, FaultRule};
 use serde_json::{json, Value as Json};
 
 use crate::certs::{CertSpec, Issued, KeyKind};
@@ -573,4 +574,70 @@ fn trace_logs_never_hold_the_private_key() {
         }
         assert!(!printed.contains(&key.key_body()));
     }
+}
+
+#[test]
+fn a_create_whose_answer_is_lost_leaves_nothing_behind() {
+    let kong = Kong::start();
+    let ws = kong.workspace();
+    let issued = CertSpec::leaf(&["hello.example.com"]).self_signed();
+    write_certificate(&ws, &issued, "");
+    // Kong stores the certificate each time, but the answer never arrives.
+    kong.sandbox.controls().inject(FaultRule {
+        method: Some("PUT".into()),
+        path_contains: Some("/certificates/".into()),
+        skip: 0,
+        times: 10,
+        action: FaultAction::StatusAfterApply { status: 502 },
+    });
+    let output = ws.apply().failure().output();
+    assert!(
+        output.contains("Kong refused to create the certificate"),
+        "{output}"
+    );
+    assert!(kong.list("certificates").is_empty(), "removed again");
+    assert!(kong.missing("/snis/hello.example.com"));
+    assert!(ws.state_list().is_empty());
+
+    kong.sandbox.controls().clear_faults();
+    ws.apply().success();
+    assert_eq!(kong.managed("certificates").len(), 1);
+    assert_eq!(ws.plan().code, 0);
+}
+
+#[test]
+fn a_failed_rotation_keeps_what_kong_holds_and_converges_later() {
+    let kong = Kong::start();
+    let ws = kong.workspace();
+    let first = CertSpec::leaf(&["hello.example.com"]).self_signed();
+    write_certificate(&ws, &first, "");
+    ws.apply().success();
+    let id = ws.resource("dispatch_certificate.site").expect("state")["id"].clone();
+
+    let second = CertSpec::leaf(&["hello.example.com"]).self_signed();
+    write_certificate(&ws, &second, "");
+    kong.sandbox.controls().inject(FaultRule {
+        method: Some("PUT".into()),
+        path_contains: Some("/certificates/".into()),
+        skip: 0,
+        times: 10,
+        action: FaultAction::Status {
+            status: 503,
+            retry_after_secs: None,
+        },
+    });
+    ws.apply().failure();
+    let state = ws
+        .resource("dispatch_certificate.site")
+        .expect("still tracked");
+    assert_eq!(state["id"], id);
+    assert_eq!(state["fingerprint_sha256"], first.fingerprint_sha256());
+
+    kong.sandbox.controls().clear_faults();
+    assert_eq!(ws.plan().code, 2, "the rotation is still to do");
+    ws.apply().success();
+    let state = ws.resource("dispatch_certificate.site").expect("state");
+    assert_eq!(state["id"], id);
+    assert_eq!(state["fingerprint_sha256"], second.fingerprint_sha256());
+    assert_eq!(ws.plan().code, 0);
 }
