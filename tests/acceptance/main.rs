@@ -8,3 +8,4 @@ mod api_lifecycle;
 mod api_validation;
 mod certificate_data_source;
 mod certificate_lifecycle;
+mod examples;
