@@ -4,7 +4,6 @@ use std::path::PathBuf;
 
 use serde_json::json;
 
-use crate::certs::{chain_pem, CertSpec, KeyKind};
 use crate::harness::{strings, Kong};
 
 fn example(path: &str) -> String {
@@ -74,29 +73,38 @@ fn the_quickstart_applies_offline_with_its_certificate() {
     assert_eq!(plan.code, 0, "{}", plan.output());
 }
 
+/// Writes an example's `.tf` (with the provider block) and its PEM files into a workspace.
+fn write_example(ws: &crate::harness::Workspace, folder: &str, tf: &str) {
+    ws.write(&example(&format!("{folder}/{tf}")));
+    for pem in ["api.example.com.chain.pem", "api.example.com.key.pem"] {
+        ws.write_file(pem, &example(&format!("{folder}/{pem}")));
+    }
+}
+
 #[test]
 fn the_resource_example_applies_and_imports_by_hostname() {
     let kong = Kong::start();
-    let ca = CertSpec::ca("Example Issuing CA").self_signed();
-    let leaf = CertSpec::leaf(&["api.example.com", "www.example.com"])
-        .key(KeyKind::P256)
-        .signed_by(&ca);
     let ws = kong.workspace();
-    ws.write_file("api.example.com.chain.pem", &chain_pem(&[&leaf, &ca]));
-    ws.write_file("api.example.com.key.pem", &leaf.key_pem());
-    let config = example("resources/dispatch_certificate/resource.tf");
-    ws.write(&config);
+    write_example(&ws, "resources/dispatch_certificate", "resource.tf");
     let output = ws.apply().success().output();
-    assert!(!output.contains("Warning: No certificate"), "{output}");
+    assert_eq!(
+        output.matches("Warning:").count(),
+        1,
+        "only the dev_overrides warning: {output}"
+    );
     let state = ws.resource("dispatch_certificate.api").expect("state");
     assert_eq!(
         state["hostnames"],
         json!(["api.example.com", "www.example.com"])
     );
+    assert_eq!(
+        state["issuer"],
+        "CN=Dispatch Example CA,O=Dispatch examples (test only)"
+    );
     assert_eq!(state["tags"], json!(["team:payments"]));
     assert_eq!(ws.plan().code, 0);
 
-    // The import commands of import.sh, in a fresh state.
+    // The import command of import.sh, in a fresh state.
     let commands = example("resources/dispatch_certificate/import.sh");
     let by_hostname = commands
         .lines()
@@ -104,9 +112,7 @@ fn the_resource_example_applies_and_imports_by_hostname() {
         .expect("an import command");
     assert_eq!(by_hostname, "api.example.com");
     let fresh = kong.workspace();
-    fresh.write_file("api.example.com.chain.pem", &chain_pem(&[&leaf, &ca]));
-    fresh.write_file("api.example.com.key.pem", &leaf.key_pem());
-    fresh.write(&config);
+    write_example(&fresh, "resources/dispatch_certificate", "resource.tf");
     fresh
         .import("dispatch_certificate.api", by_hostname)
         .success();
@@ -116,23 +122,25 @@ fn the_resource_example_applies_and_imports_by_hostname() {
             .expect("imported")["id"],
         state["id"]
     );
+
+    ws.destroy().success();
+    assert!(kong.list("certificates").is_empty());
 }
 
 #[test]
-fn the_data_source_example_finds_a_wildcard_certificate() {
+fn the_data_source_example_applies_and_plans_empty() {
     let kong = Kong::start();
-    let issued = CertSpec::leaf(&["*.example.com"]).self_signed();
-    let existing = kong.send(
-        "POST",
-        "/certificates",
-        json!({"cert": issued.cert_pem(), "key": issued.key_pem(), "snis": ["*.example.com"]}),
-    );
     let ws = kong.workspace();
-    ws.write(&example("data-sources/dispatch_certificate/data-source.tf"));
+    write_example(&ws, "data-sources/dispatch_certificate", "data-source.tf");
     ws.apply().success();
     let run = ws.run(&["output", "-json", "api_certificate"]).success();
     let found: serde_json::Value = serde_json::from_str(&run.stdout).expect("json");
-    assert_eq!(found["id"], existing["id"]);
-    assert_eq!(found["hostnames"], json!(["*.example.com"]));
-    assert_eq!(found["fingerprint"], issued.fingerprint_sha256());
+    let managed = ws.resource("dispatch_certificate.api").expect("state");
+    assert_eq!(found["id"], managed["id"]);
+    assert_eq!(
+        found["hostnames"],
+        json!(["api.example.com", "www.example.com"])
+    );
+    assert_eq!(found["fingerprint"], managed["fingerprint_sha256"]);
+    assert_eq!(ws.plan().code, 0);
 }

@@ -1,5 +1,6 @@
-# A certificate for api.example.com and www.example.com, with its intermediate CA, and the key
-# it was issued for (PEM files beside this configuration; never put a key in a .tf file).
+# A certificate for api.example.com and www.example.com, with the CA that issued it, and its key:
+# PEM files beside this configuration (never put a key in a .tf file). The files here are a test
+# chain whose key is public, so that the example runs: bring your own for real hostnames.
 resource "dispatch_certificate" "api" {
   certificate = file("${path.module}/api.example.com.chain.pem") # the leaf first, then its issuers
   private_key = file("${path.module}/api.example.com.key.pem")
