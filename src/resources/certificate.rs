@@ -88,13 +88,13 @@ pub fn certificate_schema() -> Schema {
     let mut attributes = vec![
         ("id", computed(string(), "Id of the Kong certificate. It stays the same when the certificate is rotated or its hostnames change.")),
         ("certificate", required(string(), "PEM certificate chain: the leaf first, then each issuer (intermediates; the root may be left out). RSA or ECDSA (P-256, P-384, P-521). Checked at plan time: it must parse, and it must not be expired (a warning within 30 days of expiry). Changing it rotates the certificate in place, in one Admin API request, so the hostnames are never left without a certificate.")),
-        ("private_key", sensitive(required(string(), "PEM private key of the leaf certificate: PKCS#8 (`BEGIN PRIVATE KEY`), PKCS#1 (`BEGIN RSA PRIVATE KEY`) or SEC1 (`BEGIN EC PRIVATE KEY`), not passphrase-protected. Checked at plan time against the leaf's public key. Sensitive: never shown in plans, logs or diagnostics (Terraform state holds it, as it holds every sensitive value)."))),
+        ("private_key", sensitive(required(string(), "PEM private key of the leaf certificate: PKCS#8 (`BEGIN PRIVATE KEY`), PKCS#1 (`BEGIN RSA PRIVATE KEY`) or SEC1 (`BEGIN EC PRIVATE KEY`), not passphrase-protected. Checked at plan time against the leaf's public key. Sensitive: never shown in plans, logs or diagnostics (Terraform state holds it, as it holds every sensitive value). Kong's open-source edition returns the key, so a key changed in Kong shows as drift; when Kong returns something other than a PEM key (Enterprise keyring encryption, a vault reference), the key cannot be compared: the one in state is kept, and after an import the first apply writes the configured key."))),
         ("hostnames", optional_computed(set_of_strings(), "Hostnames (Kong SNIs) served with this certificate over HTTPS. Default: the leaf's DNS names (`dns_names`). A leading `*.` or trailing `.*` wildcard label is allowed; no IP address and no port. A hostname the certificate does not cover is a warning; a hostname another Kong certificate already serves is an error that names that certificate.")),
         ("tags", optional(set_of_strings(), "Extra Kong tags on the certificate (no `,` or `/`). The provider adds its own ownership tags.")),
     ];
     attributes.extend(computed_attributes());
     schema(block(
-        "A TLS certificate and its private key, served by Kong over HTTPS for some hostnames: one Kong certificate with one SNI per hostname, tagged as managed by this provider. Give `dispatch_api`s with these `hosts` `https = \"optional\"` or `\"required\"`.",
+        "A TLS certificate and its private key, served by Kong over HTTPS for some hostnames: one Kong certificate with one SNI per hostname, tagged as managed by this provider. A `dispatch_api` whose `hosts` include these hostnames and whose `https` is `\"optional\"` or `\"required\"` is then served with it; apply the certificate first (`depends_on`), or the API warns that its host has no certificate.",
         attributes,
         [],
     ))
