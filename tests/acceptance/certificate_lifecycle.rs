@@ -641,3 +641,61 @@ fn a_failed_rotation_keeps_what_kong_holds_and_converges_later() {
     assert_eq!(state["fingerprint_sha256"], second.fingerprint_sha256());
     assert_eq!(ws.plan().code, 0);
 }
+
+#[test]
+fn a_certificate_known_only_at_apply_is_checked_then() {
+    let kong = Kong::start();
+    let ws = kong.workspace();
+    let issued = CertSpec::leaf(&["later.example.com"]).self_signed();
+    ws.write_file("site.crt", &issued.cert_pem());
+    ws.write_file("site.key", &issued.key_pem());
+    // terraform_data's output is unknown until it is created.
+    ws.write(
+        r#"
+resource "terraform_data" "pem" {
+  input = file("${path.module}/site.crt")
+}
+
+resource "dispatch_certificate" "site" {
+  certificate = terraform_data.pem.output
+  private_key = file("${path.module}/site.key")
+}
+"#,
+    );
+    let plan = ws.plan();
+    assert_eq!(plan.code, 2);
+    assert!(plan
+        .output()
+        .contains("fingerprint_sha256 = (known after apply)"));
+    assert!(plan.output().contains("hostnames = (known after apply)"));
+    ws.apply().success();
+    let state = ws.resource("dispatch_certificate.site").expect("state");
+    assert_eq!(state["hostnames"], json!(["later.example.com"]));
+    assert_eq!(state["fingerprint_sha256"], issued.fingerprint_sha256());
+    assert_eq!(ws.plan().code, 0);
+
+    // A key that does not match, found only at apply time, stops the apply before Kong.
+    let other = CertSpec::leaf(&["later.example.com"]).self_signed();
+    let fresh = kong.workspace();
+    fresh.write_file("site.crt", &issued.cert_pem());
+    fresh.write_file("site.key", &other.key_pem());
+    fresh.write(
+        r#"
+resource "terraform_data" "pem" {
+  input = file("${path.module}/site.crt")
+}
+
+resource "dispatch_certificate" "site" {
+  certificate = terraform_data.pem.output
+  private_key = file("${path.module}/site.key")
+}
+"#,
+    );
+    assert_eq!(fresh.plan().code, 2);
+    let output = fresh.apply().failure().output();
+    assert!(
+        output.contains("Private key does not match the certificate"),
+        "{output}"
+    );
+    assert_eq!(kong.list("certificates").len(), 1, "only the first one");
+}
