@@ -15,7 +15,7 @@ use crate::kong::{Certificate, KongError, Secret};
 use crate::model::certificate::{
     self, CertificateDraft, CertificateInfo, CertificateSpec, ReadBack,
 };
-use crate::model::{naming, AttrPath, Issue};
+use crate::model::{naming, AttrPath, Field, Issue};
 use crate::schema::*;
 use crate::values::{
     self, field, field_strings, known_strings, TfString, TfStringList, TfStringSet,
@@ -105,9 +105,9 @@ impl CertificateState {
         CertificateDraft {
             certificate: field(&self.certificate),
             private_key: match &self.private_key {
-                Value::Value(key) => crate::model::Field::Value(Secret::new(key)),
-                Value::Null => crate::model::Field::Null,
-                Value::Unknown => crate::model::Field::Unknown,
+                Value::Value(key) => Field::Value(Secret::new(key)),
+                Value::Null => Field::Null,
+                Value::Unknown => Field::Unknown,
             },
             hostnames: field_strings(&self.hostnames),
             tags: field_strings(&self.tags),
@@ -129,29 +129,24 @@ impl CertificateState {
         })
     }
 
-    /// Writes the leaf's information into the computed attributes (unknown when `None`).
-    fn set_info(&mut self, info: Option<&CertificateInfo>, otherwise: fn() -> TfString) {
-        match info {
-            Some(info) => {
-                self.subject = Value::Value(info.subject.clone());
-                self.issuer = Value::Value(info.issuer.clone());
-                self.dns_names = values::list(&info.dns_names);
-                self.not_before = Value::Value(certificate::rfc3339(info.not_before));
-                self.not_after = Value::Value(certificate::rfc3339(info.not_after));
-                self.fingerprint_sha256 = Value::Value(info.fingerprint_sha256.clone());
-            }
-            None => {
-                self.subject = otherwise();
-                self.issuer = otherwise();
-                self.dns_names = match otherwise() {
-                    Value::Unknown => Value::Unknown,
-                    _ => Value::Null,
-                };
-                self.not_before = otherwise();
-                self.not_after = otherwise();
-                self.fingerprint_sha256 = otherwise();
-            }
-        }
+    /// Writes the leaf's information into the computed attributes; without it they are
+    /// `missing` (unknown in a plan, null when Kong's certificate cannot be read).
+    fn set_info(&mut self, info: Option<&CertificateInfo>, missing: Missing) {
+        let Some(info) = info else {
+            self.subject = missing.value();
+            self.issuer = missing.value();
+            self.dns_names = missing.value();
+            self.not_before = missing.value();
+            self.not_after = missing.value();
+            self.fingerprint_sha256 = missing.value();
+            return;
+        };
+        self.subject = Value::Value(info.subject.clone());
+        self.issuer = Value::Value(info.issuer.clone());
+        self.dns_names = values::list(&info.dns_names);
+        self.not_before = Value::Value(certificate::rfc3339(info.not_before));
+        self.not_after = Value::Value(certificate::rfc3339(info.not_after));
+        self.fingerprint_sha256 = Value::Value(info.fingerprint_sha256.clone());
     }
 
     /// The planned state: the computed attributes (and the default `hostnames`) come from the
@@ -163,7 +158,7 @@ impl CertificateState {
             (Value::Null, None) => Value::Unknown,
             (hostnames, _) => hostnames.clone(),
         };
-        planned.set_info(checked.info.as_ref(), || Value::Unknown);
+        planned.set_info(checked.info.as_ref(), Missing::Unknown);
         (planned, checked.issues)
     }
 
@@ -179,7 +174,7 @@ impl CertificateState {
             tags: values::set_like(&read.tags, &prior.tags),
             ..CertificateState::default()
         };
-        state.set_info(read.info.as_ref(), || Value::Null);
+        state.set_info(read.info.as_ref(), Missing::Null);
         state
     }
 
@@ -191,6 +186,22 @@ impl CertificateState {
             self.private_key.as_ref_option().map(Secret::new).as_ref(),
         );
         Self::from_read_back(&kong.id, read, self)
+    }
+}
+
+/// What computed attributes are when the certificate cannot be described.
+#[derive(Clone, Copy)]
+enum Missing {
+    Unknown,
+    Null,
+}
+
+impl Missing {
+    fn value<T>(self) -> Value<T> {
+        match self {
+            Missing::Unknown => Value::Unknown,
+            Missing::Null => Value::Null,
+        }
     }
 }
 
@@ -237,7 +248,7 @@ async fn report_write_error(
             "which is managed by terraform-provider-dispatch (another `dispatch_certificate`, in this configuration or another state)"
         }
         Some(_) => "which is not managed by this provider",
-        None => "(it may have been deleted since)",
+        None => "which could not be read back (it may have been deleted since)",
     };
     let served = holder
         .as_ref()
