@@ -546,3 +546,23 @@ fn times_are_rfc_3339_in_utc() {
     assert_eq!(rfc3339(0), "1970-01-01T00:00:00Z");
     assert_eq!(rfc3339(1_900_000_000), "2030-03-17T17:46:40Z");
 }
+
+#[test]
+fn a_dns_name_kong_cannot_serve_needs_explicit_hostnames() {
+    let issued = CertSpec::leaf(&["good.example.com", "a.*.example.com"]).self_signed();
+    let checked = check_issued(&issued, None);
+    assert_eq!(
+        summaries(&checked),
+        vec![error(
+            "certificate",
+            "Certificate name unusable as a hostname"
+        )]
+    );
+    assert!(checked.issues[0]
+        .detail
+        .contains("`a.*.example.com` has a wildcard in the wrong place"));
+    assert_eq!(
+        summaries(&check_issued(&issued, Some(&["good.example.com"]))),
+        vec![]
+    );
+}
