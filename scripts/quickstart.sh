@@ -27,7 +27,7 @@ admin_url="$(sed -n 's/^kong-sandbox listening on \([^ ]*\).*/\1/p' "$log" | hea
 [ -n "$admin_url" ] || { echo "the sandbox did not start:"; cat "$log"; exit 1; }
 echo "==> Kong sandbox Admin API at $admin_url"
 
-cp examples/quickstart/*.tf "$work/"
+cp examples/quickstart/*.tf examples/quickstart/*.pem "$work/"
 cat > "$work/terraform.rc" <<RC
 provider_installation {
   dev_overrides {

@@ -12,11 +12,13 @@ use tf_provider::{AttributePath, Diagnostics, DynamicDataSource, DynamicResource
 use crate::context::{Context, SharedContext};
 use crate::data_sources::api::ApiDataSource;
 use crate::data_sources::apis::ApisDataSource;
+use crate::data_sources::certificate::CertificateDataSource;
 use crate::diagnostics::report;
 use crate::idp::{self, IdpClient};
 use crate::kong::{Client, Inventory};
 use crate::resources::api::ApiResource;
 use crate::resources::basic_auth_user::BasicAuthUserResource;
+use crate::resources::certificate::CertificateResource;
 use crate::schema::*;
 use crate::settings::{self, RawSettings};
 use crate::values::{self, TfString, TfStringMap};
@@ -219,6 +221,10 @@ impl Provider for DispatchProvider {
                 "basic_auth_user",
                 Box::new(BasicAuthUserResource::new(self.context.clone())),
             ),
+            (
+                "certificate",
+                Box::new(CertificateResource::new(self.context.clone())),
+            ),
         ];
         Some(
             resources
@@ -235,6 +241,10 @@ impl Provider for DispatchProvider {
         let data_sources: Vec<(&str, Box<dyn DynamicDataSource>)> = vec![
             ("api", Box::new(ApiDataSource::new(self.context.clone()))),
             ("apis", Box::new(ApisDataSource::new(self.context.clone()))),
+            (
+                "certificate",
+                Box::new(CertificateDataSource::new(self.context.clone())),
+            ),
         ];
         Some(
             data_sources

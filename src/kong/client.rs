@@ -18,8 +18,10 @@ use url::Url;
 use super::entities::{NodeInfo, Page};
 use super::error::{KongError, KongErrorBody};
 
-/// A value that must never be printed: tokens, keys, passwords.
-#[derive(Clone, Default, PartialEq, Eq)]
+/// A value that must never be printed: tokens, keys, passwords. It serialises as the plain
+/// string (it has to reach Kong), but its `Debug` output is redacted.
+#[derive(Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(transparent)]
 pub struct Secret(String);
 
 impl Secret {

@@ -1,5 +1,6 @@
 //! A typed client for Kong's Admin API. Nothing in here knows about Terraform.
 
+mod certificates;
 pub mod client;
 mod consumers;
 mod endpoints;
@@ -10,6 +11,7 @@ pub mod error;
 mod client_tests;
 pub mod inventory;
 
+pub use certificates::{Certificate, CertificateFields, Sni};
 pub use client::{segment, Client, ClientOptions, Secret, TlsOptions};
 pub use entities::*;
 pub use error::{FieldError, KongError, KongErrorBody};

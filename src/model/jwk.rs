@@ -283,31 +283,40 @@ fn rsa_pem(jwk: &Jwk) -> Result<String, String> {
 }
 
 fn ec_pem(jwk: &Jwk) -> Result<(&'static str, String), String> {
-    // The curve crates read only kty/crv/x/y: pass exactly those.
-    let point = serde_json::json!({
-        "kty": "EC",
-        "crv": jwk.crv,
-        "x": jwk.x.as_deref().ok_or("it has no `x`")?,
-        "y": jwk.y.as_deref().ok_or("it has no `y`")?,
-    })
-    .to_string();
+    // An EC JWK is the affine point (x, y): SEC1's uncompressed form is 0x04 ‖ x ‖ y, which
+    // the curve crates check lies on the curve before writing the SubjectPublicKeyInfo.
+    let coordinate = |name: &str, value: Option<&str>, size: usize| {
+        let bytes = URL_SAFE_NO_PAD
+            .decode(value.ok_or_else(|| format!("it has no `{name}`"))?)
+            .map_err(|_| format!("its `{name}` is not base64url"))?;
+        if bytes.len() == size {
+            Ok(bytes)
+        } else {
+            Err(format!(
+                "its `{name}` has {} bytes where its curve needs {size}",
+                bytes.len()
+            ))
+        }
+    };
+    let point = |size: usize| -> Result<Vec<u8>, String> {
+        let mut sec1 = vec![0x04];
+        sec1.extend(coordinate("x", jwk.x.as_deref(), size)?);
+        sec1.extend(coordinate("y", jwk.y.as_deref(), size)?);
+        Ok(sec1)
+    };
     let invalid =
         |e: p256::elliptic_curve::Error| format!("it is not a valid point of its curve: {e}");
     let written = |e: p256::pkcs8::spki::Error| format!("it cannot be written as PEM: {e}");
+    use p256::pkcs8::EncodePublicKey as _;
+    let lf = p256::pkcs8::LineEnding::LF;
     match jwk.crv.as_deref() {
         Some("P-256") => {
-            let key = p256::PublicKey::from_jwk_str(&point).map_err(invalid)?;
-            Ok((
-                "ES256",
-                key.to_public_key_pem(LineEnding::LF).map_err(written)?,
-            ))
+            let key = p256::PublicKey::from_sec1_bytes(&point(32)?).map_err(invalid)?;
+            Ok(("ES256", key.to_public_key_pem(lf).map_err(written)?))
         }
         Some("P-384") => {
-            let key = p384::PublicKey::from_jwk_str(&point).map_err(invalid)?;
-            Ok((
-                "ES384",
-                key.to_public_key_pem(LineEnding::LF).map_err(written)?,
-            ))
+            let key = p384::PublicKey::from_sec1_bytes(&point(48)?).map_err(invalid)?;
+            Ok(("ES384", key.to_public_key_pem(lf).map_err(written)?))
         }
         Some(other) => Err(format!(
             "its curve `{other}` is not supported: the provider converts P-256 and P-384 keys"

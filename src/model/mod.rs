@@ -3,6 +3,7 @@
 
 pub mod api;
 pub mod auth;
+pub mod certificate;
 pub mod issuer;
 pub mod jwk;
 pub mod naming;

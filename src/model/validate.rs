@@ -92,6 +92,46 @@ pub fn route_host(host: &str) -> Result<(), String> {
         .map_err(|why| format!("`{host}` is not a valid host: {why}"))
 }
 
+/// Checks an SNI name (a hostname a certificate is served for) as Kong's
+/// `typedefs.wildcard_host` does: no port, not an IP address, at most one `*`. The wildcard
+/// must also be a whole label (`*.example.com`, `example.*`): Kong accepts `*example.com`
+/// but its certificate lookup (exact name, then `*.<rest>`, then `<prefix>.*`) never finds it.
+pub fn sni_name(name: &str) -> Result<(), String> {
+    if name.parse::<std::net::IpAddr>().is_ok()
+        || name
+            .strip_prefix('[')
+            .and_then(|rest| rest.split_once(']'))
+            .is_some()
+    {
+        return Err(format!(
+            "`{name}` is an IP address: clients only send hostnames as SNI"
+        ));
+    }
+    if name.contains(':') {
+        return Err(format!(
+            "`{name}` has a port: an SNI name is a hostname only"
+        ));
+    }
+    let stars = name.matches('*').count();
+    if stars > 1 {
+        return Err(format!(
+            "`{name}` has more than one wildcard: Kong allows one `*`"
+        ));
+    }
+    if stars == 1 && !(name.starts_with("*.") || name.ends_with(".*")) {
+        return Err(format!(
+            "`{name}` has a wildcard in the wrong place: `*` must be the whole leftmost or rightmost label, as in `*.example.com` or `example.*`"
+        ));
+    }
+    let mock = name.replace('*', "wildcard");
+    if !mock.is_empty() && mock.bytes().all(|b| b.is_ascii_digit() || b == b'.') {
+        return Err(format!(
+            "`{name}` is an IP address: clients only send hostnames as SNI"
+        ));
+    }
+    hostname(&mock).map_err(|why| format!("`{name}` is not a valid hostname: {why}"))
+}
+
 /// A host Kong can store: a name, an IPv4 or IPv6 address, with an optional port.
 fn host_with_optional_port(host: &str) -> Result<(), String> {
     let colons = host.matches(':').count();
@@ -439,6 +479,31 @@ mod tests {
         ] {
             assert!(route_host(bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn sni_names_follow_kong_wildcard_host_rules() {
+        for good in [
+            "example.com",
+            "*.example.com",
+            "example.*",
+            "a-b.example.com",
+            "localhost",
+            "*.Mixed.example",
+        ] {
+            assert!(sni_name(good).is_ok(), "{good}: {:?}", sni_name(good));
+        }
+        let why = |name: &str| sni_name(name).expect_err(name);
+        assert!(why("10.0.0.1").contains("IP address"));
+        assert!(why("::1").contains("IP address"));
+        assert!(why("[::1]:443").contains("IP address"));
+        assert!(why("example.com:443").contains("port"));
+        assert!(why("*.example.*").contains("more than one wildcard"));
+        assert!(why("a.*.example.com").contains("wrong place"));
+        assert!(why("*example.com").contains("wrong place"));
+        assert!(why("exa mple.com").contains("not a valid hostname"));
+        assert!(why("a..example.com").contains("not a valid hostname"));
+        assert!(why("").contains("not a valid hostname"));
     }
 
     #[test]

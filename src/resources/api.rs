@@ -15,7 +15,7 @@ use crate::kong::{KongError, Plugin, Route, Service};
 use crate::model::api::{
     self, ApiSpec, DesiredApi, Draft, HttpsMode, Observed, Upstream, DEFAULT_REDIRECT_CODE,
 };
-use crate::model::{auth as model_auth, naming, AttrPath};
+use crate::model::{auth as model_auth, certificate, naming, AttrPath};
 use crate::schema::*;
 use crate::values::{
     self, field, field_strings, known_strings, TfString, TfStringList, TfStringSet,
@@ -611,6 +611,7 @@ impl Resource for ApiResource {
         }
         match created {
             Ok(()) => {
+                warn_hosts_without_certificate(diags, &context, &spec).await;
                 let ids = Ids {
                     service: service_id,
                     route: Some(route_id),
@@ -689,6 +690,7 @@ impl Resource for ApiResource {
         }
         match updated {
             Ok(route_id) => {
+                warn_hosts_without_certificate(diags, &context, &spec).await;
                 let ids = Ids {
                     service: ids.service,
                     route: Some(route_id),
@@ -793,6 +795,48 @@ fn issuer_of(spec: &ApiSpec) -> String {
     match &spec.auth {
         model_auth::Authentication::Oidc(oidc) => oidc.issuer.clone(),
         _ => String::new(),
+    }
+}
+
+/// After an API served over HTTPS on some hosts is applied: a warning on `hosts` for each
+/// host Kong has no certificate for. Only then (not on reads, not for APIs without hosts or
+/// without HTTPS) does it cost a request (`GET /snis`).
+async fn warn_hosts_without_certificate(
+    diags: &mut Diagnostics,
+    context: &Context,
+    spec: &ApiSpec,
+) {
+    if spec.https == HttpsMode::Disabled || spec.hosts.is_empty() {
+        return;
+    }
+    let snis = match context.client.snis().await {
+        Ok(snis) => snis.into_iter().map(|s| s.name).collect::<Vec<_>>(),
+        Err(error) => {
+            diags.warning(
+                "Could not check the hosts' certificates",
+                format!("The API is applied, but listing Kong's SNIs to check that its hosts have a certificate failed: {error}"),
+                AttributePath::new("hosts"),
+            );
+            return;
+        }
+    };
+    for host in certificate::hosts_without_certificate(&spec.hosts, &snis) {
+        let lookups = certificate::sni_lookup_names(&host)
+            .iter()
+            .map(|n| format!("`{n}`"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        // One summary per host: Terraform folds warnings that share a summary into one.
+        diags.warning(
+            format!("No certificate for the HTTPS host `{host}`"),
+            format!(
+                "The API `{}` is served over HTTPS (https = \"{}\") on `{host}`, but Kong has no certificate for it (no SNI among {lookups}), so HTTPS clients get Kong's default certificate and reject it. Declare a `dispatch_certificate` whose `hostnames` include `{}`; in the same configuration, make the API depend on it (`depends_on = [dispatch_certificate.<name>]`) so the certificate exists before the API is applied.",
+                spec.name,
+                spec.https.as_str(),
+                certificate::strip_port(&host)
+            ),
+            AttributePath::new("hosts"),
+        );
     }
 }
 

@@ -2,3 +2,4 @@
 
 pub mod api;
 pub mod basic_auth_user;
+pub mod certificate;

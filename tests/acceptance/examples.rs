@@ -35,7 +35,8 @@ fn example_dirs() -> Vec<PathBuf> {
     out
 }
 
-/// A workspace holding a copy of the example's `.tf` files. Documentation snippets
+/// A workspace holding a copy of the example's `.tf` files and the files they read (such as
+/// PEM certificates); `import.sh` stays behind. Documentation snippets
 /// (`resource.tf`, `data-source.tf`) declare no provider source: it is added, as a reader's
 /// own configuration would.
 fn workspace_for(kong: &Kong, example: &Path) -> Workspace {
@@ -43,11 +44,13 @@ fn workspace_for(kong: &Kong, example: &Path) -> Workspace {
     let mut declares_source = false;
     for entry in std::fs::read_dir(example).expect("example readable") {
         let path = entry.expect("entry").path();
+        let file_name = path.file_name().expect("name");
         if path.extension().is_some_and(|e| e == "tf") {
             let text = std::fs::read_to_string(&path).expect("example file");
             declares_source |= text.contains("required_providers");
-            std::fs::write(ws.path().join(path.file_name().expect("name")), text)
-                .expect("copy example");
+            std::fs::write(ws.path().join(file_name), text).expect("copy example");
+        } else if path.is_file() && file_name != "import.sh" {
+            std::fs::copy(&path, ws.path().join(file_name)).expect("copy example file");
         }
     }
     if !declares_source {
@@ -262,8 +265,19 @@ fn every_import_example_rebuilds_the_state_of_its_resource() {
         )
         .success();
 
-        let ws = workspace_for(&kong, example);
         for (address, id) in &commands {
+            // Ids are made at create time: an id in import.sh illustrates the form, so the
+            // test imports by the id the example's resource got.
+            let id = if uuid::Uuid::parse_str(id).is_ok() {
+                original
+                    .resource(address)
+                    .and_then(|r| r["id"].as_str().map(str::to_string))
+                    .unwrap_or_else(|| id.clone())
+            } else {
+                id.clone()
+            };
+            let id = &id;
+            let ws = workspace_for(&kong, example);
             let import = run(
                 &ws,
                 &inputs,

@@ -95,6 +95,11 @@ impl Workspace {
         self.dir.path()
     }
 
+    /// Writes a file beside `main.tf` (read from the configuration with `file()`).
+    pub fn write_file(&self, name: &str, content: &str) {
+        std::fs::write(self.path().join(name), content).expect("write file");
+    }
+
     /// The `terraform` and `provider` blocks, with extra provider attributes.
     pub fn provider_block(&self, extra: &str) -> String {
         format!(

@@ -1,14 +1,19 @@
 //! End-to-end tests: the real `terraform` CLI, the provider binary, and a Kong sandbox.
 
+mod certs;
 mod harness;
 mod idp;
 
+mod api_https;
 mod api_lifecycle;
 mod api_policies;
 mod api_validation;
 mod auth_basic;
 mod auth_modes;
 mod auth_oidc;
+mod certificate_data_source;
+mod certificate_examples;
+mod certificate_lifecycle;
 mod data_sources;
 mod examples;
 mod request_counts;

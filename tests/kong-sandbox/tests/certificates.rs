@@ -267,3 +267,41 @@ fn sni_name_rules() {
         "/snis/:snis/certificate is disabled"
     );
 }
+
+// certificates.lua `cert`: a chain (leaf first) is accepted, the key is checked against the
+// leaf, and `cert` and `key` come back exactly as sent (OSS stores them as given).
+#[test]
+fn a_chain_is_accepted_and_returned_as_sent() {
+    let (_sb, c) = start();
+    let ca_key = gen_key(KeyType::Ec);
+    let ca = gen_cert("Test CA", &[], &ca_key, None, true);
+    let leaf_key = gen_key(KeyType::Rsa);
+    let leaf = gen_cert(
+        "a.test",
+        &["a.test"],
+        &leaf_key,
+        Some((&ca, &ca_key)),
+        false,
+    );
+    let chain = format!("{}{}", pem_cert(&leaf), pem_cert(&ca));
+    let r = c.put(
+        "/certificates/6f1c1f5e-0000-4000-8000-000000000001",
+        json!({ "cert": chain, "key": pem_key(&leaf_key), "snis": ["a.test"] }),
+    );
+    assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
+    let got = c
+        .get("/certificates/6f1c1f5e-0000-4000-8000-000000000001")
+        .json();
+    assert_eq!(got["cert"], json!(chain));
+    assert_eq!(got["key"], json!(pem_key(&leaf_key)));
+    // The CA's key does not match the leaf.
+    let r = c.put(
+        "/certificates/6f1c1f5e-0000-4000-8000-000000000001",
+        json!({ "cert": chain, "key": pem_key(&ca_key), "snis": ["a.test"] }),
+    );
+    assert_eq!(r.status, 400);
+    assert_eq!(
+        r.json()["fields"],
+        json!({ "@entity": ["certificate does not match key"] })
+    );
+}

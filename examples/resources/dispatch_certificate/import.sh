@@ -1,0 +1,6 @@
+# By one of the hostnames the certificate serves (the whole certificate is imported, with all
+# its hostnames):
+terraform import dispatch_certificate.api api.example.com
+
+# Or by the Kong certificate's id:
+terraform import dispatch_certificate.api 3f1e2d4c-5b6a-4789-8abc-def012345678

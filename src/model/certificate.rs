@@ -1,0 +1,434 @@
+//! `dispatch_certificate` ⇄ Kong: one Kong certificate with its SNIs; every check of the PEM a
+//! user declares; and which hostnames the certificates in Kong serve (for `dispatch_api`).
+
+mod pki;
+
+pub use pki::{
+    chain_ders, parse_chain, private_key_public_half, same_private_key, BrokenLink,
+    CertificateInfo, Chain, ChainError, Curve, KeyError, PublicKey,
+};
+
+use super::naming::{self, Naming};
+use super::{validate, AttrPath, Field, Issue};
+use crate::kong::{Certificate, CertificateFields, Secret};
+
+/// A certificate expiring within this many days gets a warning.
+pub const EXPIRY_WARNING_DAYS: i64 = 30;
+const DAY: i64 = 86_400;
+
+/// A complete, known `dispatch_certificate` declaration (defaults applied).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CertificateSpec {
+    /// PEM chain, leaf first.
+    pub certificate: String,
+    /// PEM private key.
+    pub private_key: Secret,
+    /// SNI names, sorted.
+    pub hostnames: Vec<String>,
+    /// The user's extra tags, sorted.
+    pub tags: Vec<String>,
+}
+
+/// The values of a declaration at plan time.
+#[derive(Debug, Clone, Default)]
+pub struct CertificateDraft {
+    /// `certificate`.
+    pub certificate: Field<String>,
+    /// `private_key`.
+    pub private_key: Field<Secret>,
+    /// `hostnames`; `None` elements are not known yet.
+    pub hostnames: Field<Vec<Option<String>>>,
+    /// `tags`.
+    pub tags: Field<Vec<Option<String>>>,
+}
+
+/// The outcome of the plan-time checks.
+#[derive(Debug, Clone, Default)]
+pub struct Checked {
+    /// The leaf's information, when the certificate is known and parses.
+    pub info: Option<CertificateInfo>,
+    /// Errors and warnings, on the attributes they concern.
+    pub issues: Vec<Issue>,
+}
+
+/// Every check of a declaration: the PEM chain parses, the key is the leaf's, the certificate
+/// is valid now (an error once expired, a warning within [`EXPIRY_WARNING_DAYS`] days), the
+/// hostnames are SNI names Kong accepts and the certificate covers. `now` is in Unix seconds.
+pub fn check(draft: &CertificateDraft, now: i64) -> Checked {
+    let mut issues = Vec::new();
+    let certificate = AttrPath::attr("certificate");
+    let private_key = AttrPath::attr("private_key");
+    let hostnames = AttrPath::attr("hostnames");
+
+    let chain = match &draft.certificate {
+        Field::Value(pem) => match parse_chain(pem) {
+            Ok(chain) => Some(chain),
+            Err(e) => {
+                issues.push(Issue::error(
+                    certificate.clone(),
+                    "Invalid certificate",
+                    e.to_string(),
+                ));
+                None
+            }
+        },
+        _ => None,
+    };
+    let key = match &draft.private_key {
+        Field::Value(secret) => match private_key_public_half(secret.expose()) {
+            Ok(key) => Some(key),
+            Err(e) => {
+                issues.push(Issue::error(
+                    private_key.clone(),
+                    "Invalid private key",
+                    e.to_string(),
+                ));
+                None
+            }
+        },
+        _ => None,
+    };
+
+    if let Some(chain) = &chain {
+        issues.extend(check_validity(&chain.leaf, now));
+        if let Some(link) = &chain.broken_link {
+            issues.push(Issue::warning(
+                certificate.clone(),
+                "Certificate chain out of order",
+                format!(
+                    "Certificate {} of the chain was issued by `{}`, but the certificate after it is `{}`. Kong sends the chain as given: put the leaf first, then each certificate's issuer, or clients may not trust it.",
+                    link.position, link.issuer, link.next_subject
+                ),
+            ));
+        }
+        if let PublicKey::Unsupported(kind) = &chain.leaf.public_key {
+            issues.push(Issue::error(
+                certificate.clone(),
+                "Unsupported certificate key",
+                format!("The certificate's public key is {kind}: use a certificate for an RSA key or an ECDSA key on P-256, P-384 or P-521."),
+            ));
+        } else if let Some(key) = &key {
+            if *key != chain.leaf.public_key {
+                let detail = if std::mem::discriminant(key)
+                    == std::mem::discriminant(&chain.leaf.public_key)
+                    && key.describe() == chain.leaf.public_key.describe()
+                {
+                    format!(
+                        "private_key is not the key of the leaf certificate `{}`: both are {} keys, but a different one. Give the key the certificate was issued for.",
+                        chain.leaf.subject,
+                        key.describe()
+                    )
+                } else {
+                    format!(
+                        "private_key is not the key of the leaf certificate `{}`: the certificate holds an {} key and private_key is an {} key.",
+                        chain.leaf.subject,
+                        chain.leaf.public_key.describe(),
+                        key.describe()
+                    )
+                };
+                issues.push(Issue::error(
+                    private_key,
+                    "Private key does not match the certificate",
+                    detail,
+                ));
+            }
+        }
+    }
+
+    match &draft.hostnames {
+        Field::Value(names) => {
+            if names.is_empty() {
+                issues.push(Issue::error(
+                    hostnames.clone(),
+                    "No hostname",
+                    "`hostnames` is empty: a certificate serves at least one hostname. Leave `hostnames` out to use the certificate's DNS names.",
+                ));
+            }
+            for name in names.iter().flatten() {
+                if let Err(why) = validate::sni_name(name) {
+                    issues.push(Issue::error(hostnames.clone(), "Invalid hostname", why));
+                } else if let Some(chain) = &chain {
+                    if !is_covered(name, &chain.leaf.dns_names) {
+                        // The name is in the summary: Terraform folds warnings that share one.
+                        issues.push(Issue::warning(
+                            hostnames.clone(),
+                            format!("Hostname `{name}` not covered by the certificate"),
+                            format!(
+                                "`{name}` is not among the certificate's DNS names ({}): clients connecting to it will reject the certificate.",
+                                names_or_none(&chain.leaf.dns_names)
+                            ),
+                        ));
+                    }
+                }
+            }
+        }
+        Field::Null => {
+            if let Some(chain) = &chain {
+                let defaults = default_hostnames(&chain.leaf);
+                if defaults.is_empty() {
+                    issues.push(Issue::error(
+                        hostnames.clone(),
+                        "No hostname",
+                        format!(
+                            "The certificate `{}` has no DNS name in its subjectAltName extension, so `hostnames` has no default: set `hostnames` (clients check the subjectAltName, so a certificate without one is rejected by browsers).",
+                            chain.leaf.subject
+                        ),
+                    ));
+                }
+                for name in &defaults {
+                    if let Err(why) = validate::sni_name(name) {
+                        issues.push(Issue::error(
+                            certificate.clone(),
+                            "Certificate name unusable as a hostname",
+                            format!("The certificate's DNS name cannot be served by Kong: {why}. Set `hostnames` to the names to serve."),
+                        ));
+                    }
+                }
+            }
+        }
+        Field::Unknown => {}
+    }
+
+    for tag in draft.tags.value().into_iter().flatten().flatten() {
+        if let Err(why) = validate::tag(tag) {
+            issues.push(Issue::error(AttrPath::attr("tags"), "Invalid tag", why));
+        }
+    }
+
+    Checked {
+        info: chain.map(|c| c.leaf),
+        issues,
+    }
+}
+
+fn names_or_none(names: &[String]) -> String {
+    if names.is_empty() {
+        "it has none".to_string()
+    } else {
+        names
+            .iter()
+            .map(|n| format!("`{n}`"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+}
+
+/// Expired: an error. Expiring within [`EXPIRY_WARNING_DAYS`] days, or not valid yet: a warning.
+fn check_validity(leaf: &CertificateInfo, now: i64) -> Vec<Issue> {
+    let path = AttrPath::attr("certificate");
+    if leaf.not_after <= now {
+        return vec![Issue::error(
+            path,
+            "Certificate expired",
+            format!(
+                "The certificate `{}` expired at {} (not_after): clients reject it. Renew it and give the new certificate and key.",
+                leaf.subject,
+                rfc3339(leaf.not_after)
+            ),
+        )];
+    }
+    let mut issues = Vec::new();
+    let left = leaf.not_after - now;
+    if left < EXPIRY_WARNING_DAYS * DAY {
+        let days = left / DAY;
+        let when = match days {
+            0 => "in less than a day".to_string(),
+            1 => "in 1 day".to_string(),
+            n => format!("in {n} days"),
+        };
+        issues.push(Issue::warning(
+            path.clone(),
+            "Certificate expires soon",
+            format!(
+                "The certificate `{}` expires at {} ({when}). Renew it before then: replacing `certificate` and `private_key` updates Kong in place.",
+                leaf.subject,
+                rfc3339(leaf.not_after)
+            ),
+        ));
+    }
+    if leaf.not_before > now {
+        issues.push(Issue::warning(
+            path,
+            "Certificate not valid yet",
+            format!(
+                "The certificate `{}` is only valid from {} (not_before): clients reject it until then.",
+                leaf.subject,
+                rfc3339(leaf.not_before)
+            ),
+        ));
+    }
+    issues
+}
+
+/// The hostnames of a certificate that declares none: the leaf's DNS names, sorted.
+pub fn default_hostnames(leaf: &CertificateInfo) -> Vec<String> {
+    sorted(leaf.dns_names.clone())
+}
+
+/// A Unix time as RFC 3339 (UTC, `2030-01-31T12:00:00Z`).
+pub fn rfc3339(unix_seconds: i64) -> String {
+    time::OffsetDateTime::from_unix_timestamp(unix_seconds)
+        .ok()
+        .and_then(|t| {
+            t.format(&time::format_description::well_known::Rfc3339)
+                .ok()
+        })
+        .unwrap_or_else(|| unix_seconds.to_string())
+}
+
+fn sorted(mut values: Vec<String>) -> Vec<String> {
+    values.sort();
+    values.dedup();
+    values
+}
+
+/// The Kong certificate for a declaration: its SNIs always sent (a `PUT` without them
+/// removes them), and the ownership tags before the user's.
+pub fn desired(spec: &CertificateSpec, naming: &Naming) -> CertificateFields {
+    CertificateFields {
+        cert: spec.certificate.clone(),
+        key: spec.private_key.clone(),
+        snis: sorted(spec.hostnames.clone()),
+        tags: naming::all_tags(naming.ownership_tags(None), &spec.tags),
+    }
+}
+
+/// What Kong holds for a certificate, as the declaration's values.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReadBack {
+    /// The PEM chain (the prior text when Kong holds the same certificates).
+    pub certificate: String,
+    /// The private key; `None` when Kong does not give it back and nothing was known before.
+    pub private_key: Option<Secret>,
+    /// The SNI names, sorted.
+    pub hostnames: Vec<String>,
+    /// The user's tags, sorted.
+    pub tags: Vec<String>,
+    /// The leaf's information, when Kong's certificate parses.
+    pub info: Option<CertificateInfo>,
+}
+
+/// The declaration Kong's certificate amounts to. The prior values decide between equivalent
+/// spellings (line breaks, a trailing newline), so that only real changes show as drift.
+///
+/// Kong's open-source edition answers the private key in clear text: a different key is drift.
+/// When Kong answers something that is not a PEM private key (Enterprise's keyring-encrypted
+/// form, a vault reference, nothing), the key cannot be compared and the prior one is kept.
+pub fn read_back(
+    observed: &Certificate,
+    prior_certificate: Option<&str>,
+    prior_key: Option<&Secret>,
+) -> ReadBack {
+    let certificate = match prior_certificate {
+        Some(prior) if same_chain(prior, &observed.cert) => prior.to_string(),
+        _ => observed.cert.clone(),
+    };
+    let kong_key = observed
+        .key
+        .as_ref()
+        .filter(|k| private_key_public_half(k.expose()).is_ok());
+    let private_key = match (kong_key, prior_key) {
+        (Some(kong), Some(prior)) if same_private_key(prior.expose(), kong.expose()) => {
+            Some(prior.clone())
+        }
+        (Some(kong), _) => Some(kong.clone()),
+        (None, prior) => prior.cloned(),
+    };
+    ReadBack {
+        info: parse_chain(&certificate).ok().map(|c| c.leaf),
+        certificate,
+        private_key,
+        hostnames: sorted(observed.snis.clone().unwrap_or_default()),
+        tags: naming::user_tags(observed.tags.as_deref()),
+    }
+}
+
+fn same_chain(a: &str, b: &str) -> bool {
+    a == b || matches!((chain_ders(a), chain_ders(b)), (Some(x), Some(y)) if x == y)
+}
+
+/// A hostname Kong refused because another certificate serves it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HostnameConflict {
+    /// The hostname.
+    pub hostname: String,
+    /// The id of the Kong certificate that serves it.
+    pub certificate_id: String,
+}
+
+/// Reads Kong's `snis` message "X already associated with existing certificate '<id>'".
+pub fn hostname_conflict(message: &str) -> Option<HostnameConflict> {
+    let (hostname, rest) = message.split_once(" already associated with existing certificate '")?;
+    let certificate_id = rest.strip_suffix('\'')?;
+    Some(HostnameConflict {
+        hostname: hostname.to_string(),
+        certificate_id: certificate_id.to_string(),
+    })
+}
+
+/// Whether a certificate name covers a hostname (RFC 6125, case-insensitive): the same name,
+/// or a `*.` wildcard standing for exactly one leftmost label. A wildcard hostname is only
+/// covered by the same wildcard.
+pub fn name_covers(certificate_name: &str, hostname: &str) -> bool {
+    let pattern = certificate_name.trim_end_matches('.').to_ascii_lowercase();
+    let host = hostname.trim_end_matches('.').to_ascii_lowercase();
+    if pattern == host {
+        return true;
+    }
+    match (pattern.strip_prefix("*."), host.split_once('.')) {
+        (Some(parent), Some((label, rest))) => {
+            !label.is_empty() && label != "*" && !parent.is_empty() && rest == parent
+        }
+        _ => false,
+    }
+}
+
+fn is_covered(hostname: &str, dns_names: &[String]) -> bool {
+    dns_names.iter().any(|name| name_covers(name, hostname))
+}
+
+/// The SNI names Kong tries, in order, for a client asking for `host` (a route host's
+/// `:port` is ignored; `kong/runloop/certificate.lua`): the name itself, then `*.` with its
+/// first label replaced, then `.*` with its last label replaced.
+pub fn sni_lookup_names(host: &str) -> Vec<String> {
+    let host = strip_port(host).to_ascii_lowercase();
+    let mut names = vec![host.clone()];
+    if host.contains('*') || host.parse::<std::net::IpAddr>().is_ok() {
+        return names;
+    }
+    if let Some((_, rest)) = host.split_once('.') {
+        names.push(format!("*.{rest}"));
+    }
+    if let Some((prefix, _)) = host.rsplit_once('.') {
+        names.push(format!("{prefix}.*"));
+    }
+    names
+}
+
+/// The hosts of an API (route hosts, with or without a port) for which Kong has no SNI, so
+/// that HTTPS clients get Kong's default certificate. Sorted, without duplicates.
+pub fn hosts_without_certificate(hosts: &[String], snis: &[String]) -> Vec<String> {
+    let snis: Vec<String> = snis.iter().map(|s| s.to_ascii_lowercase()).collect();
+    let served = |host: &str| {
+        sni_lookup_names(host)
+            .iter()
+            .any(|name| snis.contains(name))
+    };
+    sorted(hosts.iter().filter(|host| !served(host)).cloned().collect())
+}
+
+/// A route host without its `:port` (IPv6 literals keep their colons).
+pub fn strip_port(host: &str) -> &str {
+    if let Some(rest) = host.strip_prefix('[') {
+        return rest.split_once(']').map_or(host, |(inside, _)| inside);
+    }
+    match host.rsplit_once(':') {
+        Some((name, port)) if !name.contains(':') && port.bytes().all(|b| b.is_ascii_digit()) => {
+            name
+        }
+        _ => host,
+    }
+}
+
+#[cfg(test)]
+mod tests;

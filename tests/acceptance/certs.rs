@@ -1,0 +1,249 @@
+//! Certificates made at test time with OpenSSL: self-signed leaves, a small CA with an
+//! intermediate, RSA and ECDSA keys, validity windows in the past or the near future.
+//! Shared by the end-to-end tests and (through `#[path]`) the model's unit tests.
+#![allow(dead_code)]
+
+use openssl::asn1::Asn1Time;
+use openssl::bn::{BigNum, MsbOption};
+use openssl::ec::{EcGroup, EcKey};
+use openssl::hash::MessageDigest;
+use openssl::nid::Nid;
+use openssl::pkey::{PKey, Private};
+use openssl::rsa::Rsa;
+use openssl::symm::Cipher;
+use openssl::x509::extension::{BasicConstraints, KeyUsage, SubjectAlternativeName};
+use openssl::x509::{X509NameBuilder, X509};
+
+/// The kind of key a test certificate is made for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeyKind {
+    /// RSA, 2048 bits.
+    Rsa,
+    /// ECDSA on P-256.
+    P256,
+    /// ECDSA on P-384.
+    P384,
+}
+
+/// A fresh private key.
+pub fn new_key(kind: KeyKind) -> PKey<Private> {
+    match kind {
+        KeyKind::Rsa => PKey::from_rsa(Rsa::generate(2048).expect("rsa")).expect("pkey"),
+        KeyKind::P256 | KeyKind::P384 => {
+            let nid = if kind == KeyKind::P256 {
+                Nid::X9_62_PRIME256V1
+            } else {
+                Nid::SECP384R1
+            };
+            let group = EcGroup::from_curve_name(nid).expect("curve");
+            PKey::from_ec_key(EcKey::generate(&group).expect("ec key")).expect("pkey")
+        }
+    }
+}
+
+/// A certificate and its key.
+pub struct Issued {
+    /// The certificate.
+    pub cert: X509,
+    /// Its private key.
+    pub key: PKey<Private>,
+}
+
+impl Issued {
+    /// The certificate in PEM.
+    pub fn cert_pem(&self) -> String {
+        String::from_utf8(self.cert.to_pem().expect("pem")).expect("utf-8")
+    }
+
+    /// The private key in PKCS#8 PEM (`BEGIN PRIVATE KEY`).
+    pub fn key_pem(&self) -> String {
+        String::from_utf8(self.key.private_key_to_pem_pkcs8().expect("pem")).expect("utf-8")
+    }
+
+    /// The private key in its traditional PEM (`BEGIN RSA PRIVATE KEY` / `BEGIN EC PRIVATE KEY`).
+    pub fn key_pem_traditional(&self) -> String {
+        let pem = match self.key.rsa() {
+            Ok(rsa) => rsa.private_key_to_pem().expect("pem"),
+            Err(_) => self
+                .key
+                .ec_key()
+                .expect("ec")
+                .private_key_to_pem()
+                .expect("pem"),
+        };
+        String::from_utf8(pem).expect("utf-8")
+    }
+
+    /// The private key encrypted with a passphrase (`BEGIN ENCRYPTED PRIVATE KEY`).
+    pub fn key_pem_encrypted(&self) -> String {
+        let pem = self
+            .key
+            .private_key_to_pem_pkcs8_passphrase(Cipher::aes_256_cbc(), b"passphrase")
+            .expect("pem");
+        String::from_utf8(pem).expect("utf-8")
+    }
+
+    /// The base64 lines of the PKCS#8 key, without the BEGIN/END lines and line breaks: what
+    /// must never appear in any output.
+    pub fn key_body(&self) -> String {
+        self.key_pem()
+            .lines()
+            .filter(|l| !l.starts_with("-----"))
+            .collect()
+    }
+
+    /// SHA-256 of the certificate's DER, lowercase hex.
+    pub fn fingerprint_sha256(&self) -> String {
+        self.cert
+            .digest(MessageDigest::sha256())
+            .expect("digest")
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect()
+    }
+}
+
+/// How to make a certificate.
+#[derive(Debug, Clone)]
+pub struct CertSpec {
+    common_name: String,
+    organization: Option<String>,
+    dns_names: Vec<String>,
+    key: KeyKind,
+    /// Validity window, in seconds from now.
+    from: i64,
+    until: i64,
+    ca: bool,
+}
+
+const DAY: i64 = 86_400;
+
+impl CertSpec {
+    /// A leaf for `common_name`, whose subjectAltName holds `dns_names`, valid from a day ago
+    /// for a year, with an RSA key.
+    pub fn new(common_name: &str, dns_names: &[&str]) -> Self {
+        Self {
+            common_name: common_name.to_string(),
+            organization: None,
+            dns_names: dns_names.iter().map(|s| s.to_string()).collect(),
+            key: KeyKind::Rsa,
+            from: -DAY,
+            until: 365 * DAY,
+            ca: false,
+        }
+    }
+
+    /// A leaf whose common name is its first DNS name.
+    pub fn leaf(dns_names: &[&str]) -> Self {
+        Self::new(dns_names.first().copied().unwrap_or("leaf"), dns_names)
+    }
+
+    /// A certificate authority (no subjectAltName).
+    pub fn ca(common_name: &str) -> Self {
+        Self {
+            ca: true,
+            until: 3650 * DAY,
+            ..Self::new(common_name, &[])
+        }
+    }
+
+    /// With this key type.
+    pub fn key(mut self, key: KeyKind) -> Self {
+        self.key = key;
+        self
+    }
+
+    /// With an organization in the subject.
+    pub fn organization(mut self, organization: &str) -> Self {
+        self.organization = Some(organization.to_string());
+        self
+    }
+
+    /// Valid from `from_days` to `until_days` days from now (negative: in the past).
+    pub fn valid_days(mut self, from_days: i64, until_days: i64) -> Self {
+        self.from = from_days * DAY;
+        self.until = until_days * DAY;
+        self
+    }
+
+    /// Self-signed.
+    pub fn self_signed(self) -> Issued {
+        let key = new_key(self.key);
+        let cert = self.build(&key, None);
+        Issued { cert, key }
+    }
+
+    /// Signed by `issuer`.
+    pub fn signed_by(self, issuer: &Issued) -> Issued {
+        let key = new_key(self.key);
+        let cert = self.build(&key, Some(issuer));
+        Issued { cert, key }
+    }
+
+    fn build(&self, key: &PKey<Private>, issuer: Option<&Issued>) -> X509 {
+        let mut name = X509NameBuilder::new().expect("name");
+        if let Some(organization) = &self.organization {
+            name.append_entry_by_nid(Nid::ORGANIZATIONNAME, organization)
+                .expect("O");
+        }
+        name.append_entry_by_nid(Nid::COMMONNAME, &self.common_name)
+            .expect("CN");
+        let name = name.build();
+        let mut builder = X509::builder().expect("builder");
+        builder.set_version(2).expect("version");
+        let mut serial = BigNum::new().expect("bn");
+        serial
+            .rand(64, MsbOption::MAYBE_ZERO, false)
+            .expect("serial");
+        builder
+            .set_serial_number(&serial.to_asn1_integer().expect("serial"))
+            .expect("serial");
+        builder.set_subject_name(&name).expect("subject");
+        builder
+            .set_issuer_name(issuer.map_or(&name, |i| i.cert.subject_name()))
+            .expect("issuer");
+        builder.set_pubkey(key).expect("pubkey");
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .expect("clock")
+            .as_secs() as i64;
+        builder
+            .set_not_before(&Asn1Time::from_unix(now + self.from).expect("time"))
+            .expect("not before");
+        builder
+            .set_not_after(&Asn1Time::from_unix(now + self.until).expect("time"))
+            .expect("not after");
+        if self.ca {
+            builder
+                .append_extension(BasicConstraints::new().critical().ca().build().expect("bc"))
+                .expect("bc");
+            builder
+                .append_extension(
+                    KeyUsage::new()
+                        .critical()
+                        .key_cert_sign()
+                        .crl_sign()
+                        .build()
+                        .expect("ku"),
+                )
+                .expect("ku");
+        }
+        if !self.dns_names.is_empty() {
+            let mut san = SubjectAlternativeName::new();
+            for dns in &self.dns_names {
+                san.dns(dns);
+            }
+            let context = builder.x509v3_context(issuer.map(|i| i.cert.as_ref()), None);
+            let extension = san.build(&context).expect("san");
+            builder.append_extension(extension).expect("san");
+        }
+        let signer = issuer.map_or(key, |i| &i.key);
+        builder.sign(signer, MessageDigest::sha256()).expect("sign");
+        builder.build()
+    }
+}
+
+/// A PEM chain of these certificates, in the order given.
+pub fn chain_pem(certificates: &[&Issued]) -> String {
+    certificates.iter().map(|c| c.cert_pem()).collect()
+}
