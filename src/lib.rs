@@ -3,6 +3,8 @@
 //! Three layers: [`kong`] is a typed Admin API client, [`model`] is the pure mapping between
 //! declarations and Kong entities, and [`resources`] glues them to Terraform through tf-provider.
 
+#![warn(missing_docs)]
+
 pub mod context;
 pub mod data_sources;
 pub mod diagnostics;
