@@ -38,6 +38,7 @@ pub struct ApiState {
     /// HTTP/HTTPS mode.
     pub https: TfString,
     /// Answer to plain HTTP when HTTPS is required.
+    #[serde(serialize_with = "crate::values::number_as_text")]
     pub https_redirect_status_code: Value<i64>,
     /// Kong strip_path.
     pub strip_path: Value<bool>,
@@ -323,11 +324,13 @@ impl Snapshot {
     }
 }
 
-/// Fetches what Kong holds for an API: `None` when the service is gone.
+/// Fetches what Kong holds for an API that is at `before`, or anywhere between `before` and
+/// `after` when an update failed half-way: `None` when the service is gone.
 async fn observe(
     context: &Context,
     ids: &Ids,
-    prior: Option<&ApiSpec>,
+    before: Option<&ApiSpec>,
+    after: Option<&ApiSpec>,
 ) -> Result<Option<Snapshot>, KongError> {
     let kong = &context.inventory;
     let Some(service) = kong.service(&ids.service).await? else {
@@ -337,7 +340,7 @@ async fn observe(
         Some(route_id) => kong.route(route_id).await?,
         None => None,
     };
-    let plugins = if api::needs_plugins(prior, &service) {
+    let plugins = if api::needs_plugins_between(before, after, &service) {
         kong.service_plugins(&service.id).await?
     } else {
         Vec::new()
@@ -349,8 +352,8 @@ async fn observe(
     }))
 }
 
-/// Creates the entities in order; on failure removes what was created. Returns the ids, or the
-/// error with the ids that could not be cleaned up.
+/// Creates the entities in order; on failure removes them again. Returns the error with the
+/// ids that could not be cleaned up, if any.
 async fn create_entities(
     context: &Context,
     desired: &DesiredApi,
@@ -358,11 +361,8 @@ async fn create_entities(
     route_id: &str,
 ) -> Result<(), (KongError, Option<Ids>)> {
     let client = &context.client;
-    client
-        .put_service(service_id, &desired.service)
-        .await
-        .map_err(|e| (e, None))?;
-    let rest = async {
+    let created = async {
+        client.put_service(service_id, &desired.service).await?;
         client.put_route(route_id, &desired.route).await?;
         for plugin in &desired.plugins {
             client
@@ -371,8 +371,11 @@ async fn create_entities(
         }
         Ok::<(), KongError>(())
     };
-    if let Err(error) = rest.await {
-        // Undo in reverse order; the plugin goes with the service.
+    if let Err(error) = created.await {
+        // A write that failed may still have been done (its answer lost on the way back), so
+        // the undo covers every entity, the one that failed included; the ids are ours, and
+        // deleting one that does not exist is a no-op. Reverse order: plugins go with the
+        // service.
         let undone = async {
             client.delete_route(route_id).await?;
             client.delete_service(service_id).await
@@ -426,7 +429,7 @@ impl Resource for ApiResource {
             return Some((Some(prior), private_state));
         };
         let prior_spec = prior.spec();
-        match observe(&context, &ids, prior_spec.as_ref()).await {
+        match observe(&context, &ids, prior_spec.as_ref(), None).await {
             Ok(None) => Some((None, private_state)),
             Ok(Some(snapshot)) => {
                 let spec = api::read_back(
@@ -517,7 +520,7 @@ impl Resource for ApiResource {
             return None;
         };
         let service_id = uuid::Uuid::new_v4().to_string();
-        let route_id = uuid::Uuid::new_v4().to_string();
+        let route_id = api::route_id(&service_id);
         let desired = match api::desired(&spec, &context.environment, &service_id) {
             Ok(desired) => desired,
             Err(issues) => {
@@ -583,20 +586,22 @@ impl Resource for ApiResource {
                 return None;
             }
         };
-        let before = prior
-            .spec()
-            .and_then(|p| api::desired(&p, &context.environment, &ids.service).ok());
-        match update_entities(&context, &desired, before.as_ref(), &ids).await {
-            Ok(route_id) => {
-                let ids = Ids {
-                    service: ids.service,
-                    route: Some(route_id),
-                };
-                Some((
-                    Some(ApiState::from_spec(&spec, &ids, &planned, &context)),
-                    private_state,
-                ))
-            }
+        let prior_spec = prior.spec();
+        let before = prior_spec
+            .as_ref()
+            .and_then(|p| api::desired(p, &context.environment, &ids.service).ok());
+        // A route deleted out of band is put back under the id derived from the service, so
+        // that whatever happens to the request, the read below looks for it where it may be.
+        let route_exists = ids.route.is_some();
+        let ids = Ids {
+            route: Some(ids.route.unwrap_or_else(|| api::route_id(&ids.service))),
+            service: ids.service,
+        };
+        match update_entities(&context, &desired, before.as_ref(), &ids, route_exists).await {
+            Ok(()) => Some((
+                Some(ApiState::from_spec(&spec, &ids, &planned, &context)),
+                private_state,
+            )),
             Err(error) => {
                 if error.is_unique_violation() {
                     name_conflict(diags, &context, &spec, &error).await;
@@ -609,9 +614,9 @@ impl Resource for ApiResource {
                     );
                 }
                 // Keep tracking the API with what Kong holds now (or the prior state when Kong
-                // cannot be read): the next plan shows what is left to do.
-                let prior_spec = prior.spec();
-                let now = match observe(&context, &ids, Some(&spec)).await {
+                // cannot be read): the next plan shows what is left to do. Kong may be anywhere
+                // between the prior declaration and the planned one.
+                let now = match observe(&context, &ids, prior_spec.as_ref(), Some(&spec)).await {
                     Ok(Some(snapshot)) => {
                         let spec = api::read_back(
                             snapshot.observed(),
@@ -694,31 +699,28 @@ fn check_plan(diags: &mut Diagnostics, planned: &ApiState, context: &Context) {
     }
 }
 
-/// Brings Kong to `desired`, touching only entities that differ from `before`. Returns the
-/// route id (new when the route had to be re-created).
+/// Brings Kong to `desired`, touching only entities that differ from `before`; the route is
+/// put (at `ids.route`) when it does not exist.
 async fn update_entities(
     context: &Context,
     desired: &DesiredApi,
     before: Option<&DesiredApi>,
     ids: &Ids,
-) -> Result<String, KongError> {
+    route_exists: bool,
+) -> Result<(), KongError> {
     let client = &context.client;
     if before.map(|b| &b.service) != Some(&desired.service) {
         client.patch_service(&ids.service, &desired.service).await?;
     }
-    let route_id = match &ids.route {
-        Some(route_id) => {
-            if before.map(|b| &b.route) != Some(&desired.route) {
-                client.patch_route(route_id, &desired.route).await?;
-            }
-            route_id.clone()
-        }
-        None => {
-            let route_id = uuid::Uuid::new_v4().to_string();
-            client.put_route(&route_id, &desired.route).await?;
-            route_id
-        }
-    };
+    let route_id = ids
+        .route
+        .clone()
+        .unwrap_or_else(|| api::route_id(&ids.service));
+    if !route_exists {
+        client.put_route(&route_id, &desired.route).await?;
+    } else if before.map(|b| &b.route) != Some(&desired.route) {
+        client.patch_route(&route_id, &desired.route).await?;
+    }
     let had = |name: &str| before.and_then(|b| b.plugins.iter().find(|p| p.name == name));
     for plugin in &desired.plugins {
         if had(&plugin.name) != Some(plugin) {
@@ -734,7 +736,7 @@ async fn update_entities(
                 .await?;
         }
     }
-    Ok(route_id)
+    Ok(())
 }
 
 /// Builds the state of an existing API from Kong, by name or id.
@@ -765,7 +767,7 @@ async fn import_api(context: &Context, id: &str) -> Result<Option<ApiState>, Kon
         service: service.id.clone(),
         route: route.as_ref().map(|r| r.id.clone()),
     };
-    let Some(snapshot) = observe(context, &ids, None).await? else {
+    let Some(snapshot) = observe(context, &ids, None, None).await? else {
         return Ok(None);
     };
     let spec = api::read_back(snapshot.observed(), None, &context.environment);

@@ -4,4 +4,6 @@ mod harness;
 
 mod api_lifecycle;
 mod api_validation;
+mod drift_detection;
+mod failure_walk;
 mod request_counts;

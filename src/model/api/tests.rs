@@ -243,8 +243,8 @@ fn drift_on_the_route_alone_is_seen() {
         Some(&s),
         &e,
     );
-    assert_eq!(back.name, "renamed");
-    assert_eq!(back.tags, vec!["x"]);
+    assert_eq!(back.name, "hello (its Kong route is named renamed)");
+    assert_eq!(back.tags, vec![TAGS_DIFFER, "x"]);
     assert_eq!(back.methods, vec!["DELETE"]);
     assert!(!back.strip_path);
 }
@@ -350,4 +350,68 @@ fn plugin_ids_are_stable_per_service_and_plugin() {
     assert_ne!(plugin_id("a", "cors"), plugin_id("b", "cors"));
     assert_ne!(plugin_id("a", "cors"), plugin_id("a", "acl"));
     assert!(uuid::Uuid::parse_str(&plugin_id("a", "cors")).is_ok());
+}
+
+#[test]
+fn a_service_and_route_that_disagree_read_the_same_whatever_the_prior() {
+    // An update that renamed and re-tagged the service, then failed before the route.
+    let e = env(None);
+    let old = spec("old");
+    let mut new = spec("new");
+    new.tags = vec!["team:a".into()];
+    let (service, _, _) = stored(&desired(&new, &e, "svc-1").expect("valid"), "svc-1");
+    let (_, route, _) = stored(&desired(&old, &e, "svc-1").expect("valid"), "svc-1");
+    let observed = Observed {
+        service: &service,
+        route: Some(&route),
+        plugins: &[],
+    };
+    let reads: Vec<ApiSpec> = [None, Some(&old), Some(&new)]
+        .into_iter()
+        .map(|prior| read_back(observed, prior, &e))
+        .collect();
+    assert!(reads.windows(2).all(|w| w[0] == w[1]), "{reads:?}");
+    let back = &reads[0];
+    assert_eq!(back.name, "new (its Kong route is named old)");
+    assert_eq!(back.tags, vec![TAGS_DIFFER, "team:a"]);
+    assert!(super::validate::api_name(&back.name).is_err());
+    assert!(super::validate::tag(TAGS_DIFFER).is_err());
+    // Reading back what was read back changes nothing: refreshes are stable.
+    assert_eq!(read_back(observed, Some(back), &e), *back);
+}
+
+#[test]
+fn a_termination_plugin_left_on_a_linked_service_reads_as_unlinked() {
+    // An update that linked a function, then failed before removing the plugin: Kong still
+    // answers 503, and the state must say so, so that the next plan removes the plugin.
+    let e = env(None);
+    let mut unlinked = spec("soon");
+    unlinked.upstream = Upstream::Unlinked;
+    let linked = spec("soon");
+    let (_, _, plugins) = stored(&desired(&unlinked, &e, "svc-1").expect("valid"), "svc-1");
+    let (service, route, _) = stored(&desired(&linked, &e, "svc-1").expect("valid"), "svc-1");
+    assert!(needs_plugins_between(
+        Some(&unlinked),
+        Some(&linked),
+        &service
+    ));
+    assert!(!needs_plugins(Some(&linked), &service));
+    let back = read_back(
+        Observed {
+            service: &service,
+            route: Some(&route),
+            plugins: &plugins,
+        },
+        Some(&linked),
+        &e,
+    );
+    assert_eq!(back.upstream, Upstream::Unlinked);
+}
+
+#[test]
+fn derived_ids_are_stable_and_distinct() {
+    assert_eq!(route_id("svc-1"), route_id("svc-1"));
+    assert_ne!(route_id("svc-1"), route_id("svc-2"));
+    assert_ne!(route_id("svc-1"), plugin_id("svc-1", "route"));
+    assert!(uuid::Uuid::parse_str(&route_id("svc-1")).is_ok());
 }
