@@ -42,6 +42,16 @@ pub enum KongError {
         /// The underlying cause, flattened to text.
         cause: String,
     },
+    /// The TLS handshake with the Admin API failed: an untrusted or mismatched server
+    /// certificate, or a client certificate Kong refused (or required and did not get). Never
+    /// retried, and never followed by a plain HTTP attempt.
+    #[error("TLS with Kong's Admin API at {url} failed: {cause}")]
+    Tls {
+        /// The URL that was requested (never with credentials).
+        url: String,
+        /// What the TLS layer said, flattened to text.
+        cause: String,
+    },
     /// Kong did not answer within the configured timeout.
     #[error(
         "Kong's Admin API at {url} did not answer within {timeout_ms} ms (request_timeout_ms)"
@@ -106,7 +116,8 @@ impl KongError {
         match self {
             KongError::Api { status, .. } => *status == 429 || *status >= 500,
             KongError::Unreachable { .. } | KongError::Timeout { .. } => true,
-            KongError::Decode { .. } | KongError::Config(_) => false,
+            // A certificate does not become trusted by asking again.
+            KongError::Tls { .. } | KongError::Decode { .. } | KongError::Config(_) => false,
         }
     }
 

@@ -8,6 +8,7 @@ pub mod error;
 #[cfg(test)]
 mod client_tests;
 pub mod inventory;
+pub mod redact;
 
 pub use client::{segment, Client, ClientOptions, Secret, TlsOptions};
 pub use entities::*;
