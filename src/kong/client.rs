@@ -500,6 +500,7 @@ impl Client {
         KongError::Unreachable {
             url: shown.to_string(),
             cause: error_chain(&error),
+            connected: !error.is_connect(),
         }
     }
 
@@ -531,18 +532,18 @@ fn encode<B: Serialize>(method: &Method, path: &str, body: &B) -> Result<Vec<u8>
 }
 
 /// True when the TLS layer is behind the error: somewhere in its chain is a rustls error,
-/// possibly inside an I/O error (whose `source` skips the error it wraps).
+/// possibly inside I/O errors (whose `source` skips the error they wrap, and which nest).
 fn is_tls_failure(error: &(dyn std::error::Error + 'static)) -> bool {
     let mut current = Some(error);
     while let Some(cause) = current {
         if cause.downcast_ref::<rustls::Error>().is_some() {
             return true;
         }
-        let wrapped = cause
+        if let Some(inner) = cause
             .downcast_ref::<std::io::Error>()
-            .and_then(|io| io.get_ref());
-        if wrapped.is_some_and(|inner| inner.downcast_ref::<rustls::Error>().is_some()) {
-            return true;
+            .and_then(|io| io.get_ref())
+        {
+            return is_tls_failure(inner);
         }
         current = cause.source();
     }

@@ -352,6 +352,30 @@ async fn observe(
     }))
 }
 
+/// How far a create may have got in Kong.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Progress {
+    Nothing,
+    Service,
+    Route,
+}
+
+/// Records that `step` may exist in Kong after this request: it succeeded, or failed in a way
+/// that may still have been carried out (a lost answer).
+fn reach<T>(
+    progress: &mut Progress,
+    step: Progress,
+    result: Result<T, KongError>,
+) -> Result<T, KongError> {
+    if result
+        .as_ref()
+        .map_or_else(KongError::may_have_been_done, |_| true)
+    {
+        *progress = step;
+    }
+    result
+}
+
 /// Creates the entities in order; on failure removes them again. Returns the error with the
 /// ids that could not be cleaned up, if any.
 async fn create_entities(
@@ -361,40 +385,48 @@ async fn create_entities(
     route_id: &str,
 ) -> Result<(), (KongError, Option<Ids>)> {
     let client = &context.client;
+    let mut progress = Progress::Nothing;
     let created = async {
-        client.put_service(service_id, &desired.service).await?;
-        client.put_route(route_id, &desired.route).await?;
+        let service = client.put_service(service_id, &desired.service).await;
+        reach(&mut progress, Progress::Service, service)?;
+        let route = client.put_route(route_id, &desired.route).await;
+        reach(&mut progress, Progress::Route, route)?;
         for plugin in &desired.plugins {
             client
                 .put_plugin(&api::plugin_id(service_id, &plugin.name), plugin)
                 .await?;
         }
         Ok::<(), KongError>(())
-    };
-    if let Err(error) = created.await {
-        // A write that failed may still have been done (its answer lost on the way back), so
-        // the undo covers every entity, the one that failed included; the ids are ours, and
-        // deleting one that does not exist is a no-op. Reverse order: plugins go with the
-        // service.
-        let undone = async {
-            client.delete_route(route_id).await?;
-            client.delete_service(service_id).await
-        };
-        return Err(match undone.await {
-            Ok(()) => (error, None),
-            Err(cleanup) => {
-                tracing::warn!(%cleanup, "could not remove a half-created API");
-                (
-                    error,
-                    Some(Ids {
-                        service: service_id.to_string(),
-                        route: Some(route_id.to_string()),
-                    }),
-                )
-            }
-        });
     }
-    Ok(())
+    .await;
+    let Err(error) = created else {
+        return Ok(());
+    };
+    // A write that failed may still have been done (its answer lost on the way back), so the
+    // undo covers it too; the ids are ours, and deleting one that does not exist is a no-op.
+    // Reverse order: plugins go with the service.
+    let undone = async {
+        if progress >= Progress::Route {
+            client.delete_route(route_id).await?;
+        }
+        if progress >= Progress::Service {
+            client.delete_service(service_id).await?;
+        }
+        Ok::<(), KongError>(())
+    };
+    match undone.await {
+        Ok(()) => Err((error, None)),
+        Err(cleanup) => {
+            tracing::warn!(%cleanup, "could not remove a half-created API");
+            Err((
+                error,
+                Some(Ids {
+                    service: service_id.to_string(),
+                    route: (progress >= Progress::Route).then(|| route_id.to_string()),
+                }),
+            ))
+        }
+    }
 }
 
 #[async_trait]

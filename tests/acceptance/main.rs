@@ -6,4 +6,6 @@ mod api_lifecycle;
 mod api_validation;
 mod drift_detection;
 mod failure_walk;
+mod pki;
 mod request_counts;
+mod tls;
