@@ -8,4 +8,5 @@ mod drift_detection;
 mod failure_walk;
 mod pki;
 mod request_counts;
+mod secrets;
 mod tls;
