@@ -4,6 +4,7 @@ mod harness;
 
 mod api_lifecycle;
 mod api_validation;
+mod concurrency;
 mod drift_detection;
 mod failure_walk;
 mod pki;
