@@ -177,20 +177,30 @@ pub fn route_path(path: &str) -> Result<(), String> {
     if path.contains("//") {
         return Err(format!("`{path}` has an empty segment (`//`)"));
     }
-    if let Some(bad) = bad_percent_encoding(path) {
-        return Err(format!("`{path}` has an invalid %-encoding: `{bad}`"));
-    }
     match regex {
         Some(pattern) => {
-            // Kong 3's default router (traditional_compatible) compiles regex paths with Rust's
-            // `regex` crate as well as PCRE; the crate is the stricter of the two.
+            // Kong checks a regex path with PCRE (the schema's validator, as `ngx.re` will run
+            // it), and its default router (traditional_compatible) compiles it again with Rust's
+            // `regex` crate: it must pass both, and each refuses things the other accepts
+            // (`$*` is refused by PCRE only; lookaround by `regex` only).
+            if let Err(e) = pcre2::bytes::RegexBuilder::new().build(pattern) {
+                return Err(format!(
+                    "`{pattern}` is not a valid regular expression (PCRE): {e}"
+                ));
+            }
             if let Err(e) = regex::Regex::new(pattern) {
                 return Err(format!(
-                    "`{pattern}` is not a valid regular expression: {e}"
+                    "`{pattern}` is not a valid regular expression for Kong's router: {e}"
                 ));
             }
         }
         None => {
+            // Kong checks the %-encoding of prefixes only (in a regex, `%` is a character like
+            // any other), and only when every character is in RFC 3986's list; a `%` that
+            // starts no %-encoding is a mistake wherever it is, so it is refused here always.
+            if let Some(bad) = bad_percent_encoding(path) {
+                return Err(format!("`{path}` has an invalid %-encoding: `{bad}`"));
+            }
             let normalized = normalize_path(path);
             if normalized != path {
                 return Err(format!(
@@ -295,8 +305,14 @@ pub fn upstream_url(raw: &str) -> Result<url::Url, String> {
     if !matches!(parsed.scheme(), "http" | "https") {
         return Err(format!("`{raw}` must be an http:// or https:// URL"));
     }
-    if parsed.host_str().is_none_or(str::is_empty) {
-        return Err(format!("`{raw}` has no host"));
+    match parsed.host() {
+        None => return Err(format!("`{raw}` has no host")),
+        Some(url::Host::Domain(name)) => {
+            // The `url` crate takes any domain text; Kong's service host follows its hostname
+            // rules (`typedefs.host`).
+            hostname(name).map_err(|why| format!("`{raw}` has an invalid host `{name}`: {why}"))?;
+        }
+        Some(url::Host::Ipv4(_) | url::Host::Ipv6(_)) => {}
     }
     if !parsed.username().is_empty() || parsed.password().is_some() {
         return Err(format!(
@@ -465,12 +481,20 @@ mod tests {
         assert!(route_path("hello").is_err());
         assert!(route_path("/a//b").is_err());
         assert!(route_path("/a%zz").is_err());
+        assert!(
+            route_path("~/files/%[0-9A-F]{2}$").is_ok(),
+            "`%` is a plain character in a regex"
+        );
         assert!(route_path("~/items/(").is_err());
         assert!(
             route_path("~/(?=look)ahead").is_err(),
             "Kong's router has no lookaround"
         );
         assert!(route_path("~items").is_err());
+        assert!(
+            route_path("~/$*").is_err(),
+            "PCRE refuses a repeated anchor"
+        );
     }
 
     #[test]
@@ -491,6 +515,9 @@ mod tests {
         assert!(upstream_url("http://user:pw@example.com/").is_err());
         assert!(upstream_url("http://example.com/a//b").is_err());
         assert!(upstream_url("not a url").is_err());
+        assert!(upstream_url("http://-").is_err(), "Kong's hostname rules");
+        assert!(upstream_url("http://a-.example.com").is_err());
+        assert!(upstream_url("http://under_score.internal").is_ok());
     }
 
     #[test]
