@@ -10,4 +10,5 @@ mod failure_walk;
 mod pki;
 mod request_counts;
 mod secrets;
+mod shared_state;
 mod tls;
