@@ -138,6 +138,13 @@ impl KongError {
         }
     }
 
+    /// Whether the request may still be carried out after this error was returned: Kong does
+    /// not abort a request whose client stopped waiting (a timeout), so an undo sent now may
+    /// come before the write it undoes. What such a write creates must stay tracked.
+    pub fn may_land_later(&self) -> bool {
+        matches!(self, KongError::Timeout { .. })
+    }
+
     /// How long Kong asked us to wait before retrying, capped at a minute.
     pub fn retry_after(&self) -> Option<std::time::Duration> {
         match self {
@@ -288,6 +295,12 @@ mod tests {
             cause: "invalid peer certificate: UnknownIssuer".into(),
         };
         assert!(!tls.may_have_been_done());
+        assert!(!tls.may_land_later() && !status(502).may_land_later());
+        assert!(KongError::Timeout {
+            url: "http://kong:8001/".into(),
+            timeout_ms: 10
+        }
+        .may_land_later());
         assert!(
             !tls.is_transient(),
             "a certificate is not fixed by retrying"

@@ -414,17 +414,18 @@ async fn create_entities(
         }
         Ok::<(), KongError>(())
     };
+    let tracked = Ids {
+        service: service_id.to_string(),
+        route: (progress >= Progress::Route).then(|| route_id.to_string()),
+    };
     match undone.await {
+        // A write that timed out may land after its undo: keep the ids (the resource is then
+        // tainted), so the next refresh finds whatever landed and the next apply replaces it.
+        Ok(()) if error.may_land_later() => Err((error, Some(tracked))),
         Ok(()) => Err((error, None)),
         Err(cleanup) => {
             tracing::warn!(%cleanup, "could not remove a half-created API");
-            Err((
-                error,
-                Some(Ids {
-                    service: service_id.to_string(),
-                    route: (progress >= Progress::Route).then(|| route_id.to_string()),
-                }),
-            ))
+            Err((error, Some(tracked)))
         }
     }
 }

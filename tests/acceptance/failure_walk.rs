@@ -445,3 +445,49 @@ fn delete_survives_a_failure_at_any_request() {
         deletes: true,
     });
 }
+
+#[test]
+fn a_create_that_times_out_leaves_nothing_behind_even_when_kong_finishes_it_later() {
+    let kong = Kong::start();
+    let ws = kong.workspace();
+    ws.write_with_provider("  request_timeout_ms = 300", LINKED);
+    // Kong takes a second over every attempt to create the service, and does it anyway.
+    kong.sandbox.controls().inject(FaultRule {
+        method: Some("PUT".into()),
+        path_contains: Some("/services/".into()),
+        skip: 0,
+        times: ATTEMPTS,
+        action: FaultAction::Delay(std::time::Duration::from_secs(1)),
+    });
+    let out = ws.apply().failure().output();
+    assert!(
+        out.contains("did not answer within 300 ms (request_timeout_ms)"),
+        "{out}"
+    );
+    // Kong finishes the slow requests after the provider gave up on them, and after its undo.
+    let controls = kong.sandbox.controls();
+    let landed = || {
+        controls
+            .requests()
+            .iter()
+            .filter(|r| r.method == "PUT" && r.status == 200)
+            .count()
+    };
+    let started = std::time::Instant::now();
+    while landed() < ATTEMPTS && started.elapsed() < std::time::Duration::from_secs(10) {
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    assert_eq!(landed(), ATTEMPTS, "{:?}", controls.requests());
+    assert_eq!(kong.managed("services").len(), 1, "the late write landed");
+    assert_no_orphans(&kong, &ws, "timed-out create");
+    let state = ws.state_resources();
+    assert_eq!(
+        state[0]["tainted"], true,
+        "tracked, to be replaced: {state:?}"
+    );
+    controls.clear_faults();
+    ws.apply().success();
+    assert_eq!(ws.plan().code, 0);
+    assert_eq!(kong.managed("services").len(), 1);
+    assert_eq!(kong.managed("routes").len(), 1);
+}

@@ -75,6 +75,16 @@ fn assert_absent(run: &Run, secrets: &[String], context: &str) {
 
 const TRACE: &[(&str, &str)] = &[("TF_LOG", "trace")];
 
+/// What a failed traced run said: its stdout, and the warnings and errors of its trace.
+fn failure(run: &Run) -> String {
+    let notable: Vec<&str> = run
+        .stderr
+        .lines()
+        .filter(|l| l.contains("ERROR") || l.contains("WARN") || l.starts_with("Error"))
+        .collect();
+    format!("{}\n{}", run.stdout, notable.join("\n"))
+}
+
 /// A workspace whose provider uses every secret it has: an RBAC token, a proxy header, and a
 /// client key for mutual TLS. Returns it with the provider's secrets.
 fn secret_workspace(kong: &Kong, pki: &Pki) -> (Workspace, Vec<String>) {
@@ -127,7 +137,7 @@ fn no_secret_is_printed_by_a_traced_apply_refresh_and_destroy() {
             &["apply", "-auto-approve", "-input=false", "-no-color"],
             TRACE,
         );
-        assert_eq!(apply.code, 0, "{}: {}", case.name, apply.output());
+        assert_eq!(apply.code, 0, "{}: {}", case.name, failure(&apply));
         // The scan is only worth something if the provider's own trace is in the output:
         // its Admin API calls, with their (redacted) bodies.
         for expected in ["kong_request", "Kong request body", "provider configured"] {
@@ -145,7 +155,7 @@ fn no_secret_is_printed_by_a_traced_apply_refresh_and_destroy() {
         assert_absent(&apply, &secrets, &format!("{}: apply", case.name));
 
         let plan = ws.run_with_env(&["plan", "-input=false", "-no-color"], TRACE);
-        assert_eq!(plan.code, 0, "{}: {}", case.name, plan.output());
+        assert_eq!(plan.code, 0, "{}: {}", case.name, failure(&plan));
         assert_absent(&plan, &secrets, &format!("{}: plan", case.name));
 
         let show = ws.run(&["show", "-no-color"]).success();
@@ -155,7 +165,7 @@ fn no_secret_is_printed_by_a_traced_apply_refresh_and_destroy() {
             &["destroy", "-auto-approve", "-input=false", "-no-color"],
             TRACE,
         );
-        assert_eq!(destroy.code, 0, "{}: {}", case.name, destroy.output());
+        assert_eq!(destroy.code, 0, "{}: {}", case.name, failure(&destroy));
         assert_absent(&destroy, &secrets, &format!("{}: destroy", case.name));
         assert!(kong.sandbox.controls().request_count() > 0);
     }

@@ -353,6 +353,39 @@ fn fault_delay_and_latency() {
     );
 }
 
+// OpenResty's `lua_check_client_abort` is off by default: a client that stops waiting does
+// not abort its request, which Kong still carries out.
+#[test]
+fn a_delayed_write_is_carried_out_after_its_client_gives_up() {
+    use std::io::Write;
+    let (sb, c) = start();
+    sb.controls().inject(FaultRule {
+        method: Some("POST".into()),
+        path_contains: Some("/services".into()),
+        skip: 0,
+        times: 1,
+        action: FaultAction::Delay(Duration::from_millis(400)),
+    });
+    let body = br#"{"name":"late","host":"late.test"}"#;
+    let mut tcp = std::net::TcpStream::connect(sb.addr()).unwrap();
+    write!(
+        tcp,
+        "POST /services HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n",
+        body.len()
+    )
+    .unwrap();
+    tcp.write_all(body).unwrap();
+    std::thread::sleep(Duration::from_millis(50));
+    drop(tcp); // the client gives up
+    assert_eq!(c.get("/services/late").status, 404, "not yet");
+    std::thread::sleep(Duration::from_millis(700));
+    assert_eq!(c.get("/services/late").status, 200, "carried out anyway");
+    let recs = sb.controls().requests();
+    assert!(recs
+        .iter()
+        .any(|r| r.method == "POST" && r.path == "/services" && r.status == 201));
+}
+
 #[test]
 fn request_log_keeps_query() {
     let (sb, c) = start();
