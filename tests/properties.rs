@@ -148,6 +148,7 @@ fn upstream_url() -> impl Strategy<Value = String> {
             }
         ),
         1 => "[a-z:/.?#@%0-9-]{1,25}",
+        1 => "(http|HTTPS):[/\\\\]{1,3}[a-z.\t]{1,8}[/\\\\][a-z \n]{0,8}",
     ]
 }
 
@@ -262,10 +263,30 @@ fn no_string_makes_a_validator_panic() {
             let _ = validate::workspace(&s);
             let _ = validate::header_name(&s);
             if let Ok(target) = Target::from_url(&s) {
+                prop_assert_eq!(
+                    url::Url::parse(&target.to_url()).ok(),
+                    url::Url::parse(&s).ok(),
+                    "the Kong target is the URL that was written"
+                );
                 let again = Target::from_url(&target.to_url());
                 prop_assert_eq!(again, Ok(target), "a Kong target survives a round trip");
             }
-            let _ = UpstreamTemplate::new(&s, Some("org"));
+            let template = if s.contains("{function}") {
+                s.clone()
+            } else {
+                format!("http://fm/{s}/{{function}}")
+            };
+            if let Ok(template) = UpstreamTemplate::new(&template, Some("org")) {
+                for function in ["hello", "a.b-c_d", "9"] {
+                    if let Ok(target) = template.target_for(function) {
+                        prop_assert_eq!(
+                            template.function_of(&target),
+                            Some(function.to_string()),
+                            "a template recognises the functions it renders"
+                        );
+                    }
+                }
+            }
             let _ = kong::redact::loggable(s.as_bytes());
             let normalized = validate::normalize_path(&s);
             if validate::service_path(&s).is_ok() {

@@ -21,6 +21,11 @@ fuzz_target!(|data: &[u8]| {
             )
         });
         assert_eq!(again, target, "{text:?}");
+        assert_eq!(
+            url::Url::parse(&target.to_url()).ok(),
+            url::Url::parse(text).ok(),
+            "the Kong target is the URL that was written: {text:?}"
+        );
     }
     // The input as a template (with a placeholder, so that some get far enough to be checked).
     let template = if text.contains("{function}") {

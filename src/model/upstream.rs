@@ -206,5 +206,9 @@ mod tests {
         assert!(UpstreamTemplate::new("http://fm/{function}/{function}", None).is_err());
         assert!(UpstreamTemplate::new("http://fm/{organization}/{function}", None).is_err());
         assert!(UpstreamTemplate::new("http://fm/{function}?x=1", None).is_err());
+        // Found by fuzzing: the URL parser takes `http:/host`, and the path sent to Kong then
+        // missed the function.
+        assert!(UpstreamTemplate::new("http:/fm/{function}", None).is_err());
+        assert!(UpstreamTemplate::new("http://fm/\n{function}", None).is_err());
     }
 }

@@ -301,9 +301,33 @@ fn remove_dot_segments(path: &str) -> String {
 /// Checks an upstream URL: absolute http(s), a host, no credentials, query or fragment
 /// (Kong's service has nowhere to keep them), and a path Kong accepts.
 pub fn upstream_url(raw: &str) -> Result<url::Url, String> {
+    // The URL parser forgives what Kong's fields cannot hold as written: it drops tabs and
+    // line breaks, reads `\` as `/`, and takes `http:/host`. The path sent to Kong is taken from
+    // the text as written (`raw_path`), so the text must be plain enough for both to agree.
+    if let Some(c) = raw
+        .chars()
+        .find(|c| c.is_control() || c.is_whitespace() || *c == '\\')
+    {
+        return Err(format!(
+            "`{}` has {}: write the URL plainly, %-encoding what needs it",
+            raw.escape_debug(),
+            match c {
+                '\\' => "a backslash".to_string(),
+                c if c.is_whitespace() => "white space".to_string(),
+                c => format!("the control character {:?}", c),
+            }
+        ));
+    }
     let parsed = url::Url::parse(raw).map_err(|e| format!("`{raw}` is not a valid URL: {e}"))?;
     if !matches!(parsed.scheme(), "http" | "https") {
         return Err(format!("`{raw}` must be an http:// or https:// URL"));
+    }
+    let prefix = format!("{}://", parsed.scheme());
+    if !raw
+        .get(..prefix.len())
+        .is_some_and(|start| start.eq_ignore_ascii_case(&prefix))
+    {
+        return Err(format!("`{raw}` must start with `{prefix}`"));
     }
     match parsed.host() {
         None => return Err(format!("`{raw}` has no host")),
@@ -518,6 +542,13 @@ mod tests {
         assert!(upstream_url("http://-").is_err(), "Kong's hostname rules");
         assert!(upstream_url("http://a-.example.com").is_err());
         assert!(upstream_url("http://under_score.internal").is_ok());
+        assert!(upstream_url("HTTPS://Example.com/Run").is_ok());
+        // What the URL parser forgives, and would make the path sent to Kong differ from it.
+        assert!(upstream_url("http:/example.com/run").is_err());
+        assert!(upstream_url("http://example.com\\run").is_err());
+        assert!(upstream_url("http://example.com/a\tb").is_err());
+        assert!(upstream_url("http://exa\nmple.com/run").is_err());
+        assert!(upstream_url(" http://example.com").is_err());
     }
 
     #[test]

@@ -124,6 +124,36 @@ fn enterprise(pki: &Pki) -> Kong {
     )
 }
 
+/// Every attribute that holds a secret, by where it is in `terraform providers schema -json`:
+/// `("provider", name)` or `("<resource type>", name)`.
+const SENSITIVE: &[(&str, &str)] = &[
+    ("provider", "kong_admin_token"),
+    ("provider", "kong_admin_headers"),
+    ("provider", "tls_client_key"),
+];
+
+#[test]
+fn every_secret_is_sensitive_in_the_schema() {
+    let kong = Kong::start();
+    let ws = kong.workspace();
+    ws.write("");
+    let run = ws.run(&["providers", "schema", "-json"]).success();
+    let schemas: serde_json::Value = serde_json::from_str(&run.stdout).expect("JSON");
+    let provider = &schemas["provider_schemas"]["registry.terraform.io/dispatchframework/dispatch"];
+    for (place, attribute) in SENSITIVE {
+        let block = if *place == "provider" {
+            &provider["provider"]["block"]
+        } else {
+            &provider["resource_schemas"][*place]["block"]
+        };
+        assert_eq!(
+            block["attributes"][*attribute]["sensitive"],
+            serde_json::Value::Bool(true),
+            "{place}.{attribute} must be sensitive"
+        );
+    }
+}
+
 #[test]
 fn no_secret_is_printed_by_a_traced_apply_refresh_and_destroy() {
     let pki = Pki::new();
