@@ -352,6 +352,21 @@ pub fn upstream_url(raw: &str) -> Result<url::Url, String> {
     if let Some(path) = path {
         service_path(path).map_err(|why| format!("`{raw}`: {why}"))?;
     }
+    // What Kong gets (scheme, host, port, and the path as written) must be this very URL.
+    let mut sent = format!(
+        "{}://{}",
+        parsed.scheme(),
+        parsed.host_str().unwrap_or_default()
+    );
+    if let Some(port) = parsed.port() {
+        sent.push_str(&format!(":{port}"));
+    }
+    sent.push_str(path.unwrap_or_default());
+    if url::Url::parse(&sent).ok().as_ref() != Some(&parsed) {
+        return Err(format!(
+            "`{raw}` is not written plainly: it reads as `{parsed}`; write it that way"
+        ));
+    }
     Ok(parsed)
 }
 
@@ -549,6 +564,7 @@ mod tests {
         assert!(upstream_url("http://example.com/a\tb").is_err());
         assert!(upstream_url("http://exa\nmple.com/run").is_err());
         assert!(upstream_url(" http://example.com").is_err());
+        assert!(upstream_url("https:///example.com/run").is_err());
     }
 
     #[test]

@@ -142,68 +142,105 @@ pub fn points(requests: &[RequestRecord]) -> Vec<Point> {
         .collect()
 }
 
+/// The Kong collections the provider manages entities in, and the foreign keys through which
+/// an entity belongs to another one. New resources add theirs (certificates and `snis` by
+/// `certificate`, consumers and their credentials and ACLs by `consumer`, ...).
+const COLLECTIONS: &[&str] = &["services", "routes", "plugins"];
+const FOREIGN_KEYS: &[&str] = &["service", "route", "consumer", "certificate"];
+
+/// What identifies an entity across runs: its name, else its username, else its id.
+fn stable_key(entity: &Json) -> Json {
+    ["name", "username"]
+        .iter()
+        .map(|k| &entity[*k])
+        .find(|v| v.is_string())
+        .cloned()
+        .unwrap_or_else(|| entity["id"].clone())
+}
+
+/// Every managed entity, with its collection.
+fn managed_entities(kong: &Kong) -> Vec<(&'static str, Json)> {
+    COLLECTIONS
+        .iter()
+        .flat_map(|c| kong.managed(c).into_iter().map(move |e| (*c, e)))
+        .collect()
+}
+
 /// Kong's managed entities with what differs between runs (ids, timestamps) taken out, and
-/// references to a service written as its name: what two runs of one configuration share.
+/// references written as the stable key of what they reference: what two runs of one
+/// configuration share.
 pub fn managed_snapshot(kong: &Kong) -> Vec<Json> {
-    let services = kong.managed("services");
-    let service_name = |reference: &Json| -> Json {
-        services
-            .iter()
-            .find(|s| s["id"] == reference["id"])
-            .map(|s| s["name"].clone())
-            .unwrap_or_else(|| Json::String(format!("missing service {}", reference["id"])))
+    let all = managed_entities(kong);
+    let key_of = |reference: &Json| -> Json {
+        all.iter()
+            .find(|(_, e)| e["id"] == reference["id"])
+            .map(|(_, e)| stable_key(e))
+            .unwrap_or_else(|| Json::String(format!("missing entity {}", reference["id"])))
     };
-    let mut out = Vec::new();
-    for collection in ["services", "routes", "plugins"] {
-        for mut entity in kong.managed(collection) {
+    let mut out: Vec<Json> = all
+        .iter()
+        .map(|(collection, entity)| {
+            let mut entity = entity.clone();
             let object = entity.as_object_mut().expect("entities are objects");
             for field in ["id", "created_at", "updated_at"] {
                 object.remove(field);
             }
-            if let Some(reference) = object.get("service").filter(|s| !s.is_null()).cloned() {
-                object.insert("service".into(), service_name(&reference));
+            for field in FOREIGN_KEYS {
+                if let Some(reference) = object.get(*field).filter(|r| !r.is_null()).cloned() {
+                    object.insert((*field).into(), key_of(&reference));
+                }
             }
-            object.insert("collection".into(), Json::String(collection.into()));
-            out.push(entity);
-        }
-    }
+            object.insert("collection".into(), Json::String((*collection).into()));
+            entity
+        })
+        .collect();
     out.sort_by_key(|e| e.to_string());
     out
 }
 
-/// The Kong entity ids the state names, by the state attributes that hold them.
+/// Every id the state holds (any attribute whose value is a UUID).
 fn owners(resources: &[Json]) -> BTreeSet<String> {
-    const ID_ATTRIBUTES: [&str; 3] = ["id", "kong_service_id", "kong_route_id"];
     resources
         .iter()
-        .flat_map(|r| {
-            ID_ATTRIBUTES
-                .iter()
-                .filter_map(|a| r["values"][*a].as_str().map(str::to_string))
-                .collect::<Vec<_>>()
-        })
+        .filter_map(|r| r["values"].as_object())
+        .flat_map(|values| values.values())
+        .filter_map(Json::as_str)
+        .filter(|v| uuid::Uuid::parse_str(v).is_ok())
+        .map(str::to_string)
         .collect()
 }
 
-/// Every managed entity Kong holds belongs to something in the state: services and routes by
-/// their own id, plugins by the service they are attached to.
+/// Every managed entity Kong holds belongs to something in the state: by its own id, or
+/// through a foreign key to an entity that does (a plugin to its service, ...).
 fn assert_no_orphans(kong: &Kong, ws: &Workspace, context: &str) {
     let resources = ws.state_resources();
     let owned = owners(&resources);
-    for collection in ["services", "routes"] {
-        for entity in kong.managed(collection) {
-            let id = entity["id"].as_str().expect("id");
-            assert!(
-                owned.contains(id),
-                "{context}: orphaned {collection} entity {entity}\nstate: {resources:?}"
-            );
+    let all = managed_entities(kong);
+    let belongs = |entity: &Json| {
+        let mut current = entity.clone();
+        for _ in 0..4 {
+            if current["id"].as_str().is_some_and(|id| owned.contains(id)) {
+                return true;
+            }
+            let Some(parent) = FOREIGN_KEYS
+                .iter()
+                .filter_map(|k| current[*k]["id"].as_str())
+                .find_map(|id| all.iter().find(|(_, e)| e["id"] == id))
+            else {
+                return FOREIGN_KEYS.iter().any(|k| {
+                    current[*k]["id"]
+                        .as_str()
+                        .is_some_and(|id| owned.contains(id))
+                });
+            };
+            current = parent.1.clone();
         }
-    }
-    for plugin in kong.managed("plugins") {
-        let service = plugin["service"]["id"].as_str().unwrap_or_default();
+        false
+    };
+    for (collection, entity) in &all {
         assert!(
-            owned.contains(service),
-            "{context}: orphaned plugin {plugin}\nstate: {resources:?}"
+            belongs(entity),
+            "{context}: orphaned {collection} entity {entity}\nstate: {resources:?}"
         );
     }
 }
