@@ -271,12 +271,16 @@ fn no_string_makes_a_validator_panic() {
                 let again = Target::from_url(&target.to_url());
                 prop_assert_eq!(again, Ok(target), "a Kong target survives a round trip");
             }
-            let template = if s.contains("{function}") {
-                s.clone()
-            } else {
-                format!("http://fm/{s}/{{function}}")
-            };
-            if let Ok(template) = UpstreamTemplate::new(&template, Some("org")) {
+            // The string as a template, or in one (the function in the path, or in the host).
+            let templates = [
+                s.clone(),
+                format!("http://fm/{s}/{{function}}"),
+                format!("http://{s}{{function}}.svc/"),
+            ];
+            for template in templates.iter().filter(|t| t.contains("{function}")) {
+                let Ok(template) = UpstreamTemplate::new(template, Some("org")) else {
+                    continue;
+                };
                 for function in ["hello", "a.b-c_d", "9"] {
                     if let Ok(target) = template.target_for(function) {
                         prop_assert_eq!(
@@ -285,6 +289,9 @@ fn no_string_makes_a_validator_panic() {
                             "a template recognises the functions it renders"
                         );
                     }
+                }
+                if let Ok(target) = template.checked_target("Hello") {
+                    prop_assert_eq!(template.function_of(&target), Some("Hello".to_string()));
                 }
             }
             let _ = kong::redact::loggable(s.as_bytes());

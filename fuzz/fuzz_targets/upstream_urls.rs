@@ -27,13 +27,16 @@ fuzz_target!(|data: &[u8]| {
             "the Kong target is the URL that was written: {text:?}"
         );
     }
-    // The input as a template (with a placeholder, so that some get far enough to be checked).
-    let template = if text.contains("{function}") {
-        text.to_string()
-    } else {
-        format!("http://fm/{text}/{{function}}")
-    };
-    if let Ok(template) = UpstreamTemplate::new(&template, Some("org")) {
+    // The input as a template, or in one (the function in the path, or in the host).
+    let templates = [
+        text.to_string(),
+        format!("http://fm/{text}/{{function}}"),
+        format!("http://{text}{{function}}.svc/"),
+    ];
+    for template in templates.iter().filter(|t| t.contains("{function}")) {
+        let Ok(template) = UpstreamTemplate::new(template, Some("org")) else {
+            continue;
+        };
         for function in ["hello", "a.b-c_d", "9"] {
             if let Ok(target) = template.target_for(function) {
                 assert_eq!(
@@ -42,6 +45,9 @@ fuzz_target!(|data: &[u8]| {
                     "{text:?}"
                 );
             }
+        }
+        if let Ok(target) = template.checked_target("Hello") {
+            assert_eq!(template.function_of(&target).as_deref(), Some("Hello"));
         }
     }
 });

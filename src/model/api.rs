@@ -348,11 +348,11 @@ pub fn desired(
 ) -> Result<DesiredApi, Vec<Issue>> {
     let mut issues = Vec::new();
     let target = match &spec.upstream {
-        Upstream::Function(function) => env.template.target_for(function).map_err(|why| {
+        Upstream::Function(function) => env.template.checked_target(function).map_err(|why| {
             Issue::error(
                 AttrPath::attr("function"),
-                "Function has no valid upstream URL",
-                format!("function_upstream_url turns `{function}` into an invalid URL: {why}"),
+                "Function has no usable upstream URL",
+                format!("function_upstream_url gives no usable URL for `{function}`: {why}"),
             )
         }),
         Upstream::Url(url) => Target::from_url(url).map_err(|why| {

@@ -415,3 +415,21 @@ fn derived_ids_are_stable_and_distinct() {
     assert_ne!(route_id("svc-1"), plugin_id("svc-1", "route"));
     assert!(uuid::Uuid::parse_str(&route_id("svc-1")).is_ok());
 }
+
+#[test]
+fn a_function_that_would_not_read_back_is_refused_at_plan_time() {
+    // Host names are lower case: `Resize` in a host would read back as `resize`, for ever.
+    let e = Environment {
+        template: UpstreamTemplate::new("https://{function}.fn.svc", None).expect("template"),
+        ..env(None)
+    };
+    let mut s = spec("resize");
+    s.upstream = Upstream::Function("Resize".into());
+    let issues = desired(&s, &e, "svc-1").expect_err("refused");
+    assert_eq!(issues[0].path, AttrPath::attr("function"));
+    assert!(issues[0]
+        .detail
+        .contains("reads back as the function `resize`"));
+    s.upstream = Upstream::Function("resize".into());
+    assert_eq!(round_trip(&s, &e), s);
+}
