@@ -236,7 +236,7 @@ fn a_second_apply_waits_for_the_state_lock_and_nothing_is_lost() {
         path_contains: Some("/services/".into()),
         skip: 0,
         times: 1,
-        action: FaultAction::Delay(Duration::from_secs(4)),
+        action: FaultAction::Delay(Duration::from_secs(6)),
     });
     let apply = ["apply", "-auto-approve", "-input=false", "-no-color"];
     let alice_apply = spawn(&alice, &[&apply[..], &["-parallelism=1"]].concat());
@@ -265,6 +265,14 @@ fn a_second_apply_waits_for_the_state_lock_and_nothing_is_lost() {
         "says what holds it: {out}"
     );
 
+    // Waiting, Bob's apply starts once Alice's ends, from the state she left.
+    let bob_apply = spawn(&bob, &[&apply[..], &["-lock-timeout=120s"]].concat());
+    assert_ne!(
+        postgres.query("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'"),
+        "0",
+        "Bob started while Alice held the lock"
+    );
+
     // Another workspace of the same backend has a lock of its own.
     carol
         .run(&["workspace", "new", "-no-color", "staging"])
@@ -277,8 +285,6 @@ fn a_second_apply_waits_for_the_state_lock_and_nothing_is_lost() {
         staging.output()
     );
 
-    // Waiting, Bob's apply starts once Alice's ends, from the state she left.
-    let bob_apply = spawn(&bob, &[&apply[..], &["-lock-timeout=120s"]].concat());
     let alice_run = Run::of(alice_apply.wait_with_output().expect("terraform ends"));
     assert_eq!(alice_run.code, 0, "{}", alice_run.output());
     assert!(
