@@ -80,7 +80,12 @@ fn failure(run: &Run) -> String {
     let notable: Vec<&str> = run
         .stderr
         .lines()
-        .filter(|l| l.contains("ERROR") || l.contains("WARN") || l.starts_with("Error"))
+        .filter(|l| {
+            l.contains("[ERROR]")
+                || l.contains("[WARN]")
+                || l.starts_with('│')
+                || l.starts_with("Error")
+        })
         .collect();
     format!("{}\n{}", run.stdout, notable.join("\n"))
 }

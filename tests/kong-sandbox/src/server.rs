@@ -51,6 +51,10 @@ pub fn tls_acceptor(cfg: &TlsConfig) -> std::io::Result<SslAcceptor> {
     let key = openssl::pkey::PKey::private_key_from_pem(cfg.key_pem.as_bytes()).map_err(io)?;
     b.set_private_key(&key).map_err(io)?;
     b.check_private_key().map_err(io)?;
+    // Clients resume TLS sessions on new connections (rustls does); OpenSSL refuses to resume
+    // one without a session id context when it verifies client certificates ("internal error"),
+    // which nginx, in front of Kong, always sets.
+    b.set_session_id_context(b"kong-sandbox").map_err(io)?;
     if let Some(ca) = &cfg.client_ca_pem {
         let mut store = X509StoreBuilder::new().map_err(io)?;
         for c in X509::stack_from_pem(ca.as_bytes()).map_err(io)? {
