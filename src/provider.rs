@@ -122,7 +122,7 @@ pub fn provider_schema() -> Schema {
             ("kong_admin_url", optional(string(), "Base URL of Kong's Admin API. Falls back to the `KONG_ADMIN_URL` environment variable, then `http://localhost:8001`.")),
             ("kong_admin_token", sensitive(optional(string(), "RBAC token of Kong Enterprise, sent as the `Kong-Admin-Token` header. Falls back to `KONG_ADMIN_TOKEN`."))),
             ("kong_workspace", optional(string(), "Kong Enterprise workspace: prefixes every Admin API path. Falls back to `KONG_WORKSPACE`.")),
-            ("kong_admin_headers", optional(map_of_strings(), "Extra headers sent with every Admin API request, for example to an authenticating proxy in front of Kong. Values are never logged.")),
+            ("kong_admin_headers", sensitive(optional(map_of_strings(), "Extra headers sent with every Admin API request, for example to an authenticating proxy in front of Kong. Sensitive, since they usually carry credentials: their values are never logged or shown."))),
             ("tls_ca_certificate", optional(string(), "PEM bundle of the certificate authorities trusted for an `https://` Admin API, instead of the system's.")),
             ("tls_client_certificate", optional(string(), "PEM client certificate for mutual TLS with the Admin API. Requires `tls_client_key`.")),
             ("tls_client_key", sensitive(optional(string(), "PEM private key of `tls_client_certificate`."))),
@@ -182,6 +182,7 @@ impl Provider for DispatchProvider {
                 AttributePath::new("tls_skip_verify"),
             );
         }
+        let summary = settings.client.summary();
         let client = match Client::new(settings.client) {
             Ok(client) => client,
             Err(error) => {
@@ -189,7 +190,11 @@ impl Provider for DispatchProvider {
                 return None;
             }
         };
-        tracing::debug!(admin_url = %client.base_url(), "provider configured");
+        tracing::debug!(
+            connection = %summary,
+            organization = settings.environment.naming.organization().unwrap_or("-"),
+            "provider configured"
+        );
         let inventory = Inventory::new(client.clone(), settings.environment.naming.listing_tags());
         let idp = match IdpClient::new(idp::DEFAULT_TIMEOUT) {
             Ok(idp) => idp,

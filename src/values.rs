@@ -156,3 +156,44 @@ pub mod optional_block {
         }
     }
 }
+
+/// Serializes a number attribute of a state as text, which Terraform decodes into the same
+/// number as it decodes the JSON of a stored state. Use it on every number of a state struct:
+/// `#[serde(serialize_with = "crate::values::number_as_text")]`.
+///
+/// Why: on `UpgradeResourceState` tf-provider hands Terraform the stored JSON unchanged, and
+/// cty decodes JSON numbers with arbitrary precision, while it decodes a MessagePack integer as
+/// an int64-backed number. Terraform compares the two representations, not their values, so
+/// every refresh of a state holding a number looked like a change to the state: a refresh-only
+/// plan was never empty (`-detailed-exitcode` said 2 with "No changes"), which breaks drift
+/// detection in CI. cty decodes MessagePack text like JSON.
+pub fn number_as_text<S: serde::Serializer>(
+    value: &Value<i64>,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    use serde::Serialize;
+    let text: Value<String> = match value {
+        Value::Value(number) => Value::Value(number.to_string()),
+        Value::Null => Value::Null,
+        Value::Unknown => Value::Unknown,
+    };
+    text.serialize(serializer)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(serde::Serialize)]
+    struct WithNumber {
+        #[serde(serialize_with = "number_as_text")]
+        code: Value<i64>,
+    }
+
+    #[test]
+    fn numbers_are_written_as_text_and_null_stays_null() {
+        let json = |code| serde_json::to_value(WithNumber { code }).expect("serializes");
+        assert_eq!(json(Value::Value(426))["code"], "426");
+        assert_eq!(json(Value::Null)["code"], serde_json::Value::Null);
+    }
+}

@@ -17,6 +17,7 @@ use url::Url;
 
 use super::entities::{NodeInfo, Page};
 use super::error::{KongError, KongErrorBody};
+use super::redact;
 
 /// A value that must never be printed: tokens, keys, passwords. It serialises as the plain
 /// string (it has to reach Kong), but its `Debug` output is redacted.
@@ -74,6 +75,26 @@ pub struct ClientOptions {
     pub max_retries: u32,
     /// First retry delay; later ones grow exponentially, with jitter.
     pub retry_base_delay: Duration,
+}
+
+impl ClientOptions {
+    /// A one-line description for logs: what is configured, never a secret's value.
+    pub fn summary(&self) -> String {
+        let set = |present: bool| if present { "set" } else { "not set" };
+        let headers: Vec<&str> = self.extra_headers.iter().map(|(n, _)| n.as_str()).collect();
+        format!(
+            "admin_url={} workspace={} admin_token={} extra_headers=[{}] tls_ca={} tls_client_certificate={} tls_skip_verify={} timeout_ms={} max_retries={}",
+            self.base_url,
+            self.workspace.as_deref().unwrap_or("-"),
+            set(self.admin_token.is_some()),
+            headers.join(","),
+            if self.tls.ca_pem.is_some() { "bundle" } else { "system roots" },
+            set(self.tls.client_cert_pem.is_some() && self.tls.client_key_pem.is_some()),
+            self.tls.skip_verify,
+            self.timeout.as_millis(),
+            self.max_retries,
+        )
+    }
 }
 
 /// The Admin API client. Cheap to clone: the connection pool is shared.
@@ -411,6 +432,9 @@ impl Client {
             let started = Instant::now();
             let mut request = self.http.request(method.clone(), url.clone());
             if let Some(body) = body {
+                if tracing::enabled!(tracing::Level::TRACE) {
+                    tracing::trace!(body = %redact::loggable(&body), "Kong request body");
+                }
                 request = request
                     .header(reqwest::header::CONTENT_TYPE, "application/json")
                     .body(body);
@@ -439,6 +463,9 @@ impl Client {
                 .map_err(|e| self.transport_error(url, e))?
                 .to_vec();
             tracing::debug!("Kong answered");
+            if tracing::enabled!(tracing::Level::TRACE) {
+                tracing::trace!(body = %redact::loggable(&body), "Kong answer body");
+            }
             if status.is_success() {
                 return Ok(Answer { status, body });
             }
@@ -466,9 +493,16 @@ impl Client {
                 timeout_ms: self.timeout.as_millis() as u64,
             };
         }
+        if is_tls_failure(&error) {
+            return KongError::Tls {
+                url: shown.to_string(),
+                cause: error_chain(&error),
+            };
+        }
         KongError::Unreachable {
             url: shown.to_string(),
             cause: error_chain(&error),
+            connected: !error.is_connect(),
         }
     }
 
@@ -497,6 +531,25 @@ fn encode<B: Serialize>(method: &Method, path: &str, body: &B) -> Result<Vec<u8>
         path: path.to_string(),
         cause: format!("cannot encode the request body: {e}"),
     })
+}
+
+/// True when the TLS layer is behind the error: somewhere in its chain is a rustls error,
+/// possibly inside I/O errors (whose `source` skips the error they wrap, and which nest).
+fn is_tls_failure(error: &(dyn std::error::Error + 'static)) -> bool {
+    let mut current = Some(error);
+    while let Some(cause) = current {
+        if cause.downcast_ref::<rustls::Error>().is_some() {
+            return true;
+        }
+        if let Some(inner) = cause
+            .downcast_ref::<std::io::Error>()
+            .and_then(|io| io.get_ref())
+        {
+            return is_tls_failure(inner);
+        }
+        current = cause.source();
+    }
+    false
 }
 
 /// The error and its sources, joined: reqwest hides the useful part ("Connection refused",
@@ -559,6 +612,38 @@ mod tests {
         let c = client("http://kong:8001", None);
         assert!(!format!("{c:?}").contains("s3cr3t"));
         assert_eq!(format!("{:?}", Secret::new("pw")), "Secret(<redacted>)");
+    }
+
+    #[test]
+    fn options_summary_and_debug_hold_no_secret() {
+        let options = ClientOptions {
+            base_url: Url::parse("https://kong:8444").expect("url"),
+            admin_token: Some(Secret::new("tok-s3cret")),
+            workspace: Some("team".into()),
+            extra_headers: vec![("X-Proxy-Auth".into(), Secret::new("hdr-s3cret"))],
+            tls: TlsOptions {
+                ca_pem: None,
+                client_cert_pem: Some("-----BEGIN CERTIFICATE-----".into()),
+                client_key_pem: Some(Secret::new(
+                    "-----BEGIN PRIVATE KEY-----\nkey-s3cret\n-----END PRIVATE KEY-----",
+                )),
+                skip_verify: false,
+            },
+            timeout: Duration::from_secs(1),
+            max_retries: 2,
+            retry_base_delay: Duration::from_millis(10),
+        };
+        let summary = options.summary();
+        let debug = format!("{options:?}");
+        for text in [&summary, &debug] {
+            assert!(!text.contains("s3cret"), "{text}");
+        }
+        assert!(summary.contains("admin_token=set"), "{summary}");
+        assert!(
+            summary.contains("extra_headers=[X-Proxy-Auth]"),
+            "{summary}"
+        );
+        assert!(summary.contains("tls_client_certificate=set"), "{summary}");
     }
 
     #[test]

@@ -41,6 +41,19 @@ pub enum KongError {
         url: String,
         /// The underlying cause, flattened to text.
         cause: String,
+        /// Whether a connection was made (so the request may have reached Kong); `false` when
+        /// it was refused or never established.
+        connected: bool,
+    },
+    /// The TLS handshake with the Admin API failed: an untrusted or mismatched server
+    /// certificate, or a client certificate Kong refused (or required and did not get). Never
+    /// retried, and never followed by a plain HTTP attempt.
+    #[error("TLS with Kong's Admin API at {url} failed: {cause}")]
+    Tls {
+        /// The URL that was requested (never with credentials).
+        url: String,
+        /// What the TLS layer said, flattened to text.
+        cause: String,
     },
     /// Kong did not answer within the configured timeout.
     #[error(
@@ -106,8 +119,30 @@ impl KongError {
         match self {
             KongError::Api { status, .. } => *status == 429 || *status >= 500,
             KongError::Unreachable { .. } | KongError::Timeout { .. } => true,
-            KongError::Decode { .. } | KongError::Config(_) => false,
+            // A certificate does not become trusted by asking again.
+            KongError::Tls { .. } | KongError::Decode { .. } | KongError::Config(_) => false,
         }
+    }
+
+    /// Whether the request may have been carried out despite the error: the answer may have
+    /// been lost (a broken connection, a timeout, a 5xx from a proxy in front of Kong), or was
+    /// a success this client could not read. `false` when Kong refused (4xx) or when the
+    /// request never left (no connection, no TLS, a bad configuration). Deciding what to undo
+    /// after a failed write rests on it.
+    pub fn may_have_been_done(&self) -> bool {
+        match self {
+            KongError::Api { status, .. } => *status >= 500,
+            KongError::Unreachable { connected, .. } => *connected,
+            KongError::Timeout { .. } | KongError::Decode { .. } => true,
+            KongError::Tls { .. } | KongError::Config(_) => false,
+        }
+    }
+
+    /// Whether the request may still be carried out after this error was returned: Kong does
+    /// not abort a request whose client stopped waiting (a timeout), so an undo sent now may
+    /// come before the write it undoes. What such a write creates must stay tracked.
+    pub fn may_land_later(&self) -> bool {
+        matches!(self, KongError::Timeout { .. })
     }
 
     /// How long Kong asked us to wait before retrying, capped at a minute.
@@ -227,6 +262,48 @@ mod tests {
                 "config.second: expected a number",
                 "hosts.1: invalid wildcard",
             ]
+        );
+    }
+
+    #[test]
+    fn only_errors_that_may_hide_a_done_write_count_as_maybe_done() {
+        let status = |status: u16| KongError::Api {
+            method: "PUT".into(),
+            path: "/services/x".into(),
+            status,
+            body: Box::default(),
+            retry_after_secs: None,
+        };
+        assert!(!status(400).may_have_been_done(), "Kong refused");
+        assert!(!status(409).may_have_been_done());
+        assert!(status(500).may_have_been_done());
+        assert!(status(502).may_have_been_done(), "a proxy lost the answer");
+        let unreachable = |connected| KongError::Unreachable {
+            url: "http://kong:8001/".into(),
+            cause: "reset".into(),
+            connected,
+        };
+        assert!(unreachable(true).may_have_been_done());
+        assert!(!unreachable(false).may_have_been_done(), "never connected");
+        assert!(KongError::Timeout {
+            url: "http://kong:8001/".into(),
+            timeout_ms: 10
+        }
+        .may_have_been_done());
+        let tls = KongError::Tls {
+            url: "https://kong:8444/".into(),
+            cause: "invalid peer certificate: UnknownIssuer".into(),
+        };
+        assert!(!tls.may_have_been_done());
+        assert!(!tls.may_land_later() && !status(502).may_land_later());
+        assert!(KongError::Timeout {
+            url: "http://kong:8001/".into(),
+            timeout_ms: 10
+        }
+        .may_land_later());
+        assert!(
+            !tls.is_transient(),
+            "a certificate is not fixed by retrying"
         );
     }
 

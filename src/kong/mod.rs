@@ -10,6 +10,7 @@ pub mod error;
 #[cfg(test)]
 mod client_tests;
 pub mod inventory;
+pub mod redact;
 
 pub use certificates::{Certificate, CertificateFields, Sni};
 pub use client::{segment, Client, ClientOptions, Secret, TlsOptions};

@@ -159,6 +159,14 @@ pub fn plugin_id(service_id: &str, plugin: &str) -> String {
     derived_id(service_id, plugin)
 }
 
+/// The id of the API's route, derived from the service id like the plugins' ids, so that a
+/// route re-created after an out-of-band delete is addressed the same way by every retry,
+/// clean-up and read, whatever answer was lost.
+pub fn route_id(service_id: &str) -> String {
+    // A `/` keeps it apart from every plugin's id (plugin names have none).
+    derived_id(service_id, "/route")
+}
+
 /// Namespace of the ids this provider derives (UUID v5) for entities that belong to an API.
 const DERIVED_ID_NAMESPACE: uuid::Uuid =
     uuid::Uuid::from_u128(0x9b3c_54d1_7e2a_4f0b_8c6d_1e2f_3a4b_5c6d);
@@ -349,11 +357,11 @@ pub fn desired(
 ) -> Result<DesiredApi, Vec<Issue>> {
     let mut issues = Vec::new();
     let target = match &spec.upstream {
-        Upstream::Function(function) => env.template.target_for(function).map_err(|why| {
+        Upstream::Function(function) => env.template.checked_target(function).map_err(|why| {
             Issue::error(
                 AttrPath::attr("function"),
-                "Function has no valid upstream URL",
-                format!("function_upstream_url turns `{function}` into an invalid URL: {why}"),
+                "Function has no usable upstream URL",
+                format!("function_upstream_url gives no usable URL for `{function}`: {why}"),
             )
         }),
         Upstream::Url(url) => Target::from_url(url).map_err(|why| {
@@ -448,6 +456,17 @@ pub fn needs_plugins(prior: Option<&ApiSpec>, service: &Service) -> bool {
         })
 }
 
+/// Whether reading back an API that may be anywhere between two declarations (after an update
+/// that failed half-way) needs the service's plugins: the plugins of either may be in Kong.
+pub fn needs_plugins_between(
+    before: Option<&ApiSpec>,
+    after: Option<&ApiSpec>,
+    service: &Service,
+) -> bool {
+    // `None` for `after` means there is no second declaration, not an unknown one.
+    needs_plugins(before, service) || after.is_some_and(|a| needs_plugins(Some(a), service))
+}
+
 /// True when the service points at the "no function" placeholder, so that reading it back
 /// must also look at its request-termination plugin.
 pub fn is_unlinked(service: &Service) -> bool {
@@ -475,8 +494,20 @@ pub struct Observed<'a> {
     pub plugins: &'a [Plugin],
 }
 
+/// The tag read back, beside both sides' tags, when the service and the route have different
+/// tags. No declaration can hold it (it has a `/`), so the plan always shows the difference.
+pub const TAGS_DIFFER: &str = "(the Kong service and route have different tags: /)";
+
 /// The declaration Kong's entities amount to. `prior` (the last known declaration) decides
 /// between equivalent spellings, so that only real differences show as drift.
+///
+/// The name and the tags live on both the service and the route. When the two disagree (an
+/// update that failed half-way, or an out-of-band change to one of them), the declaration read
+/// back says so with a value no declaration can have, whatever `prior` is: the next plan always
+/// shows the difference and re-writes both, and successive refreshes agree with each other.
+///
+/// A managed request-termination plugin answering "no function linked" makes the API unlinked
+/// whatever its service points at: Kong answers 503 before calling the upstream.
 pub fn read_back(observed: Observed<'_>, prior: Option<&ApiSpec>, env: &Environment) -> ApiSpec {
     let service = observed.service;
     let route = observed.route;
@@ -486,10 +517,12 @@ pub fn read_back(observed: Observed<'_>, prior: Option<&ApiSpec>, env: &Environm
     };
     let service_name = name_of(service.name.as_ref()).unwrap_or_default();
     let route_name = route.and_then(|r| name_of(r.name.as_ref()));
-    let name = first_drift(
-        prior.map(|p| &p.name),
-        [Some(service_name), route_name].into_iter().flatten(),
-    );
+    let name = match route_name {
+        Some(route_name) if route_name != service_name => {
+            format!("{service_name} (its Kong route is named {route_name})")
+        }
+        _ => service_name,
+    };
 
     let termination = observed
         .plugins
@@ -519,15 +552,16 @@ pub fn read_back(observed: Observed<'_>, prior: Option<&ApiSpec>, env: &Environm
         .and_then(|r| r.https_redirect_status_code)
         .unwrap_or(DEFAULT_REDIRECT_CODE);
     let strip_path = route.is_none_or(|r| r.strip_path);
-    let tags = first_drift(
-        prior.map(|p| &p.tags),
-        [
-            Some(naming::user_tags(service.tags.as_deref())),
-            route.map(|r| naming::user_tags(r.tags.as_deref())),
-        ]
-        .into_iter()
-        .flatten(),
-    );
+    let service_tags = naming::user_tags(service.tags.as_deref());
+    let tags = match route.map(|r| naming::user_tags(r.tags.as_deref())) {
+        Some(route_tags) if route_tags != service_tags => {
+            let mut tags = service_tags;
+            tags.extend(route_tags);
+            tags.push(TAGS_DIFFER.to_string());
+            sorted(tags)
+        }
+        _ => service_tags,
+    };
     ApiSpec {
         name,
         upstream,
@@ -544,21 +578,6 @@ pub fn read_back(observed: Observed<'_>, prior: Option<&ApiSpec>, env: &Environm
     }
 }
 
-/// The first candidate that differs from `prior`, else the first one: when the service and the
-/// route disagree, the one that changed is the drift to show.
-fn first_drift<T: PartialEq + Clone + Default>(
-    prior: Option<&T>,
-    candidates: impl Iterator<Item = T>,
-) -> T {
-    let candidates: Vec<T> = candidates.collect();
-    candidates
-        .iter()
-        .find(|c| Some(*c) != prior)
-        .or_else(|| candidates.first())
-        .cloned()
-        .unwrap_or_default()
-}
-
 fn sorted(mut values: Vec<String>) -> Vec<String> {
     values.sort();
     values.dedup();
@@ -572,19 +591,18 @@ fn read_upstream(
     template: &UpstreamTemplate,
 ) -> Upstream {
     let target = target_of(service);
+    let answering = termination.is_some_and(|p| {
+        p.enabled
+            && p.config.get("status_code") == Some(&json!(UNLINKED_STATUS))
+            && p.config.get("message") == Some(&json!(UNLINKED_MESSAGE))
+    });
+    if answering {
+        return Upstream::Unlinked;
+    }
     if is_unlinked(service) {
-        let answering = termination.is_some_and(|p| {
-            p.enabled
-                && p.config.get("status_code") == Some(&json!(UNLINKED_STATUS))
-                && p.config.get("message") == Some(&json!(UNLINKED_MESSAGE))
-        });
         // Without its plugin the placeholder is a plain (unreachable) URL: show it as such,
         // so the plan puts the plugin back.
-        return if answering {
-            Upstream::Unlinked
-        } else {
-            Upstream::Url(UNLINKED_URL.to_string())
-        };
+        return Upstream::Url(UNLINKED_URL.to_string());
     }
     if let Some(Upstream::Url(url)) = prior.map(|p| &p.upstream) {
         return match Target::from_url(url) {

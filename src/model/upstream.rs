@@ -88,6 +88,8 @@ pub struct UpstreamTemplate {
 
 /// A function name that cannot clash with real text of a template, valid in hosts and paths.
 const MARKER: &str = "dispatchfunctionmarker0";
+/// Function names a template must render and read back, to be accepted.
+const SAMPLES: [&str; 3] = ["f", "hello-fn", "a.b_c-9"];
 
 impl UpstreamTemplate {
     /// Checks the template and fills in `{organization}`.
@@ -118,9 +120,20 @@ impl UpstreamTemplate {
             template.to_string()
         };
         let this = Self { template: filled };
-        Target::from_url(&this.url_for(MARKER)).map_err(|why| {
+        let marked = Target::from_url(&this.url_for(MARKER)).map_err(|why| {
             format!("`{template}` does not give a valid upstream URL for a function: {why}")
         })?;
+        // Reading a function back from a Kong target needs its name as written in the URL; a
+        // host with non-ASCII characters is rewritten (punycode), name and all.
+        let recognised = |function: &str| {
+            this.target_for(function)
+                .is_ok_and(|t| this.function_of(&t).as_deref() == Some(function))
+        };
+        if !marked.canonical().contains(MARKER) || !SAMPLES.iter().all(|f| recognised(f)) {
+            return Err(format!(
+                "`{template}` puts `{{function}}` where the URL is rewritten (a host with non-ASCII characters): the function could not be read back from Kong"
+            ));
+        }
         Ok(this)
     }
 
@@ -132,6 +145,24 @@ impl UpstreamTemplate {
     /// The Kong target of a function.
     pub fn target_for(&self, function: &str) -> Result<Target, String> {
         Target::from_url(&self.url_for(function))
+    }
+
+    /// The Kong target of a function, refused when the function could not be read back from
+    /// it (hosts are lower-cased, so a function with capitals in a host reads back otherwise):
+    /// every declaration that maps to Kong must read back to itself.
+    pub fn checked_target(&self, function: &str) -> Result<Target, String> {
+        let target = self.target_for(function)?;
+        match self.function_of(&target) {
+            Some(read) if read == function => Ok(target),
+            Some(read) => Err(format!(
+                "it gives `{}`, which reads back as the function `{read}` (host names are lower case)",
+                target.to_url()
+            )),
+            None => Err(format!(
+                "it gives `{}`, which does not read back as a function",
+                target.to_url()
+            )),
+        }
     }
 
     /// The function a Kong target invokes, when it is this template's URL for some function.
@@ -198,6 +229,13 @@ mod tests {
         assert_eq!(tpl.url_for("resize"), "https://resize.shop.fn.svc:8443");
         let target = tpl.target_for("resize").expect("valid");
         assert_eq!(tpl.function_of(&target).as_deref(), Some("resize"));
+        assert!(tpl.checked_target("resize").is_ok());
+        let err = tpl
+            .checked_target("Resize")
+            .expect_err("capitals in a host");
+        assert!(err.contains("reads back as the function `resize`"), "{err}");
+        let path = UpstreamTemplate::new(DEFAULT_FUNCTION_UPSTREAM_URL, None).expect("valid");
+        assert!(path.checked_target("Resize").is_ok(), "paths keep capitals");
     }
 
     #[test]
@@ -206,5 +244,11 @@ mod tests {
         assert!(UpstreamTemplate::new("http://fm/{function}/{function}", None).is_err());
         assert!(UpstreamTemplate::new("http://fm/{organization}/{function}", None).is_err());
         assert!(UpstreamTemplate::new("http://fm/{function}?x=1", None).is_err());
+        // Found by fuzzing: the URL parser takes `http:/host`, and the path sent to Kong then
+        // missed the function.
+        assert!(UpstreamTemplate::new("http:/fm/{function}", None).is_err());
+        assert!(UpstreamTemplate::new("http://fn-{function}-э.svc/", None).is_err());
+        assert!(UpstreamTemplate::new("http://э.svc/{function}", None).is_ok());
+        assert!(UpstreamTemplate::new("http://fm/\n{function}", None).is_err());
     }
 }

@@ -217,20 +217,30 @@ pub fn route_path(path: &str) -> Result<(), String> {
     if path.contains("//") {
         return Err(format!("`{path}` has an empty segment (`//`)"));
     }
-    if let Some(bad) = bad_percent_encoding(path) {
-        return Err(format!("`{path}` has an invalid %-encoding: `{bad}`"));
-    }
     match regex {
         Some(pattern) => {
-            // Kong 3's default router (traditional_compatible) compiles regex paths with Rust's
-            // `regex` crate as well as PCRE; the crate is the stricter of the two.
+            // Kong checks a regex path with PCRE (the schema's validator, as `ngx.re` will run
+            // it), and its default router (traditional_compatible) compiles it again with Rust's
+            // `regex` crate: it must pass both, and each refuses things the other accepts
+            // (`$*` is refused by PCRE only; lookaround by `regex` only).
+            if let Err(e) = pcre2::bytes::RegexBuilder::new().build(pattern) {
+                return Err(format!(
+                    "`{pattern}` is not a valid regular expression (PCRE): {e}"
+                ));
+            }
             if let Err(e) = regex::Regex::new(pattern) {
                 return Err(format!(
-                    "`{pattern}` is not a valid regular expression: {e}"
+                    "`{pattern}` is not a valid regular expression for Kong's router: {e}"
                 ));
             }
         }
         None => {
+            // Kong checks the %-encoding of prefixes only (in a regex, `%` is a character like
+            // any other), and only when every character is in RFC 3986's list; a `%` that
+            // starts no %-encoding is a mistake wherever it is, so it is refused here always.
+            if let Some(bad) = bad_percent_encoding(path) {
+                return Err(format!("`{path}` has an invalid %-encoding: `{bad}`"));
+            }
             let normalized = normalize_path(path);
             if normalized != path {
                 return Err(format!(
@@ -331,12 +341,42 @@ fn remove_dot_segments(path: &str) -> String {
 /// Checks an upstream URL: absolute http(s), a host, no credentials, query or fragment
 /// (Kong's service has nowhere to keep them), and a path Kong accepts.
 pub fn upstream_url(raw: &str) -> Result<url::Url, String> {
+    // The URL parser forgives what Kong's fields cannot hold as written: it drops tabs and
+    // line breaks, reads `\` as `/`, and takes `http:/host`. The path sent to Kong is taken from
+    // the text as written (`raw_path`), so the text must be plain enough for both to agree.
+    if let Some(c) = raw
+        .chars()
+        .find(|c| c.is_control() || c.is_whitespace() || *c == '\\')
+    {
+        return Err(format!(
+            "`{}` has {}: write the URL plainly, %-encoding what needs it",
+            raw.escape_debug(),
+            match c {
+                '\\' => "a backslash".to_string(),
+                c if c.is_whitespace() => "white space".to_string(),
+                c => format!("the control character {:?}", c),
+            }
+        ));
+    }
     let parsed = url::Url::parse(raw).map_err(|e| format!("`{raw}` is not a valid URL: {e}"))?;
     if !matches!(parsed.scheme(), "http" | "https") {
         return Err(format!("`{raw}` must be an http:// or https:// URL"));
     }
-    if parsed.host_str().is_none_or(str::is_empty) {
-        return Err(format!("`{raw}` has no host"));
+    let prefix = format!("{}://", parsed.scheme());
+    if !raw
+        .get(..prefix.len())
+        .is_some_and(|start| start.eq_ignore_ascii_case(&prefix))
+    {
+        return Err(format!("`{raw}` must start with `{prefix}`"));
+    }
+    match parsed.host() {
+        None => return Err(format!("`{raw}` has no host")),
+        Some(url::Host::Domain(name)) => {
+            // The `url` crate takes any domain text; Kong's service host follows its hostname
+            // rules (`typedefs.host`).
+            hostname(name).map_err(|why| format!("`{raw}` has an invalid host `{name}`: {why}"))?;
+        }
+        Some(url::Host::Ipv4(_) | url::Host::Ipv6(_)) => {}
     }
     if !parsed.username().is_empty() || parsed.password().is_some() {
         return Err(format!(
@@ -351,6 +391,21 @@ pub fn upstream_url(raw: &str) -> Result<url::Url, String> {
     let path = raw_path(raw);
     if let Some(path) = path {
         service_path(path).map_err(|why| format!("`{raw}`: {why}"))?;
+    }
+    // What Kong gets (scheme, host, port, and the path as written) must be this very URL.
+    let mut sent = format!(
+        "{}://{}",
+        parsed.scheme(),
+        parsed.host_str().unwrap_or_default()
+    );
+    if let Some(port) = parsed.port() {
+        sent.push_str(&format!(":{port}"));
+    }
+    sent.push_str(path.unwrap_or_default());
+    if url::Url::parse(&sent).ok().as_ref() != Some(&parsed) {
+        return Err(format!(
+            "`{raw}` is not written plainly: it reads as `{parsed}`; write it that way"
+        ));
     }
     Ok(parsed)
 }
@@ -530,12 +585,20 @@ mod tests {
         assert!(route_path("hello").is_err());
         assert!(route_path("/a//b").is_err());
         assert!(route_path("/a%zz").is_err());
+        assert!(
+            route_path("~/files/%[0-9A-F]{2}$").is_ok(),
+            "`%` is a plain character in a regex"
+        );
         assert!(route_path("~/items/(").is_err());
         assert!(
             route_path("~/(?=look)ahead").is_err(),
             "Kong's router has no lookaround"
         );
         assert!(route_path("~items").is_err());
+        assert!(
+            route_path("~/$*").is_err(),
+            "PCRE refuses a repeated anchor"
+        );
     }
 
     #[test]
@@ -556,6 +619,17 @@ mod tests {
         assert!(upstream_url("http://user:pw@example.com/").is_err());
         assert!(upstream_url("http://example.com/a//b").is_err());
         assert!(upstream_url("not a url").is_err());
+        assert!(upstream_url("http://-").is_err(), "Kong's hostname rules");
+        assert!(upstream_url("http://a-.example.com").is_err());
+        assert!(upstream_url("http://under_score.internal").is_ok());
+        assert!(upstream_url("HTTPS://Example.com/Run").is_ok());
+        // What the URL parser forgives, and would make the path sent to Kong differ from it.
+        assert!(upstream_url("http:/example.com/run").is_err());
+        assert!(upstream_url("http://example.com\\run").is_err());
+        assert!(upstream_url("http://example.com/a\tb").is_err());
+        assert!(upstream_url("http://exa\nmple.com/run").is_err());
+        assert!(upstream_url(" http://example.com").is_err());
+        assert!(upstream_url("https:///example.com/run").is_err());
     }
 
     #[test]

@@ -41,6 +41,7 @@ pub struct ApiState {
     /// HTTP/HTTPS mode.
     pub https: TfString,
     /// Answer to plain HTTP when HTTPS is required.
+    #[serde(serialize_with = "crate::values::number_as_text")]
     pub https_redirect_status_code: Value<i64>,
     /// Kong strip_path.
     pub strip_path: Value<bool>,
@@ -377,11 +378,13 @@ impl Snapshot {
     }
 }
 
-/// Fetches what Kong holds for an API: `None` when the service is gone.
+/// Fetches what Kong holds for an API that is at `before`, or anywhere between `before` and
+/// `after` when an update failed half-way: `None` when the service is gone.
 async fn observe(
     context: &Context,
     ids: &Ids,
-    prior: Option<&ApiSpec>,
+    before: Option<&ApiSpec>,
+    after: Option<&ApiSpec>,
 ) -> Result<Option<Snapshot>, KongError> {
     let kong = &context.inventory;
     let Some(service) = kong.service(&ids.service).await? else {
@@ -391,7 +394,7 @@ async fn observe(
         Some(route_id) => kong.route(route_id).await?,
         None => None,
     };
-    let plugins = if api::needs_plugins(prior, &service) {
+    let plugins = if api::needs_plugins_between(before, after, &service) {
         kong.service_plugins(&service.id).await?
     } else {
         Vec::new()
@@ -414,8 +417,32 @@ async fn read_spec(
     Ok(spec)
 }
 
-/// Creates the entities in order; on failure removes what was created. Returns the ids, or the
-/// error with the ids that could not be cleaned up.
+/// How far a create may have got in Kong.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Progress {
+    Nothing,
+    Service,
+    Route,
+}
+
+/// Records that `step` may exist in Kong after this request: it succeeded, or failed in a way
+/// that may still have been carried out (a lost answer).
+fn reach<T>(
+    progress: &mut Progress,
+    step: Progress,
+    result: Result<T, KongError>,
+) -> Result<T, KongError> {
+    if result
+        .as_ref()
+        .map_or_else(KongError::may_have_been_done, |_| true)
+    {
+        *progress = step;
+    }
+    result
+}
+
+/// Creates the entities in order; on failure removes them again. Returns the error with the
+/// ids that could not be cleaned up, if any.
 async fn create_entities(
     context: &Context,
     desired: &DesiredApi,
@@ -423,43 +450,52 @@ async fn create_entities(
     route_id: &str,
 ) -> Result<(), (KongError, Option<Ids>)> {
     let client = &context.client;
-    client
-        .put_service(service_id, &desired.service)
-        .await
-        .map_err(|e| (e, None))?;
-    // The plugins come before the route, so that an API is never reachable without its
-    // authentication, not even for the moment between two requests.
-    let rest = async {
+    let mut progress = Progress::Nothing;
+    let created = async {
+        let service = client.put_service(service_id, &desired.service).await;
+        reach(&mut progress, Progress::Service, service)?;
+        // The plugins come before the route, so that an API is never reachable without its
+        // authentication, not even for the moment between two requests.
         for plugin in &desired.plugins {
             client
                 .put_plugin(&api::plugin_id(service_id, &plugin.name), plugin)
                 .await?;
         }
-        client.put_route(route_id, &desired.route).await?;
+        let route = client.put_route(route_id, &desired.route).await;
+        reach(&mut progress, Progress::Route, route)?;
+        Ok::<(), KongError>(())
+    }
+    .await;
+    let Err(error) = created else {
+        return Ok(());
+    };
+    // A write that failed may still have been done (its answer lost on the way back), so the
+    // undo covers it too; the ids are ours, and deleting one that does not exist is a no-op.
+    // Reverse order: plugins go with the service.
+    let undone = async {
+        if progress >= Progress::Route {
+            client.delete_route(route_id).await?;
+        }
+        if progress >= Progress::Service {
+            client.delete_service(service_id).await?;
+        }
         Ok::<(), KongError>(())
     };
-    if let Err(error) = rest.await {
-        // Undo in reverse order; the plugin goes with the service.
-        let undone = async {
-            client.delete_route(route_id).await?;
-            client.delete_service(service_id).await
-        };
-        return Err(match undone.await {
-            Ok(()) => (error, None),
-            Err(cleanup) => {
-                tracing::warn!(%cleanup, "could not remove a half-created API");
-                (
-                    error,
-                    Some(Ids {
-                        service: service_id.to_string(),
-                        route: Some(route_id.to_string()),
-                        kong_name: desired.service.name.clone(),
-                    }),
-                )
-            }
-        });
+    let tracked = Ids {
+        service: service_id.to_string(),
+        route: (progress >= Progress::Route).then(|| route_id.to_string()),
+        kong_name: desired.service.name.clone(),
+    };
+    match undone.await {
+        // A write that timed out may land after its undo: keep the ids (the resource is then
+        // tainted), so the next refresh finds whatever landed and the next apply replaces it.
+        Ok(()) if error.may_land_later() => Err((error, Some(tracked))),
+        Ok(()) => Err((error, None)),
+        Err(cleanup) => {
+            tracing::warn!(%cleanup, "could not remove a half-created API");
+            Err((error, Some(tracked)))
+        }
     }
-    Ok(())
 }
 
 #[async_trait]
@@ -495,7 +531,7 @@ impl Resource for ApiResource {
             return Some((Some(prior), private_state));
         };
         let prior_spec = prior.spec();
-        let observed = match observe(&context, &ids, prior_spec.as_ref()).await {
+        let observed = match observe(&context, &ids, prior_spec.as_ref(), None).await {
             Ok(Some(snapshot)) => read_spec(&context, &snapshot, prior_spec.as_ref())
                 .await
                 .map(|spec| Some((spec, snapshot.ids()))),
@@ -590,7 +626,7 @@ impl Resource for ApiResource {
             return None;
         };
         let service_id = uuid::Uuid::new_v4().to_string();
-        let route_id = uuid::Uuid::new_v4().to_string();
+        let route_id = api::route_id(&service_id);
         let desired = match api::desired(&spec, &context.environment, &service_id) {
             Ok(desired) => desired,
             Err(issues) => {
@@ -682,20 +718,24 @@ impl Resource for ApiResource {
             auth::undo_prepare(diags, &context, &spec.auth, &error, prior_auth).await;
             return Some((Some(prior), private_state));
         }
-        let updated = update_entities(&context, &desired, before.as_ref(), &ids).await;
+        // A route deleted out of band is put back under the id derived from the service, so
+        // that whatever happens to the request, the read below looks for it where it may be.
+        let route_exists = ids.route.is_some();
+        let ids = Ids {
+            route: Some(ids.route.unwrap_or_else(|| api::route_id(&ids.service))),
+            service: ids.service,
+            kong_name: desired.service.name.clone(),
+        };
+        let updated =
+            update_entities(&context, &desired, before.as_ref(), &ids, route_exists).await;
         if updated.is_ok() {
             if let Some(issuer) = auth::abandoned(prior_auth, Some(&spec.auth)) {
                 auth::release_or_warn(diags, &context, issuer).await;
             }
         }
         match updated {
-            Ok(route_id) => {
+            Ok(()) => {
                 warn_hosts_without_certificate(diags, &context, &spec).await;
-                let ids = Ids {
-                    service: ids.service,
-                    route: Some(route_id),
-                    kong_name: desired.service.name.clone(),
-                };
                 Some((
                     Some(ApiState::from_spec(&spec, &ids, &planned, &context)),
                     private_state,
@@ -713,8 +753,9 @@ impl Resource for ApiResource {
                     );
                 }
                 // Keep tracking the API with what Kong holds now (or the prior state when Kong
-                // cannot be read): the next plan shows what is left to do.
-                let now = match observe(&context, &ids, Some(&spec)).await {
+                // cannot be read): the next plan shows what is left to do. Kong may be anywhere
+                // between the prior declaration and the planned one.
+                let now = match observe(&context, &ids, prior_spec.as_ref(), Some(&spec)).await {
                     Ok(Some(snapshot)) => {
                         match read_spec(&context, &snapshot, prior_spec.as_ref()).await {
                             Ok(spec) => {
@@ -855,27 +896,27 @@ fn check_plan(diags: &mut Diagnostics, planned: &ApiState, context: &Context) {
 
 /// Brings Kong to `desired`. The service and route are always written (an update only runs
 /// when something differs, and what differs may be a field `before` cannot see, such as a name
-/// outside the organization); plugins are written only when they differ from `before`. Returns
-/// the route id (new when the route had to be re-created).
+/// outside the organization); the route is put (at `ids.route`) when it does not exist.
+/// Plugins are written only when they differ from `before`, and removed in reverse order, so
+/// that an `acl` goes after the authentication it restricts.
 async fn update_entities(
     context: &Context,
     desired: &DesiredApi,
     before: Option<&DesiredApi>,
     ids: &Ids,
-) -> Result<String, KongError> {
+    route_exists: bool,
+) -> Result<(), KongError> {
     let client = &context.client;
     client.patch_service(&ids.service, &desired.service).await?;
-    let route_id = match &ids.route {
-        Some(route_id) => {
-            client.patch_route(route_id, &desired.route).await?;
-            route_id.clone()
-        }
-        None => {
-            let route_id = uuid::Uuid::new_v4().to_string();
-            client.put_route(&route_id, &desired.route).await?;
-            route_id
-        }
-    };
+    let route_id = ids
+        .route
+        .clone()
+        .unwrap_or_else(|| api::route_id(&ids.service));
+    if route_exists {
+        client.patch_route(&route_id, &desired.route).await?;
+    } else {
+        client.put_route(&route_id, &desired.route).await?;
+    }
     let had = |name: &str| before.and_then(|b| b.plugins.iter().find(|p| p.name == name));
     for plugin in &desired.plugins {
         if had(&plugin.name) != Some(plugin) {
@@ -884,14 +925,19 @@ async fn update_entities(
                 .await?;
         }
     }
-    for old in before.map(|b| b.plugins.as_slice()).unwrap_or_default() {
+    for old in before
+        .map(|b| b.plugins.as_slice())
+        .unwrap_or_default()
+        .iter()
+        .rev()
+    {
         if !desired.plugins.iter().any(|p| p.name == old.name) {
             client
                 .delete_plugin(&api::plugin_id(&ids.service, &old.name))
                 .await?;
         }
     }
-    Ok(route_id)
+    Ok(())
 }
 
 /// Builds the state of an existing API from Kong, by name or id.

@@ -29,6 +29,15 @@ pub struct Run {
 }
 
 impl Run {
+    /// What a finished terraform process printed.
+    pub fn of(output: std::process::Output) -> Self {
+        Run {
+            code: output.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+        }
+    }
+
     /// Both streams with every run of white space made one space, so that assertions on
     /// messages do not depend on where Terraform wraps lines.
     pub fn output(&self) -> String {
@@ -124,9 +133,9 @@ impl Workspace {
         self.run_with_env(args, &[])
     }
 
-    /// Runs terraform with these arguments and extra environment variables (set after the
-    /// provider's own variables are cleared, so they may set those too).
-    pub fn run_with_env(&self, args: &[&str], env: &[(&str, &str)]) -> Run {
+    /// The `terraform` command for these arguments, with this workspace's environment and
+    /// `env` on top (for `TF_LOG`, say), not started yet.
+    pub fn command(&self, args: &[&str], env: &[(&str, &str)]) -> Command {
         let mut command = Command::new(terraform_command());
         command
             .args(args)
@@ -139,14 +148,15 @@ impl Workspace {
             .env_remove("KONG_ADMIN_URL")
             .env_remove("KONG_ADMIN_TOKEN")
             .env_remove("KONG_WORKSPACE")
-            .env_remove("DISPATCH_ORGANIZATION")
-            .envs(env.iter().copied());
-        let output = command.output().expect("terraform runs");
-        Run {
-            code: output.status.code().unwrap_or(-1),
-            stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
-            stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
-        }
+            .env_remove("DISPATCH_ORGANIZATION");
+        command.envs(env.iter().copied());
+        command
+    }
+
+    /// Runs terraform with these arguments and extra environment variables.
+    pub fn run_with_env(&self, args: &[&str], env: &[(&str, &str)]) -> Run {
+        let output = self.command(args, env).output().expect("terraform runs");
+        Run::of(output)
     }
 
     /// `terraform apply -auto-approve`.
@@ -178,6 +188,17 @@ impl Workspace {
             .iter()
             .find(|r| r["address"] == address)
             .map(|r| r["values"].clone())
+    }
+
+    /// Every resource instance in the state, as `terraform show -json` writes them (address,
+    /// values, and `tainted` when it is).
+    pub fn state_resources(&self) -> Vec<Json> {
+        let run = self.run(&["show", "-json", "-no-color"]).success();
+        let show: Json = serde_json::from_str(&run.stdout).expect("show -json is JSON");
+        show["values"]["root_module"]["resources"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default()
     }
 
     /// The resource addresses in the state.

@@ -245,8 +245,8 @@ fn drift_on_the_route_alone_is_seen() {
         Some(&s),
         &e,
     );
-    assert_eq!(back.name, "renamed");
-    assert_eq!(back.tags, vec!["x"]);
+    assert_eq!(back.name, "hello (its Kong route is named renamed)");
+    assert_eq!(back.tags, vec![TAGS_DIFFER, "x"]);
     assert_eq!(back.methods, vec!["DELETE"]);
     assert!(!back.strip_path);
 }
@@ -481,4 +481,86 @@ fn plugins_are_read_when_authentication_needs_them_or_on_import() {
         allowed_groups: vec![],
     };
     assert!(needs_plugins(Some(&basic), &service));
+}
+
+#[test]
+fn a_service_and_route_that_disagree_read_the_same_whatever_the_prior() {
+    // An update that renamed and re-tagged the service, then failed before the route.
+    let e = env(None);
+    let old = spec("old");
+    let mut new = spec("new");
+    new.tags = vec!["team:a".into()];
+    let (service, _, _) = stored(&desired(&new, &e, "svc-1").expect("valid"), "svc-1");
+    let (_, route, _) = stored(&desired(&old, &e, "svc-1").expect("valid"), "svc-1");
+    let observed = Observed {
+        service: &service,
+        route: Some(&route),
+        plugins: &[],
+    };
+    let reads: Vec<ApiSpec> = [None, Some(&old), Some(&new)]
+        .into_iter()
+        .map(|prior| read_back(observed, prior, &e))
+        .collect();
+    assert!(reads.windows(2).all(|w| w[0] == w[1]), "{reads:?}");
+    let back = &reads[0];
+    assert_eq!(back.name, "new (its Kong route is named old)");
+    assert_eq!(back.tags, vec![TAGS_DIFFER, "team:a"]);
+    assert!(super::validate::api_name(&back.name).is_err());
+    assert!(super::validate::tag(TAGS_DIFFER).is_err());
+    // Reading back what was read back changes nothing: refreshes are stable.
+    assert_eq!(read_back(observed, Some(back), &e), *back);
+}
+
+#[test]
+fn a_termination_plugin_left_on_a_linked_service_reads_as_unlinked() {
+    // An update that linked a function, then failed before removing the plugin: Kong still
+    // answers 503, and the state must say so, so that the next plan removes the plugin.
+    let e = env(None);
+    let mut unlinked = spec("soon");
+    unlinked.upstream = Upstream::Unlinked;
+    let linked = spec("soon");
+    let (_, _, plugins) = stored(&desired(&unlinked, &e, "svc-1").expect("valid"), "svc-1");
+    let (service, route, _) = stored(&desired(&linked, &e, "svc-1").expect("valid"), "svc-1");
+    assert!(needs_plugins_between(
+        Some(&unlinked),
+        Some(&linked),
+        &service
+    ));
+    assert!(!needs_plugins(Some(&linked), &service));
+    let back = read_back(
+        Observed {
+            service: &service,
+            route: Some(&route),
+            plugins: &plugins,
+        },
+        Some(&linked),
+        &e,
+    );
+    assert_eq!(back.upstream, Upstream::Unlinked);
+}
+
+#[test]
+fn derived_ids_are_stable_and_distinct() {
+    assert_eq!(route_id("svc-1"), route_id("svc-1"));
+    assert_ne!(route_id("svc-1"), route_id("svc-2"));
+    assert_ne!(route_id("svc-1"), plugin_id("svc-1", "route"));
+    assert!(uuid::Uuid::parse_str(&route_id("svc-1")).is_ok());
+}
+
+#[test]
+fn a_function_that_would_not_read_back_is_refused_at_plan_time() {
+    // Host names are lower case: `Resize` in a host would read back as `resize`, for ever.
+    let e = Environment {
+        template: UpstreamTemplate::new("https://{function}.fn.svc", None).expect("template"),
+        ..env(None)
+    };
+    let mut s = spec("resize");
+    s.upstream = Upstream::Function("Resize".into());
+    let issues = desired(&s, &e, "svc-1").expect_err("refused");
+    assert_eq!(issues[0].path, AttrPath::attr("function"));
+    assert!(issues[0]
+        .detail
+        .contains("reads back as the function `resize`"));
+    s.upstream = Upstream::Function("resize".into());
+    assert_eq!(round_trip(&s, &e), s);
 }

@@ -32,7 +32,8 @@ pub enum FaultAction {
         /// status code
         status: u16,
     },
-    /// Wait, then serve normally.
+    /// Wait, then serve normally. Like Kong, the request is carried out even if the client
+    /// stops waiting for it.
     Delay(Duration),
     /// Close the connection without any response.
     Reset,

@@ -51,6 +51,10 @@ pub fn tls_acceptor(cfg: &TlsConfig) -> std::io::Result<SslAcceptor> {
     let key = openssl::pkey::PKey::private_key_from_pem(cfg.key_pem.as_bytes()).map_err(io)?;
     b.set_private_key(&key).map_err(io)?;
     b.check_private_key().map_err(io)?;
+    // Clients resume TLS sessions on new connections (rustls does); OpenSSL refuses to resume
+    // one without a session id context when it verifies client certificates ("internal error"),
+    // which nginx, in front of Kong, always sets.
+    b.set_session_id_context(b"kong-sandbox").map_err(io)?;
     if let Some(ca) = &cfg.client_ca_pem {
         let mut store = X509StoreBuilder::new().map_err(io)?;
         for c in X509::stack_from_pem(ca.as_bytes()).map_err(io)? {
@@ -130,6 +134,7 @@ async fn handle(
     };
     let fault = controls.take_fault(&method, &path);
     let mut after_apply = None;
+    let mut delay = None;
     match fault {
         Some(FaultAction::Reset) => {
             controls.record(record(0));
@@ -142,7 +147,7 @@ async fn handle(
             controls.record(record(status));
             return Ok(to_http(fault_response(status, retry_after_secs)));
         }
-        Some(FaultAction::Delay(d)) => tokio::time::sleep(d).await,
+        Some(FaultAction::Delay(d)) => delay = Some(d),
         Some(FaultAction::StatusAfterApply { status }) => after_apply = Some(status),
         None => {}
     }
@@ -169,12 +174,29 @@ async fn handle(
         admin_token,
         body,
     };
-    let mut resp = app.handle(&api_req);
-    if let Some(status) = after_apply {
-        resp = fault_response(status, None);
+    // Kong (OpenResty, `lua_check_client_abort off`) carries a request out even when its client
+    // gives up waiting: the work runs on a task of its own, which a closed connection does not
+    // cancel.
+    let work = tokio::spawn(async move {
+        if let Some(delay) = delay {
+            tokio::time::sleep(delay).await;
+        }
+        let mut resp = app.handle(&api_req);
+        if let Some(status) = after_apply {
+            resp = fault_response(status, None);
+        }
+        controls.record(RequestRecord {
+            method,
+            path,
+            query,
+            status: resp.status,
+        });
+        resp
+    });
+    match work.await {
+        Ok(resp) => Ok(to_http(resp)),
+        Err(_) => Err(ResetConnection),
     }
-    controls.record(record(resp.status));
-    Ok(to_http(resp))
 }
 
 /// Accepts connections until `shutdown` fires.

@@ -222,6 +222,63 @@ fn https_requires_client_certificate_signed_by_ca() {
     );
 }
 
+// A client that resumes its TLS session on a new connection (rustls does, and so does any
+// browser) is served when client certificates are required, as nginx in front of Kong serves it.
+#[test]
+fn https_with_client_certificates_serves_resumed_sessions() {
+    use openssl::pkey::PKey;
+    use openssl::ssl::{SslConnector, SslMethod, SslSessionCacheMode, SslStream, SslVersion};
+    use openssl::x509::X509;
+    use std::io::{Read, Write};
+
+    let (ca, tls, (client_cert, client_key), _) = pki();
+    let sb = Sandbox::spawn(SandboxConfig {
+        tls: Some(tls),
+        ..Default::default()
+    })
+    .unwrap();
+    let mut b = SslConnector::builder(SslMethod::tls()).unwrap();
+    b.cert_store_mut()
+        .add_cert(X509::from_pem(ca.as_bytes()).unwrap())
+        .unwrap();
+    b.set_certificate(&X509::from_pem(client_cert.as_bytes()).unwrap())
+        .unwrap();
+    b.set_private_key(&PKey::private_key_from_pem(client_key.as_bytes()).unwrap())
+        .unwrap();
+    b.set_min_proto_version(Some(SslVersion::TLS1_3)).unwrap();
+    b.set_session_cache_mode(SslSessionCacheMode::CLIENT);
+    let connector = b.build();
+    let get = |ssl: openssl::ssl::Ssl| {
+        let tcp = std::net::TcpStream::connect(sb.addr()).unwrap();
+        let mut s = SslStream::new(ssl, tcp).unwrap();
+        s.connect().unwrap();
+        s.write_all(b"GET /status HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
+            .unwrap();
+        let mut out = Vec::new();
+        let _ = s.read_to_end(&mut out);
+        (String::from_utf8_lossy(&out).to_string(), s)
+    };
+    // A full handshake; TLS 1.3 hands the session ticket over with the answer.
+    let (answer, first) = get(connector
+        .configure()
+        .unwrap()
+        .into_ssl("localhost")
+        .unwrap());
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    let session = first.ssl().session().expect("a session").to_owned();
+    // A new connection resumes it.
+    let mut ssl = connector
+        .configure()
+        .unwrap()
+        .into_ssl("localhost")
+        .unwrap();
+    // SAFETY: the session comes from a connection of this same connector (same context).
+    unsafe { ssl.set_session(&session).unwrap() };
+    let (answer, second) = get(ssl);
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    assert!(second.ssl().session_reused(), "the session was resumed");
+}
+
 #[test]
 fn fault_status_does_not_touch_store_and_respects_skip_times() {
     let (sb, c) = start();
@@ -351,6 +408,39 @@ fn fault_delay_and_latency() {
         ),
         ("GET", "/status", "", 200)
     );
+}
+
+// OpenResty's `lua_check_client_abort` is off by default: a client that stops waiting does
+// not abort its request, which Kong still carries out.
+#[test]
+fn a_delayed_write_is_carried_out_after_its_client_gives_up() {
+    use std::io::Write;
+    let (sb, c) = start();
+    sb.controls().inject(FaultRule {
+        method: Some("POST".into()),
+        path_contains: Some("/services".into()),
+        skip: 0,
+        times: 1,
+        action: FaultAction::Delay(Duration::from_millis(400)),
+    });
+    let body = br#"{"name":"late","host":"late.test"}"#;
+    let mut tcp = std::net::TcpStream::connect(sb.addr()).unwrap();
+    write!(
+        tcp,
+        "POST /services HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n",
+        body.len()
+    )
+    .unwrap();
+    tcp.write_all(body).unwrap();
+    std::thread::sleep(Duration::from_millis(50));
+    drop(tcp); // the client gives up
+    assert_eq!(c.get("/services/late").status, 404, "not yet");
+    std::thread::sleep(Duration::from_millis(700));
+    assert_eq!(c.get("/services/late").status, 200, "carried out anyway");
+    let recs = sb.controls().requests();
+    assert!(recs
+        .iter()
+        .any(|r| r.method == "POST" && r.path == "/services" && r.status == 201));
 }
 
 #[test]
