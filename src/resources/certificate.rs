@@ -477,3 +477,20 @@ impl Resource for CertificateResource {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_output_holds_no_private_key() {
+        let state = CertificateState {
+            private_key: Value::Value("-----BEGIN PRIVATE KEY-----\nMIGHAgEAMBMG".into()),
+            hostnames: values::set(&["a.example.com".to_string()]),
+            ..CertificateState::default()
+        };
+        let shown = format!("{state:?}");
+        assert!(!shown.contains("MIGHAgEAMBMG"), "{shown}");
+        assert!(shown.contains("a.example.com"));
+    }
+}
