@@ -2,7 +2,9 @@
 //! - no input makes them panic;
 //! - every declaration the validators accept maps to Kong entities that a real (in-process)
 //!   Kong sandbox accepts, and reads back to the same declaration;
-//! - each validator agrees with Kong, in both directions, on the values it checks.
+//! - each validator agrees with Kong, in both directions, on the values it checks;
+//! - the certificate checks never panic, never quote a private key, and every certificate
+//!   they accept is accepted by the sandbox and reads back to the same declaration.
 //!
 //! Case counts stay small for CI (`PROPTEST_CASES` raises them: `PROPTEST_CASES=5000 cargo
 //! test --test properties`). A disagreement with the sandbox is a finding: decide which side is
@@ -12,7 +14,7 @@ use std::net::Ipv6Addr;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-use dispatch_provider::kong::{self, Client, ClientOptions, KongError, TlsOptions};
+use dispatch_provider::kong::{self, Client, ClientOptions, KongError, Secret, TlsOptions};
 use dispatch_provider::model::api::{
     self, ApiSpec, Draft, Environment, HttpsMode, Observed, Upstream, DEFAULT_REDIRECT_CODE,
     REDIRECT_CODES,
@@ -20,6 +22,7 @@ use dispatch_provider::model::api::{
 use dispatch_provider::model::auth::{
     self as model_auth, AuthDraft, Authentication, BasicDraft, Mechanism, Oidc, OidcDraft,
 };
+use dispatch_provider::model::certificate::{self, CertificateDraft, CertificateSpec};
 use dispatch_provider::model::naming::Naming;
 use dispatch_provider::model::policies::{
     Cors, CorsDraft, Logging, LoggingDraft, Policies, PoliciesDraft, RateLimit, RateLimitDraft,
@@ -32,6 +35,11 @@ use kong_sandbox::Sandbox;
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestCaseError, TestRunner};
 use serde_json::{json, Value as Json};
+
+#[path = "acceptance/certs.rs"]
+mod certs;
+
+use certs::{CertSpec, Issued, KeyKind};
 
 /// Cases of a property, unless `PROPTEST_CASES` says otherwise.
 fn config(cases: u32) -> Config {
@@ -1105,4 +1113,304 @@ fn redirect_codes_agree_with_kong() {
             "{code}: {answer:?}"
         );
     }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Certificates.
+
+fn unix_now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("clock")
+        .as_secs() as i64
+}
+
+fn certificate_draft(
+    certificate: &str,
+    key: &str,
+    hostnames: Option<&[String]>,
+    tags: &[String],
+) -> CertificateDraft {
+    CertificateDraft {
+        certificate: Field::Value(certificate.to_string()),
+        private_key: Field::Value(Secret::new(key)),
+        hostnames: hostnames.map_or(Field::Null, strings_field),
+        tags: strings_field(tags),
+    }
+}
+
+/// The base64 lines of a PEM text long enough to be worth looking for.
+fn secret_lines(pem: &str) -> Vec<&str> {
+    pem.lines()
+        .map(str::trim)
+        .filter(|l| l.len() >= 16 && !l.starts_with("-----"))
+        .collect()
+}
+
+/// A real PEM text with some of its characters replaced, lines cut, or junk put in.
+fn mangled(pem: String) -> impl Strategy<Value = String> {
+    let len = pem.len();
+    (
+        prop::collection::vec((0..len, any::<char>()), 0..4),
+        prop::option::of(0..len),
+        prop::option::of("\\PC{0,12}"),
+    )
+        .prop_map(move |(replacements, cut, junk)| {
+            let mut chars: Vec<char> = pem.chars().collect();
+            for (at, c) in replacements {
+                if at < chars.len() {
+                    chars[at] = c;
+                }
+            }
+            let mut text: String = chars.into_iter().collect();
+            if let Some(cut) = cut.filter(|c| text.is_char_boundary(*c)) {
+                text.truncate(cut);
+            }
+            if let Some(junk) = junk {
+                text.push_str(&junk);
+            }
+            text
+        })
+}
+
+/// Whatever the PEM texts, the certificate checks do not panic, and no message about a key
+/// quotes it: the key is a secret, and diagnostics are printed.
+#[test]
+fn no_pem_text_makes_the_certificate_checks_panic_or_quote_a_key() {
+    let issued = CertSpec::leaf(&["pem.example.com"])
+        .key(KeyKind::P256)
+        .self_signed();
+    let texts = || {
+        prop_oneof![
+            2 => any::<String>(),
+            1 => "\\PC{0,40}".prop_map(|body| format!(
+                "-----BEGIN PRIVATE KEY-----\n{body}\n-----END PRIVATE KEY-----\n"
+            )),
+            1 => "[A-Za-z0-9+/=\n]{0,80}".prop_map(|body| format!(
+                "-----BEGIN CERTIFICATE-----\n{body}\n-----END CERTIFICATE-----\n"
+            )),
+            3 => mangled(issued.cert_pem()),
+            3 => mangled(issued.key_pem()),
+            1 => mangled(issued.key_pem_traditional()),
+            1 => Just(format!("{}{}", issued.key_pem(), issued.key_pem())),
+        ]
+    };
+    let input = (
+        texts(),
+        texts(),
+        prop::option::of(prop::collection::vec(route_host(), 0..3)),
+    );
+    TestRunner::new(config(1000))
+        .run(&input, |(cert, key, hostnames)| {
+            let _ = certificate::parse_chain(&cert);
+            let _ = certificate::chain_ders(&cert);
+            if let Err(error) = certificate::private_key_public_half(&key) {
+                let message = error.to_string();
+                for line in secret_lines(&key) {
+                    prop_assert!(!message.contains(line), "{message} quotes the key");
+                }
+            }
+            let checked = certificate::check(
+                &certificate_draft(&cert, &key, hostnames.as_deref(), &[]),
+                unix_now(),
+            );
+            for issue in &checked.issues {
+                for line in secret_lines(&key) {
+                    prop_assert!(
+                        !issue.summary.contains(line) && !issue.detail.contains(line),
+                        "{issue:?} quotes the key"
+                    );
+                }
+            }
+            let _ = certificate::same_private_key(&key, &cert);
+            Ok(())
+        })
+        .expect("property holds");
+}
+
+/// How to make one certificate and its declaration.
+#[derive(Debug, Clone)]
+struct CertificateCase {
+    dns_names: Vec<String>,
+    key: KeyKind,
+    /// Valid from, until (days from now).
+    valid: (i64, i64),
+    /// Signed by the test CA, the chain in order (`Some(true)`) or not; else self-signed.
+    chain: Option<bool>,
+    /// The key of another certificate.
+    other_key: bool,
+    /// `BEGIN RSA/EC PRIVATE KEY` rather than PKCS#8.
+    traditional: bool,
+    /// The declared hostnames: indexes into `dns_names`, and names of its own; `None`: the
+    /// default (the certificate's DNS names).
+    hostnames: Option<(Vec<prop::sample::Index>, Vec<String>)>,
+    tags: Vec<String>,
+}
+
+fn certificate_case() -> impl Strategy<Value = CertificateCase> {
+    let dns_name = prop_oneof![
+        6 => hostname(),
+        2 => hostname().prop_map(|h| format!("*.{h}")),
+        1 => "[a-z0-9.*-]{1,12}",
+    ];
+    (
+        prop::collection::vec(dns_name, 0..3),
+        prop_oneof![
+            6 => Just(KeyKind::P256),
+            2 => Just(KeyKind::P384),
+            1 => Just(KeyKind::Rsa),
+        ],
+        (
+            prop_oneof![6 => -400i64..-1, 1 => 1i64..10],
+            prop_oneof![6 => 31i64..800, 1 => -5i64..31],
+        ),
+        prop::option::of(prop_oneof![4 => Just(true), 1 => Just(false)]),
+        prop::bool::weighted(0.1),
+        any::<bool>(),
+        prop::option::of((
+            prop::collection::vec(any::<prop::sample::Index>(), 0..3),
+            prop::collection::vec(route_host(), 0..2),
+        )),
+        prop::collection::vec(tag(), 0..2),
+    )
+        .prop_map(
+            |(dns_names, key, valid, chain, other_key, traditional, hostnames, tags)| {
+                CertificateCase {
+                    dns_names: dns_names.into_iter().filter(|n| !n.is_empty()).collect(),
+                    key,
+                    valid,
+                    chain,
+                    other_key,
+                    traditional,
+                    hostnames,
+                    tags,
+                }
+            },
+        )
+}
+
+/// The PEM chain, the key, the declared hostnames and tags of a case.
+fn make_certificate(
+    case: &CertificateCase,
+    ca: &Issued,
+) -> (String, String, Option<Vec<String>>, Vec<String>) {
+    let names: Vec<&str> = case.dns_names.iter().map(String::as_str).collect();
+    let spec = CertSpec::leaf(&names)
+        .key(case.key)
+        .valid_days(case.valid.0, case.valid.1);
+    let leaf = match case.chain {
+        None => spec.self_signed(),
+        Some(_) => spec.signed_by(ca),
+    };
+    let chain = match case.chain {
+        None => leaf.cert_pem(),
+        Some(true) => format!("{}{}", leaf.cert_pem(), ca.cert_pem()),
+        Some(false) => format!("{}{}", ca.cert_pem(), leaf.cert_pem()),
+    };
+    let holder = if case.other_key {
+        CertSpec::leaf(&["other.example.com"])
+            .key(case.key)
+            .self_signed()
+    } else {
+        leaf
+    };
+    let key = if case.traditional {
+        holder.key_pem_traditional()
+    } else {
+        holder.key_pem()
+    };
+    let hostnames = case.hostnames.as_ref().map(|(picks, own)| {
+        let mut names: Vec<String> = if case.dns_names.is_empty() {
+            Vec::new()
+        } else {
+            picks
+                .iter()
+                .map(|i| i.get(&case.dns_names).clone())
+                .collect()
+        };
+        names.extend(own.iter().cloned());
+        names
+    });
+    (chain, key, hostnames, case.tags.clone())
+}
+
+/// Every certificate the plan-time checks accept (errors only; warnings such as a name not
+/// covered or an early expiry do not stop an apply) is accepted by Kong with its SNIs, and
+/// reads back to the same declaration, on refresh and on import.
+#[test]
+fn every_accepted_certificate_is_accepted_by_kong_and_reads_back() {
+    let kong = Kong::start();
+    let ca = CertSpec::ca("Property CA").key(KeyKind::P256).self_signed();
+    let naming = Naming::new(None);
+    let accepted = AtomicUsize::new(0);
+    TestRunner::new(config(100))
+        .run(&certificate_case(), |case| {
+            let (chain, key, hostnames, tags) = make_certificate(&case, &ca);
+            let checked = certificate::check(
+                &certificate_draft(&chain, &key, hostnames.as_deref(), &tags),
+                unix_now(),
+            );
+            if checked.issues.iter().any(|i| i.is_error()) {
+                return Ok(());
+            }
+            let info = checked
+                .info
+                .ok_or_else(|| TestCaseError::fail("accepted without information"))?;
+            accepted.fetch_add(1, Ordering::Relaxed);
+            let spec = CertificateSpec {
+                certificate: chain,
+                private_key: Secret::new(key),
+                hostnames: sorted(
+                    hostnames.unwrap_or_else(|| certificate::default_hostnames(&info)),
+                ),
+                tags: sorted(tags),
+            };
+            let id = uuid::Uuid::new_v4().to_string();
+            let client = &kong.client;
+            kong.block_on(async {
+                let outcome = async {
+                    client
+                        .put_certificate(&id, &certificate::desired(&spec, &naming))
+                        .await
+                        .map_err(|e| refused("the certificate", &case, &e))?;
+                    let stored = client
+                        .certificate(&id)
+                        .await
+                        .map_err(|e| TestCaseError::fail(e.to_string()))?
+                        .ok_or_else(|| TestCaseError::fail("certificate not stored"))?;
+                    let refreshed = certificate::read_back(
+                        &stored,
+                        Some(&spec.certificate),
+                        Some(&spec.private_key),
+                    );
+                    prop_assert_eq!(&refreshed.certificate, &spec.certificate);
+                    prop_assert_eq!(refreshed.private_key.as_ref(), Some(&spec.private_key));
+                    prop_assert_eq!(&refreshed.hostnames, &spec.hostnames);
+                    prop_assert_eq!(&refreshed.tags, &spec.tags);
+                    prop_assert_eq!(refreshed.info.as_ref(), Some(&info));
+                    let imported = certificate::read_back(&stored, None, None);
+                    prop_assert_eq!(imported.info.as_ref(), Some(&info));
+                    prop_assert!(
+                        imported.private_key.as_ref().is_some_and(|k| {
+                            certificate::same_private_key(k.expose(), spec.private_key.expose())
+                        }),
+                        "an import reads the same key"
+                    );
+                    prop_assert_eq!(&imported.hostnames, &spec.hostnames);
+                    prop_assert_eq!(&imported.tags, &spec.tags);
+                    Ok(())
+                }
+                .await;
+                let cleaned = client.delete_certificate(&id).await;
+                outcome?;
+                cleaned.map_err(|e| TestCaseError::fail(e.to_string()))
+            })
+        })
+        .expect("property holds");
+    let accepted = accepted.load(Ordering::Relaxed);
+    eprintln!("{accepted} valid certificates");
+    assert!(
+        accepted >= 12,
+        "only {accepted} generated certificates were valid: the generators need tuning"
+    );
 }
