@@ -859,15 +859,17 @@ resource "dispatch_api" "walk" {
     });
 }
 
-#[test]
-fn a_create_that_times_out_leaves_nothing_behind_even_when_kong_finishes_it_later() {
+/// A create whose first write (`PUT` of a path holding `path`) Kong carries out only after
+/// the provider gave up on it and undid it: the resource stays tracked (tainted), so nothing
+/// is left behind, and the next apply replaces it.
+fn a_timed_out_create_stays_tracked(body: &str, path: &str, collection: &str) {
     let kong = Kong::start();
     let ws = kong.workspace();
-    ws.write_with_provider("  request_timeout_ms = 300", LINKED);
-    // Kong takes a second over every attempt to create the service, and does it anyway.
+    ws.write_with_provider("  request_timeout_ms = 300", body);
+    // Kong takes a second over every attempt of the write, and does it anyway.
     kong.sandbox.controls().inject(FaultRule {
         method: Some("PUT".into()),
-        path_contains: Some("/services/".into()),
+        path_contains: Some(path.into()),
         skip: 0,
         times: ATTEMPTS,
         action: FaultAction::Delay(std::time::Duration::from_secs(1)),
@@ -883,7 +885,7 @@ fn a_create_that_times_out_leaves_nothing_behind_even_when_kong_finishes_it_late
         controls
             .requests()
             .iter()
-            .filter(|r| r.method == "PUT" && r.status == 200)
+            .filter(|r| r.method == "PUT" && r.path.contains(path) && r.status == 200)
             .count()
     };
     let started = std::time::Instant::now();
@@ -891,7 +893,7 @@ fn a_create_that_times_out_leaves_nothing_behind_even_when_kong_finishes_it_late
         std::thread::sleep(std::time::Duration::from_millis(50));
     }
     assert_eq!(landed(), ATTEMPTS, "{:?}", controls.requests());
-    assert_eq!(kong.managed("services").len(), 1, "the late write landed");
+    assert_eq!(kong.managed(collection).len(), 1, "the late write landed");
     assert_no_orphans(&kong, &ws, "timed-out create");
     let state = ws.state_resources();
     assert_eq!(
@@ -901,6 +903,25 @@ fn a_create_that_times_out_leaves_nothing_behind_even_when_kong_finishes_it_late
     controls.clear_faults();
     ws.apply().success();
     assert_eq!(ws.plan().code, 0);
-    assert_eq!(kong.managed("services").len(), 1);
-    assert_eq!(kong.managed("routes").len(), 1);
+    assert_eq!(kong.managed(collection).len(), 1);
+    assert_no_orphans(&kong, &ws, "after the next apply");
+}
+
+#[test]
+fn a_create_that_times_out_leaves_nothing_behind_even_when_kong_finishes_it_later() {
+    a_timed_out_create_stays_tracked(LINKED, "/services/", "services");
+}
+
+#[test]
+fn a_certificate_or_user_create_that_times_out_leaves_nothing_behind() {
+    a_timed_out_create_stays_tracked(
+        &certificate(&leaf(&["walk.example.com"])),
+        "/certificates/",
+        "certificates",
+    );
+    a_timed_out_create_stays_tracked(
+        &user("first-password", r#""walkers""#),
+        "/consumers/",
+        "consumers",
+    );
 }
