@@ -1143,7 +1143,11 @@ fn certificate_draft(
 fn secret_lines(pem: &str) -> Vec<&str> {
     pem.lines()
         .map(str::trim)
-        .filter(|l| l.len() >= 16 && !l.starts_with("-----"))
+        .filter(|l| {
+            l.len() >= 16
+                && l.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'='))
+        })
         .collect()
 }
 

@@ -385,7 +385,7 @@ impl Resource for CertificateResource {
                 let tracked = || {
                     let mut leftover = planned.clone();
                     leftover.id = Value::Value(id.clone());
-                    Some((Some(leftover), private_state.clone()))
+                    Some((Some(leftover), private_state))
                 };
                 match context.client.delete_certificate(&id).await {
                     Ok(()) if error.may_land_later() => tracked(),
