@@ -157,8 +157,9 @@ pub mod optional_block {
     }
 }
 
-/// Serializes a number attribute of a state as text, which Terraform decodes into the same
-/// number as it decodes the JSON of a stored state. Use it on every number of a state struct:
+/// Serializes a number attribute of a state (an integer, or a float such as the policies'
+/// numbers) as text, which Terraform decodes into the same number as it decodes the JSON of a
+/// stored state. Use it on every number of a state struct, blocks included:
 /// `#[serde(serialize_with = "crate::values::number_as_text")]`.
 ///
 /// Why: on `UpgradeResourceState` tf-provider hands Terraform the stored JSON unchanged, and
@@ -167,8 +168,8 @@ pub mod optional_block {
 /// every refresh of a state holding a number looked like a change to the state: a refresh-only
 /// plan was never empty (`-detailed-exitcode` said 2 with "No changes"), which breaks drift
 /// detection in CI. cty decodes MessagePack text like JSON.
-pub fn number_as_text<S: serde::Serializer>(
-    value: &Value<i64>,
+pub fn number_as_text<N: std::fmt::Display, S: serde::Serializer>(
+    value: &Value<N>,
     serializer: S,
 ) -> Result<S::Ok, S::Error> {
     use serde::Serialize;
@@ -188,12 +189,23 @@ mod tests {
     struct WithNumber {
         #[serde(serialize_with = "number_as_text")]
         code: Value<i64>,
+        #[serde(serialize_with = "number_as_text")]
+        limit: Value<f64>,
     }
 
     #[test]
     fn numbers_are_written_as_text_and_null_stays_null() {
-        let json = |code| serde_json::to_value(WithNumber { code }).expect("serializes");
-        assert_eq!(json(Value::Value(426))["code"], "426");
-        assert_eq!(json(Value::Null)["code"], serde_json::Value::Null);
+        let json =
+            |code, limit| serde_json::to_value(WithNumber { code, limit }).expect("serializes");
+        let written = json(Value::Value(426), Value::Value(600.0));
+        assert_eq!(written["code"], "426");
+        assert_eq!(
+            written["limit"], "600",
+            "a whole float is written as an integer"
+        );
+        assert_eq!(json(Value::Null, Value::Value(0.5))["limit"], "0.5");
+        let absent = json(Value::Null, Value::Null);
+        assert_eq!(absent["code"], serde_json::Value::Null);
+        assert_eq!(absent["limit"], serde_json::Value::Null);
     }
 }

@@ -245,10 +245,13 @@ fn keep<T>(declared: Option<bool>, observed: T, is_default: impl FnOnce(&T) -> b
 
 fn read_cors(config: &Json, prior: Option<&Cors>) -> Cors {
     let declared = |f: fn(&Cors) -> bool| prior.map(f);
+    // Kong's cors answers every method when `methods` is null (or all of them), but none
+    // when it is an empty list (`kong/plugins/cors/handler.lua`): an empty list is a value.
+    let methods_unset = config.get("methods").is_none_or(Json::is_null);
     let methods_default = |m: &Vec<String>| {
         let mut all: Vec<String> = CORS_METHODS.iter().map(|s| s.to_string()).collect();
         all.sort();
-        m.is_empty() || *m == all
+        methods_unset || *m == all
     };
     Cors {
         origins: keep(
@@ -662,12 +665,8 @@ pub fn kong_header_name(name: &str) -> Result<(), String> {
 /// Checks a log endpoint: an absolute http(s) URL with a host, as Kong's http-log needs, and no
 /// credentials in it (they would show in plans and state; send them in a header instead).
 pub fn http_endpoint(raw: &str) -> Result<(), String> {
-    let url = url::Url::parse(raw).map_err(|e| format!("`{raw}` is not an absolute URL: {e}"))?;
-    if !matches!(url.scheme(), "http" | "https") {
-        return Err(format!(
-            "`{raw}` must be an http:// or https:// URL: Kong's http-log sends log entries over HTTP"
-        ));
-    }
+    let url = validate::plain_http_url(raw)
+        .map_err(|why| format!("{why} (Kong's http-log sends log entries over HTTP)"))?;
     if url.host_str().is_none_or(str::is_empty) {
         return Err(format!("`{raw}` has no host"));
     }

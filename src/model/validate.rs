@@ -338,12 +338,11 @@ fn remove_dot_segments(path: &str) -> String {
     result
 }
 
-/// Checks an upstream URL: absolute http(s), a host, no credentials, query or fragment
-/// (Kong's service has nowhere to keep them), and a path Kong accepts.
-pub fn upstream_url(raw: &str) -> Result<url::Url, String> {
-    // The URL parser forgives what Kong's fields cannot hold as written: it drops tabs and
-    // line breaks, reads `\` as `/`, and takes `http:/host`. The path sent to Kong is taken from
-    // the text as written (`raw_path`), so the text must be plain enough for both to agree.
+/// An `http://` or `https://` URL written the way Kong reads it. The URL parser forgives what
+/// Kong's fields cannot hold as written: it drops tabs and line breaks, reads `\` as `/`, and
+/// takes `http:/host` (Kong's `socket.url` finds no host there). So the text must be plain:
+/// no white space, control character or backslash, and `scheme://host` spelled out.
+pub fn plain_http_url(raw: &str) -> Result<url::Url, String> {
     if let Some(c) = raw
         .chars()
         .find(|c| c.is_control() || c.is_whitespace() || *c == '\\')
@@ -369,6 +368,16 @@ pub fn upstream_url(raw: &str) -> Result<url::Url, String> {
     {
         return Err(format!("`{raw}` must start with `{prefix}`"));
     }
+    if raw[prefix.len()..].starts_with('/') {
+        return Err(format!("`{raw}` has no host after `{prefix}`"));
+    }
+    Ok(parsed)
+}
+
+/// Checks an upstream URL: absolute http(s), a host, no credentials, query or fragment
+/// (Kong's service has nowhere to keep them), and a path Kong accepts.
+pub fn upstream_url(raw: &str) -> Result<url::Url, String> {
+    let parsed = plain_http_url(raw)?;
     match parsed.host() {
         None => return Err(format!("`{raw}` has no host")),
         Some(url::Host::Domain(name)) => {

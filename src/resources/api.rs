@@ -58,10 +58,10 @@ pub struct ApiState {
     /// Invoke URLs.
     pub urls: TfStringList,
     /// Upstream timeout in milliseconds.
-    #[serde(default)]
+    #[serde(default, serialize_with = "crate::values::number_as_text")]
     pub timeout_ms: policies::TfNumber,
     /// Largest request body in kilobytes.
-    #[serde(default)]
+    #[serde(default, serialize_with = "crate::values::number_as_text")]
     pub request_size_limit_kb: policies::TfNumber,
     /// The `cors` block.
     #[serde(default, with = "values::optional_block")]
@@ -441,14 +441,26 @@ fn reach<T>(
     result
 }
 
-/// Creates the entities in order; on failure removes them again. Returns the error with the
-/// ids that could not be cleaned up, if any.
+/// Why a create failed, and what it left.
+struct CreateFailure {
+    /// What went wrong.
+    error: KongError,
+    /// The ids to keep in state (tainted) when something could not be removed.
+    leftover: Option<Ids>,
+    /// The issuer's consumer could not be released and no API entity is left to record it.
+    issuer_left: Option<KongError>,
+}
+
+/// Creates the entities in order; on failure removes them again, and releases `issuer` (whose
+/// keys were written for this API) before the service, so that the service's plugins still
+/// record the issuer when the release fails.
 async fn create_entities(
     context: &Context,
     desired: &DesiredApi,
     service_id: &str,
     route_id: &str,
-) -> Result<(), (KongError, Option<Ids>)> {
+    issuer: Option<&str>,
+) -> Result<(), CreateFailure> {
     let client = &context.client;
     let mut progress = Progress::Nothing;
     let created = async {
@@ -472,9 +484,17 @@ async fn create_entities(
     // A write that failed may still have been done (its answer lost on the way back), so the
     // undo covers it too; the ids are ours, and deleting one that does not exist is a no-op.
     // Reverse order: plugins go with the service.
+    let mut issuer_left = None;
     let undone = async {
         if progress >= Progress::Route {
             client.delete_route(route_id).await?;
+        }
+        if let Some(issuer) = issuer {
+            match auth::release(context, issuer, Some(service_id)).await {
+                Ok(()) => {}
+                Err(cleanup) if progress >= Progress::Service => return Err(cleanup),
+                Err(cleanup) => issuer_left = Some(cleanup),
+            }
         }
         if progress >= Progress::Service {
             client.delete_service(service_id).await?;
@@ -486,16 +506,21 @@ async fn create_entities(
         route: (progress >= Progress::Route).then(|| route_id.to_string()),
         kong_name: desired.service.name.clone(),
     };
-    match undone.await {
+    let leftover = match undone.await {
         // A write that timed out may land after its undo: keep the ids (the resource is then
         // tainted), so the next refresh finds whatever landed and the next apply replaces it.
-        Ok(()) if error.may_land_later() => Err((error, Some(tracked))),
-        Ok(()) => Err((error, None)),
+        Ok(()) if error.may_land_later() => Some(tracked),
+        Ok(()) => None,
         Err(cleanup) => {
             tracing::warn!(%cleanup, "could not remove a half-created API");
-            Err((error, Some(tracked)))
+            Some(tracked)
         }
-    }
+    };
+    Err(CreateFailure {
+        error,
+        leftover,
+        issuer_left,
+    })
 }
 
 #[async_trait]
@@ -639,12 +664,14 @@ impl Resource for ApiResource {
             auth::undo_prepare(diags, &context, &spec.auth, &error, None).await;
             return None;
         }
-        let created = create_entities(&context, &desired, &service_id, &route_id).await;
-        if created.is_err() {
-            if let Some(issuer) = spec.auth.jwt_issuer() {
-                auth::release_or_warn(diags, &context, issuer).await;
-            }
-        }
+        let created = create_entities(
+            &context,
+            &desired,
+            &service_id,
+            &route_id,
+            spec.auth.jwt_issuer(),
+        )
+        .await;
         match created {
             Ok(()) => {
                 warn_hosts_without_certificate(diags, &context, &spec).await;
@@ -658,7 +685,14 @@ impl Resource for ApiResource {
                     private_state,
                 ))
             }
-            Err((error, leftover)) => {
+            Err(CreateFailure {
+                error,
+                leftover,
+                issuer_left,
+            }) => {
+                if let Some(cleanup) = issuer_left {
+                    auth::warn_issuer_left(diags, &issuer_of(&spec), &cleanup);
+                }
                 if error.is_unique_violation() {
                     name_conflict(diags, &context, &spec, &error).await;
                 } else {
@@ -713,11 +747,6 @@ impl Resource for ApiResource {
             .as_ref()
             .and_then(|p| api::desired(p, &context.environment, &ids.service).ok());
         let prior_auth = prior_spec.as_ref().map(|p| &p.auth);
-        if let Err(error) = auth::prepare(&context, &spec.auth, prior_auth).await {
-            auth::report_issuer_error(diags, &issuer_of(&spec), &error);
-            auth::undo_prepare(diags, &context, &spec.auth, &error, prior_auth).await;
-            return Some((Some(prior), private_state));
-        }
         // A route deleted out of band is put back under the id derived from the service, so
         // that whatever happens to the request, the read below looks for it where it may be.
         let route_exists = ids.route.is_some();
@@ -726,13 +755,33 @@ impl Resource for ApiResource {
             service: ids.service,
             kong_name: desired.service.name.clone(),
         };
+        if let Err(error) = auth::prepare(&context, &spec.auth, prior_auth).await {
+            auth::report_issuer_error(diags, &issuer_of(&spec), &error);
+            auth::undo_prepare(diags, &context, &spec.auth, &error, prior_auth).await;
+            // Some of the issuer's keys may have changed in Kong before the failure.
+            let now = now_in_kong(&context, &ids, &prior, prior_spec.as_ref(), &spec).await;
+            return Some((Some(now), private_state));
+        }
+        // An issuer the API leaves is released before the API's plugins change, while they
+        // still record it: if the release fails, the next apply releases it again.
+        let released = match auth::abandoned(prior_auth, Some(&spec.auth)) {
+            Some(issuer) => auth::release(&context, issuer, Some(&ids.service))
+                .await
+                .map_err(|error| (error, issuer)),
+            None => Ok(()),
+        };
+        if let Err((error, issuer)) = released {
+            kong_error(
+                diags,
+                &format!("remove the signing keys of `{issuer}`, which the API no longer uses"),
+                &error,
+                |_| None,
+            );
+            let now = now_in_kong(&context, &ids, &prior, prior_spec.as_ref(), &spec).await;
+            return Some((Some(now), private_state));
+        }
         let updated =
             update_entities(&context, &desired, before.as_ref(), &ids, route_exists).await;
-        if updated.is_ok() {
-            if let Some(issuer) = auth::abandoned(prior_auth, Some(&spec.auth)) {
-                auth::release_or_warn(diags, &context, issuer).await;
-            }
-        }
         match updated {
             Ok(()) => {
                 warn_hosts_without_certificate(diags, &context, &spec).await;
@@ -752,20 +801,7 @@ impl Resource for ApiResource {
                         locate(&spec),
                     );
                 }
-                // Keep tracking the API with what Kong holds now (or the prior state when Kong
-                // cannot be read): the next plan shows what is left to do. Kong may be anywhere
-                // between the prior declaration and the planned one.
-                let now = match observe(&context, &ids, prior_spec.as_ref(), Some(&spec)).await {
-                    Ok(Some(snapshot)) => {
-                        match read_spec(&context, &snapshot, prior_spec.as_ref()).await {
-                            Ok(spec) => {
-                                ApiState::from_spec(&spec, &snapshot.ids(), &prior, &context)
-                            }
-                            Err(_) => prior,
-                        }
-                    }
-                    _ => prior,
-                };
+                let now = now_in_kong(&context, &ids, &prior, prior_spec.as_ref(), &spec).await;
                 Some((Some(now), private_state))
             }
         }
@@ -783,21 +819,21 @@ impl Resource for ApiResource {
             return Some(());
         };
         let client = &context.client;
+        let prior_auth = prior.as_ref().and_then(auth::spec);
         let result = async {
             if let Some(route) = &ids.route {
                 client.delete_route(route).await?;
+            }
+            // The issuer's keys go while the service's plugins still record the issuer, so a
+            // release that fails is retried with the rest of the delete.
+            if let Some(issuer) = prior_auth.as_ref().and_then(|a| a.jwt_issuer()) {
+                auth::release(&context, issuer, Some(&ids.service)).await?;
             }
             // Its plugins (the request-termination one included) are deleted with it.
             client.delete_service(&ids.service).await
         };
         match result.await {
-            Ok(()) => {
-                let prior_auth = prior.as_ref().and_then(auth::spec);
-                if let Some(issuer) = prior_auth.as_ref().and_then(|a| a.jwt_issuer()) {
-                    auth::release_or_warn(diags, &context, issuer).await;
-                }
-                Some(())
-            }
+            Ok(()) => Some(()),
             Err(error) => {
                 kong_error(diags, "delete the API", &error, |_| None);
                 None
@@ -836,6 +872,24 @@ fn issuer_of(spec: &ApiSpec) -> String {
     match &spec.auth {
         model_auth::Authentication::Oidc(oidc) => oidc.issuer.clone(),
         _ => String::new(),
+    }
+}
+
+/// The state of an API whose update failed somewhere between `before` and `after`: what Kong
+/// holds now, or the prior state when Kong cannot be read. The next plan shows what is left.
+async fn now_in_kong(
+    context: &Context,
+    ids: &Ids,
+    prior: &ApiState,
+    before: Option<&ApiSpec>,
+    after: &ApiSpec,
+) -> ApiState {
+    match observe(context, ids, before, Some(after)).await {
+        Ok(Some(snapshot)) => match read_spec(context, &snapshot, before).await {
+            Ok(spec) => ApiState::from_spec(&spec, &snapshot.ids(), prior, context),
+            Err(_) => prior.clone(),
+        },
+        _ => prior.clone(),
     }
 }
 

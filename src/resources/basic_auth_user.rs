@@ -339,16 +339,19 @@ impl Resource for BasicAuthUserResource {
                         locate,
                     );
                 }
-                // The consumer takes its credential and ACLs with it.
+                // The consumer takes its credential and ACLs with it. What cannot be removed
+                // is kept in state (tainted), so that the next apply removes it; so is a write
+                // that timed out, which Kong may still carry out after the removal.
+                let tracked = Some((
+                    Some(UserState::applied(&spec, &id, &planned)),
+                    private_state,
+                ));
                 match context.client.delete_consumer(&id).await {
+                    Ok(()) if error.may_land_later() => tracked,
                     Ok(()) => None,
                     Err(cleanup) => {
                         tracing::warn!(%cleanup, "could not remove a half-created user");
-                        // Kept in state (tainted), so that the next apply removes it.
-                        Some((
-                            Some(UserState::applied(&spec, &id, &planned)),
-                            private_state,
-                        ))
+                        tracked
                     }
                 }
             }

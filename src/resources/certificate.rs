@@ -377,17 +377,22 @@ impl Resource for CertificateResource {
                 report_write_error(diags, &context, "create the certificate", &error).await;
                 // Kong refuses a bad request before writing anything; after a lost answer or a
                 // server error the certificate may exist, so it is removed. What cannot be
-                // removed stays in state (tainted), so the next apply deletes it.
+                // removed stays in state (tainted), so the next apply deletes it; so does a
+                // write that timed out, which Kong may still carry out after the removal.
                 if matches!(error.status(), Some(400..=499)) {
                     return None;
                 }
+                let tracked = || {
+                    let mut leftover = planned.clone();
+                    leftover.id = Value::Value(id.clone());
+                    Some((Some(leftover), private_state))
+                };
                 match context.client.delete_certificate(&id).await {
+                    Ok(()) if error.may_land_later() => tracked(),
                     Ok(()) => None,
                     Err(cleanup) => {
                         tracing::warn!(%cleanup, "could not remove a half-created certificate");
-                        let mut leftover = planned;
-                        leftover.id = Value::Value(id);
-                        Some((Some(leftover), private_state))
+                        tracked()
                     }
                 }
             }
@@ -475,5 +480,22 @@ impl Resource for CertificateResource {
                 None
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_output_holds_no_private_key() {
+        let state = CertificateState {
+            private_key: Value::Value("-----BEGIN PRIVATE KEY-----\nMIGHAgEAMBMG".into()),
+            hostnames: values::set(&["a.example.com".to_string()]),
+            ..CertificateState::default()
+        };
+        let shown = format!("{state:?}");
+        assert!(!shown.contains("MIGHAgEAMBMG"), "{shown}");
+        assert!(shown.contains("a.example.com"));
     }
 }

@@ -7,10 +7,13 @@ use std::time::{Duration, Instant};
 
 use kong_sandbox::{FaultAction, FaultRule};
 
+use crate::certs::{CertSpec, KeyKind};
 use crate::harness::{Kong, Run, Workspace};
 
 /// How many APIs the load test applies.
 const APIS: usize = 500;
+/// How many certificates the load test applies beside them.
+const CERTIFICATES: usize = 500;
 
 /// Writes `main.tf` with a provider that retries more than the harness's default, so that the
 /// faults injected under load are always absorbed by retries.
@@ -21,8 +24,11 @@ fn write_patient(ws: &Workspace, body: &str) {
     std::fs::write(ws.path().join("main.tf"), format!("{provider}\n{body}\n")).expect("write");
 }
 
-/// `APIS` APIs from one block: every tenth without a function (so with a plugin). New
-/// resources join the load with blocks of their own.
+/// `APIS` APIs from one block: every tenth without a function (so with a plugin); and
+/// `CERTIFICATES` certificates, each serving its own hostname. They share one wildcard
+/// certificate and key (`load.crt`, `load.key`), made once, which covers every hostname, so
+/// the load costs no key generation and no warning. New resources join the load with blocks
+/// of their own.
 fn load_config() -> String {
     format!(
         r#"
@@ -32,8 +38,24 @@ resource "dispatch_api" "load" {{
   function = count.index % 10 == 0 ? null : "fn-${{count.index}}"
   hosts    = ["load-${{count.index}}.example.com"]
 }}
+
+resource "dispatch_certificate" "load" {{
+  count       = {CERTIFICATES}
+  certificate = file("${{path.module}}/load.crt")
+  private_key = file("${{path.module}}/load.key")
+  hostnames   = ["cert-${{count.index}}.load.example.com"]
+}}
 "#
     )
+}
+
+/// Writes the shared wildcard certificate and its key beside `main.tf`.
+fn write_load_certificate(ws: &Workspace) {
+    let issued = CertSpec::leaf(&["*.load.example.com"])
+        .key(KeyKind::P256)
+        .self_signed();
+    ws.write_file("load.crt", &issued.cert_pem());
+    ws.write_file("load.key", &issued.key_pem());
 }
 
 fn transient(method: &str, collection: &str, skip: usize, action: FaultAction) -> FaultRule {
@@ -47,9 +69,10 @@ fn transient(method: &str, collection: &str, skip: usize, action: FaultAction) -
 }
 
 #[test]
-fn five_hundred_apis_apply_with_parallelism_50_through_transient_faults() {
+fn five_hundred_apis_and_certificates_apply_with_parallelism_50_through_transient_faults() {
     let kong = Kong::start();
     let ws = kong.workspace();
+    write_load_certificate(&ws);
     write_patient(&ws, &load_config());
     let controls = kong.sandbox.controls();
     controls.inject(transient(
@@ -77,6 +100,21 @@ fn five_hundred_apis_apply_with_parallelism_50_through_transient_faults() {
         300,
         FaultAction::StatusAfterApply { status: 502 },
     ));
+    controls.inject(transient(
+        "PUT",
+        "/certificates/",
+        50,
+        FaultAction::Status {
+            status: 503,
+            retry_after_secs: None,
+        },
+    ));
+    controls.inject(transient(
+        "PUT",
+        "/certificates/",
+        250,
+        FaultAction::StatusAfterApply { status: 502 },
+    ));
 
     let started = Instant::now();
     let apply = ws.run(&[
@@ -88,14 +126,16 @@ fn five_hundred_apis_apply_with_parallelism_50_through_transient_faults() {
     ]);
     let took = started.elapsed();
     assert_eq!(apply.code, 0, "{}", tail(&apply));
-    eprintln!("apply of {APIS} APIs with -parallelism=50: {took:?}");
+    eprintln!(
+        "apply of {APIS} APIs and {CERTIFICATES} certificates with -parallelism=50: {took:?}"
+    );
 
     let failed = controls
         .requests()
         .iter()
         .filter(|r| r.status >= 429 || r.status == 0)
         .count();
-    assert_eq!(failed, 20, "every injected fault was met and retried");
+    assert_eq!(failed, 30, "every injected fault was met and retried");
     let services = kong.managed("services");
     let routes = kong.managed("routes");
     let plugins = kong.managed("plugins");
@@ -111,7 +151,31 @@ fn five_hundred_apis_apply_with_parallelism_50_through_transient_faults() {
             .all(|r| service_ids.contains(r["service"]["id"].as_str().unwrap_or_default())),
         "every route belongs to one of the services"
     );
-    assert_eq!(ws.state_list().len(), APIS);
+    let certificates = kong.managed("certificates");
+    assert_eq!(
+        certificates.len(),
+        CERTIFICATES,
+        "one certificate each, no twins"
+    );
+    let snis = kong.list("snis");
+    let hostnames: BTreeSet<&str> = snis.iter().filter_map(|s| s["name"].as_str()).collect();
+    assert_eq!(hostnames.len(), CERTIFICATES);
+    let certificate_ids: BTreeSet<&str> = certificates
+        .iter()
+        .filter_map(|c| c["id"].as_str())
+        .collect();
+    assert!(
+        snis.iter()
+            .all(|s| certificate_ids.contains(s["certificate"]["id"].as_str().unwrap_or_default())),
+        "every SNI belongs to one of the certificates"
+    );
+    assert!(
+        certificates
+            .iter()
+            .all(|c| c["snis"].as_array().map(Vec::len) == Some(1)),
+        "every certificate serves its one hostname"
+    );
+    assert_eq!(ws.state_list().len(), APIS + CERTIFICATES);
 
     controls.clear_faults();
     let plan = ws.run(&[
@@ -134,6 +198,8 @@ fn five_hundred_apis_apply_with_parallelism_50_through_transient_faults() {
     assert!(kong.managed("services").is_empty());
     assert!(kong.managed("routes").is_empty());
     assert!(kong.managed("plugins").is_empty());
+    assert!(kong.managed("certificates").is_empty());
+    assert!(kong.list("snis").is_empty());
 }
 
 /// The end of a long output.

@@ -7,7 +7,9 @@
 
 use kong_sandbox::{Edition, SandboxConfig};
 
+use crate::certs::{CertSpec, Issued, KeyKind};
 use crate::harness::{Kong, Run, Workspace};
+use crate::idp::FakeIdp;
 use crate::pki::{write_files, Pki};
 
 /// The RBAC token the Enterprise sandbox requires.
@@ -21,16 +23,86 @@ pub struct SecretCase {
     pub name: &'static str,
     /// The resources.
     pub body: String,
+    /// Files beside `main.tf` (secrets are read with `file()`, as users keep them out of
+    /// their configuration: Terraform quotes the configuration's lines in diagnostics).
+    pub files: Vec<(&'static str, String)>,
     /// Values that must never be printed.
     pub secrets: Vec<String>,
+    /// Kong's edition for the case (open-source OIDC keeps jwt credentials in Kong).
+    pub edition: Edition,
+    /// Secrets Kong makes up for the case's entities, read from Kong (`GET` of a path) after
+    /// the apply; they travel in Kong's answers, so they must not be printed either.
+    pub made_by_kong: fn(&Get) -> Vec<String>,
 }
 
-/// Every resource with a secret. (`dispatch_api` holds none; the provider's own secrets are
-/// in every case.)
-fn cases() -> Vec<SecretCase> {
-    vec![SecretCase {
-        name: "dispatch_api",
-        body: r#"
+/// Reads a path of the Admin API.
+pub type Get<'a> = dyn Fn(&str) -> serde_json::Value + 'a;
+
+fn none(_: &Get) -> Vec<String> {
+    Vec::new()
+}
+
+/// The shared secrets Kong generates for jwt credentials that have none (the provider's hold
+/// public keys and never use them).
+fn jwt_secrets(get: &Get) -> Vec<String> {
+    get("/jwts")["data"]
+        .as_array()
+        .map(|credentials| {
+            credentials
+                .iter()
+                .filter_map(|c| c["secret"].as_str().map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// A request to a sandbox that requires the client certificate; it must succeed.
+fn mutual_call(
+    kong: &Kong,
+    pki: &Pki,
+    method: reqwest::Method,
+    path: &str,
+    body: Option<serde_json::Value>,
+) -> serde_json::Value {
+    let identity = reqwest::Identity::from_pem(
+        format!("{}{}", pki.client.cert_pem, pki.client.key_pem).as_bytes(),
+    )
+    .expect("client identity");
+    let client = reqwest::blocking::Client::builder()
+        .danger_accept_invalid_certs(true)
+        .identity(identity)
+        .build()
+        .expect("client");
+    let mut request = client
+        .request(method, format!("{}{path}", kong.url()))
+        .header("Kong-Admin-Token", ADMIN_TOKEN);
+    if let Some(body) = body {
+        request = request.json(&body);
+    }
+    let response = request.send().expect("sandbox answers");
+    assert!(response.status().is_success(), "{path}: {response:?}");
+    response.json().expect("JSON")
+}
+
+/// A certificate read from `ledger.crt` and `ledger.key`.
+const CERTIFICATE: &str = r#"
+resource "dispatch_certificate" "ledger" {
+  certificate = file("${path.module}/ledger.crt")
+  private_key = file("${path.module}/ledger.key")
+}
+"#;
+
+/// A basic-auth user's password.
+const PASSWORD: &str = "correct-horse-battery-6e1d9a4c";
+
+/// Every resource with a secret, and OIDC (whose jwt credentials Kong gives a secret).
+/// (`dispatch_api` itself holds none; the provider's own secrets are in every case.)
+/// `issuer` is an OpenID Connect issuer; `certificate` a certificate for `ledger.example.com`.
+fn cases(issuer: &str, certificate: &Issued) -> Vec<SecretCase> {
+    vec![
+        SecretCase {
+            name: "dispatch_api",
+            body: r#"
 resource "dispatch_api" "private" {
   name     = "private"
   function = "ledger"
@@ -41,9 +113,74 @@ resource "dispatch_api" "unlinked" {
   name = "unlinked"
 }
 "#
-        .into(),
-        secrets: vec![],
-    }]
+            .into(),
+            files: vec![],
+            secrets: vec![],
+            edition: Edition::Enterprise,
+            made_by_kong: none,
+        },
+        SecretCase {
+            name: "dispatch_certificate",
+            body: CERTIFICATE.into(),
+            files: vec![
+                ("ledger.crt", certificate.cert_pem()),
+                ("ledger.key", certificate.key_pem()),
+            ],
+            secrets: vec![certificate.key_pem(), certificate.key_pem_traditional()],
+            edition: Edition::Enterprise,
+            made_by_kong: none,
+        },
+        SecretCase {
+            name: "dispatch_basic_auth_user",
+            body: r#"
+resource "dispatch_basic_auth_user" "alice" {
+  username = "alice"
+  password = file("${path.module}/alice.password")
+  groups   = ["staff"]
+}
+
+resource "dispatch_api" "private" {
+  name           = "private"
+  function       = "ledger"
+  authentication = "basic"
+  basic_auth {
+    allowed_groups = ["staff"]
+  }
+}
+"#
+            .into(),
+            files: vec![("alice.password", PASSWORD.to_string())],
+            secrets: vec![PASSWORD.to_string()],
+            edition: Edition::Enterprise,
+            made_by_kong: none,
+        },
+        SecretCase {
+            name: "OIDC on open-source Kong",
+            body: format!(
+                r#"
+resource "dispatch_api" "private" {{
+  name           = "private"
+  function       = "ledger"
+  authentication = "oidc"
+  oidc {{
+    issuer = "{issuer}"
+  }}
+}}
+"#
+            ),
+            files: vec![],
+            secrets: vec![],
+            edition: Edition::Community,
+            made_by_kong: jwt_secrets,
+        },
+    ]
+}
+
+/// A certificate for `ledger.example.com` (a P-256 key: quick to make).
+fn ledger_certificate() -> Issued {
+    CertSpec::leaf(&["ledger.example.com"])
+        .key(KeyKind::P256)
+        .self_signed()
 }
 
 /// The pieces of a secret worth looking for: the whole value, and each line of a PEM body
@@ -118,15 +255,20 @@ fn secret_provider() -> String {
     )
 }
 
-fn enterprise(pki: &Pki) -> Kong {
+/// A sandbox of this edition over mutual TLS, requiring the RBAC token (open source ignores it).
+fn sandbox(pki: &Pki, edition: Edition) -> Kong {
     pki.kong(
         true,
         SandboxConfig {
-            edition: Edition::Enterprise,
+            edition,
             admin_token: Some(ADMIN_TOKEN.into()),
             ..SandboxConfig::default()
         },
     )
+}
+
+fn enterprise(pki: &Pki) -> Kong {
+    sandbox(pki, Edition::Enterprise)
 }
 
 /// Every attribute that holds a secret, by where it is in `terraform providers schema -json`:
@@ -135,6 +277,8 @@ const SENSITIVE: &[(&str, &str)] = &[
     ("provider", "kong_admin_token"),
     ("provider", "kong_admin_headers"),
     ("provider", "tls_client_key"),
+    ("dispatch_certificate", "private_key"),
+    ("dispatch_basic_auth_user", "password"),
 ];
 
 #[test]
@@ -162,10 +306,15 @@ fn every_secret_is_sensitive_in_the_schema() {
 #[test]
 fn no_secret_is_printed_by_a_traced_apply_refresh_and_destroy() {
     let pki = Pki::new();
-    for case in cases() {
-        let kong = enterprise(&pki);
+    let idp = FakeIdp::start();
+    let certificate = ledger_certificate();
+    for case in cases(&idp.issuer(), &certificate) {
+        let kong = sandbox(&pki, case.edition);
         let (ws, mut secrets) = secret_workspace(&kong, &pki);
         secrets.extend(case.secrets.iter().cloned());
+        for (name, content) in &case.files {
+            ws.write_file(name, content);
+        }
         ws.write_with_provider(&secret_provider(), &case.body);
 
         let apply = ws.run_with_env(
@@ -173,6 +322,16 @@ fn no_secret_is_printed_by_a_traced_apply_refresh_and_destroy() {
             TRACE,
         );
         assert_eq!(apply.code, 0, "{}: {}", case.name, failure(&apply));
+        let made_by_kong =
+            (case.made_by_kong)(&|path| mutual_call(&kong, &pki, reqwest::Method::GET, path, None));
+        if case.edition == Edition::Community {
+            assert!(
+                !made_by_kong.is_empty(),
+                "{}: Kong made its secrets",
+                case.name
+            );
+        }
+        secrets.extend(made_by_kong);
         // The scan is only worth something if the provider's own trace is in the output:
         // its Admin API calls, with their (redacted) bodies.
         for expected in ["kong_request", "Kong request body", "provider configured"] {
@@ -210,7 +369,7 @@ fn no_secret_is_printed_by_a_traced_apply_refresh_and_destroy() {
 fn secrets_are_absent_from_the_diagnostics_of_failures_they_cause() {
     let pki = Pki::new();
     let kong = enterprise(&pki);
-    let body = &cases()[0].body;
+    let body = &cases("https://idp.example.com", &ledger_certificate())[0].body;
 
     // A token Kong refuses.
     let (ws, _) = secret_workspace(&kong, &pki);
@@ -262,4 +421,64 @@ fn secrets_are_absent_from_the_diagnostics_of_failures_they_cause() {
         &[garbage.into(), ADMIN_TOKEN.into(), PROXY_HEADER.into()],
         "bad key",
     );
+
+    // A certificate's key that is another certificate's, then one that is not a key.
+    let certificate = ledger_certificate();
+    let other = ledger_certificate();
+    let provider_secrets = [ADMIN_TOKEN.to_string(), PROXY_HEADER.to_string()];
+    for (key, expected) in [
+        (
+            other.key_pem(),
+            "Private key does not match the certificate",
+        ),
+        (garbage.to_string(), "Invalid private key"),
+    ] {
+        let (ws, _) = secret_workspace(&kong, &pki);
+        ws.write_file("ledger.crt", &certificate.cert_pem());
+        ws.write_file("ledger.key", &key);
+        ws.write_with_provider(&secret_provider(), CERTIFICATE);
+        let run = ws.run_with_env(&["plan", "-no-color"], TRACE);
+        assert_ne!(run.code, 0);
+        assert!(run.output().contains(expected), "{}", run.output());
+        let mut secrets = vec![key, certificate.key_pem()];
+        secrets.extend(provider_secrets.iter().cloned());
+        assert_absent(&run, &secrets, expected);
+    }
+
+    // Kong refuses a certificate (its hostname is another certificate's) and a user (the
+    // username is another consumer's): their diagnostics quote Kong, never the request.
+    let post = |path: &str, body| mutual_call(&kong, &pki, reqwest::Method::POST, path, Some(body));
+    let holder = post(
+        "/certificates",
+        serde_json::json!({"cert": other.cert_pem(), "key": other.key_pem(), "snis": ["ledger.example.com"]}),
+    );
+    let legacy = post("/consumers", serde_json::json!({"username": "legacy"}));
+    post(
+        &format!(
+            "/consumers/{}/basic-auth",
+            legacy["id"].as_str().expect("id")
+        ),
+        serde_json::json!({"username": "alice", "password": "legacy-password"}),
+    );
+    let (ws, _) = secret_workspace(&kong, &pki);
+    let refused = cases("https://idp.example.com", &certificate);
+    for (name, content) in refused[1].files.iter().chain(&refused[2].files) {
+        ws.write_file(name, content);
+    }
+    ws.write_with_provider(
+        &secret_provider(),
+        &format!("{}\n{}", refused[1].body, refused[2].body),
+    );
+    let run = ws.run_with_env(&["apply", "-auto-approve", "-no-color"], TRACE);
+    assert_ne!(run.code, 0);
+    let out = run.output();
+    assert!(
+        out.contains("Hostname already served by another certificate"),
+        "{out}"
+    );
+    assert!(out.contains(holder["id"].as_str().expect("id")), "{out}");
+    assert!(out.contains("Username already taken in Kong"), "{out}");
+    let mut secrets = vec![certificate.key_pem(), other.key_pem(), PASSWORD.to_string()];
+    secrets.extend(provider_secrets.iter().cloned());
+    assert_absent(&run, &secrets, "refused by Kong");
 }

@@ -185,9 +185,43 @@ pub enum KeyError {
     Unsupported(String),
 }
 
+/// A PEM label as messages may show it. Real labels are a few upper-case words; the PEM parser
+/// takes a label across lines, so a broken BEGIN or END line can make one of whatever follows
+/// it (a private key's base64, in a bundle of certificate and key): such a label is not quoted.
+fn shown_label(label: &str) -> String {
+    let plain = label.len() <= 40
+        && label
+            .chars()
+            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == ' ');
+    if plain {
+        label.to_string()
+    } else {
+        "(unreadable label)".to_string()
+    }
+}
+
+/// What is wrong with broken PEM text, in words that quote none of it (`pem`'s own messages
+/// quote labels and header lines, which may hold key material).
+fn malformed(error: &pem::PemError) -> String {
+    match error {
+        pem::PemError::MismatchedTags(begin, end) => format!(
+            "a `BEGIN {}` line is closed by `END {}`",
+            shown_label(begin),
+            shown_label(end)
+        ),
+        pem::PemError::MissingBeginTag => "an END line has no BEGIN line".to_string(),
+        pem::PemError::MissingEndTag => "a BEGIN line has no END line".to_string(),
+        pem::PemError::MissingData => "a PEM block has no content".to_string(),
+        pem::PemError::InvalidData(_) => "a PEM block's content is not valid base64".to_string(),
+        pem::PemError::InvalidHeader(_) => "a PEM block has a malformed header line".to_string(),
+        pem::PemError::NotUtf8(_) => "the text is not UTF-8".to_string(),
+        pem::PemError::MalformedFraming => "the BEGIN and END lines are malformed".to_string(),
+    }
+}
+
 /// Parses a PEM certificate chain (leaf first) and describes its leaf.
 pub fn parse_chain(pem_text: &str) -> Result<Chain, ChainError> {
-    let blocks = pem::parse_many(pem_text).map_err(|e| ChainError::Malformed(e.to_string()))?;
+    let blocks = pem::parse_many(pem_text).map_err(|e| ChainError::Malformed(malformed(&e)))?;
     if blocks.is_empty() {
         return Err(ChainError::NoPem);
     }
@@ -201,7 +235,7 @@ pub fn parse_chain(pem_text: &str) -> Result<Chain, ChainError> {
             };
             return Err(ChainError::NotACertificate {
                 position: index + 1,
-                label: block.tag().to_string(),
+                label: shown_label(block.tag()),
                 hint,
             });
         }
@@ -380,7 +414,7 @@ fn key_block(pem_text: &str) -> Result<pem::Pem, KeyError> {
             "EC PARAMETERS" => {}
             "CERTIFICATE" => return Err(KeyError::Certificate),
             "PUBLIC KEY" | "RSA PUBLIC KEY" => {
-                return Err(KeyError::Public(block.tag().to_string()))
+                return Err(KeyError::Public(shown_label(block.tag())))
             }
             _ => keys.push(block),
         }
@@ -416,7 +450,7 @@ pub fn private_key_public_half(pem_text: &str) -> Result<PublicKey, KeyError> {
                 o => Err(KeyError::Unsupported(algorithm_name(o))),
             }
         }
-        other => Err(KeyError::Label(other.to_string())),
+        other => Err(KeyError::Label(shown_label(other))),
     }
 }
 

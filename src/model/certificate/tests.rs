@@ -207,6 +207,20 @@ fn unparsable_certificates_are_errors_on_certificate() {
     let why = reason(&with_key);
     assert!(why.starts_with("PEM block 2 is a `PRIVATE KEY`"), "{why}");
     assert!(!why.contains(&issued.key_body()[..40]));
+    // A bundle whose certificate's END line lost its dashes, and whose key lost its BEGIN
+    // line: the PEM parser reads the key's lines as the END label (found by fuzzing). The
+    // message quotes none of it.
+    let broken = with_key.replacen(
+        "-----END CERTIFICATE-----\n-----BEGIN PRIVATE KEY-----",
+        "-----END CERTIFICATE",
+        1,
+    );
+    assert_ne!(broken, with_key);
+    let why = reason(&broken);
+    assert!(why.starts_with("the PEM text is malformed"), "{why}");
+    for line in key.lines().filter(|l| !l.starts_with("-----")) {
+        assert!(!why.contains(line), "{why}");
+    }
 }
 
 #[test]

@@ -294,6 +294,26 @@ fn import_reads_only_what_differs_from_kong_defaults() {
 }
 
 #[test]
+fn an_empty_method_list_is_no_method_not_the_default() {
+    // Kong's cors allows no method with `methods = []`, every method with null.
+    let none = Policies {
+        cors: Some(Cors {
+            methods: Some(vec![]),
+            ..Cors::default()
+        }),
+        ..Policies::default()
+    };
+    assert_eq!(read(&stored_all(&none), [60_000; 3], None), none, "import");
+    assert_eq!(round_trip(&none), none, "refresh");
+    let unset = stored(CORS_PLUGIN, &json!({"methods": null}));
+    assert_eq!(
+        read(&[unset], [60_000; 3], None).cors,
+        Some(Cors::default()),
+        "null is Kong's default"
+    );
+}
+
+#[test]
 fn size_limits_in_other_units_read_as_kilobytes() {
     let config = |size: Json, unit: &str| json!({"allowed_payload_size": size, "size_unit": unit});
     assert_eq!(read_size_kb(&config(json!(3), "kilobytes")), 3);
@@ -466,6 +486,11 @@ fn timeouts_sizes_and_endpoints_are_checked() {
         "logs.example.com",
         "http://",
         "https://user:pw@logs.example.com/",
+        // The URL parser reads these as `http://a/`; Kong finds no host in them.
+        "http:/a/",
+        "http:///a",
+        "http:\\\\a",
+        "http://logs.example.com/a b",
     ] {
         assert!(http_endpoint(bad).is_err(), "{bad}");
     }

@@ -414,21 +414,30 @@ async fn store_keys(
     Ok(())
 }
 
-/// After an API stopped using `issuer` (deleted, switched, or failed to be created): removes
-/// the issuer's consumer (its keys and group go with it) when no managed plugin of any API
-/// still carries the issuer's tag.
+/// When an API stops using `issuer` (deleted, switched, or failed to be created): removes the
+/// issuer's consumer (its keys and group go with it) unless a managed plugin of another API
+/// (one not on `leaving_service`) still carries the issuer's tag.
+///
+/// Callers release while the leaving API's own plugins still exist: they are the record that a
+/// release is due. A release that fails then fails the apply with the API still in state, and
+/// the next apply releases again, instead of leaving an orphaned consumer that nothing names.
 ///
 /// Another Terraform run may be creating an API of the same issuer at the same moment: it may
 /// have written the keys just before this removes them, and then its API refuses every token
 /// until its next refresh shows the keys missing and its next apply writes them back. Kong has
 /// no transaction to close that window.
-pub async fn release(context: &Context, issuer: &str) -> Result<(), KongError> {
+pub async fn release(
+    context: &Context,
+    issuer: &str,
+    leaving_service: Option<&str>,
+) -> Result<(), KongError> {
     let client = &context.client;
-    if !client
-        .plugins(&issuer::users_listing_tags(issuer))
-        .await?
-        .is_empty()
-    {
+    let users = client.plugins(&issuer::users_listing_tags(issuer)).await?;
+    let still_used = users.iter().any(|plugin| {
+        let service = plugin.service.as_ref().map(|s| s.id.as_str());
+        leaving_service.is_none() || service != leaving_service
+    });
+    if still_used {
         return Ok(());
     }
     let id = issuer::consumer_id(issuer);
@@ -440,18 +449,24 @@ pub async fn release(context: &Context, issuer: &str) -> Result<(), KongError> {
     }
 }
 
-/// Releases `issuer` and turns a failure into a warning: the API's own change went through.
-pub async fn release_or_warn(diags: &mut Diagnostics, context: &Context, issuer: &str) {
-    if let Err(error) = release(context, issuer).await {
-        diags.root_warning(
-            "OIDC issuer's keys left in Kong",
-            format!(
-                "No API of this provider uses `{issuer}` any more, but its Kong consumer `{}` (id {}) holding the issuer's keys could not be removed: {error}. It is harmless; the next API change that releases the issuer removes it, or delete it with the Admin API.",
-                issuer::issuer_group(issuer),
-                issuer::consumer_id(issuer)
-            ),
-        );
+/// Releases `issuer` after a failed [`prepare`] (no API entity records it yet) and turns a
+/// failure into a warning: the error that made the apply fail is reported already.
+async fn release_or_warn(diags: &mut Diagnostics, context: &Context, issuer: &str) {
+    if let Err(error) = release(context, issuer, None).await {
+        warn_issuer_left(diags, issuer, &error);
     }
+}
+
+/// Warns that the issuer's consumer could not be removed when nothing else records it.
+pub fn warn_issuer_left(diags: &mut Diagnostics, issuer: &str, error: &KongError) {
+    diags.root_warning(
+        "OIDC issuer's keys left in Kong",
+        format!(
+            "No API of this provider uses `{issuer}` any more, but its Kong consumer `{}` (id {}) holding the issuer's keys could not be removed: {error}. It is harmless; the next API change that releases the issuer removes it, or delete it with the Admin API.",
+            issuer::issuer_group(issuer),
+            issuer::consumer_id(issuer)
+        ),
+    );
 }
 
 /// After a failed [`prepare`] that may have written some of the issuer's entities: releases the

@@ -15,7 +15,8 @@ use crate::schema::*;
 use crate::values::{self, field, field_strings, known_strings, TfString, TfStringSet};
 
 /// A number of the configuration. Kept as a float so that a fraction reaches the plan-time
-/// checks (and their message) instead of failing to decode.
+/// checks (and their message) instead of failing to decode. Written to Terraform as text, like
+/// every number of a state (see [`values::number_as_text`]).
 pub type TfNumber = Value<f64>;
 
 /// The `cors` block.
@@ -32,6 +33,7 @@ pub struct CorsBlock {
     /// Whether credentials are allowed.
     pub credentials: Value<bool>,
     /// Preflight cache time in seconds.
+    #[serde(serialize_with = "crate::values::number_as_text")]
     pub max_age: TfNumber,
 }
 
@@ -39,12 +41,16 @@ pub struct CorsBlock {
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct RateLimitBlock {
     /// Requests per second.
+    #[serde(serialize_with = "crate::values::number_as_text")]
     pub per_second: TfNumber,
     /// Requests per minute.
+    #[serde(serialize_with = "crate::values::number_as_text")]
     pub per_minute: TfNumber,
     /// Requests per hour.
+    #[serde(serialize_with = "crate::values::number_as_text")]
     pub per_hour: TfNumber,
     /// Requests per day.
+    #[serde(serialize_with = "crate::values::number_as_text")]
     pub per_day: TfNumber,
     /// What requests are counted by.
     pub limit_by: TfString,
