@@ -4,5 +4,5 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/setup.sh
-cargo build --release --quiet -p terraform-provider-dispatch -p kong-sandbox --bins
+cargo build --release --quiet -p terraform-provider-dispatch -p kong-sandbox -p bench-schema-floor --bins
 python3 bench/bench.py "$@"
