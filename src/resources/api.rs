@@ -16,6 +16,7 @@ use crate::model::api::{
     self, ApiSpec, DesiredApi, Draft, HttpsMode, Observed, Upstream, DEFAULT_REDIRECT_CODE,
 };
 use crate::model::{auth as model_auth, certificate, naming, AttrPath};
+use crate::resources::known_sorted;
 use crate::schema::*;
 use crate::values::{
     self, field, field_strings, known_strings, TfString, TfStringList, TfStringSet,
@@ -147,18 +148,13 @@ impl ApiState {
             (Value::Null, Value::Null) => Upstream::Unlinked,
             _ => return None,
         };
-        let sorted = |mut v: Vec<String>| {
-            v.sort();
-            v.dedup();
-            v
-        };
         let https = HttpsMode::parse(self.https.as_ref_option()?)?;
         Some(ApiSpec {
             name: self.name.as_ref_option()?.clone(),
             upstream,
-            hosts: sorted(known_strings(&self.hosts)?),
+            hosts: known_sorted(&self.hosts)?,
             paths: known_strings(&self.paths)?,
-            methods: sorted(known_strings(&self.methods)?),
+            methods: known_sorted(&self.methods)?,
             https,
             redirect_code: match &self.https_redirect_status_code {
                 Value::Value(code) => u16::try_from(*code).ok()?,
@@ -167,7 +163,7 @@ impl ApiState {
             },
             strip_path: *self.strip_path.as_ref_option()?,
             enabled: *self.enabled.as_ref_option()?,
-            tags: sorted(known_strings(&self.tags)?),
+            tags: known_sorted(&self.tags)?,
             policies: policies::spec(self)?,
             auth: auth::spec(self)?,
         })

@@ -13,8 +13,9 @@ use crate::kong::{KongError, Secret};
 use crate::model::naming;
 use crate::model::user::{self, DesiredUser, PasswordCheck, UserDraft, UserSpec};
 use crate::model::{AttrPath, Field};
+use crate::resources::known_sorted;
 use crate::schema::*;
-use crate::values::{self, field, field_strings, known_strings, TfString, TfStringSet};
+use crate::values::{self, field, field_strings, TfString, TfStringSet};
 
 /// The state (and configuration) of one `dispatch_basic_auth_user`. Its `Debug` output leaves
 /// the password out.
@@ -86,13 +87,10 @@ impl UserState {
     }
 
     fn spec(&self) -> Option<UserSpec> {
-        let mut groups = known_strings(&self.groups)?;
-        groups.sort();
-        groups.dedup();
         Some(UserSpec {
             username: self.username.as_ref_option()?.clone(),
             password: Secret::new(self.password.as_ref_option()?),
-            groups,
+            groups: known_sorted(&self.groups)?,
         })
     }
 

@@ -17,6 +17,7 @@ use crate::model::auth::{
 };
 use crate::model::jwk::SigningKey;
 use crate::model::{issuer, naming, AttrPath, Field};
+use crate::resources::known_sorted;
 use crate::schema::*;
 use crate::values::{
     self, field, field_strings, known_strings, TfString, TfStringList, TfStringSet,
@@ -109,12 +110,6 @@ pub fn draft(state: &ApiState) -> AuthDraft {
     }
 }
 
-fn sorted(mut values: Vec<String>) -> Vec<String> {
-    values.sort();
-    values.dedup();
-    values
-}
-
 /// The declared authentication, when every value it needs is known.
 pub fn spec(state: &ApiState) -> Option<Authentication> {
     let mode = AuthMode::parse(state.authentication.as_ref_option()?)?;
@@ -122,7 +117,7 @@ pub fn spec(state: &ApiState) -> Option<Authentication> {
         AuthMode::Public => Authentication::Public,
         AuthMode::Basic => Authentication::Basic {
             allowed_groups: match &state.basic_auth {
-                Value::Value(block) => sorted(known_strings(&block.allowed_groups)?),
+                Value::Value(block) => known_sorted(&block.allowed_groups)?,
                 Value::Null => Vec::new(),
                 Value::Unknown => return None,
             },
@@ -131,7 +126,7 @@ pub fn spec(state: &ApiState) -> Option<Authentication> {
             let block = state.oidc.as_ref_option()?;
             Authentication::Oidc(Oidc {
                 issuer: block.issuer.as_ref_option()?.clone(),
-                audiences: sorted(known_strings(&block.audiences)?),
+                audiences: known_sorted(&block.audiences)?,
                 jwks_url: match &block.jwks_url {
                     Value::Value(url) => Some(url.clone()),
                     Value::Null => None,
