@@ -16,7 +16,7 @@ use crate::model::api::{
     self, ApiSpec, DesiredApi, Draft, HttpsMode, Observed, Upstream, DEFAULT_REDIRECT_CODE,
 };
 use crate::model::{auth as model_auth, certificate, naming, AttrPath};
-use crate::resources::known_sorted;
+use crate::resources::{keep_after_undo, known_sorted};
 use crate::schema::*;
 use crate::values::{
     self, field, field_strings, known_strings, TfString, TfStringList, TfStringSet,
@@ -502,16 +502,9 @@ async fn create_entities(
         route: (progress >= Progress::Route).then(|| route_id.to_string()),
         kong_name: desired.service.name.clone(),
     };
-    let leftover = match undone.await {
-        // A write that timed out may land after its undo: keep the ids (the resource is then
-        // tainted), so the next refresh finds whatever landed and the next apply replaces it.
-        Ok(()) if error.may_land_later() => Some(tracked),
-        Ok(()) => None,
-        Err(cleanup) => {
-            tracing::warn!(%cleanup, "could not remove a half-created API");
-            Some(tracked)
-        }
-    };
+    // Kept ids taint the resource: the next refresh finds whatever landed, and the next apply
+    // replaces it.
+    let leftover = keep_after_undo(&error, undone.await, "API").then_some(tracked);
     Err(CreateFailure {
         error,
         leftover,

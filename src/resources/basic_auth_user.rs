@@ -13,7 +13,7 @@ use crate::kong::{KongError, Secret};
 use crate::model::naming;
 use crate::model::user::{self, DesiredUser, PasswordCheck, UserDraft, UserSpec};
 use crate::model::{AttrPath, Field};
-use crate::resources::known_sorted;
+use crate::resources::{keep_after_undo, known_sorted};
 use crate::schema::*;
 use crate::values::{self, field, field_strings, TfString, TfStringSet};
 
@@ -340,18 +340,13 @@ impl Resource for BasicAuthUserResource {
                 // The consumer takes its credential and ACLs with it. What cannot be removed
                 // is kept in state (tainted), so that the next apply removes it; so is a write
                 // that timed out, which Kong may still carry out after the removal.
-                let tracked = Some((
-                    Some(UserState::applied(&spec, &id, &planned)),
-                    private_state,
-                ));
-                match context.client.delete_consumer(&id).await {
-                    Ok(()) if error.may_land_later() => tracked,
-                    Ok(()) => None,
-                    Err(cleanup) => {
-                        tracing::warn!(%cleanup, "could not remove a half-created user");
-                        tracked
-                    }
-                }
+                let undone = context.client.delete_consumer(&id).await;
+                keep_after_undo(&error, undone, "user").then(|| {
+                    (
+                        Some(UserState::applied(&spec, &id, &planned)),
+                        private_state,
+                    )
+                })
             }
         }
     }

@@ -16,7 +16,7 @@ use crate::model::certificate::{
     self, CertificateDraft, CertificateInfo, CertificateSpec, ReadBack,
 };
 use crate::model::{naming, AttrPath, Field, Issue};
-use crate::resources::known_sorted;
+use crate::resources::{keep_after_undo, known_sorted};
 use crate::schema::*;
 use crate::values::{self, field, field_strings, TfString, TfStringList, TfStringSet};
 
@@ -376,19 +376,14 @@ impl Resource for CertificateResource {
                 if matches!(error.status(), Some(400..=499)) {
                     return None;
                 }
-                let tracked = || {
-                    let mut leftover = planned.clone();
-                    leftover.id = Value::Value(id.clone());
-                    Some((Some(leftover), private_state))
-                };
-                match context.client.delete_certificate(&id).await {
-                    Ok(()) if error.may_land_later() => tracked(),
-                    Ok(()) => None,
-                    Err(cleanup) => {
-                        tracing::warn!(%cleanup, "could not remove a half-created certificate");
-                        tracked()
-                    }
-                }
+                let undone = context.client.delete_certificate(&id).await;
+                keep_after_undo(&error, undone, "certificate").then(|| {
+                    let leftover = CertificateState {
+                        id: Value::Value(id),
+                        ..planned
+                    };
+                    (Some(leftover), private_state)
+                })
             }
         }
     }
