@@ -269,6 +269,14 @@ impl Ids {
             kong_name: state.kong_name.as_ref_option().cloned().unwrap_or_default(),
         })
     }
+
+    fn of_kong(service: &Service, route: Option<&Route>) -> Ids {
+        Ids {
+            service: service.id.clone(),
+            route: route.map(|r| r.id.clone()),
+            kong_name: service.name.clone().unwrap_or_default(),
+        }
+    }
 }
 
 /// Where Kong's complaint about a field of the service or route belongs in the declaration.
@@ -366,11 +374,7 @@ impl Snapshot {
     }
 
     fn ids(&self) -> Ids {
-        Ids {
-            service: self.service.id.clone(),
-            route: self.route.as_ref().map(|r| r.id.clone()),
-            kong_name: self.service.name.clone().unwrap_or_default(),
-        }
+        Ids::of_kong(&self.service, self.route.as_ref())
     }
 }
 
@@ -405,10 +409,10 @@ async fn observe(
 /// The declaration Kong holds for an API, the issuer's keys included.
 async fn read_spec(
     context: &Context,
-    snapshot: &Snapshot,
+    observed: Observed<'_>,
     prior: Option<&ApiSpec>,
 ) -> Result<ApiSpec, KongError> {
-    let mut spec = api::read_back(snapshot.observed(), prior, &context.environment);
+    let mut spec = api::read_back(observed, prior, &context.environment);
     auth::observe_keys(context, &mut spec.auth).await?;
     Ok(spec)
 }
@@ -546,7 +550,7 @@ impl Resource for ApiResource {
         };
         let prior_spec = prior.spec();
         let observed = match observe(&context, &ids, prior_spec.as_ref(), None).await {
-            Ok(Some(snapshot)) => read_spec(&context, &snapshot, prior_spec.as_ref())
+            Ok(Some(snapshot)) => read_spec(&context, snapshot.observed(), prior_spec.as_ref())
                 .await
                 .map(|spec| Some((spec, snapshot.ids()))),
             Ok(None) => Ok(None),
@@ -874,7 +878,7 @@ async fn now_in_kong(
     after: &ApiSpec,
 ) -> ApiState {
     match observe(context, ids, before, Some(after)).await {
-        Ok(Some(snapshot)) => match read_spec(context, &snapshot, before).await {
+        Ok(Some(snapshot)) => match read_spec(context, snapshot.observed(), before).await {
             Ok(spec) => ApiState::from_spec(&spec, &snapshot.ids(), prior, context),
             Err(_) => prior.clone(),
         },
@@ -1047,16 +1051,10 @@ pub(crate) async fn state_from_kong(
         route,
         plugins,
     };
-    let mut spec = api::read_back(observed, None, &context.environment);
-    auth::observe_keys(context, &mut spec.auth).await?;
-    let ids = Ids {
-        service: service.id.clone(),
-        route: route.map(|r| r.id.clone()),
-        kong_name: service.name.clone().unwrap_or_default(),
-    };
+    let spec = read_spec(context, observed, None).await?;
     Ok(ApiState::from_spec(
         &spec,
-        &ids,
+        &Ids::of_kong(service, route),
         &ApiState::default(),
         context,
     ))
