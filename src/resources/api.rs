@@ -306,13 +306,27 @@ fn locate(spec: &ApiSpec) -> impl Fn(&[String]) -> Option<AttrPath> + '_ {
     }
 }
 
-/// Explains a 409 on the API's name: who holds it, and how to take it over.
-async fn name_conflict(
+/// Reports a failed create or update (`action`): a 409 on the API's name says who holds it and
+/// how to take it over; anything else is Kong's error on the attribute concerned.
+async fn report_write_error(
     diags: &mut Diagnostics,
     context: &Context,
     spec: &ApiSpec,
+    action: &str,
     error: &KongError,
 ) {
+    let failed = |diags: &mut Diagnostics| {
+        kong_error(
+            diags,
+            &format!("{action} the API `{}`", spec.name),
+            error,
+            locate(spec),
+        );
+    };
+    if !error.is_unique_violation() {
+        failed(diags);
+        return;
+    }
     let kong_name = context.environment.naming.kong_name(&spec.name);
     let holder = context.client.service(&kong_name).await.ok().flatten();
     let route_holder = if holder.is_none() {
@@ -330,12 +344,7 @@ async fn name_conflict(
         (Some(service), _) => ("service", service.tags.clone()),
         (None, Some(tags)) => ("route", tags),
         (None, None) => {
-            kong_error(
-                diags,
-                &format!("create the API `{}`", spec.name),
-                error,
-                locate(spec),
-            );
+            failed(diags);
             return;
         }
     };
@@ -686,16 +695,7 @@ impl Resource for ApiResource {
                 if let Some(cleanup) = issuer_left {
                     auth::warn_issuer_left(diags, &issuer_of(&spec), &cleanup);
                 }
-                if error.is_unique_violation() {
-                    name_conflict(diags, &context, &spec, &error).await;
-                } else {
-                    kong_error(
-                        diags,
-                        &format!("create the API `{}`", spec.name),
-                        &error,
-                        locate(&spec),
-                    );
-                }
+                report_write_error(diags, &context, &spec, "create", &error).await;
                 // What could not be removed stays in state (tainted), so the next apply
                 // deletes it instead of leaving it behind.
                 leftover.map(|ids| {
@@ -784,16 +784,7 @@ impl Resource for ApiResource {
                 ))
             }
             Err(error) => {
-                if error.is_unique_violation() {
-                    name_conflict(diags, &context, &spec, &error).await;
-                } else {
-                    kong_error(
-                        diags,
-                        &format!("update the API `{}`", spec.name),
-                        &error,
-                        locate(&spec),
-                    );
-                }
+                report_write_error(diags, &context, &spec, "update", &error).await;
                 let now = now_in_kong(&context, &ids, &prior, prior_spec.as_ref(), &spec).await;
                 Some((Some(now), private_state))
             }

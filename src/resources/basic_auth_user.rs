@@ -149,14 +149,29 @@ fn locate(path: &[String]) -> Option<AttrPath> {
     }
 }
 
-/// Explains a 409: the consumer name or the credential username is taken.
-async fn explain_conflict(
+/// Reports a failed create or update (`action`) of the consumer `consumer_id`: a 409 says
+/// whether the consumer name or the credential username is taken; anything else is Kong's
+/// error on the attribute concerned.
+async fn report_write_error(
     diags: &mut Diagnostics,
     context: &Context,
     spec: &UserSpec,
+    action: &str,
     error: &KongError,
     consumer_id: &str,
 ) {
+    let failed = |diags: &mut Diagnostics| {
+        kong_error(
+            diags,
+            &format!("{action} the user `{}`", spec.username),
+            error,
+            locate,
+        );
+    };
+    if !error.is_unique_violation() {
+        failed(diags);
+        return;
+    }
     let client = &context.client;
     let kong_name = context.environment.naming.kong_name(&spec.username);
     let holder = client.consumer(&kong_name).await.ok().flatten();
@@ -189,7 +204,7 @@ async fn explain_conflict(
         );
         return;
     }
-    kong_error(diags, "write the user", error, locate);
+    failed(diags);
 }
 
 /// Writes the user's entities on the consumer `id`: the consumer, the credential, the ACLs;
@@ -327,16 +342,7 @@ impl Resource for BasicAuthUserResource {
                 private_state,
             )),
             Err(error) => {
-                if error.is_unique_violation() {
-                    explain_conflict(diags, &context, &spec, &error, &id).await;
-                } else {
-                    kong_error(
-                        diags,
-                        &format!("create the user `{}`", spec.username),
-                        &error,
-                        locate,
-                    );
-                }
+                report_write_error(diags, &context, &spec, "create", &error, &id).await;
                 // The consumer takes its credential and ACLs with it. What cannot be removed
                 // is kept in state (tainted), so that the next apply removes it; so is a write
                 // that timed out, which Kong may still carry out after the removal.
@@ -375,16 +381,7 @@ impl Resource for BasicAuthUserResource {
                 private_state,
             )),
             Err(error) => {
-                if error.is_unique_violation() {
-                    explain_conflict(diags, &context, &spec, &error, &id).await;
-                } else {
-                    kong_error(
-                        diags,
-                        &format!("update the user `{}`", spec.username),
-                        &error,
-                        locate,
-                    );
-                }
+                report_write_error(diags, &context, &spec, "update", &error, &id).await;
                 // What Kong holds now, judged against the password that may or may not have
                 // been written: the next plan shows what is left to do.
                 let now = observe(&context, &id, Some(&spec.password), &prior)
