@@ -743,8 +743,9 @@ impl Resource for ApiResource {
         // A route deleted out of band is put back under the id derived from the service, so
         // that whatever happens to the request, the read below looks for it where it may be.
         let route_exists = ids.route.is_some();
+        let route_id = ids.route.unwrap_or_else(|| api::route_id(&ids.service));
         let ids = Ids {
-            route: Some(ids.route.unwrap_or_else(|| api::route_id(&ids.service))),
+            route: Some(route_id.clone()),
             service: ids.service,
             kong_name: desired.service.name.clone(),
         };
@@ -773,8 +774,15 @@ impl Resource for ApiResource {
             let now = now_in_kong(&context, &ids, &prior, prior_spec.as_ref(), &spec).await;
             return Some((Some(now), private_state));
         }
-        let updated =
-            update_entities(&context, &desired, before.as_ref(), &ids, route_exists).await;
+        let updated = update_entities(
+            &context,
+            &desired,
+            before.as_ref(),
+            &ids.service,
+            &route_id,
+            route_exists,
+        )
+        .await;
         match updated {
             Ok(()) => {
                 warn_hosts_without_certificate(diags, &context, &spec).await;
@@ -934,32 +942,29 @@ fn check_plan(diags: &mut Diagnostics, planned: &ApiState, context: &Context) {
 
 /// Brings Kong to `desired`. The service and route are always written (an update only runs
 /// when something differs, and what differs may be a field `before` cannot see, such as a name
-/// outside the organization); the route is put (at `ids.route`) when it does not exist.
+/// outside the organization); the route is put (at `route_id`) when it does not exist.
 /// Plugins are written only when they differ from `before`, and removed in reverse order, so
 /// that an `acl` goes after the authentication it restricts.
 async fn update_entities(
     context: &Context,
     desired: &DesiredApi,
     before: Option<&DesiredApi>,
-    ids: &Ids,
+    service_id: &str,
+    route_id: &str,
     route_exists: bool,
 ) -> Result<(), KongError> {
     let client = &context.client;
-    client.patch_service(&ids.service, &desired.service).await?;
-    let route_id = ids
-        .route
-        .clone()
-        .unwrap_or_else(|| api::route_id(&ids.service));
+    client.patch_service(service_id, &desired.service).await?;
     if route_exists {
-        client.patch_route(&route_id, &desired.route).await?;
+        client.patch_route(route_id, &desired.route).await?;
     } else {
-        client.put_route(&route_id, &desired.route).await?;
+        client.put_route(route_id, &desired.route).await?;
     }
     let had = |name: &str| before.and_then(|b| b.plugins.iter().find(|p| p.name == name));
     for plugin in &desired.plugins {
         if had(&plugin.name) != Some(plugin) {
             client
-                .put_plugin(&api::plugin_id(&ids.service, &plugin.name), plugin)
+                .put_plugin(&api::plugin_id(service_id, &plugin.name), plugin)
                 .await?;
         }
     }
@@ -971,7 +976,7 @@ async fn update_entities(
     {
         if !desired.plugins.iter().any(|p| p.name == old.name) {
             client
-                .delete_plugin(&api::plugin_id(&ids.service, &old.name))
+                .delete_plugin(&api::plugin_id(service_id, &old.name))
                 .await?;
         }
     }
