@@ -194,19 +194,18 @@ pub async fn plan(diags: &mut Diagnostics, context: &Context, planned: &mut ApiS
     let Value::Value(block) = &mut planned.oidc else {
         return;
     };
-    match mode.as_ref_option().map(String::as_str) {
-        Some(mode) if mode == AuthMode::Oidc.as_str() => {}
-        Some(_) => return,
-        None => {
+    let issuer = match (
+        mode.as_ref_option(),
+        &block.issuer,
+        block.jwks_url.is_unknown(),
+    ) {
+        (Some(mode), _, _) if mode != AuthMode::Oidc.as_str() => return,
+        (Some(_), Value::Value(issuer), false) => issuer,
+        _ => {
             block.mechanism = Value::Unknown;
             block.signing_key_ids = Value::Unknown;
             return;
         }
-    }
-    let (Value::Value(issuer), false) = (&block.issuer, block.jwks_url.is_unknown()) else {
-        block.mechanism = Value::Unknown;
-        block.signing_key_ids = Value::Unknown;
-        return;
     };
     if model::check_draft(&AuthDraft {
         authentication: Field::Value(AuthMode::Oidc.as_str().to_string()),
