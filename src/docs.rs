@@ -66,46 +66,41 @@ pub fn pages(examples: &Path) -> Result<Vec<Page>, DocsError> {
     let resources: BTreeMap<_, _> = resources.into_iter().collect();
     let data_sources: BTreeMap<_, _> = data_sources.into_iter().collect();
     for (short, resource) in &resources {
-        let name = format!("{PROVIDER_NAME}_{short}");
-        let schema = resource
-            .schema(&mut diags)
-            .ok_or_else(|| DocsError::Schema(format!("the schema of {name}")))?;
-        let dir = examples.join("resources").join(&name);
-        pages.push(Page {
-            path: PathBuf::from("resources").join(format!("{short}.md")),
-            text: entity_page(
-                &name,
-                Kind::Resource,
-                &schema,
-                &read_optional(&dir.join("resource.tf"))?,
-                &read_optional(&dir.join("import.sh"))?,
-            )?,
-        });
+        let schema = resource.schema(&mut diags);
+        pages.push(entity(examples, Kind::Resource, short, schema)?);
     }
     for (short, data_source) in &data_sources {
-        let name = format!("{PROVIDER_NAME}_{short}");
-        let schema = data_source
-            .schema(&mut diags)
-            .ok_or_else(|| DocsError::Schema(format!("the schema of {name}")))?;
-        let dir = examples.join("data-sources").join(&name);
-        pages.push(Page {
-            path: PathBuf::from("data-sources").join(format!("{short}.md")),
-            text: entity_page(
-                &name,
-                Kind::DataSource,
-                &schema,
-                &read_optional(&dir.join("data-source.tf"))?,
-                "",
-            )?,
-        });
+        let schema = data_source.schema(&mut diags);
+        pages.push(entity(examples, Kind::DataSource, short, schema)?);
     }
     Ok(pages)
+}
+
+/// The page of the resource or data source `dispatch_<short>`, with its examples.
+fn entity(
+    examples: &Path,
+    kind: Kind,
+    short: &str,
+    schema: Option<Schema>,
+) -> Result<Page, DocsError> {
+    let name = format!("{PROVIDER_NAME}_{short}");
+    let schema = schema.ok_or_else(|| DocsError::Schema(format!("the schema of {name}")))?;
+    let dir = examples.join(kind.dir()).join(&name);
+    let example = read_optional(&dir.join(kind.example()))?;
+    let import = match kind {
+        Kind::Resource => read_optional(&dir.join("import.sh"))?,
+        Kind::DataSource => String::new(),
+    };
+    Ok(Page {
+        path: PathBuf::from(kind.dir()).join(format!("{short}.md")),
+        text: entity_page(&name, kind, &schema, &example, &import)?,
+    })
 }
 
 /// The Markdown files currently under `docs` that a generation owns (so stale ones can be found).
 pub fn existing_pages(docs: &Path) -> Result<Vec<PathBuf>, DocsError> {
     let mut found = Vec::new();
-    for dir in ["", "resources", "data-sources"] {
+    for dir in ["", Kind::Resource.dir(), Kind::DataSource.dir()] {
         let path = docs.join(dir);
         let entries = match std::fs::read_dir(&path) {
             Ok(entries) => entries,
@@ -170,6 +165,22 @@ impl Kind {
         match self {
             Kind::Resource => "Resource",
             Kind::DataSource => "Data Source",
+        }
+    }
+
+    /// The folder of its pages under `docs/`, and of its examples under `examples/`.
+    fn dir(self) -> &'static str {
+        match self {
+            Kind::Resource => "resources",
+            Kind::DataSource => "data-sources",
+        }
+    }
+
+    /// The example's file name in its folder of `examples/`.
+    fn example(self) -> &'static str {
+        match self {
+            Kind::Resource => "resource.tf",
+            Kind::DataSource => "data-source.tf",
         }
     }
 }

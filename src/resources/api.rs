@@ -16,6 +16,7 @@ use crate::model::api::{
     self, ApiSpec, DesiredApi, Draft, HttpsMode, Observed, Upstream, DEFAULT_REDIRECT_CODE,
 };
 use crate::model::{auth as model_auth, certificate, naming, AttrPath};
+use crate::resources::{keep_after_undo, known_sorted};
 use crate::schema::*;
 use crate::values::{
     self, field, field_strings, known_strings, TfString, TfStringList, TfStringSet,
@@ -147,18 +148,13 @@ impl ApiState {
             (Value::Null, Value::Null) => Upstream::Unlinked,
             _ => return None,
         };
-        let sorted = |mut v: Vec<String>| {
-            v.sort();
-            v.dedup();
-            v
-        };
         let https = HttpsMode::parse(self.https.as_ref_option()?)?;
         Some(ApiSpec {
             name: self.name.as_ref_option()?.clone(),
             upstream,
-            hosts: sorted(known_strings(&self.hosts)?),
+            hosts: known_sorted(&self.hosts)?,
             paths: known_strings(&self.paths)?,
-            methods: sorted(known_strings(&self.methods)?),
+            methods: known_sorted(&self.methods)?,
             https,
             redirect_code: match &self.https_redirect_status_code {
                 Value::Value(code) => u16::try_from(*code).ok()?,
@@ -167,7 +163,7 @@ impl ApiState {
             },
             strip_path: *self.strip_path.as_ref_option()?,
             enabled: *self.enabled.as_ref_option()?,
-            tags: sorted(known_strings(&self.tags)?),
+            tags: known_sorted(&self.tags)?,
             policies: policies::spec(self)?,
             auth: auth::spec(self)?,
         })
@@ -273,6 +269,14 @@ impl Ids {
             kong_name: state.kong_name.as_ref_option().cloned().unwrap_or_default(),
         })
     }
+
+    fn of_kong(service: &Service, route: Option<&Route>) -> Ids {
+        Ids {
+            service: service.id.clone(),
+            route: route.map(|r| r.id.clone()),
+            kong_name: service.name.clone().unwrap_or_default(),
+        }
+    }
 }
 
 /// Where Kong's complaint about a field of the service or route belongs in the declaration.
@@ -302,13 +306,27 @@ fn locate(spec: &ApiSpec) -> impl Fn(&[String]) -> Option<AttrPath> + '_ {
     }
 }
 
-/// Explains a 409 on the API's name: who holds it, and how to take it over.
-async fn name_conflict(
+/// Reports a failed create or update (`action`): a 409 on the API's name says who holds it and
+/// how to take it over; anything else is Kong's error on the attribute concerned.
+async fn report_write_error(
     diags: &mut Diagnostics,
     context: &Context,
     spec: &ApiSpec,
+    action: &str,
     error: &KongError,
 ) {
+    let failed = |diags: &mut Diagnostics| {
+        kong_error(
+            diags,
+            &format!("{action} the API `{}`", spec.name),
+            error,
+            locate(spec),
+        );
+    };
+    if !error.is_unique_violation() {
+        failed(diags);
+        return;
+    }
     let kong_name = context.environment.naming.kong_name(&spec.name);
     let holder = context.client.service(&kong_name).await.ok().flatten();
     let route_holder = if holder.is_none() {
@@ -326,12 +344,7 @@ async fn name_conflict(
         (Some(service), _) => ("service", service.tags.clone()),
         (None, Some(tags)) => ("route", tags),
         (None, None) => {
-            kong_error(
-                diags,
-                &format!("create the API `{}`", spec.name),
-                error,
-                locate(spec),
-            );
+            failed(diags);
             return;
         }
     };
@@ -370,11 +383,7 @@ impl Snapshot {
     }
 
     fn ids(&self) -> Ids {
-        Ids {
-            service: self.service.id.clone(),
-            route: self.route.as_ref().map(|r| r.id.clone()),
-            kong_name: self.service.name.clone().unwrap_or_default(),
-        }
+        Ids::of_kong(&self.service, self.route.as_ref())
     }
 }
 
@@ -409,10 +418,10 @@ async fn observe(
 /// The declaration Kong holds for an API, the issuer's keys included.
 async fn read_spec(
     context: &Context,
-    snapshot: &Snapshot,
+    observed: Observed<'_>,
     prior: Option<&ApiSpec>,
 ) -> Result<ApiSpec, KongError> {
-    let mut spec = api::read_back(snapshot.observed(), prior, &context.environment);
+    let mut spec = api::read_back(observed, prior, &context.environment);
     auth::observe_keys(context, &mut spec.auth).await?;
     Ok(spec)
 }
@@ -506,16 +515,9 @@ async fn create_entities(
         route: (progress >= Progress::Route).then(|| route_id.to_string()),
         kong_name: desired.service.name.clone(),
     };
-    let leftover = match undone.await {
-        // A write that timed out may land after its undo: keep the ids (the resource is then
-        // tainted), so the next refresh finds whatever landed and the next apply replaces it.
-        Ok(()) if error.may_land_later() => Some(tracked),
-        Ok(()) => None,
-        Err(cleanup) => {
-            tracing::warn!(%cleanup, "could not remove a half-created API");
-            Some(tracked)
-        }
-    };
+    // Kept ids taint the resource: the next refresh finds whatever landed, and the next apply
+    // replaces it.
+    let leftover = keep_after_undo(&error, undone.await, "API").then_some(tracked);
     Err(CreateFailure {
         error,
         leftover,
@@ -557,7 +559,7 @@ impl Resource for ApiResource {
         };
         let prior_spec = prior.spec();
         let observed = match observe(&context, &ids, prior_spec.as_ref(), None).await {
-            Ok(Some(snapshot)) => read_spec(&context, &snapshot, prior_spec.as_ref())
+            Ok(Some(snapshot)) => read_spec(&context, snapshot.observed(), prior_spec.as_ref())
                 .await
                 .map(|spec| Some((spec, snapshot.ids()))),
             Ok(None) => Ok(None),
@@ -693,16 +695,7 @@ impl Resource for ApiResource {
                 if let Some(cleanup) = issuer_left {
                     auth::warn_issuer_left(diags, &issuer_of(&spec), &cleanup);
                 }
-                if error.is_unique_violation() {
-                    name_conflict(diags, &context, &spec, &error).await;
-                } else {
-                    kong_error(
-                        diags,
-                        &format!("create the API `{}`", spec.name),
-                        &error,
-                        locate(&spec),
-                    );
-                }
+                report_write_error(diags, &context, &spec, "create", &error).await;
                 // What could not be removed stays in state (tainted), so the next apply
                 // deletes it instead of leaving it behind.
                 leftover.map(|ids| {
@@ -750,8 +743,9 @@ impl Resource for ApiResource {
         // A route deleted out of band is put back under the id derived from the service, so
         // that whatever happens to the request, the read below looks for it where it may be.
         let route_exists = ids.route.is_some();
+        let route_id = ids.route.unwrap_or_else(|| api::route_id(&ids.service));
         let ids = Ids {
-            route: Some(ids.route.unwrap_or_else(|| api::route_id(&ids.service))),
+            route: Some(route_id.clone()),
             service: ids.service,
             kong_name: desired.service.name.clone(),
         };
@@ -780,8 +774,15 @@ impl Resource for ApiResource {
             let now = now_in_kong(&context, &ids, &prior, prior_spec.as_ref(), &spec).await;
             return Some((Some(now), private_state));
         }
-        let updated =
-            update_entities(&context, &desired, before.as_ref(), &ids, route_exists).await;
+        let updated = update_entities(
+            &context,
+            &desired,
+            before.as_ref(),
+            &ids.service,
+            &route_id,
+            route_exists,
+        )
+        .await;
         match updated {
             Ok(()) => {
                 warn_hosts_without_certificate(diags, &context, &spec).await;
@@ -791,16 +792,7 @@ impl Resource for ApiResource {
                 ))
             }
             Err(error) => {
-                if error.is_unique_violation() {
-                    name_conflict(diags, &context, &spec, &error).await;
-                } else {
-                    kong_error(
-                        diags,
-                        &format!("update the API `{}`", spec.name),
-                        &error,
-                        locate(&spec),
-                    );
-                }
+                report_write_error(diags, &context, &spec, "update", &error).await;
                 let now = now_in_kong(&context, &ids, &prior, prior_spec.as_ref(), &spec).await;
                 Some((Some(now), private_state))
             }
@@ -885,7 +877,7 @@ async fn now_in_kong(
     after: &ApiSpec,
 ) -> ApiState {
     match observe(context, ids, before, Some(after)).await {
-        Ok(Some(snapshot)) => match read_spec(context, &snapshot, before).await {
+        Ok(Some(snapshot)) => match read_spec(context, snapshot.observed(), before).await {
             Ok(spec) => ApiState::from_spec(&spec, &snapshot.ids(), prior, context),
             Err(_) => prior.clone(),
         },
@@ -950,32 +942,29 @@ fn check_plan(diags: &mut Diagnostics, planned: &ApiState, context: &Context) {
 
 /// Brings Kong to `desired`. The service and route are always written (an update only runs
 /// when something differs, and what differs may be a field `before` cannot see, such as a name
-/// outside the organization); the route is put (at `ids.route`) when it does not exist.
+/// outside the organization); the route is put (at `route_id`) when it does not exist.
 /// Plugins are written only when they differ from `before`, and removed in reverse order, so
 /// that an `acl` goes after the authentication it restricts.
 async fn update_entities(
     context: &Context,
     desired: &DesiredApi,
     before: Option<&DesiredApi>,
-    ids: &Ids,
+    service_id: &str,
+    route_id: &str,
     route_exists: bool,
 ) -> Result<(), KongError> {
     let client = &context.client;
-    client.patch_service(&ids.service, &desired.service).await?;
-    let route_id = ids
-        .route
-        .clone()
-        .unwrap_or_else(|| api::route_id(&ids.service));
+    client.patch_service(service_id, &desired.service).await?;
     if route_exists {
-        client.patch_route(&route_id, &desired.route).await?;
+        client.patch_route(route_id, &desired.route).await?;
     } else {
-        client.put_route(&route_id, &desired.route).await?;
+        client.put_route(route_id, &desired.route).await?;
     }
     let had = |name: &str| before.and_then(|b| b.plugins.iter().find(|p| p.name == name));
     for plugin in &desired.plugins {
         if had(&plugin.name) != Some(plugin) {
             client
-                .put_plugin(&api::plugin_id(&ids.service, &plugin.name), plugin)
+                .put_plugin(&api::plugin_id(service_id, &plugin.name), plugin)
                 .await?;
         }
     }
@@ -987,7 +976,7 @@ async fn update_entities(
     {
         if !desired.plugins.iter().any(|p| p.name == old.name) {
             client
-                .delete_plugin(&api::plugin_id(&ids.service, &old.name))
+                .delete_plugin(&api::plugin_id(service_id, &old.name))
                 .await?;
         }
     }
@@ -1058,16 +1047,10 @@ pub(crate) async fn state_from_kong(
         route,
         plugins,
     };
-    let mut spec = api::read_back(observed, None, &context.environment);
-    auth::observe_keys(context, &mut spec.auth).await?;
-    let ids = Ids {
-        service: service.id.clone(),
-        route: route.map(|r| r.id.clone()),
-        kong_name: service.name.clone().unwrap_or_default(),
-    };
+    let spec = read_spec(context, observed, None).await?;
     Ok(ApiState::from_spec(
         &spec,
-        &ids,
+        &Ids::of_kong(service, route),
         &ApiState::default(),
         context,
     ))

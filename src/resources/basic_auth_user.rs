@@ -13,8 +13,9 @@ use crate::kong::{KongError, Secret};
 use crate::model::naming;
 use crate::model::user::{self, DesiredUser, PasswordCheck, UserDraft, UserSpec};
 use crate::model::{AttrPath, Field};
+use crate::resources::{keep_after_undo, known_sorted};
 use crate::schema::*;
-use crate::values::{self, field, field_strings, known_strings, TfString, TfStringSet};
+use crate::values::{self, field, field_strings, TfString, TfStringSet};
 
 /// The state (and configuration) of one `dispatch_basic_auth_user`. Its `Debug` output leaves
 /// the password out.
@@ -86,13 +87,10 @@ impl UserState {
     }
 
     fn spec(&self) -> Option<UserSpec> {
-        let mut groups = known_strings(&self.groups)?;
-        groups.sort();
-        groups.dedup();
         Some(UserSpec {
             username: self.username.as_ref_option()?.clone(),
             password: Secret::new(self.password.as_ref_option()?),
-            groups,
+            groups: known_sorted(&self.groups)?,
         })
     }
 
@@ -151,14 +149,29 @@ fn locate(path: &[String]) -> Option<AttrPath> {
     }
 }
 
-/// Explains a 409: the consumer name or the credential username is taken.
-async fn explain_conflict(
+/// Reports a failed create or update (`action`) of the consumer `consumer_id`: a 409 says
+/// whether the consumer name or the credential username is taken; anything else is Kong's
+/// error on the attribute concerned.
+async fn report_write_error(
     diags: &mut Diagnostics,
     context: &Context,
     spec: &UserSpec,
+    action: &str,
     error: &KongError,
     consumer_id: &str,
 ) {
+    let failed = |diags: &mut Diagnostics| {
+        kong_error(
+            diags,
+            &format!("{action} the user `{}`", spec.username),
+            error,
+            locate,
+        );
+    };
+    if !error.is_unique_violation() {
+        failed(diags);
+        return;
+    }
     let client = &context.client;
     let kong_name = context.environment.naming.kong_name(&spec.username);
     let holder = client.consumer(&kong_name).await.ok().flatten();
@@ -191,7 +204,7 @@ async fn explain_conflict(
         );
         return;
     }
-    kong_error(diags, "write the user", error, locate);
+    failed(diags);
 }
 
 /// Writes the user's entities on the consumer `id`: the consumer, the credential, the ACLs;
@@ -329,31 +342,17 @@ impl Resource for BasicAuthUserResource {
                 private_state,
             )),
             Err(error) => {
-                if error.is_unique_violation() {
-                    explain_conflict(diags, &context, &spec, &error, &id).await;
-                } else {
-                    kong_error(
-                        diags,
-                        &format!("create the user `{}`", spec.username),
-                        &error,
-                        locate,
-                    );
-                }
+                report_write_error(diags, &context, &spec, "create", &error, &id).await;
                 // The consumer takes its credential and ACLs with it. What cannot be removed
                 // is kept in state (tainted), so that the next apply removes it; so is a write
                 // that timed out, which Kong may still carry out after the removal.
-                let tracked = Some((
-                    Some(UserState::applied(&spec, &id, &planned)),
-                    private_state,
-                ));
-                match context.client.delete_consumer(&id).await {
-                    Ok(()) if error.may_land_later() => tracked,
-                    Ok(()) => None,
-                    Err(cleanup) => {
-                        tracing::warn!(%cleanup, "could not remove a half-created user");
-                        tracked
-                    }
-                }
+                let undone = context.client.delete_consumer(&id).await;
+                keep_after_undo(&error, undone, "user").then(|| {
+                    (
+                        Some(UserState::applied(&spec, &id, &planned)),
+                        private_state,
+                    )
+                })
             }
         }
     }
@@ -382,16 +381,7 @@ impl Resource for BasicAuthUserResource {
                 private_state,
             )),
             Err(error) => {
-                if error.is_unique_violation() {
-                    explain_conflict(diags, &context, &spec, &error, &id).await;
-                } else {
-                    kong_error(
-                        diags,
-                        &format!("update the user `{}`", spec.username),
-                        &error,
-                        locate,
-                    );
-                }
+                report_write_error(diags, &context, &spec, "update", &error, &id).await;
                 // What Kong holds now, judged against the password that may or may not have
                 // been written: the next plan shows what is left to do.
                 let now = observe(&context, &id, Some(&spec.password), &prior)

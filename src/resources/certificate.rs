@@ -16,10 +16,9 @@ use crate::model::certificate::{
     self, CertificateDraft, CertificateInfo, CertificateSpec, ReadBack,
 };
 use crate::model::{naming, AttrPath, Field, Issue};
+use crate::resources::{keep_after_undo, known_sorted};
 use crate::schema::*;
-use crate::values::{
-    self, field, field_strings, known_strings, TfString, TfStringList, TfStringSet,
-};
+use crate::values::{self, field, field_strings, TfString, TfStringList, TfStringSet};
 
 /// The state (and configuration) of one `dispatch_certificate`.
 #[derive(Clone, Default, Serialize, Deserialize)]
@@ -116,16 +115,11 @@ impl CertificateState {
 
     /// The declaration, when every value it needs is known.
     fn spec(&self) -> Option<CertificateSpec> {
-        let sorted = |mut v: Vec<String>| {
-            v.sort();
-            v.dedup();
-            v
-        };
         Some(CertificateSpec {
             certificate: self.certificate.as_ref_option()?.clone(),
             private_key: Secret::new(self.private_key.as_ref_option()?),
-            hostnames: sorted(known_strings(&self.hostnames)?),
-            tags: sorted(known_strings(&self.tags)?),
+            hostnames: known_sorted(&self.hostnames)?,
+            tags: known_sorted(&self.tags)?,
         })
     }
 
@@ -382,19 +376,14 @@ impl Resource for CertificateResource {
                 if matches!(error.status(), Some(400..=499)) {
                     return None;
                 }
-                let tracked = || {
-                    let mut leftover = planned.clone();
-                    leftover.id = Value::Value(id.clone());
-                    Some((Some(leftover), private_state))
-                };
-                match context.client.delete_certificate(&id).await {
-                    Ok(()) if error.may_land_later() => tracked(),
-                    Ok(()) => None,
-                    Err(cleanup) => {
-                        tracing::warn!(%cleanup, "could not remove a half-created certificate");
-                        tracked()
-                    }
-                }
+                let undone = context.client.delete_certificate(&id).await;
+                keep_after_undo(&error, undone, "certificate").then(|| {
+                    let leftover = CertificateState {
+                        id: Value::Value(id),
+                        ..planned
+                    };
+                    (Some(leftover), private_state)
+                })
             }
         }
     }

@@ -17,6 +17,7 @@ use crate::model::auth::{
 };
 use crate::model::jwk::SigningKey;
 use crate::model::{issuer, naming, AttrPath, Field};
+use crate::resources::known_sorted;
 use crate::schema::*;
 use crate::values::{
     self, field, field_strings, known_strings, TfString, TfStringList, TfStringSet,
@@ -109,12 +110,6 @@ pub fn draft(state: &ApiState) -> AuthDraft {
     }
 }
 
-fn sorted(mut values: Vec<String>) -> Vec<String> {
-    values.sort();
-    values.dedup();
-    values
-}
-
 /// The declared authentication, when every value it needs is known.
 pub fn spec(state: &ApiState) -> Option<Authentication> {
     let mode = AuthMode::parse(state.authentication.as_ref_option()?)?;
@@ -122,7 +117,7 @@ pub fn spec(state: &ApiState) -> Option<Authentication> {
         AuthMode::Public => Authentication::Public,
         AuthMode::Basic => Authentication::Basic {
             allowed_groups: match &state.basic_auth {
-                Value::Value(block) => sorted(known_strings(&block.allowed_groups)?),
+                Value::Value(block) => known_sorted(&block.allowed_groups)?,
                 Value::Null => Vec::new(),
                 Value::Unknown => return None,
             },
@@ -131,7 +126,7 @@ pub fn spec(state: &ApiState) -> Option<Authentication> {
             let block = state.oidc.as_ref_option()?;
             Authentication::Oidc(Oidc {
                 issuer: block.issuer.as_ref_option()?.clone(),
-                audiences: sorted(known_strings(&block.audiences)?),
+                audiences: known_sorted(&block.audiences)?,
                 jwks_url: match &block.jwks_url {
                     Value::Value(url) => Some(url.clone()),
                     Value::Null => None,
@@ -199,19 +194,18 @@ pub async fn plan(diags: &mut Diagnostics, context: &Context, planned: &mut ApiS
     let Value::Value(block) = &mut planned.oidc else {
         return;
     };
-    match mode.as_ref_option().map(String::as_str) {
-        Some(mode) if mode == AuthMode::Oidc.as_str() => {}
-        Some(_) => return,
-        None => {
+    let issuer = match (
+        mode.as_ref_option(),
+        &block.issuer,
+        block.jwks_url.is_unknown(),
+    ) {
+        (Some(mode), _, _) if mode != AuthMode::Oidc.as_str() => return,
+        (Some(_), Value::Value(issuer), false) => issuer,
+        _ => {
             block.mechanism = Value::Unknown;
             block.signing_key_ids = Value::Unknown;
             return;
         }
-    }
-    let (Value::Value(issuer), false) = (&block.issuer, block.jwks_url.is_unknown()) else {
-        block.mechanism = Value::Unknown;
-        block.signing_key_ids = Value::Unknown;
-        return;
     };
     if model::check_draft(&AuthDraft {
         authentication: Field::Value(AuthMode::Oidc.as_str().to_string()),

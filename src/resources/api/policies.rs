@@ -11,8 +11,9 @@ use crate::model::policies::{
     MAX_TIMEOUT_MS, MAX_WHOLE,
 };
 use crate::model::Field;
+use crate::resources::known_sorted;
 use crate::schema::*;
-use crate::values::{self, field, field_strings, known_strings, TfString, TfStringSet};
+use crate::values::{self, field, field_strings, TfString, TfStringSet};
 
 /// A number of the configuration. Kept as a float so that a fraction reaches the plan-time
 /// checks (and their message) instead of failing to decode. Written to Terraform as text, like
@@ -219,11 +220,7 @@ fn scalar<T: Clone>(value: &Value<T>) -> Option<Option<T>> {
 fn strings(value: &TfStringSet) -> Option<Option<Vec<String>>> {
     match value {
         Value::Null => Some(None),
-        _ => known_strings(value).map(|mut v| {
-            v.sort();
-            v.dedup();
-            Some(v)
-        }),
+        _ => known_sorted(value).map(Some),
     }
 }
 
