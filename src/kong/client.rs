@@ -120,13 +120,15 @@ impl fmt::Debug for Client {
     }
 }
 
-/// Characters escaped in one path segment (an entity name or id).
+/// Characters escaped in one path segment (an entity name or id). `\` too: in an http(s) URL
+/// the URL parser reads it as `/`, so `a\..\..\services\x` would address another entity.
 const SEGMENT: &AsciiSet = &CONTROLS
     .add(b' ')
     .add(b'"')
     .add(b'#')
     .add(b'%')
     .add(b'/')
+    .add(b'\\')
     .add(b'<')
     .add(b'>')
     .add(b'?')
@@ -605,6 +607,13 @@ mod tests {
     fn segments_cannot_escape_their_place() {
         assert_eq!(segment("a/b?c"), "a%2Fb%3Fc");
         assert_eq!(segment("*.example.com"), "*.example.com");
+        // The URL parser reads `\` as `/` in http(s) URLs, and then resolves the `..`.
+        let c = client("http://kong:8001", None);
+        let path = format!("/consumers/{}", segment("x\\..\\..\\services\\abc"));
+        assert_eq!(
+            c.url_for(&path, &[]).expect("url").as_str(),
+            "http://kong:8001/consumers/x%5C..%5C..%5Cservices%5Cabc"
+        );
     }
 
     #[test]
