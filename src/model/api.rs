@@ -241,7 +241,7 @@ pub fn check_draft(draft: &Draft) -> Vec<Issue> {
             Err("`upstream_url` and `function` cannot both be set: an API invokes either a Dispatch function or another URL".into()),
         );
     }
-    for host in known_elements(&draft.hosts) {
+    for host in draft.hosts.known_elements() {
         check(
             AttrPath::attr("hosts"),
             "Invalid host",
@@ -259,14 +259,14 @@ pub fn check_draft(draft: &Draft) -> Vec<Issue> {
             }
         }
     }
-    for method in known_elements(&draft.methods) {
+    for method in draft.methods.known_elements() {
         check(
             AttrPath::attr("methods"),
             "Invalid method",
             validate::method(method),
         );
     }
-    for tag in known_elements(&draft.tags) {
+    for tag in draft.tags.known_elements() {
         check(AttrPath::attr("tags"), "Invalid tag", validate::tag(tag));
     }
     let https = draft.https.value().map(|h| (h, HttpsMode::parse(h)));
@@ -304,10 +304,6 @@ pub fn check_draft(draft: &Draft) -> Vec<Issue> {
     }
     issues.extend(policies::check(&draft.policies));
     issues
-}
-
-fn known_elements<T>(field: &Field<Vec<Option<T>>>) -> impl Iterator<Item = &T> {
-    field.value().into_iter().flatten().flatten()
 }
 
 /// The Kong paths of an API: its own, under `/<organization>` when it has no hosts.

@@ -260,7 +260,7 @@ pub fn check_draft(draft: &AuthDraft) -> Vec<Issue> {
         }
     }
     if let Field::Value(basic) = &draft.basic_auth {
-        for group in basic.allowed_groups.value().into_iter().flatten().flatten() {
+        for group in basic.allowed_groups.known_elements() {
             if let Err(detail) = group_name(group) {
                 issues.push(Issue::error(
                     basic_path().index(0).then("allowed_groups"),
@@ -297,7 +297,7 @@ pub fn check_draft(draft: &AuthDraft) -> Vec<Issue> {
                 ));
             }
         }
-        for audience in oidc.audiences.value().into_iter().flatten().flatten() {
+        for audience in oidc.audiences.known_elements() {
             if audience.trim().is_empty() {
                 issues.push(Issue::error(
                     oidc_path().index(0).then("audiences"),

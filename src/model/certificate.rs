@@ -189,7 +189,7 @@ pub fn check(draft: &CertificateDraft, now: i64) -> Checked {
         Field::Unknown => {}
     }
 
-    for tag in draft.tags.value().into_iter().flatten().flatten() {
+    for tag in draft.tags.known_elements() {
         if let Err(why) = validate::tag(tag) {
             issues.push(Issue::error(AttrPath::attr("tags"), "Invalid tag", why));
         }

@@ -134,3 +134,10 @@ impl<T> Field<T> {
         !matches!(self, Field::Null)
     }
 }
+
+impl<T> Field<Vec<Option<T>>> {
+    /// The elements of a set or list known at plan time (none when it is null or unknown).
+    pub fn known_elements(&self) -> impl Iterator<Item = &T> {
+        self.value().into_iter().flatten().flatten()
+    }
+}

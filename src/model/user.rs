@@ -75,7 +75,7 @@ pub fn check_draft(draft: &UserDraft) -> Vec<Issue> {
             "Kong refuses an empty basic-auth password; set a password.",
         ));
     }
-    for group in draft.groups.value().into_iter().flatten().flatten() {
+    for group in draft.groups.known_elements() {
         if let Err(detail) = group_name(group) {
             issues.push(Issue::error(
                 AttrPath::attr("groups"),
