@@ -8,7 +8,7 @@ use super::auth::{self, Authentication};
 use super::naming::{self, Naming};
 use super::policies::{self, Policies, PoliciesDraft};
 use super::upstream::{Target, UpstreamTemplate, UNLINKED_URL};
-use super::{validate, AttrPath, Field, Issue};
+use super::{sorted, validate, AttrPath, Field, Issue};
 use crate::kong::{ForeignKey, Plugin, PluginFields, Route, RouteFields, Service, ServiceFields};
 
 /// Kong's default answer to plain HTTP on an HTTPS-only route ("Please use HTTPS").
@@ -572,12 +572,6 @@ pub fn read_back(observed: Observed<'_>, prior: Option<&ApiSpec>, env: &Environm
         policies,
         auth: auth::read_back(observed.plugins, prior.map(|p| &p.auth), naming),
     }
-}
-
-fn sorted(mut values: Vec<String>) -> Vec<String> {
-    values.sort();
-    values.dedup();
-    values
 }
 
 fn read_upstream(

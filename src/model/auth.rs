@@ -15,7 +15,7 @@ use serde_json::{json, Value as Json};
 use super::issuer;
 use super::jwk;
 use super::naming::Naming;
-use super::{AttrPath, Field, Issue};
+use super::{sorted, AttrPath, Field, Issue};
 use crate::kong::{ForeignKey, Plugin, PluginFields};
 
 /// Kong's basic-auth plugin.
@@ -428,12 +428,6 @@ fn strings(value: Option<&Json>) -> Vec<String> {
 
 fn is_empty_list(value: Option<&Json>) -> bool {
     value.is_none_or(|v| v.is_null() || v.as_array().is_some_and(Vec::is_empty))
-}
-
-fn sorted(mut values: Vec<String>) -> Vec<String> {
-    values.sort();
-    values.dedup();
-    values
 }
 
 /// basic-auth as this provider sets it: hiding credentials, with no anonymous fallback.

@@ -9,7 +9,7 @@ pub use pki::{
 };
 
 use super::naming::{self, Naming};
-use super::{validate, AttrPath, Field, Issue};
+use super::{sorted, validate, AttrPath, Field, Issue};
 use crate::kong::{Certificate, CertificateFields, Secret};
 
 /// A certificate expiring within this many days gets a warning.
@@ -274,12 +274,6 @@ pub fn rfc3339(unix_seconds: i64) -> String {
                 .ok()
         })
         .unwrap_or_else(|| unix_seconds.to_string())
-}
-
-fn sorted(mut values: Vec<String>) -> Vec<String> {
-    values.sort();
-    values.dedup();
-    values
 }
 
 /// The Kong certificate for a declaration: its SNIs always sent (a `PUT` without them

@@ -59,6 +59,13 @@ impl fmt::Display for AttrPath {
     }
 }
 
+/// The values sorted, without duplicates: how the model holds a set of strings.
+pub fn sorted(mut values: Vec<String>) -> Vec<String> {
+    values.sort();
+    values.dedup();
+    values
+}
+
 /// How serious an issue is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Severity {

@@ -96,15 +96,13 @@ pub fn is_managed(tags: Option<&[String]>) -> bool {
 
 /// The user's tags among Kong's tags, sorted.
 pub fn user_tags(tags: Option<&[String]>) -> Vec<String> {
-    let mut user: Vec<String> = tags
-        .unwrap_or_default()
-        .iter()
-        .filter(|t| !is_system_tag(t))
-        .cloned()
-        .collect();
-    user.sort();
-    user.dedup();
-    user
+    super::sorted(
+        tags.unwrap_or_default()
+            .iter()
+            .filter(|t| !is_system_tag(t))
+            .cloned()
+            .collect(),
+    )
 }
 
 /// Ownership tags followed by the user's, without duplicates.

@@ -7,7 +7,7 @@ use sha1::{Digest, Sha1};
 use super::api::derived_id;
 use super::auth::{group_name, kong_group, user_group};
 use super::naming::Naming;
-use super::{AttrPath, Field, Issue};
+use super::{sorted, AttrPath, Field, Issue};
 use crate::kong::{
     Acl, AclFields, BasicAuthCredential, BasicAuthFields, Consumer, ConsumerFields, Secret,
 };
@@ -200,12 +200,11 @@ pub fn read_back(
         }
         _ => false,
     };
-    let mut groups: Vec<String> = acls
-        .iter()
-        .map(|acl| user_group(naming, &acl.group))
-        .collect();
-    groups.sort();
-    groups.dedup();
+    let groups = sorted(
+        acls.iter()
+            .map(|acl| user_group(naming, &acl.group))
+            .collect(),
+    );
     ObservedUser {
         username,
         password: if matches {
