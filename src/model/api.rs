@@ -508,9 +508,7 @@ pub fn read_back(observed: Observed<'_>, prior: Option<&ApiSpec>, env: &Environm
     let service = observed.service;
     let route = observed.route;
     let naming = &env.naming;
-    let name_of = |kong_name: Option<&String>| {
-        kong_name.map(|n| naming.dispatch_name(n).unwrap_or(n).to_string())
-    };
+    let name_of = |kong_name: Option<&String>| kong_name.map(|n| naming.shown_name(n));
     let service_name = name_of(service.name.as_ref()).unwrap_or_default();
     let route_name = route.and_then(|r| name_of(r.name.as_ref()));
     let name = match route_name {

@@ -155,10 +155,7 @@ pub fn kong_group(naming: &Naming, group: &str) -> String {
 /// The user group behind a Kong ACL group; a group outside the organization is shown as Kong
 /// names it.
 pub fn user_group(naming: &Naming, kong_group: &str) -> String {
-    naming
-        .dispatch_name(kong_group)
-        .unwrap_or(kong_group)
-        .to_string()
+    naming.shown_name(kong_group)
 }
 
 /// Checks a group name: letters, digits, `.`, `-`, `_`, `@`, starting with a letter or digit.

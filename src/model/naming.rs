@@ -46,6 +46,14 @@ impl Naming {
         }
     }
 
+    /// The name to show for a Kong name: the Dispatch name behind it, or the Kong name itself
+    /// when it is outside the organization.
+    pub fn shown_name(&self, kong_name: &str) -> String {
+        self.dispatch_name(kong_name)
+            .unwrap_or(kong_name)
+            .to_string()
+    }
+
     /// The tags that mark an entity as created by this provider for `api` (if any).
     pub fn ownership_tags(&self, api: Option<&str>) -> Vec<String> {
         let mut tags = vec![MANAGED_TAG.to_string()];

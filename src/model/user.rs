@@ -179,10 +179,7 @@ pub fn read_back(
     password: Option<&Secret>,
     naming: &Naming,
 ) -> ObservedUser {
-    let consumer_name = consumer
-        .username
-        .as_deref()
-        .map(|n| naming.dispatch_name(n).unwrap_or(n).to_string());
+    let consumer_name = consumer.username.as_deref().map(|n| naming.shown_name(n));
     let ours = credentials
         .iter()
         .find(|c| c.id == credential_id(&consumer.id))
