@@ -58,14 +58,6 @@ where
     }
 }
 
-/// True when the value and, for collections, every element is known.
-pub fn is_known_strings<'a, I>(value: &'a Value<I>) -> bool
-where
-    &'a I: IntoIterator<Item = &'a Value<String>>,
-{
-    known_strings(value).is_some()
-}
-
 /// A set of strings.
 pub fn set(values: &[String]) -> TfStringSet {
     Value::Value(values.iter().cloned().map(Value::Value).collect())

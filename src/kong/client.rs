@@ -251,11 +251,6 @@ impl Client {
         self.writes.load(Ordering::SeqCst)
     }
 
-    /// The Admin API base URL.
-    pub fn base_url(&self) -> &Url {
-        &self.base_url
-    }
-
     /// `GET /` (or the workspace's `/{ws}/kong`): the node's version and edition.
     pub async fn node_info(&self) -> Result<NodeInfo, KongError> {
         let path = if self.workspace.is_some() {
