@@ -281,9 +281,7 @@ impl Client {
         path: &str,
         body: &B,
     ) -> Result<T, KongError> {
-        let body = encode(&Method::PUT, path, body)?;
-        let answer = self.request(Method::PUT, path, &[], Some(body)).await?;
-        self.decode(&Method::PUT, path, answer)
+        self.send_json(Method::PUT, path, body).await
     }
 
     /// PATCH an entity: only the fields in `body` change. The provider always sends absolute
@@ -293,9 +291,7 @@ impl Client {
         path: &str,
         body: &B,
     ) -> Result<T, KongError> {
-        let body = encode(&Method::PATCH, path, body)?;
-        let answer = self.request(Method::PATCH, path, &[], Some(body)).await?;
-        self.decode(&Method::PATCH, path, answer)
+        self.send_json(Method::PATCH, path, body).await
     }
 
     /// POST a new entity. Never retried: a lost answer must not create a twin.
@@ -304,9 +300,19 @@ impl Client {
         path: &str,
         body: &B,
     ) -> Result<T, KongError> {
-        let body = encode(&Method::POST, path, body)?;
-        let answer = self.request(Method::POST, path, &[], Some(body)).await?;
-        self.decode(&Method::POST, path, answer)
+        self.send_json(Method::POST, path, body).await
+    }
+
+    /// Sends `body` as JSON and decodes Kong's answer.
+    async fn send_json<B: Serialize, T: DeserializeOwned>(
+        &self,
+        method: Method,
+        path: &str,
+        body: &B,
+    ) -> Result<T, KongError> {
+        let body = encode(&method, path, body)?;
+        let answer = self.request(method.clone(), path, &[], Some(body)).await?;
+        self.decode(&method, path, answer)
     }
 
     /// DELETE an entity. Kong answers 204 whether or not it existed; a 404 (nested paths)
