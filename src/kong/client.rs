@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use backon::{ExponentialBuilder, Retryable};
 use percent_encoding::{utf8_percent_encode, AsciiSet, CONTROLS};
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue, RETRY_AFTER};
-use reqwest::{Method, StatusCode};
+use reqwest::Method;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use tracing::Instrument;
@@ -141,9 +141,8 @@ pub fn segment(value: &str) -> String {
     utf8_percent_encode(value, SEGMENT).to_string()
 }
 
-/// The answer of one request: its status and body, kept as bytes until decoded.
+/// The body of a successful answer, kept as bytes until decoded.
 struct Answer {
-    status: StatusCode,
     body: Vec<u8>,
 }
 
@@ -470,7 +469,7 @@ impl Client {
                 tracing::trace!(body = %redact::loggable(&body), "Kong answer body");
             }
             if status.is_success() {
-                return Ok(Answer { status, body });
+                return Ok(Answer { body });
             }
             let parsed: KongErrorBody = serde_json::from_slice(&body).unwrap_or_default();
             Err(KongError::Api {
@@ -515,7 +514,8 @@ impl Client {
         path: &str,
         answer: Answer,
     ) -> Result<T, KongError> {
-        let bytes: &[u8] = if answer.status == StatusCode::NO_CONTENT || answer.body.is_empty() {
+        // A 204 has no body: it decodes as `null`.
+        let bytes: &[u8] = if answer.body.is_empty() {
             b"null"
         } else {
             &answer.body
