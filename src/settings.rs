@@ -151,8 +151,7 @@ pub fn resolve(
         ));
     }
 
-    let non_empty_pem = |v: Option<String>| v.filter(|s| !s.trim().is_empty());
-    let client_cert = non_empty_pem(raw.tls_client_certificate);
+    let client_cert = non_empty(raw.tls_client_certificate);
     let client_key = raw.tls_client_key.filter(|k| !k.expose().trim().is_empty());
     match (&client_cert, &client_key) {
         (Some(_), None) => issues.push(invalid(
@@ -180,7 +179,7 @@ pub fn resolve(
             workspace,
             extra_headers: raw.kong_admin_headers,
             tls: TlsOptions {
-                ca_pem: non_empty_pem(raw.tls_ca_certificate),
+                ca_pem: non_empty(raw.tls_ca_certificate),
                 client_cert_pem: client_cert,
                 client_key_pem: client_key,
                 skip_verify: raw.tls_skip_verify.unwrap_or(false),

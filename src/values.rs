@@ -18,8 +18,12 @@ pub type TfStringMap = Value<BTreeMap<String, Value<String>>>;
 
 /// The plan-time view of a scalar.
 pub fn field<T: Clone>(value: &Value<T>) -> Field<T> {
+    into_field(value.as_ref().map(T::clone))
+}
+
+fn into_field<T>(value: Value<T>) -> Field<T> {
     match value {
-        Value::Value(v) => Field::Value(v.clone()),
+        Value::Value(v) => Field::Value(v),
         Value::Null => Field::Null,
         Value::Unknown => Field::Unknown,
     }
@@ -30,16 +34,12 @@ pub fn field_strings<'a, I>(value: &'a Value<I>) -> Field<Vec<Option<String>>>
 where
     &'a I: IntoIterator<Item = &'a Value<String>>,
 {
-    match value {
-        Value::Value(items) => Field::Value(
-            items
-                .into_iter()
-                .map(|v| v.as_ref_option().cloned())
-                .collect(),
-        ),
-        Value::Null => Field::Null,
-        Value::Unknown => Field::Unknown,
-    }
+    into_field(value.as_ref().map(|items| {
+        items
+            .into_iter()
+            .map(|v| v.as_ref_option().cloned())
+            .collect()
+    }))
 }
 
 /// All strings of a known set or list; `None` when it or an element is unknown.
@@ -56,14 +56,6 @@ where
         Value::Null => Some(Vec::new()),
         Value::Unknown => None,
     }
-}
-
-/// True when the value and, for collections, every element is known.
-pub fn is_known_strings<'a, I>(value: &'a Value<I>) -> bool
-where
-    &'a I: IntoIterator<Item = &'a Value<String>>,
-{
-    known_strings(value).is_some()
 }
 
 /// A set of strings.
@@ -173,12 +165,7 @@ pub fn number_as_text<N: std::fmt::Display, S: serde::Serializer>(
     serializer: S,
 ) -> Result<S::Ok, S::Error> {
     use serde::Serialize;
-    let text: Value<String> = match value {
-        Value::Value(number) => Value::Value(number.to_string()),
-        Value::Null => Value::Null,
-        Value::Unknown => Value::Unknown,
-    };
-    text.serialize(serializer)
+    value.as_ref().map(N::to_string).serialize(serializer)
 }
 
 #[cfg(test)]

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use backon::{ExponentialBuilder, Retryable};
 use percent_encoding::{utf8_percent_encode, AsciiSet, CONTROLS};
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue, RETRY_AFTER};
-use reqwest::{Method, StatusCode};
+use reqwest::Method;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use tracing::Instrument;
@@ -120,13 +120,15 @@ impl fmt::Debug for Client {
     }
 }
 
-/// Characters escaped in one path segment (an entity name or id).
+/// Characters escaped in one path segment (an entity name or id). `\` too: in an http(s) URL
+/// the URL parser reads it as `/`, so `a\..\..\services\x` would address another entity.
 const SEGMENT: &AsciiSet = &CONTROLS
     .add(b' ')
     .add(b'"')
     .add(b'#')
     .add(b'%')
     .add(b'/')
+    .add(b'\\')
     .add(b'<')
     .add(b'>')
     .add(b'?')
@@ -139,9 +141,8 @@ pub fn segment(value: &str) -> String {
     utf8_percent_encode(value, SEGMENT).to_string()
 }
 
-/// The answer of one request: its status and body, kept as bytes until decoded.
+/// The body of a successful answer, kept as bytes until decoded.
 struct Answer {
-    status: StatusCode,
     body: Vec<u8>,
 }
 
@@ -249,11 +250,6 @@ impl Client {
         self.writes.load(Ordering::SeqCst)
     }
 
-    /// The Admin API base URL.
-    pub fn base_url(&self) -> &Url {
-        &self.base_url
-    }
-
     /// `GET /` (or the workspace's `/{ws}/kong`): the node's version and edition.
     pub async fn node_info(&self) -> Result<NodeInfo, KongError> {
         let path = if self.workspace.is_some() {
@@ -284,9 +280,7 @@ impl Client {
         path: &str,
         body: &B,
     ) -> Result<T, KongError> {
-        let body = encode(&Method::PUT, path, body)?;
-        let answer = self.request(Method::PUT, path, &[], Some(body)).await?;
-        self.decode(&Method::PUT, path, answer)
+        self.send_json(Method::PUT, path, body).await
     }
 
     /// PATCH an entity: only the fields in `body` change. The provider always sends absolute
@@ -296,9 +290,7 @@ impl Client {
         path: &str,
         body: &B,
     ) -> Result<T, KongError> {
-        let body = encode(&Method::PATCH, path, body)?;
-        let answer = self.request(Method::PATCH, path, &[], Some(body)).await?;
-        self.decode(&Method::PATCH, path, answer)
+        self.send_json(Method::PATCH, path, body).await
     }
 
     /// POST a new entity. Never retried: a lost answer must not create a twin.
@@ -307,9 +299,19 @@ impl Client {
         path: &str,
         body: &B,
     ) -> Result<T, KongError> {
-        let body = encode(&Method::POST, path, body)?;
-        let answer = self.request(Method::POST, path, &[], Some(body)).await?;
-        self.decode(&Method::POST, path, answer)
+        self.send_json(Method::POST, path, body).await
+    }
+
+    /// Sends `body` as JSON and decodes Kong's answer.
+    async fn send_json<B: Serialize, T: DeserializeOwned>(
+        &self,
+        method: Method,
+        path: &str,
+        body: &B,
+    ) -> Result<T, KongError> {
+        let body = encode(&method, path, body)?;
+        let answer = self.request(method.clone(), path, &[], Some(body)).await?;
+        self.decode(&method, path, answer)
     }
 
     /// DELETE an entity. Kong answers 204 whether or not it existed; a 404 (nested paths)
@@ -467,7 +469,7 @@ impl Client {
                 tracing::trace!(body = %redact::loggable(&body), "Kong answer body");
             }
             if status.is_success() {
-                return Ok(Answer { status, body });
+                return Ok(Answer { body });
             }
             let parsed: KongErrorBody = serde_json::from_slice(&body).unwrap_or_default();
             Err(KongError::Api {
@@ -512,7 +514,8 @@ impl Client {
         path: &str,
         answer: Answer,
     ) -> Result<T, KongError> {
-        let bytes: &[u8] = if answer.status == StatusCode::NO_CONTENT || answer.body.is_empty() {
+        // A 204 has no body: it decodes as `null`.
+        let bytes: &[u8] = if answer.body.is_empty() {
             b"null"
         } else {
             &answer.body
@@ -605,6 +608,13 @@ mod tests {
     fn segments_cannot_escape_their_place() {
         assert_eq!(segment("a/b?c"), "a%2Fb%3Fc");
         assert_eq!(segment("*.example.com"), "*.example.com");
+        // The URL parser reads `\` as `/` in http(s) URLs, and then resolves the `..`.
+        let c = client("http://kong:8001", None);
+        let path = format!("/consumers/{}", segment("x\\..\\..\\services\\abc"));
+        assert_eq!(
+            c.url_for(&path, &[]).expect("url").as_str(),
+            "http://kong:8001/consumers/x%5C..%5C..%5Cservices%5Cabc"
+        );
     }
 
     #[test]

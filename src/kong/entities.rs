@@ -217,7 +217,7 @@ pub struct BasicAuthCredential {
     #[serde(default)]
     pub username: Option<String>,
     /// hex(sha1(password ‖ consumer id)).
-    #[serde(default, deserialize_with = "secret_option")]
+    #[serde(default)]
     pub password: Option<Secret>,
 }
 
@@ -227,7 +227,6 @@ pub struct BasicAuthFields {
     /// The username end users type.
     pub username: String,
     /// The password (Kong stores its hash).
-    #[serde(serialize_with = "expose_secret")]
     pub password: Secret,
     /// Tags.
     pub tags: Vec<String>,
@@ -283,16 +282,6 @@ pub struct JwtSecretFields {
     pub tags: Vec<String>,
 }
 
-fn expose_secret<S: serde::Serializer>(secret: &Secret, serializer: S) -> Result<S::Ok, S::Error> {
-    serializer.serialize_str(secret.expose())
-}
-
-fn secret_option<'de, D: serde::Deserializer<'de>>(
-    deserializer: D,
-) -> Result<Option<Secret>, D::Error> {
-    Ok(Option::<String>::deserialize(deserializer)?.map(Secret::new))
-}
-
 /// One page of a Kong list.
 #[derive(Debug, Clone, Deserialize)]
 pub struct Page<T> {
@@ -340,6 +329,28 @@ mod tests {
         assert!(info("3.4.3.12", None).is_enterprise());
         assert!(info("2.8.1-enterprise-edition", None).is_enterprise());
         assert!(!info("3.4.2", None).is_enterprise());
+    }
+
+    #[test]
+    fn basic_auth_passwords_travel_as_plain_strings_and_never_show_in_debug() {
+        let fields = BasicAuthFields {
+            username: "ann".into(),
+            password: Secret::new("hunter2"),
+            tags: vec![],
+        };
+        assert_eq!(
+            serde_json::to_value(&fields).expect("json")["password"],
+            "hunter2"
+        );
+        assert!(!format!("{fields:?}").contains("hunter2"));
+        let read =
+            |json: &str| -> BasicAuthCredential { serde_json::from_str(json).expect("credential") };
+        assert_eq!(
+            read(r#"{"id":"c","password":"5e88"}"#).password,
+            Some(Secret::new("5e88"))
+        );
+        assert_eq!(read(r#"{"id":"c","password":null}"#).password, None);
+        assert_eq!(read(r#"{"id":"c"}"#).password, None);
     }
 
     #[test]

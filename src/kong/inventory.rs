@@ -62,11 +62,6 @@ impl Inventory {
         }
     }
 
-    /// The client behind it.
-    pub fn client(&self) -> &Client {
-        &self.client
-    }
-
     /// A service by id.
     pub async fn service(&self, id: &str) -> Result<Option<Service>, KongError> {
         if let Some(listing) = self.listing(false).await? {

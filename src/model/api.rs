@@ -8,7 +8,7 @@ use super::auth::{self, Authentication};
 use super::naming::{self, Naming};
 use super::policies::{self, Policies, PoliciesDraft};
 use super::upstream::{Target, UpstreamTemplate, UNLINKED_URL};
-use super::{validate, AttrPath, Field, Issue};
+use super::{sorted, validate, AttrPath, Field, Issue};
 use crate::kong::{ForeignKey, Plugin, PluginFields, Route, RouteFields, Service, ServiceFields};
 
 /// Kong's default answer to plain HTTP on an HTTPS-only route ("Please use HTTPS").
@@ -241,7 +241,7 @@ pub fn check_draft(draft: &Draft) -> Vec<Issue> {
             Err("`upstream_url` and `function` cannot both be set: an API invokes either a Dispatch function or another URL".into()),
         );
     }
-    for host in known_elements(&draft.hosts) {
+    for host in draft.hosts.known_elements() {
         check(
             AttrPath::attr("hosts"),
             "Invalid host",
@@ -259,14 +259,14 @@ pub fn check_draft(draft: &Draft) -> Vec<Issue> {
             }
         }
     }
-    for method in known_elements(&draft.methods) {
+    for method in draft.methods.known_elements() {
         check(
             AttrPath::attr("methods"),
             "Invalid method",
             validate::method(method),
         );
     }
-    for tag in known_elements(&draft.tags) {
+    for tag in draft.tags.known_elements() {
         check(AttrPath::attr("tags"), "Invalid tag", validate::tag(tag));
     }
     let https = draft.https.value().map(|h| (h, HttpsMode::parse(h)));
@@ -304,10 +304,6 @@ pub fn check_draft(draft: &Draft) -> Vec<Issue> {
     }
     issues.extend(policies::check(&draft.policies));
     issues
-}
-
-fn known_elements<T>(field: &Field<Vec<Option<T>>>) -> impl Iterator<Item = &T> {
-    field.value().into_iter().flatten().flatten()
 }
 
 /// The Kong paths of an API: its own, under `/<organization>` when it has no hosts.
@@ -512,9 +508,7 @@ pub fn read_back(observed: Observed<'_>, prior: Option<&ApiSpec>, env: &Environm
     let service = observed.service;
     let route = observed.route;
     let naming = &env.naming;
-    let name_of = |kong_name: Option<&String>| {
-        kong_name.map(|n| naming.dispatch_name(n).unwrap_or(n).to_string())
-    };
+    let name_of = |kong_name: Option<&String>| kong_name.map(|n| naming.shown_name(n));
     let service_name = name_of(service.name.as_ref()).unwrap_or_default();
     let route_name = route.and_then(|r| name_of(r.name.as_ref()));
     let name = match route_name {
@@ -576,12 +570,6 @@ pub fn read_back(observed: Observed<'_>, prior: Option<&ApiSpec>, env: &Environm
         policies,
         auth: auth::read_back(observed.plugins, prior.map(|p| &p.auth), naming),
     }
-}
-
-fn sorted(mut values: Vec<String>) -> Vec<String> {
-    values.sort();
-    values.dedup();
-    values
 }
 
 fn read_upstream(

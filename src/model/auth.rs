@@ -15,7 +15,7 @@ use serde_json::{json, Value as Json};
 use super::issuer;
 use super::jwk;
 use super::naming::Naming;
-use super::{AttrPath, Field, Issue};
+use super::{sorted, AttrPath, Field, Issue};
 use crate::kong::{ForeignKey, Plugin, PluginFields};
 
 /// Kong's basic-auth plugin.
@@ -155,10 +155,7 @@ pub fn kong_group(naming: &Naming, group: &str) -> String {
 /// The user group behind a Kong ACL group; a group outside the organization is shown as Kong
 /// names it.
 pub fn user_group(naming: &Naming, kong_group: &str) -> String {
-    naming
-        .dispatch_name(kong_group)
-        .unwrap_or(kong_group)
-        .to_string()
+    naming.shown_name(kong_group)
 }
 
 /// Checks a group name: letters, digits, `.`, `-`, `_`, `@`, starting with a letter or digit.
@@ -260,7 +257,7 @@ pub fn check_draft(draft: &AuthDraft) -> Vec<Issue> {
         }
     }
     if let Field::Value(basic) = &draft.basic_auth {
-        for group in basic.allowed_groups.value().into_iter().flatten().flatten() {
+        for group in basic.allowed_groups.known_elements() {
             if let Err(detail) = group_name(group) {
                 issues.push(Issue::error(
                     basic_path().index(0).then("allowed_groups"),
@@ -297,7 +294,7 @@ pub fn check_draft(draft: &AuthDraft) -> Vec<Issue> {
                 ));
             }
         }
-        for audience in oidc.audiences.value().into_iter().flatten().flatten() {
+        for audience in oidc.audiences.known_elements() {
             if audience.trim().is_empty() {
                 issues.push(Issue::error(
                     oidc_path().index(0).then("audiences"),
@@ -428,12 +425,6 @@ fn strings(value: Option<&Json>) -> Vec<String> {
 
 fn is_empty_list(value: Option<&Json>) -> bool {
     value.is_none_or(|v| v.is_null() || v.as_array().is_some_and(Vec::is_empty))
-}
-
-fn sorted(mut values: Vec<String>) -> Vec<String> {
-    values.sort();
-    values.dedup();
-    values
 }
 
 /// basic-auth as this provider sets it: hiding credentials, with no anonymous fallback.

@@ -9,7 +9,7 @@ pub use pki::{
 };
 
 use super::naming::{self, Naming};
-use super::{validate, AttrPath, Field, Issue};
+use super::{sorted, validate, AttrPath, Field, Issue};
 use crate::kong::{Certificate, CertificateFields, Secret};
 
 /// A certificate expiring within this many days gets a warning.
@@ -189,7 +189,7 @@ pub fn check(draft: &CertificateDraft, now: i64) -> Checked {
         Field::Unknown => {}
     }
 
-    for tag in draft.tags.value().into_iter().flatten().flatten() {
+    for tag in draft.tags.known_elements() {
         if let Err(why) = validate::tag(tag) {
             issues.push(Issue::error(AttrPath::attr("tags"), "Invalid tag", why));
         }
@@ -274,12 +274,6 @@ pub fn rfc3339(unix_seconds: i64) -> String {
                 .ok()
         })
         .unwrap_or_else(|| unix_seconds.to_string())
-}
-
-fn sorted(mut values: Vec<String>) -> Vec<String> {
-    values.sort();
-    values.dedup();
-    values
 }
 
 /// The Kong certificate for a declaration: its SNIs always sent (a `PUT` without them

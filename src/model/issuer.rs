@@ -113,7 +113,7 @@ pub fn desired(issuer: &str, keys: &[SigningKey]) -> DesiredIssuer {
 /// (id, key, algorithm and material agree), sorted. A secret changed outside Terraform is left
 /// out, so that the plan shows its key as missing and the next apply rewrites it.
 pub fn key_ids(issuer: &str, secrets: &[JwtSecret]) -> Vec<String> {
-    let mut kids: Vec<String> = secrets
+    let kids = secrets
         .iter()
         .filter(|s| {
             let (Some(key), Some(algorithm), Some(pem)) = (&s.key, &s.algorithm, &s.rsa_public_key)
@@ -124,9 +124,7 @@ pub fn key_ids(issuer: &str, secrets: &[JwtSecret]) -> Vec<String> {
         })
         .filter_map(|s| s.key.clone())
         .collect();
-    kids.sort();
-    kids.dedup();
-    kids
+    super::sorted(kids)
 }
 
 /// The `kid`s of a key set, sorted.

@@ -59,6 +59,13 @@ impl fmt::Display for AttrPath {
     }
 }
 
+/// The values sorted, without duplicates: how the model holds a set of strings.
+pub fn sorted(mut values: Vec<String>) -> Vec<String> {
+    values.sort();
+    values.dedup();
+    values
+}
+
 /// How serious an issue is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Severity {
@@ -132,5 +139,12 @@ impl<T> Field<T> {
     /// True when set (known or not).
     pub fn is_set(&self) -> bool {
         !matches!(self, Field::Null)
+    }
+}
+
+impl<T> Field<Vec<Option<T>>> {
+    /// The elements of a set or list known at plan time (none when it is null or unknown).
+    pub fn known_elements(&self) -> impl Iterator<Item = &T> {
+        self.value().into_iter().flatten().flatten()
     }
 }

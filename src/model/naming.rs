@@ -46,6 +46,14 @@ impl Naming {
         }
     }
 
+    /// The name to show for a Kong name: the Dispatch name behind it, or the Kong name itself
+    /// when it is outside the organization.
+    pub fn shown_name(&self, kong_name: &str) -> String {
+        self.dispatch_name(kong_name)
+            .unwrap_or(kong_name)
+            .to_string()
+    }
+
     /// The tags that mark an entity as created by this provider for `api` (if any).
     pub fn ownership_tags(&self, api: Option<&str>) -> Vec<String> {
         let mut tags = vec![MANAGED_TAG.to_string()];
@@ -96,15 +104,13 @@ pub fn is_managed(tags: Option<&[String]>) -> bool {
 
 /// The user's tags among Kong's tags, sorted.
 pub fn user_tags(tags: Option<&[String]>) -> Vec<String> {
-    let mut user: Vec<String> = tags
-        .unwrap_or_default()
-        .iter()
-        .filter(|t| !is_system_tag(t))
-        .cloned()
-        .collect();
-    user.sort();
-    user.dedup();
-    user
+    super::sorted(
+        tags.unwrap_or_default()
+            .iter()
+            .filter(|t| !is_system_tag(t))
+            .cloned()
+            .collect(),
+    )
 }
 
 /// Ownership tags followed by the user's, without duplicates.

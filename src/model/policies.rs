@@ -479,12 +479,12 @@ pub fn check(draft: &PoliciesDraft) -> Vec<Issue> {
 
 fn check_cors(cors: &CorsDraft, issues: &mut Vec<Issue>) {
     let at = |name: &'static str| AttrPath::attr("cors").index(0).then(name);
-    for origin in known(&cors.origins) {
+    for origin in cors.origins.known_elements() {
         if let Err(why) = cors_origin(origin) {
             issues.push(Issue::error(at("origins"), "Invalid CORS origin", why));
         }
     }
-    for method in known(&cors.methods) {
+    for method in cors.methods.known_elements() {
         if let Err(why) = cors_method(method) {
             issues.push(Issue::error(at("methods"), "Invalid CORS method", why));
         }
@@ -493,7 +493,7 @@ fn check_cors(cors: &CorsDraft, issues: &mut Vec<Issue>) {
         ("headers", &cors.headers),
         ("exposed_headers", &cors.exposed_headers),
     ] {
-        for header in known(values) {
+        for header in values.known_elements() {
             if let Err(why) = validate::header_name(header) {
                 issues.push(Issue::error(
                     at(name),
@@ -602,10 +602,6 @@ fn check_rate_limit(limit: &RateLimitDraft, issues: &mut Vec<Issue>) {
             ));
         }
     }
-}
-
-fn known<T>(field: &Field<Vec<Option<T>>>) -> impl Iterator<Item = &T> {
-    field.value().into_iter().flatten().flatten()
 }
 
 /// A whole number between `min` and `max`, or why not.

@@ -7,7 +7,7 @@ use sha1::{Digest, Sha1};
 use super::api::derived_id;
 use super::auth::{group_name, kong_group, user_group};
 use super::naming::Naming;
-use super::{AttrPath, Field, Issue};
+use super::{sorted, AttrPath, Field, Issue};
 use crate::kong::{
     Acl, AclFields, BasicAuthCredential, BasicAuthFields, Consumer, ConsumerFields, Secret,
 };
@@ -75,7 +75,7 @@ pub fn check_draft(draft: &UserDraft) -> Vec<Issue> {
             "Kong refuses an empty basic-auth password; set a password.",
         ));
     }
-    for group in draft.groups.value().into_iter().flatten().flatten() {
+    for group in draft.groups.known_elements() {
         if let Err(detail) = group_name(group) {
             issues.push(Issue::error(
                 AttrPath::attr("groups"),
@@ -179,10 +179,7 @@ pub fn read_back(
     password: Option<&Secret>,
     naming: &Naming,
 ) -> ObservedUser {
-    let consumer_name = consumer
-        .username
-        .as_deref()
-        .map(|n| naming.dispatch_name(n).unwrap_or(n).to_string());
+    let consumer_name = consumer.username.as_deref().map(|n| naming.shown_name(n));
     let ours = credentials
         .iter()
         .find(|c| c.id == credential_id(&consumer.id))
@@ -200,12 +197,11 @@ pub fn read_back(
         }
         _ => false,
     };
-    let mut groups: Vec<String> = acls
-        .iter()
-        .map(|acl| user_group(naming, &acl.group))
-        .collect();
-    groups.sort();
-    groups.dedup();
+    let groups = sorted(
+        acls.iter()
+            .map(|acl| user_group(naming, &acl.group))
+            .collect(),
+    );
     ObservedUser {
         username,
         password: if matches {

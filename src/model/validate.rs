@@ -464,8 +464,15 @@ pub fn base_url(raw: &str) -> Result<url::Url, String> {
     Ok(parsed)
 }
 
-/// Checks a workspace name (Kong Enterprise: letters, digits, `-`, `_`, `.`, `~`).
+/// Checks a workspace name (Kong Enterprise: letters, digits, `-`, `_`, `.`, `~`). `.` and `..`
+/// are refused: as the first segment of every Admin API path, URL resolution would drop them
+/// and every request would reach the default workspace instead.
 pub fn workspace(name: &str) -> Result<(), String> {
+    if matches!(name, "." | "..") {
+        return Err(format!(
+            "`{name}` cannot be used as a workspace: in a URL path it means the current or parent directory, so requests would reach the default workspace"
+        ));
+    }
     if !name.is_empty()
         && name
             .chars()
@@ -639,6 +646,16 @@ mod tests {
         assert!(upstream_url("http://exa\nmple.com/run").is_err());
         assert!(upstream_url(" http://example.com").is_err());
         assert!(upstream_url("https:///example.com/run").is_err());
+    }
+
+    #[test]
+    fn workspaces_cannot_be_dot_segments() {
+        assert!(workspace("team-a.prod~1").is_ok());
+        assert!(workspace("...").is_ok());
+        assert!(workspace(".").is_err());
+        assert!(workspace("..").is_err());
+        assert!(workspace("").is_err());
+        assert!(workspace("a b").is_err());
     }
 
     #[test]
