@@ -1,6 +1,7 @@
 //! `dispatch_apis` data source: the APIs of the organization that the configured credentials
 //! can see, optionally filtered by function and tags. Three paged listings (services, routes,
-//! plugins, filtered by the ownership tags), however many APIs there are.
+//! plugins, filtered by the ownership tags), however many APIs there are, and on open-source
+//! Kong one read of each OIDC issuer's keys.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 

@@ -502,7 +502,7 @@ pub async fn observe_keys(context: &Context, auth: &mut Authentication) -> Resul
         return Ok(());
     }
     let secrets = context
-        .client
+        .inventory
         .jwt_secrets(&issuer::consumer_id(&oidc.issuer))
         .await?;
     let mut kids = issuer::key_ids(&oidc.issuer, &secrets);
