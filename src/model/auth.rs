@@ -441,6 +441,10 @@ fn jwt_in_force(plugin: &Plugin) -> bool {
         && strings(config.get("claims_to_verify")).contains(&"exp".to_string())
         && is_empty_list(config.get("uri_param_names"))
         && is_empty_list(config.get("cookie_names"))
+        && config.get("header_names").is_none_or(|names| {
+            // Kong compares header names without regard to case.
+            matches!(strings(Some(names)).as_slice(), [name] if name.eq_ignore_ascii_case("authorization"))
+        })
         && config.get("anonymous").is_none_or(Json::is_null)
 }
 

@@ -235,6 +235,23 @@ fn jwt_without_its_issuer_restriction_reads_back_without_issuer() {
         read_back(&kong, Some(&jwt), &naming),
         Authentication::Public
     );
+
+    for headers in [json!(["x-token"]), json!(["authorization", "x-token"])] {
+        let mut kong = stored(&plugins(&jwt, &naming, "s", &tags()));
+        kong[1].config["header_names"] = headers;
+        assert_eq!(
+            read_back(&kong, Some(&jwt), &naming),
+            Authentication::Public,
+            "tokens read from another header: drift"
+        );
+    }
+    let mut kong = stored(&plugins(&jwt, &naming, "s", &tags()));
+    kong[1].config["header_names"] = json!(["Authorization"]);
+    assert_eq!(
+        read_back(&kong, Some(&jwt), &naming),
+        jwt,
+        "header names ignore case"
+    );
 }
 
 #[test]
