@@ -86,6 +86,14 @@ pub fn opt_string(value: Option<&str>) -> TfString {
     value.map_or(Value::Null, |v| Value::Value(v.to_string()))
 }
 
+/// The configured value, or `fallback` when the user left it out (null); unknown stays unknown.
+pub fn or_default<T: Clone>(configured: &Value<T>, fallback: T) -> Value<T> {
+    match configured {
+        Value::Null => Value::Value(fallback),
+        other => other.clone(),
+    }
+}
+
 /// A known, non-empty string, or `None`.
 pub fn string(value: &TfString) -> Option<String> {
     value.as_ref_option().filter(|s| !s.is_empty()).cloned()

@@ -134,8 +134,6 @@ impl Inventory {
                     secrets: secrets.clone(),
                 },
             );
-        } else {
-            shared.remove(consumer_id);
         }
         Ok(secrets)
     }

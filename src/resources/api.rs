@@ -172,18 +172,9 @@ impl ApiState {
     /// Fills what the user left out with defaults, and the computed values that can be known.
     /// `config` decides: a value the user removed from the configuration goes back to its default.
     fn plan_from(config: &ApiState, mut planned: ApiState, context: &Context) -> ApiState {
-        planned.https = match &config.https {
-            Value::Null => Value::Value(HttpsMode::Optional.as_str().to_string()),
-            other => other.clone(),
-        };
-        planned.strip_path = match config.strip_path {
-            Value::Null => Value::Value(true),
-            other => other,
-        };
-        planned.enabled = match config.enabled {
-            Value::Null => Value::Value(true),
-            other => other,
-        };
+        planned.https = values::or_default(&config.https, HttpsMode::Optional.as_str().to_string());
+        planned.strip_path = values::or_default(&config.strip_path, true);
+        planned.enabled = values::or_default(&config.enabled, true);
         planned.paths = match (&config.paths, &config.name) {
             (Value::Null, Value::Value(name)) => values::list(&ApiSpec::default_paths(name)),
             (Value::Null, _) => Value::Unknown,

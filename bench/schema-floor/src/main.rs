@@ -65,20 +65,10 @@ struct SchemaFloorApi;
 /// The defaults and computed values the real resource plans for a public API without hosts,
 /// on the provider's default settings (no organization, gateway `http://localhost:8000`).
 fn plan_like_dispatch(config: &ApiState, mut planned: ApiState) -> ApiState {
-    let default = |value: &Value<String>, fallback: &str| match value {
-        Value::Null => Value::Value(fallback.to_string()),
-        other => other.clone(),
-    };
-    planned.https = default(&config.https, "optional");
-    planned.authentication = default(&config.authentication, "public");
-    planned.strip_path = match config.strip_path {
-        Value::Null => Value::Value(true),
-        other => other,
-    };
-    planned.enabled = match config.enabled {
-        Value::Null => Value::Value(true),
-        other => other,
-    };
+    planned.https = values::or_default(&config.https, "optional".to_string());
+    planned.authentication = values::or_default(&config.authentication, "public".to_string());
+    planned.strip_path = values::or_default(&config.strip_path, true);
+    planned.enabled = values::or_default(&config.enabled, true);
     let name = config.name.as_ref_option().cloned().unwrap_or_default();
     planned.paths = match &config.paths {
         Value::Null => values::list(&[format!("/{name}")]),

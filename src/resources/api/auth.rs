@@ -182,9 +182,10 @@ pub fn write(
 
 /// The default of `authentication` when the configuration leaves it out.
 pub fn plan_defaults(config: &ApiState, planned: &mut ApiState) {
-    if config.authentication.is_null() {
-        planned.authentication = Value::Value(AuthMode::Public.as_str().to_string());
-    }
+    planned.authentication = values::or_default(
+        &config.authentication,
+        AuthMode::Public.as_str().to_string(),
+    );
 }
 
 /// Fills the computed values of the `oidc` block: the mechanism from Kong's edition and, on
