@@ -216,9 +216,11 @@ fn rate_limiting_rules() {
             json!({ "name": "rate-limiting", "config": { "minute": 5, "policy": "redis" } }),
         )
         .json();
+    // redis.port defaults to 6379 in Kong 3.9.3 (K:tools/redis/schema.lua), so only the host
+    // is missing.
     assert_eq!(
         r["fields"]["config"],
-        json!({ "redis": { "host": "required field missing", "port": "required field missing" } })
+        json!({ "redis": { "host": "required field missing" } })
     );
     let r = c
         .post(

@@ -199,7 +199,9 @@ pub fn services() -> Schema {
     s.shorthands = vec![Shorthand {
         name: "url",
         field: Field::string(),
-        func: url_shorthand,
+        func: Arc::new(url_shorthand),
+        deprecated: false,
+        replaced_with: None,
     }];
     s
 }
@@ -239,7 +241,8 @@ fn router_path() -> Field {
         .custom_str(v::validate_router_path)
 }
 
-fn route_hosts() -> Field {
+/// typedefs.hosts
+pub fn route_hosts() -> Field {
     Field::array(
         Field::string()
             .check(Check::MatchAll(vec![(

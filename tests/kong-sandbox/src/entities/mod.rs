@@ -3,6 +3,8 @@
 
 pub mod core;
 pub mod crypto;
+pub mod plugin_rules;
+pub mod plugin_table;
 pub mod plugins;
 
 use crate::schema::Schema;
@@ -141,7 +143,7 @@ impl Kind {
 pub struct Schemas {
     by_kind: HashMap<Kind, Arc<Schema>>,
     /// Plugins loaded on this node (name → priority).
-    pub plugins: Vec<(&'static str, u32)>,
+    pub plugins: Vec<(&'static str, i32)>,
 }
 
 impl Schemas {

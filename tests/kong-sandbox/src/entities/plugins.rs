@@ -1,20 +1,57 @@
 //! The plugins entity (K:db/schema/entities/plugins.lua) and the config
 //! subschemas of the plugins this sandbox loads (K:plugins/*/schema.lua).
 
-use super::core::{
-    header_name, host, path, port, sni, tags, ts, url, utf8_name, uuid_field, PROTOCOLS,
-};
+use super::core::{header_name, path, tags, ts, url, utf8_name, uuid_field, PROTOCOLS};
+use super::plugin_table::{self, TablePlugin};
 use crate::schema::validators as v;
 use crate::schema::{Check, EntityCheck, Field, Match, Obj, Schema, Shorthand};
 use crate::Edition;
 use serde_json::{json, Value};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 /// Protocols of the http subsystem, sorted (typedefs.protocols default).
 pub const HTTP_PROTOCOLS: [&str; 4] = ["grpc", "grpcs", "http", "https"];
 
-/// Plugins loaded on the node, with their priorities.
-pub fn available(edition: Edition) -> Vec<(&'static str, u32)> {
+/// The plugin tables: every plugin a default Kong 3.9.3 loads (K:constants.lua `plugins`) that
+/// this file does not write out by hand.
+const TABLES: [(&str, &str); 8] = [
+    ("ai.plugins", include_str!("tables/ai.plugins")),
+    (
+        "analytics.plugins",
+        include_str!("tables/analytics.plugins"),
+    ),
+    ("auth.plugins", include_str!("tables/auth.plugins")),
+    ("logging.plugins", include_str!("tables/logging.plugins")),
+    ("security.plugins", include_str!("tables/security.plugins")),
+    (
+        "serverless.plugins",
+        include_str!("tables/serverless.plugins"),
+    ),
+    ("traffic.plugins", include_str!("tables/traffic.plugins")),
+    (
+        "transform.plugins",
+        include_str!("tables/transform.plugins"),
+    ),
+];
+
+/// The plugins read from [`TABLES`]. The tables are part of this crate, so a mistake in one is
+/// a bug that stops the sandbox at its first request (and fails the crate's unit tests).
+pub fn table_plugins() -> &'static [TablePlugin] {
+    static PLUGINS: OnceLock<Vec<TablePlugin>> = OnceLock::new();
+    PLUGINS.get_or_init(|| {
+        let mut all = Vec::new();
+        for (file, src) in TABLES {
+            match plugin_table::parse(file, src) {
+                Ok(p) => all.extend(p),
+                Err(e) => panic!("plugin table {e}"),
+            }
+        }
+        all
+    })
+}
+
+/// Plugins loaded on the node, with their priorities (K:plugins/<name>/handler.lua), by name.
+pub fn available(edition: Edition) -> Vec<(&'static str, i32)> {
     let mut v = vec![
         ("acl", 950),
         ("basic-auth", 1100),
@@ -26,10 +63,11 @@ pub fn available(edition: Edition) -> Vec<(&'static str, u32)> {
         ("request-size-limiting", 951),
         ("request-termination", 2),
     ];
+    v.extend(table_plugins().iter().map(|p| (p.name, p.priority)));
     if edition == Edition::Enterprise {
         v.push(("openid-connect", 1050));
-        v.sort();
     }
+    v.sort();
     v
 }
 
@@ -259,29 +297,6 @@ fn cors(edition: Edition) -> Arc<Schema> {
     )
 }
 
-fn redis_record() -> Field {
-    Field::record(Schema::new(vec![
-        ("host", host()),
-        ("port", port()),
-        (
-            "timeout",
-            Field::integer()
-                .check(Check::Between(0.0, 2147483646.0))
-                .default(json!(2000)),
-        ),
-        ("username", Field::string()),
-        ("password", Field::string().check(Check::LenMin(0))),
-        ("database", Field::integer().default(json!(0))),
-        ("ssl", Field::boolean().required().default(json!(false))),
-        (
-            "ssl_verify",
-            Field::boolean().required().default(json!(false)),
-        ),
-        ("server_name", sni()),
-    ]))
-    .required()
-}
-
 const PERIODS: [&str; 6] = ["second", "minute", "hour", "day", "month", "year"];
 
 fn periods_order(c: &Value) -> Result<(), String> {
@@ -312,29 +327,23 @@ fn periods_order(c: &Value) -> Result<(), String> {
     Ok(())
 }
 
+/// A deprecated `redis_*` shorthand of rate-limiting, replaced by `redis.<key>`
+/// (K:plugins/rate-limiting/schema.lua `shorthand_fields`, 3.9.3).
 fn redis_shorthand(name: &'static str, ty: Field) -> Shorthand {
-    fn expand(key: &str, value: &Value) -> Obj {
-        let mut inner = Obj::new();
-        inner.insert(key.to_string(), value.clone());
-        let mut out = Obj::new();
-        out.insert("redis".into(), Value::Object(inner));
-        out
-    }
-    let func: fn(&Value) -> Obj = match name {
-        "redis_host" => |v| expand("host", v),
-        "redis_port" => |v| expand("port", v),
-        "redis_password" => |v| expand("password", v),
-        "redis_username" => |v| expand("username", v),
-        "redis_ssl" => |v| expand("ssl", v),
-        "redis_ssl_verify" => |v| expand("ssl_verify", v),
-        "redis_server_name" => |v| expand("server_name", v),
-        "redis_timeout" => |v| expand("timeout", v),
-        _ => |v| expand("database", v),
-    };
+    let key = name.trim_start_matches("redis_");
+    let replaced: &'static str = Box::leak(format!("redis.{key}").into_boxed_str());
     Shorthand {
         name,
         field: ty,
-        func,
+        func: Arc::new(move |v: &Value| {
+            let mut inner = Obj::new();
+            inner.insert(key.to_string(), v.clone());
+            let mut out = Obj::new();
+            out.insert("redis".into(), Value::Object(inner));
+            out
+        }),
+        deprecated: true,
+        replaced_with: Some(replaced),
     }
 }
 
@@ -371,7 +380,7 @@ fn rate_limiting() -> Arc<Schema> {
             "fault_tolerant",
             Field::boolean().required().default(json!(true)),
         ),
-        ("redis", redis_record()),
+        ("redis", super::plugin_rules::redis()),
         (
             "hide_client_headers",
             Field::boolean().required().default(json!(false)),
@@ -730,9 +739,79 @@ pub fn plugins(edition: Edition) -> Schema {
         .insert("request-size-limiting".into(), request_size_limiting());
     s.subschemas.insert("http-log".into(), http_log());
     s.subschemas.insert("file-log".into(), file_log());
+    for p in table_plugins() {
+        s.subschemas.insert(p.name.into(), p.schema.clone());
+    }
     if edition == Edition::Enterprise {
         s.subschemas
             .insert("openid-connect".into(), openid_connect());
     }
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// K:constants.lua `plugins` (Kong 3.9.3): the bundled plugins.
+    const BUNDLED: [&str; 45] = [
+        "jwt",
+        "acl",
+        "correlation-id",
+        "cors",
+        "oauth2",
+        "tcp-log",
+        "udp-log",
+        "file-log",
+        "http-log",
+        "key-auth",
+        "hmac-auth",
+        "basic-auth",
+        "ip-restriction",
+        "request-transformer",
+        "response-transformer",
+        "request-size-limiting",
+        "rate-limiting",
+        "response-ratelimiting",
+        "syslog",
+        "loggly",
+        "datadog",
+        "ldap-auth",
+        "statsd",
+        "bot-detection",
+        "aws-lambda",
+        "request-termination",
+        "prometheus",
+        "proxy-cache",
+        "session",
+        "acme",
+        "grpc-gateway",
+        "grpc-web",
+        "pre-function",
+        "post-function",
+        "azure-functions",
+        "zipkin",
+        "opentelemetry",
+        "ai-proxy",
+        "ai-prompt-decorator",
+        "ai-prompt-template",
+        "ai-prompt-guard",
+        "ai-request-transformer",
+        "ai-response-transformer",
+        "standard-webhooks",
+        "redirect",
+    ];
+
+    #[test]
+    fn loads_every_bundled_plugin_and_no_other() {
+        let mut loaded: Vec<&str> = available(Edition::Community).iter().map(|p| p.0).collect();
+        let mut bundled = BUNDLED.to_vec();
+        bundled.sort();
+        loaded.sort();
+        assert_eq!(loaded, bundled);
+        let schema = plugins(Edition::Community);
+        for name in BUNDLED {
+            assert!(schema.subschemas.contains_key(name), "{name} has a schema");
+        }
+    }
 }

@@ -17,6 +17,8 @@ pub type Pat = fn(&str) -> bool;
 pub type CustomFn = Arc<dyn Fn(&Value) -> Result<(), String> + Send + Sync>;
 /// A custom entity check on (a projection of) the entity.
 pub type EntityFn = Arc<dyn Fn(&Obj) -> Result<(), String> + Send + Sync>;
+/// A shorthand field's expansion into real fields.
+pub type ShorthandFn = Arc<dyn Fn(&Value) -> Obj + Send + Sync>;
 
 /// Field types.
 #[derive(Clone)]
@@ -69,6 +71,8 @@ pub enum Check {
     Gt(f64),
     /// uuid
     Uuid,
+    /// is_regex (PCRE, as `ngx.re.match` compiles it)
+    IsRegex,
     /// between
     Between(f64, f64),
     /// len_eq
@@ -104,6 +108,7 @@ impl Check {
             Check::OneOf(_) => 3,
             Check::Gt(_) => 4,
             Check::Uuid => 6,
+            Check::IsRegex => 7,
             Check::Between(..) => 8,
             Check::LenEq(_) => 9,
             Check::LenMin(_) => 10,
@@ -341,7 +346,11 @@ pub struct Shorthand {
     /// definition
     pub field: Field,
     /// expansion
-    pub func: fn(&Value) -> Obj,
+    pub func: ShorthandFn,
+    /// has a `deprecation`: the fields it expands into take precedence over it
+    pub deprecated: bool,
+    /// `deprecation.replaced_with` path, when the deprecation names one
+    pub replaced_with: Option<&'static str>,
 }
 
 /// A schema: an entity, a record, or a subschema.
@@ -447,6 +456,21 @@ fn num_to_string(f: f64) -> String {
     }
 }
 
+/// `deepcompare`: numbers by value, tables member by member.
+fn values_deep_eq(a: &Value, b: &Value) -> bool {
+    match (a, b) {
+        (Value::Array(x), Value::Array(y)) => {
+            x.len() == y.len() && x.iter().zip(y).all(|(p, q)| values_deep_eq(p, q))
+        }
+        (Value::Object(x), Value::Object(y)) => {
+            x.len() == y.len()
+                && x.iter()
+                    .all(|(k, p)| y.get(k).map(|q| values_deep_eq(p, q)).unwrap_or(false))
+        }
+        _ => values_eq(a, b),
+    }
+}
+
 fn values_eq(a: &Value, b: &Value) -> bool {
     match (a.as_f64(), b.as_f64()) {
         (Some(x), Some(y)) => x == y,
@@ -517,31 +541,61 @@ impl Schema {
         }
     }
 
-    /// Expands shorthand fields (validated first); errors keyed by shorthand name.
+    /// Expands shorthand fields (validated first); errors keyed by shorthand name
+    /// (K:db/schema/init.lua `process_auto_fields`, 3.9.3). A deprecated shorthand yields to
+    /// the field that replaces it, and both set to different values is an error
+    /// (`validate_deprecation_exclusiveness`); records are merged one level deep
+    /// (`table_merge`, `null_aware_table_merge` of K:tools/table.lua).
     pub fn apply_shorthands(&self, data: &mut Obj) -> Result<(), FieldErrors> {
         let mut errs = FieldErrors::new();
         for sh in &self.shorthands {
-            if let Some(v) = data.get(sh.name).cloned() {
-                if let Err(e) = validate_field(&sh.field, &v) {
-                    errs.insert(sh.name.to_string(), e);
-                    continue;
-                }
-                data.remove(sh.name);
-                if v.is_null() {
-                    continue;
-                }
-                for (k, nv) in (sh.func)(&v) {
-                    match (data.get_mut(&k), nv) {
-                        (Some(Value::Object(existing)), Value::Object(add)) => {
-                            for (ak, av) in add {
-                                existing.insert(ak, av);
-                            }
-                        }
-                        (_, nv) => {
-                            data.insert(k, nv);
-                        }
+            let Some(v) = data.get(sh.name).cloned() else {
+                continue;
+            };
+            if let Err(e) = validate_field(&sh.field, &v) {
+                errs.insert(sh.name.to_string(), e);
+                continue;
+            }
+            if let (false, Some(path)) = (v.is_null(), sh.replaced_with) {
+                if let Some(nv) = get_path(data, path).filter(|nv| !nv.is_null()) {
+                    if !values_deep_eq(nv, &v) {
+                        errs.insert(
+                            sh.name.to_string(),
+                            ErrTree::msg(format!(
+                                "both deprecated and new field are used but their values mismatch: {} = {} vs {path} = {}",
+                                sh.name,
+                                lua_tostring(&v),
+                                lua_tostring(nv)
+                            )),
+                        );
+                        continue;
                     }
                 }
+            }
+            data.remove(sh.name);
+            if v.is_null() {
+                continue;
+            }
+            for (k, nv) in (sh.func)(&v) {
+                let merged = match nv {
+                    Value::Object(add) => {
+                        let mut out = match data.get(&k) {
+                            Some(Value::Object(o)) => o.clone(),
+                            _ => Obj::new(),
+                        };
+                        for (ak, av) in add {
+                            let keep = sh.deprecated
+                                && out.get(&ak).map(|x| !x.is_null()).unwrap_or(false);
+                            if !keep {
+                                out.insert(ak, av);
+                            }
+                        }
+                        Value::Object(out)
+                    }
+                    nv if !sh.deprecated || matches!(data.get(&k), None | Some(Value::Null)) => nv,
+                    _ => continue,
+                };
+                data.insert(k, merged);
             }
         }
         if errs.is_empty() {
@@ -1184,6 +1238,10 @@ fn run_check(c: &Check, value: &Value) -> Result<(), String> {
                 Err("expected a valid UUID".into())
             }
         }
+        Check::IsRegex => match validators::pcre_check(s) {
+            Ok(()) => Ok(()),
+            Err(_) => Err(format!("not a valid regex: {s}")),
+        },
         Check::Between(a, b) => {
             let x = value.as_f64().unwrap_or(0.0);
             if x < *a || x > *b {
