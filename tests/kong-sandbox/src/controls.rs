@@ -120,6 +120,14 @@ impl Controls {
         self.lock().latency
     }
 
+    /// Forgets the recorded requests, every fault rule and the added latency.
+    pub fn reset(&self) {
+        let mut st = self.lock();
+        st.requests.clear();
+        st.faults.clear();
+        st.latency = Duration::ZERO;
+    }
+
     /// Records a served request.
     pub fn record(&self, rec: RequestRecord) {
         self.lock().requests.push(rec);

@@ -71,6 +71,7 @@ pub struct Sandbox {
     addr: SocketAddr,
     tls: bool,
     controls: Controls,
+    app: Arc<api::App>,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
     thread: Option<std::thread::JoinHandle<()>>,
 }
@@ -90,6 +91,7 @@ impl Sandbox {
         let (tx, rx) = tokio::sync::oneshot::channel();
         let (ready_tx, ready_rx) = std::sync::mpsc::channel::<std::io::Result<()>>();
         let c2 = controls.clone();
+        let app_handle = app.clone();
         let thread = std::thread::Builder::new()
             .name("kong-sandbox".into())
             .spawn(move || {
@@ -124,6 +126,7 @@ impl Sandbox {
             addr,
             tls: config.tls.is_some(),
             controls,
+            app: app_handle,
             shutdown: Some(tx),
             thread: Some(thread),
         })
@@ -153,6 +156,35 @@ impl Sandbox {
     /// The test controls (request log, faults, latency).
     pub fn controls(&self) -> Controls {
         self.controls.clone()
+    }
+
+    /// A handle that resets this sandbox (see [`Reset`]); cheap to clone.
+    pub fn resetter(&self) -> Reset {
+        Reset {
+            app: self.app.clone(),
+            controls: self.controls.clone(),
+        }
+    }
+
+    /// Back to the state of a fresh start: see [`Reset::reset`].
+    pub fn reset(&self) {
+        self.resetter().reset()
+    }
+}
+
+/// Resets a running sandbox, for suites that share one between tests.
+#[derive(Clone)]
+pub struct Reset {
+    app: Arc<api::App>,
+    controls: Controls,
+}
+
+impl Reset {
+    /// Drops every entity and workspace, zeroes the request counters, and removes every
+    /// fault rule and the added latency. The node (its id, edition, token) stays.
+    pub fn reset(&self) {
+        self.controls.reset();
+        self.app.reset();
     }
 }
 

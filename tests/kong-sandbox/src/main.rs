@@ -1,11 +1,14 @@
 //! `kong-sandbox`: serves the sandbox Admin API until killed, plus a control
-//! listener (plain HTTP JSON) for the request log, faults and latency.
+//! listener (plain HTTP JSON) for the request log, faults, latency and a reset
+//! (`POST /reset`: every entity, counter, fault and the latency dropped).
 
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
 use hyper::{Request, Response};
 use hyper_util::rt::TokioIo;
-use kong_sandbox::{Controls, Edition, FaultAction, FaultRule, Sandbox, SandboxConfig, TlsConfig};
+use kong_sandbox::{
+    Controls, Edition, FaultAction, FaultRule, Reset, Sandbox, SandboxConfig, TlsConfig,
+};
 use serde_json::{json, Value};
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -116,6 +119,7 @@ fn reply(status: u16, v: Value) -> Response<Full<Bytes>> {
 async fn control(
     req: Request<hyper::body::Incoming>,
     c: Controls,
+    reset: Reset,
 ) -> Result<Response<Full<Bytes>>, hyper::Error> {
     let method = req.method().as_str().to_string();
     let path = req.uri().path().trim_end_matches('/').to_string();
@@ -152,6 +156,10 @@ async fn control(
         },
         ("DELETE", "/faults") => {
             c.clear_faults();
+            reply(200, json!({ "ok": true }))
+        }
+        ("POST", "/reset") => {
+            reset.reset();
             reply(200, json!({ "ok": true }))
         }
         ("PUT", "/latency") => match parsed.get("ms").and_then(|x| x.as_u64()) {
@@ -213,6 +221,7 @@ fn main() {
         }
     };
     let controls = sandbox.controls();
+    let resetter = sandbox.resetter();
     let rt = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -244,8 +253,9 @@ fn main() {
                 continue;
             };
             let c = controls.clone();
+            let r = resetter.clone();
             tokio::spawn(async move {
-                let svc = hyper::service::service_fn(move |req| control(req, c.clone()));
+                let svc = hyper::service::service_fn(move |req| control(req, c.clone(), r.clone()));
                 let _ = hyper::server::conn::http1::Builder::new()
                     .serve_connection(TokioIo::new(tcp), svc)
                     .await;

@@ -26,8 +26,8 @@ fn client_for(url: &str) -> Client {
     }
 }
 
-#[test]
-fn binary_serves_admin_api_and_controls() {
+/// Starts the binary; returns its guard and clients for the Admin API and the control port.
+fn spawn(edition: &str) -> (Kill, Client, Client) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_kong-sandbox"))
         .args([
             "--listen",
@@ -35,13 +35,13 @@ fn binary_serves_admin_api_and_controls() {
             "--control-listen",
             "127.0.0.1:0",
             "--edition",
-            "enterprise",
+            edition,
         ])
         .stdout(Stdio::piped())
         .spawn()
         .unwrap();
     let stdout = child.stdout.take().unwrap();
-    let _guard = Kill(child);
+    let guard = Kill(child);
     let mut line = String::new();
     std::io::BufReader::new(stdout)
         .read_line(&mut line)
@@ -58,8 +58,12 @@ fn binary_serves_admin_api_and_controls() {
         .trim()
         .trim_end_matches(')')
         .to_string();
-    let a = client_for(&admin);
-    let ctl = client_for(&control);
+    (guard, client_for(&admin), client_for(&control))
+}
+
+#[test]
+fn binary_serves_admin_api_and_controls() {
+    let (_guard, a, ctl) = spawn("enterprise");
     assert_eq!(a.get("/").json()["edition"], "enterprise");
     let r = ctl.post("/faults", json!({ "method": "GET", "path_contains": "/services", "times": 1, "action": { "status": 500 } }));
     assert_eq!(r.status, 201);
@@ -73,4 +77,48 @@ fn binary_serves_admin_api_and_controls() {
     assert_eq!(ctl.get("/requests").json()["count"], 0);
     assert_eq!(ctl.put("/latency", json!({ "ms": 0 })).status, 200);
     assert_eq!(ctl.delete("/faults").status, 200);
+}
+
+// `POST /reset` on the control port: a fresh node again (entities, workspaces, counters, faults,
+// latency), for suites that share one sandbox between tests (scripts/peer-go-kong.sh).
+#[test]
+fn reset_drops_entities_counters_faults_and_latency() {
+    let (_guard, a, ctl) = spawn("enterprise");
+    let node = a.get("/").json()["node_id"].clone();
+    assert_eq!(
+        a.post("/services", json!({ "name": "s", "host": "example.test" }))
+            .status,
+        201
+    );
+    assert_eq!(a.post("/consumers", json!({ "username": "u" })).status, 201);
+    assert_eq!(
+        a.post("/plugins", json!({ "name": "key-auth" })).status,
+        201
+    );
+    assert_eq!(a.post("/workspaces", json!({ "name": "team" })).status, 201);
+    let fault = json!({ "method": "GET", "path_contains": "/routes", "times": 5, "action": { "status": 503 } });
+    assert_eq!(ctl.post("/faults", fault).status, 201);
+    assert_eq!(ctl.put("/latency", json!({ "ms": 200 })).status, 200);
+
+    assert_eq!(ctl.post("/reset", json!({})).status, 200);
+    assert_eq!(ctl.get("/requests").json()["count"], 0);
+    let started = std::time::Instant::now();
+    let routes = a.get("/routes");
+    assert!(
+        started.elapsed() < std::time::Duration::from_millis(200),
+        "latency removed"
+    );
+    assert_eq!(routes.status, 200, "faults removed");
+    for col in ["/services", "/consumers", "/plugins"] {
+        assert_eq!(a.get(col).json()["data"], json!([]), "{col} emptied");
+    }
+    assert_eq!(a.get("/team/services").status, 404, "workspace dropped");
+    // the six requests since the reset, this one included
+    assert_eq!(a.get("/status").json()["server"]["total_requests"], 6);
+    assert_eq!(a.get("/").json()["node_id"], node, "the node stays");
+    assert_eq!(
+        a.post("/plugins", json!({ "name": "key-auth" })).status,
+        201,
+        "no leftover unique key"
+    );
 }

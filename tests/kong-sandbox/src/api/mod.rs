@@ -331,6 +331,17 @@ impl App {
         }
     }
 
+    /// Drops every entity (and workspace but `default`) and zeroes the request counter of
+    /// `/status`, as a new node on an empty database would have them.
+    pub fn reset(&self) {
+        let mut store = match self.store.lock() {
+            Ok(g) => g,
+            Err(p) => p.into_inner(),
+        };
+        *store = Store::default();
+        self.total_requests.store(0, Ordering::Relaxed);
+    }
+
     /// Serves one request.
     pub fn handle(&self, req: &ApiRequest) -> ApiResponse {
         self.total_requests.fetch_add(1, Ordering::Relaxed);
