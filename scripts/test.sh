@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# The whole test suite: unit tests, the Kong sandbox's contract tests, and the end-to-end tests
-# that drive the real terraform CLI against the sandbox. Installs what it needs first.
+# The whole test suite: unit tests, the Kong sandbox's contract tests, the end-to-end tests
+# that drive the real terraform CLI against the sandbox, and the peer suite (go-kong's own
+# integration tests against the sandbox, scripts/peer-go-kong.sh). Installs what it needs first.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/setup.sh
@@ -11,3 +12,4 @@ else
   cargo test --workspace --no-fail-fast "$@"
 fi
 cargo test --workspace --doc --quiet
+bash scripts/peer-go-kong.sh
