@@ -339,3 +339,23 @@ fn defaults_of_arrays_of_records_and_plain_shorthands() {
     assert_eq!(p["config"]["queue"]["max_batch_size"], 200);
     assert_eq!(p["config"]["propagation"]["default_format"], "w3c");
 }
+
+// K:plugins/http-log/schema.lua header name patterns, as written: its Content-Length pattern
+// `[Ll][Ee][nn][Gg][Tt][Hh]` needs a lower-case `n`.
+#[test]
+fn http_log_header_patterns_as_kong_writes_them() {
+    let (_sb, c) = start();
+    let log = |h: &str| json!({ "name": "http-log", "config": { "http_endpoint": "http://log.test", "headers": { h: "1" } } });
+    let (_, e) = create(&c, log("content-length"));
+    assert_eq!(
+        e["fields"]["config"]["headers"],
+        "cannot contain 'Content-Length' header"
+    );
+    let (_, e) = create(&c, log("HOST"));
+    assert_eq!(
+        e["fields"]["config"]["headers"],
+        "cannot contain 'Host' header"
+    );
+    let (status, _) = create(&c, log("Content-LENGTH"));
+    assert_eq!(status, 201);
+}

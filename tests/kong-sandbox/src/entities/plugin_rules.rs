@@ -35,6 +35,8 @@ pub fn pattern(name: &str) -> Option<Pat> {
         // acme account_email `%w*%p*@+%w*%.?%w*`, unanchored: every part but `@+` may be
         // empty, so it matches exactly the strings that hold an `@`.
         "has_at_sign" => |s| s.contains('@'),
+        // file-log path `^[^*&%%\`]+$` (a Lua long string: `%%` is a `%`, `\` a backslash)
+        "filename" => |s| !s.is_empty() && !s.contains(['*', '&', '%', '\\', '`']),
         _ => return None,
     })
 }
@@ -91,6 +93,29 @@ const ACME_RESERVED: [&str; 3] = [
 
 const PERIODS: [&str; 6] = ["second", "minute", "hour", "day", "month", "year"];
 
+/// `validate_periods_order` of rate-limiting and response-ratelimiting: no period's limit
+/// below a shorter period's (`%.1f` formatting, as Lua's string.format).
+fn periods_order(v: &Value, the: &str) -> Result<(), String> {
+    let Some(o) = v.as_object() else {
+        return Ok(());
+    };
+    for (i, lower) in PERIODS.iter().enumerate() {
+        let Some(v1) = o.get(*lower).and_then(|x| x.as_f64()) else {
+            continue;
+        };
+        for upper in &PERIODS[i + 1..] {
+            if let Some(v2) = o.get(*upper).and_then(|x| x.as_f64()) {
+                if v2 < v1 {
+                    return Err(format!(
+                        "{the} limit for {upper}({v2:.1}) cannot be lower than the limit for {lower}({v1:.1})"
+                    ));
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
 fn str_rule(f: fn(&str) -> Result<(), String>) -> CustomFn {
     Arc::new(move |v: &Value| match v.as_str() {
         Some(s) => f(s),
@@ -143,24 +168,19 @@ pub fn validator(name: &str) -> Option<CustomFn> {
             }
             Ok(())
         }),
-        // response-ratelimiting validate_periods_order (lower-case "the", unlike rate-limiting)
-        "periods_order" => Arc::new(|v: &Value| {
-            let Some(o) = v.as_object() else {
-                return Ok(());
-            };
-            for (i, lower) in PERIODS.iter().enumerate() {
-                let Some(v1) = o.get(*lower).and_then(|x| x.as_f64()) else {
-                    continue;
-                };
-                for upper in &PERIODS[i + 1..] {
-                    if let Some(v2) = o.get(*upper).and_then(|x| x.as_f64()) {
-                        if v2 < v1 {
-                            return Err(format!(
-                                "the limit for {upper}({v2:.1}) cannot be lower than the limit for {lower}({v1:.1})"
-                            ));
-                        }
-                    }
-                }
+        // response-ratelimiting validate_periods_order (lower-case "the")
+        "periods_order" => Arc::new(|v: &Value| periods_order(v, "the")),
+        // rate-limiting validate_periods_order: the periods ("The"), then sync_rate
+        // (SYNC_RATE_REALTIME = -1) against the policy
+        "rate_limiting_config" => Arc::new(|v: &Value| {
+            periods_order(v, "The")?;
+            let policy = v.get("policy").and_then(|p| p.as_str());
+            let sync_rate = v.get("sync_rate").and_then(|r| r.as_f64());
+            if policy != Some("redis") && sync_rate != Some(-1.0) {
+                return Err("sync_rate can only be used with the redis policy".into());
+            }
+            if policy == Some("redis") && sync_rate.is_some_and(|r| r != -1.0 && r < 0.02) {
+                return Err("sync_rate must be greater than 0.02, or -1 to disable".into());
             }
             Ok(())
         }),

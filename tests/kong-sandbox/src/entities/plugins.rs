@@ -1,10 +1,11 @@
 //! The plugins entity (K:db/schema/entities/plugins.lua) and the config
 //! subschemas of the plugins this sandbox loads (K:plugins/*/schema.lua).
 
-use super::core::{header_name, path, tags, ts, url, utf8_name, uuid_field, PROTOCOLS};
+use super::core::{header_name, tags, ts, url, utf8_name, uuid_field, PROTOCOLS};
+use super::plugin_rules;
 use super::plugin_table::{self, TablePlugin};
 use crate::schema::validators as v;
-use crate::schema::{Check, EntityCheck, Field, Match, Obj, Schema, Shorthand};
+use crate::schema::{Check, EntityCheck, Field, Schema};
 use crate::Edition;
 use serde_json::{json, Value};
 use std::sync::{Arc, OnceLock};
@@ -52,17 +53,7 @@ pub fn table_plugins() -> &'static [TablePlugin] {
 
 /// Plugins loaded on the node, with their priorities (K:plugins/<name>/handler.lua), by name.
 pub fn available(edition: Edition) -> Vec<(&'static str, i32)> {
-    let mut v = vec![
-        ("acl", 950),
-        ("basic-auth", 1100),
-        ("cors", 2000),
-        ("file-log", 9),
-        ("http-log", 12),
-        ("jwt", 1450),
-        ("rate-limiting", 910),
-        ("request-size-limiting", 951),
-        ("request-termination", 2),
-    ];
+    let mut v = vec![("cors", 2000), ("http-log", 12), ("request-termination", 2)];
     v.extend(table_plugins().iter().map(|p| (p.name, p.priority)));
     if edition == Edition::Enterprise {
         v.push(("openid-connect", 1050));
@@ -148,104 +139,6 @@ fn request_termination() -> Arc<Schema> {
     )
 }
 
-fn basic_auth() -> Arc<Schema> {
-    sub(
-        vec![
-            ("consumer", no_consumer()),
-            ("protocols", protocols_http()),
-            (
-                "config",
-                config(vec![
-                    ("anonymous", Field::string()),
-                    (
-                        "hide_credentials",
-                        Field::boolean().required().default(json!(false)),
-                    ),
-                    (
-                        "realm",
-                        Field::string().required().default(json!("service")),
-                    ),
-                ]),
-            ),
-        ],
-        vec![],
-    )
-}
-
-fn acl() -> Arc<Schema> {
-    sub(
-        vec![
-            ("consumer", no_consumer()),
-            ("protocols", protocols_http()),
-            (
-                "config",
-                config(vec![
-                    ("allow", strings()),
-                    ("deny", strings()),
-                    (
-                        "hide_groups_header",
-                        Field::boolean().required().default(json!(false)),
-                    ),
-                    (
-                        "always_use_authenticated_groups",
-                        Field::boolean().required().default(json!(false)),
-                    ),
-                ]),
-            ),
-        ],
-        vec![
-            EntityCheck::OnlyOneOf(vec!["config.allow", "config.deny"]),
-            EntityCheck::AtLeastOneOf(vec!["config.allow", "config.deny"]),
-        ],
-    )
-}
-
-fn jwt() -> Arc<Schema> {
-    let sset = |d: Value| Field::set(Field::string()).default(d);
-    sub(
-        vec![
-            ("consumer", no_consumer()),
-            ("protocols", protocols_http()),
-            (
-                "config",
-                config(vec![
-                    ("uri_param_names", sset(json!(["jwt"]))),
-                    ("cookie_names", sset(json!([]))),
-                    ("key_claim_name", Field::string().default(json!("iss"))),
-                    (
-                        "secret_is_base64",
-                        Field::boolean().required().default(json!(false)),
-                    ),
-                    (
-                        "claims_to_verify",
-                        Field::set(Field::string().one_of(&["exp", "nbf"])),
-                    ),
-                    ("anonymous", Field::string()),
-                    (
-                        "run_on_preflight",
-                        Field::boolean().required().default(json!(true)),
-                    ),
-                    (
-                        "maximum_expiration",
-                        Field::number()
-                            .default(json!(0))
-                            .check(Check::Between(0.0, 31536000.0)),
-                    ),
-                    ("header_names", sset(json!(["authorization"]))),
-                    ("realm", Field::string()),
-                ]),
-            ),
-        ],
-        vec![EntityCheck::Conditional {
-            if_field: "config.maximum_expiration",
-            if_match: Match::check(Check::Gt(0.0)),
-            then_field: "config.claims_to_verify",
-            then_match: Match::check(Check::Contains(json!("exp"))),
-            then_err: None,
-        }],
-    )
-}
-
 const CORS_METHODS: [&str; 9] = [
     "GET", "HEAD", "PUT", "PATCH", "POST", "DELETE", "OPTIONS", "TRACE", "CONNECT",
 ];
@@ -297,224 +190,19 @@ fn cors(edition: Edition) -> Arc<Schema> {
     )
 }
 
-const PERIODS: [&str; 6] = ["second", "minute", "hour", "day", "month", "year"];
-
-fn periods_order(c: &Value) -> Result<(), String> {
-    let Some(o) = c.as_object() else {
-        return Ok(());
-    };
-    for (i, lower) in PERIODS.iter().enumerate() {
-        if let Some(v1) = o.get(*lower).and_then(|v| v.as_f64()) {
-            for upper in &PERIODS[i + 1..] {
-                if let Some(v2) = o.get(*upper).and_then(|v| v.as_f64()) {
-                    if v2 < v1 {
-                        return Err(format!(
-                            "The limit for {upper}({v2:.1}) cannot be lower than the limit for {lower}({v1:.1})"
-                        ));
-                    }
-                }
-            }
-        }
-    }
-    let policy = o.get("policy").and_then(|v| v.as_str()).unwrap_or("");
-    let sync_rate = o.get("sync_rate").and_then(|v| v.as_f64()).unwrap_or(-1.0);
-    if policy != "redis" && sync_rate != -1.0 {
-        return Err("sync_rate can only be used with the redis policy".into());
-    }
-    if policy == "redis" && sync_rate != -1.0 && sync_rate < 0.02 {
-        return Err("sync_rate must be greater than 0.02, or -1 to disable".into());
-    }
-    Ok(())
-}
-
-/// A deprecated `redis_*` shorthand of rate-limiting, replaced by `redis.<key>`
-/// (K:plugins/rate-limiting/schema.lua `shorthand_fields`, 3.9.3).
-fn redis_shorthand(name: &'static str, ty: Field) -> Shorthand {
-    let key = name.trim_start_matches("redis_");
-    let replaced: &'static str = Box::leak(format!("redis.{key}").into_boxed_str());
-    Shorthand {
-        name,
-        field: ty,
-        func: Arc::new(move |v: &Value| {
-            let mut inner = Obj::new();
-            inner.insert(key.to_string(), v.clone());
-            let mut out = Obj::new();
-            out.insert("redis".into(), Value::Object(inner));
-            out
-        }),
-        deprecated: true,
-        replaced_with: Some(replaced),
-    }
-}
-
-fn rate_limiting() -> Arc<Schema> {
-    let period = || Field::number().check(Check::Gt(0.0));
-    let mut cfg_schema = Schema::new(vec![
-        ("second", period()),
-        ("minute", period()),
-        ("hour", period()),
-        ("day", period()),
-        ("month", period()),
-        ("year", period()),
-        (
-            "limit_by",
-            Field::string().default(json!("consumer")).one_of(&[
-                "consumer",
-                "credential",
-                "ip",
-                "service",
-                "header",
-                "path",
-            ]),
-        ),
-        ("header_name", header_name()),
-        ("path", path()),
-        (
-            "policy",
-            Field::string()
-                .default(json!("local"))
-                .check(Check::LenMin(0))
-                .one_of(&["local", "cluster", "redis"]),
-        ),
-        (
-            "fault_tolerant",
-            Field::boolean().required().default(json!(true)),
-        ),
-        ("redis", super::plugin_rules::redis()),
-        (
-            "hide_client_headers",
-            Field::boolean().required().default(json!(false)),
-        ),
-        (
-            "error_code",
-            Field::number().default(json!(429)).check(Check::Gt(0.0)),
-        ),
-        (
-            "error_message",
-            Field::string().default(json!("API rate limit exceeded")),
-        ),
-        ("sync_rate", Field::number().required().default(json!(-1))),
-    ]);
-    cfg_schema.shorthands = vec![
-        redis_shorthand("redis_host", Field::string()),
-        redis_shorthand("redis_port", Field::integer()),
-        redis_shorthand("redis_password", Field::string().check(Check::LenMin(0))),
-        redis_shorthand("redis_username", Field::string()),
-        redis_shorthand("redis_ssl", Field::boolean()),
-        redis_shorthand("redis_ssl_verify", Field::boolean()),
-        redis_shorthand("redis_server_name", Field::string()),
-        redis_shorthand("redis_timeout", Field::integer()),
-        redis_shorthand("redis_database", Field::integer()),
-    ];
-    let cfg = Field::record(cfg_schema)
-        .required()
-        .check(Check::Custom(Arc::new(periods_order)));
-    let cond =
-        |if_field: &'static str, eq: &str, then_field: &'static str| EntityCheck::Conditional {
-            if_field,
-            if_match: Match::check(Check::Eq(json!(eq))),
-            then_field,
-            then_match: Match::required(),
-            then_err: None,
-        };
-    sub(
-        vec![("protocols", protocols_http()), ("config", cfg)],
-        vec![
-            EntityCheck::AtLeastOneOf(vec![
-                "config.second",
-                "config.minute",
-                "config.hour",
-                "config.day",
-                "config.month",
-                "config.year",
-            ]),
-            cond("config.policy", "redis", "config.redis.host"),
-            cond("config.policy", "redis", "config.redis.port"),
-            cond("config.policy", "redis", "config.redis.timeout"),
-            cond("config.limit_by", "header", "config.header_name"),
-            cond("config.limit_by", "path", "config.path"),
-        ],
-    )
-}
-
-fn request_size_limiting() -> Arc<Schema> {
-    sub(
-        vec![
-            ("protocols", protocols_http()),
-            (
-                "config",
-                config(vec![
-                    ("allowed_payload_size", Field::integer().default(json!(128))),
-                    (
-                        "size_unit",
-                        Field::string()
-                            .required()
-                            .default(json!("megabytes"))
-                            .one_of(&["megabytes", "kilobytes", "bytes"]),
-                    ),
-                    (
-                        "require_content_length",
-                        Field::boolean().required().default(json!(false)),
-                    ),
-                ]),
-            ),
-        ],
-        vec![],
-    )
-}
-
-fn lua_code() -> Field {
-    Field::map(Field::string(), Field::string())
-}
-
-fn queue() -> Field {
-    Field::record(Schema::new(vec![
-        (
-            "max_batch_size",
-            Field::integer()
-                .default(json!(1))
-                .check(Check::Between(1.0, 1000000.0)),
-        ),
-        (
-            "max_coalescing_delay",
-            Field::number()
-                .default(json!(1))
-                .check(Check::Between(0.0, 3600.0)),
-        ),
-        (
-            "max_entries",
-            Field::integer()
-                .default(json!(10000))
-                .check(Check::Between(1.0, 1000000.0)),
-        ),
-        ("max_bytes", Field::integer()),
-        ("max_retry_time", Field::number().default(json!(60))),
-        (
-            "initial_retry_delay",
-            Field::number()
-                .default(json!(0.01))
-                .check(Check::Between(0.001, 1000000.0)),
-        ),
-        (
-            "max_retry_delay",
-            Field::number()
-                .default(json!(60))
-                .check(Check::Between(0.001, 1000000.0)),
-        ),
-        (
-            "concurrency_limit",
-            Field::integer()
-                .default(json!(1))
-                .check(Check::OneOf(vec![json!(-1), json!(1)])),
-        ),
-    ]))
-    .required()
-}
-
+/// http-log's `match_none` patterns on header names (K:plugins/http-log/schema.lua, 3.9.3).
+/// Kong's Content-Length pattern reads `[Ll][Ee][nn][Gg]...`: its third letter of "length" must
+/// be a lower-case `n`, so `Content-LENGTH` passes Kong; this follows the pattern as written.
 fn header_is(name: &'static str) -> fn(&str) -> bool {
     match name {
         "host" => |s| s.eq_ignore_ascii_case("host"),
-        "content-length" => |s| s.eq_ignore_ascii_case("content-length"),
+        "content-length" => |s| {
+            s.len() == 14
+                && s.is_char_boundary(10)
+                && s[..10].eq_ignore_ascii_case("content-le")
+                && s.as_bytes()[10] == b'n'
+                && s[11..].eq_ignore_ascii_case("gth")
+        },
         _ => |s| s.eq_ignore_ascii_case("content-type"),
     }
 }
@@ -547,8 +235,8 @@ fn http_log() -> Arc<Schema> {
         ("queue_size", Field::integer()),
         ("flush_timeout", Field::number()),
         ("headers", headers),
-        ("queue", queue()),
-        ("custom_fields_by_lua", lua_code()),
+        ("queue", plugin_rules::queue()),
+        ("custom_fields_by_lua", plugin_rules::lua_code()),
     ])
     .check(Check::Custom(Arc::new(|c: &Value| {
         let Some(o) = c.as_object() else { return Ok(()) };
@@ -570,30 +258,6 @@ fn http_log() -> Arc<Schema> {
     })));
     sub(
         vec![("protocols", protocols_any()), ("config", cfg)],
-        vec![],
-    )
-}
-
-fn file_log() -> Arc<Schema> {
-    let filename = |s: &str| !s.is_empty() && !s.contains(['*', '&', '%', '\\', '`']);
-    sub(
-        vec![
-            ("protocols", protocols_any()),
-            (
-                "config",
-                config(vec![
-                    (
-                        "path",
-                        Field::string()
-                            .required()
-                            .check(Check::Match(filename))
-                            .err("not a valid filename"),
-                    ),
-                    ("reopen", Field::boolean().required().default(json!(false))),
-                    ("custom_fields_by_lua", lua_code()),
-                ]),
-            ),
-        ],
         vec![],
     )
 }
@@ -730,15 +394,8 @@ pub fn plugins(edition: Edition) -> Schema {
         Some("plugin '%s' not enabled; add it to the 'plugins' configuration property");
     s.subschemas
         .insert("request-termination".into(), request_termination());
-    s.subschemas.insert("basic-auth".into(), basic_auth());
-    s.subschemas.insert("acl".into(), acl());
-    s.subschemas.insert("jwt".into(), jwt());
     s.subschemas.insert("cors".into(), cors(edition));
-    s.subschemas.insert("rate-limiting".into(), rate_limiting());
-    s.subschemas
-        .insert("request-size-limiting".into(), request_size_limiting());
     s.subschemas.insert("http-log".into(), http_log());
-    s.subschemas.insert("file-log".into(), file_log());
     for p in table_plugins() {
         s.subschemas.insert(p.name.into(), p.schema.clone());
     }
