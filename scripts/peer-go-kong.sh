@@ -15,7 +15,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root="$PWD"
-work="$root/target/peer-go-kong"
+target="${CARGO_TARGET_DIR:-$root/target}"
+work="$target/peer-go-kong"
 gokong=github.com/kong/go-kong/kong
 
 # Each group: a go-kong test file (its tests are read from it, so a newer package brings its
@@ -71,7 +72,7 @@ fi
 
 # In the namespace: loopback up, the sandbox on go-kong's port.
 ip link set lo up 2>/dev/null || true
-"$root/target/debug/kong-sandbox" --listen 127.0.0.1:8001 --control-listen 127.0.0.1:8002 \
+"$target/debug/kong-sandbox" --listen 127.0.0.1:8001 --control-listen 127.0.0.1:8002 \
   >"$work/sandbox.log" 2>&1 &
 sandbox=$!
 trap 'kill "$sandbox" 2>/dev/null || true' EXIT

@@ -313,6 +313,11 @@ fn defaults_of_arrays_of_records_and_plain_shorthands() {
     let (status, p) = create(&c, json!({ "name": "datadog" }));
     assert_eq!(status, 201);
     assert_eq!(p["config"]["metrics"].as_array().map(|m| m.len()), Some(6));
+    // records inside arrays are shown with every field, as a select shows them
+    assert_eq!(
+        p["config"]["metrics"][1],
+        json!({ "name": "latency", "stat_type": "timer", "tags": ["app:kong"], "sample_rate": null, "consumer_identifier": "custom_id" })
+    );
     assert_eq!(p["config"]["queue"]["max_batch_size"], 1);
     let (_, e) = create(
         &c,

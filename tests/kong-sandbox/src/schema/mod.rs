@@ -1357,11 +1357,24 @@ pub fn present(schema: &Schema, entity: &Obj) -> Obj {
     for (name, base) in &schema.fields {
         let field = sub.as_deref().and_then(|s| s.field(name)).unwrap_or(base);
         let v = entity.get(*name).cloned().unwrap_or(Value::Null);
-        let v = match (&field.ty, v) {
-            (Ty::Record(rs), Value::Object(o)) => Value::Object(present(rs, &o)),
-            (_, v) => v,
-        };
-        out.insert(name.to_string(), v);
+        out.insert(name.to_string(), present_value(field, v));
     }
     out
+}
+
+/// A value as `process_auto_fields(..., "select")` shows it: records, also inside arrays, sets
+/// and maps, with every field (K:db/schema/init.lua `adjust_field_for_context`).
+fn present_value(field: &Field, v: Value) -> Value {
+    match (&field.ty, v) {
+        (Ty::Record(rs), Value::Object(o)) => Value::Object(present(rs, &o)),
+        (Ty::Array(el) | Ty::Set(el), Value::Array(a)) => {
+            Value::Array(a.into_iter().map(|x| present_value(el, x)).collect())
+        }
+        (Ty::Map(_, vf), Value::Object(o)) => Value::Object(
+            o.into_iter()
+                .map(|(k, x)| (k, present_value(vf, x)))
+                .collect(),
+        ),
+        (_, v) => v,
+    }
 }
