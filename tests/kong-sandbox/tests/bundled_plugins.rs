@@ -150,6 +150,15 @@ fn rate_limiting_redis_defaults_and_shorthands() {
     assert_eq!(status, 201);
     assert_eq!(p["config"]["redis"]["host"], "redis.test");
     assert_eq!(p["config"]["redis"]["port"], 6379);
+    // deprecated names that name their replacement are shown with its value
+    assert_eq!(
+        (
+            p["config"]["redis_host"].clone(),
+            p["config"]["redis_port"].clone(),
+            p["config"]["redis_password"].clone()
+        ),
+        (json!("redis.test"), json!(6379), Value::Null)
+    );
     let (_, e) = create(
         &c,
         json!({ "name": "rate-limiting", "config": { "minute": 5, "redis_port": 1, "redis": { "port": 2 } } }),
@@ -341,6 +350,10 @@ fn defaults_of_arrays_of_records_and_plain_shorthands() {
     );
     assert_eq!(status, 201);
     assert_eq!(p["config"]["traces_endpoint"], "http://otel.test/v1/traces");
+    assert!(
+        p["config"].get("endpoint").is_none(),
+        "no replaced_with: not shown"
+    );
     assert_eq!(p["config"]["queue"]["max_batch_size"], 200);
     assert_eq!(p["config"]["propagation"]["default_format"], "w3c");
 }

@@ -1359,6 +1359,15 @@ pub fn present(schema: &Schema, entity: &Obj) -> Obj {
         let v = entity.get(*name).cloned().unwrap_or(Value::Null);
         out.insert(name.to_string(), present_value(field, v));
     }
+    // A deprecated shorthand that names its replacement is shown with the replacement's value
+    // (K:db/schema/init.lua process_auto_fields, `is_select and not opts.hide_shorthands`; the
+    // Admin API hides them only in the read before an update, K:db/dao/init.lua).
+    for sh in &schema.shorthands {
+        if let (true, Some(path)) = (sh.deprecated, sh.replaced_with) {
+            let v = get_path(&out, path).cloned().unwrap_or(Value::Null);
+            out.insert(sh.name.to_string(), v);
+        }
+    }
     out
 }
 
