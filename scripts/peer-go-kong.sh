@@ -46,13 +46,13 @@ declare -A skip=(
 
 if [ "${PEER_GO_KONG_IN_NETNS:-}" != 1 ]; then
   src=/usr/share/gocode/src/$gokong
-  if ! command -v go >/dev/null 2>&1 || [ ! -d "$src" ]; then
-    echo "peer-go-kong: installing golang-go and golang-github-kong-go-kong-dev" >&2
+  packages=()
+  { command -v go >/dev/null 2>&1 && [ -d "$src" ]; } || packages+=(golang-go golang-github-kong-go-kong-dev)
+  command -v ip >/dev/null 2>&1 || packages+=(iproute2)
+  if [ "${#packages[@]}" -gt 0 ]; then
+    echo "peer-go-kong: installing ${packages[*]}" >&2
     apt-get update -qq >&2
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq golang-go golang-github-kong-go-kong-dev >&2
-  fi
-  if ! command -v ip >/dev/null 2>&1; then
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq iproute2 >&2
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${packages[@]}" >&2
   fi
   echo "peer-go-kong: $(dpkg-query -W -f '${Package} ${Version}' golang-github-kong-go-kong-dev), $(go version)"
   cargo build -q -p kong-sandbox --bin kong-sandbox
@@ -76,10 +76,16 @@ ip link set lo up 2>/dev/null || true
   >"$work/sandbox.log" 2>&1 &
 sandbox=$!
 trap 'kill "$sandbox" 2>/dev/null || true' EXIT
+up=
 for _ in $(seq 100); do
-  (exec 3<>/dev/tcp/127.0.0.1/8002) 2>/dev/null && break
+  if (exec 3<>/dev/tcp/127.0.0.1/8002) 2>/dev/null; then up=1; break; fi
   sleep 0.05
 done
+if [ -z "$up" ]; then
+  echo "peer-go-kong: the sandbox did not come up on 127.0.0.1:8001" >&2
+  cat "$work/sandbox.log" >&2
+  exit 1
+fi
 
 passed=0 failed=0 skipped=0
 failures=()
