@@ -15,6 +15,7 @@ pub mod model;
 pub mod provider;
 pub mod resources;
 pub mod schema;
+pub mod secret;
 pub mod settings;
 pub mod startup;
 pub mod values;

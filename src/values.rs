@@ -4,8 +4,8 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use tf_provider::value::Value;
 
-use crate::kong::Secret;
 use crate::model::Field;
+use crate::secret::Secret;
 
 /// A Terraform string.
 pub type TfString = Value<String>;

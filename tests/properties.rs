@@ -14,7 +14,7 @@ use std::net::Ipv6Addr;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-use dispatch_provider::kong::{self, Client, ClientOptions, KongError, Secret, TlsOptions};
+use dispatch_provider::kong::{self, Client, ClientOptions, KongError, TlsOptions};
 use dispatch_provider::model::api::{
     self, ApiSpec, Draft, Environment, HttpsMode, Observed, Upstream, DEFAULT_REDIRECT_CODE,
     REDIRECT_CODES,
@@ -30,6 +30,7 @@ use dispatch_provider::model::policies::{
 };
 use dispatch_provider::model::upstream::{Target, UpstreamTemplate, DEFAULT_FUNCTION_UPSTREAM_URL};
 use dispatch_provider::model::{validate, Field};
+use dispatch_provider::secret::Secret;
 use dispatch_provider::settings::{self, RawSettings};
 use kong_sandbox::Sandbox;
 use proptest::prelude::*;
@@ -619,11 +620,11 @@ fn no_provider_configuration_makes_resolving_panic() {
             )| {
                 let raw = RawSettings {
                     kong_admin_url: url,
-                    kong_admin_token: token.map(kong::Secret::new),
+                    kong_admin_token: token.map(Secret::new),
                     kong_workspace: workspace,
                     kong_admin_headers: headers
                         .into_iter()
-                        .map(|(k, v)| (k, kong::Secret::new(v)))
+                        .map(|(k, v)| (k, Secret::new(v)))
                         .collect(),
                     tls_ca_certificate: ca,
                     tls_client_certificate: None,

@@ -18,30 +18,7 @@ use url::Url;
 use super::entities::{NodeInfo, Page};
 use super::error::{KongError, KongErrorBody};
 use super::redact;
-
-/// A value that must never be printed: tokens, keys, passwords. It serialises as the plain
-/// string (it has to reach Kong), but its `Debug` output is redacted.
-#[derive(Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-#[serde(transparent)]
-pub struct Secret(String);
-
-impl Secret {
-    /// Wraps a secret value.
-    pub fn new(value: impl Into<String>) -> Self {
-        Self(value.into())
-    }
-
-    /// The secret itself, for the one place that must send it.
-    pub fn expose(&self) -> &str {
-        &self.0
-    }
-}
-
-impl fmt::Debug for Secret {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("Secret(<redacted>)")
-    }
-}
+use crate::secret::Secret;
 
 /// TLS settings for the connection to the Admin API.
 #[derive(Debug, Clone, Default)]

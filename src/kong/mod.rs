@@ -13,7 +13,7 @@ pub mod inventory;
 pub mod redact;
 
 pub use certificates::{Certificate, CertificateFields, Sni};
-pub use client::{segment, Client, ClientOptions, Secret, TlsOptions};
+pub use client::{segment, Client, ClientOptions, TlsOptions};
 pub use entities::*;
 pub use error::{FieldError, KongError, KongErrorBody};
 pub use inventory::Inventory;

@@ -5,7 +5,7 @@ use serde_json::json;
 use url::Url;
 
 use super::auth::{self, Authentication};
-use super::naming::{self, Naming};
+use super::naming::{self, derived_id, Naming};
 use super::policies::{self, Policies, PoliciesDraft};
 use super::upstream::{Target, UpstreamTemplate, UNLINKED_URL};
 use super::{sorted, validate, AttrPath, Field, Issue};
@@ -165,19 +165,6 @@ pub fn plugin_id(service_id: &str, plugin: &str) -> String {
 pub fn route_id(service_id: &str) -> String {
     // A `/` keeps it apart from every plugin's id (plugin names have none).
     derived_id(service_id, "/route")
-}
-
-/// Namespace of the ids this provider derives (UUID v5) for entities that belong to an API.
-const DERIVED_ID_NAMESPACE: uuid::Uuid =
-    uuid::Uuid::from_u128(0x9b3c_54d1_7e2a_4f0b_8c6d_1e2f_3a4b_5c6d);
-
-/// A stable id for the `what` entity of the API whose service is `service_id`.
-pub fn derived_id(service_id: &str, what: &str) -> String {
-    uuid::Uuid::new_v5(
-        &DERIVED_ID_NAMESPACE,
-        format!("{service_id}/{what}").as_bytes(),
-    )
-    .to_string()
 }
 
 /// The values of a declaration at plan time, for the checks that span attributes.

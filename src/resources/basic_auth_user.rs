@@ -9,12 +9,13 @@ use tf_provider::{AttributePath, Diagnostics, Resource};
 
 use crate::context::{Context, SharedContext};
 use crate::diagnostics::{kong_error, report};
-use crate::kong::{KongError, Secret};
+use crate::kong::KongError;
 use crate::model::naming;
 use crate::model::user::{self, DesiredUser, PasswordCheck, UserDraft, UserSpec};
 use crate::model::{AttrPath, Field};
 use crate::resources::{keep_after_undo, known_sorted};
 use crate::schema::*;
+use crate::secret::Secret;
 use crate::values::{self, field, field_strings, TfString, TfStringSet};
 
 /// The state (and configuration) of one `dispatch_basic_auth_user`. Its `Debug` output leaves

@@ -11,13 +11,14 @@ use tf_provider::{AttributePath, Diagnostics, Resource};
 
 use crate::context::{Context, SharedContext};
 use crate::diagnostics::{kong_error, report};
-use crate::kong::{Certificate, KongError, Secret};
+use crate::kong::{Certificate, KongError};
 use crate::model::certificate::{
     self, CertificateDraft, CertificateInfo, CertificateSpec, ReadBack,
 };
 use crate::model::{naming, AttrPath, Field, Issue};
 use crate::resources::{keep_after_undo, known_sorted};
 use crate::schema::*;
+use crate::secret::Secret;
 use crate::values::{self, field, field_strings, TfString, TfStringList, TfStringSet};
 
 /// The state (and configuration) of one `dispatch_certificate`.
