@@ -293,44 +293,6 @@ pub fn check_draft(draft: &Draft) -> Vec<Issue> {
     issues
 }
 
-/// The Kong paths of an API: its own, under `/<organization>` when it has no hosts.
-pub fn kong_paths(spec: &ApiSpec, naming: &Naming) -> Vec<String> {
-    match (spec.hosts.is_empty(), naming.path_prefix()) {
-        (true, Some(prefix)) if spec.paths.is_empty() => vec![prefix],
-        (true, Some(prefix)) => spec
-            .paths
-            .iter()
-            .map(|p| match p.strip_prefix('~') {
-                Some(regex) => format!("~{prefix}{regex}"),
-                None => format!("{prefix}{p}"),
-            })
-            .collect(),
-        _ => spec.paths.clone(),
-    }
-}
-
-/// The API's own paths behind Kong's paths (the inverse of [`kong_paths`]).
-fn api_paths(kong: &[String], has_hosts: bool, naming: &Naming) -> Vec<String> {
-    let Some(prefix) = naming.path_prefix().filter(|_| !has_hosts) else {
-        return kong.to_vec();
-    };
-    if kong.len() == 1 && kong[0] == prefix {
-        return Vec::new();
-    }
-    kong.iter()
-        .map(|p| {
-            let (regex, plain) = match p.strip_prefix('~') {
-                Some(rest) => ("~", rest),
-                None => ("", p.as_str()),
-            };
-            match plain.strip_prefix(prefix.as_str()) {
-                Some(rest) if rest.starts_with('/') => format!("{regex}{rest}"),
-                _ => p.clone(),
-            }
-        })
-        .collect()
-}
-
 /// The Kong entities for a declaration. Errors are problems only the provider configuration
 /// reveals (a function the template cannot turn into a URL, an API that would match nothing).
 pub fn desired(
@@ -659,6 +621,11 @@ fn gateway_bases(gateway: &Url, https: HttpsMode) -> Vec<String> {
     }
     bases
 }
+
+mod paths;
+
+use paths::api_paths;
+pub use paths::kong_paths;
 
 #[cfg(test)]
 mod tests;
