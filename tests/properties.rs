@@ -433,12 +433,10 @@ fn policies_draft(policies: &Policies) -> PoliciesDraft {
         }),
         rate_limit: policies.rate_limit.as_ref().map_or(Field::Null, |r| {
             Field::Value(RateLimitDraft {
-                limits: [
-                    number(r.per_second),
-                    number(r.per_minute),
-                    number(r.per_hour),
-                    number(r.per_day),
-                ],
+                per_second: number(r.per_second),
+                per_minute: number(r.per_minute),
+                per_hour: number(r.per_hour),
+                per_day: number(r.per_day),
                 limit_by: text(&r.limit_by),
                 header_name: text(&r.header_name),
                 path: text(&r.path),

@@ -11,6 +11,7 @@ pub mod error;
 mod client_tests;
 pub mod inventory;
 pub mod options;
+pub mod plugins;
 pub mod redact;
 
 pub use certificates::{Certificate, CertificateFields, Sni};

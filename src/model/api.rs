@@ -1,7 +1,6 @@
 //! `dispatch_api` ⇄ Kong: one service and one route named after the API, plus a
 //! request-termination plugin while no function is linked.
 
-use serde_json::json;
 use url::Url;
 
 use super::auth::{self, Authentication};
@@ -9,6 +8,7 @@ use super::naming::{self, derived_id, Naming};
 use super::policies::{self, Policies, PoliciesDraft};
 use super::upstream::{Target, UpstreamTemplate, UNLINKED_URL};
 use super::{sorted, validate, AttrPath, Field, Issue};
+use crate::kong::plugins::{PluginConfig, RequestTerminationConfig};
 use crate::kong::{ForeignKey, Plugin, PluginFields, Route, RouteFields, Service, ServiceFields};
 
 /// Kong's default answer to plain HTTP on an HTTPS-only route ("Please use HTTPS").
@@ -18,7 +18,7 @@ pub const REDIRECT_CODES: [u16; 5] = [426, 301, 302, 307, 308];
 /// Kong's default upstream timeouts, in milliseconds.
 pub const DEFAULT_UPSTREAM_TIMEOUT_MS: u64 = policies::DEFAULT_TIMEOUT_MS;
 /// The plugin that answers while no function is linked.
-pub const TERMINATION_PLUGIN: &str = "request-termination";
+pub const TERMINATION_PLUGIN: &str = RequestTerminationConfig::NAME;
 /// What an API without a function answers.
 pub const UNLINKED_STATUS: u16 = 503;
 /// The message of that answer.
@@ -363,23 +363,21 @@ pub fn desired(
         service: ForeignKey::new(service_id),
         tags: tags.clone(),
     };
-    let plugin = |name: &str, config: serde_json::Value| PluginFields {
-        name: name.to_string(),
-        service: Some(ForeignKey::new(service_id)),
-        route: None,
-        config,
-        enabled: true,
-        tags: tags.clone(),
-    };
     let mut plugins = Vec::new();
     if spec.upstream == Upstream::Unlinked {
-        plugins.push(plugin(
-            TERMINATION_PLUGIN,
-            json!({"status_code": UNLINKED_STATUS, "message": UNLINKED_MESSAGE}),
-        ));
+        let answer = RequestTerminationConfig {
+            status_code: Some(UNLINKED_STATUS),
+            message: Some(UNLINKED_MESSAGE.to_string()),
+        };
+        plugins.push(PluginFields::new(&answer, service_id, tags.clone()));
     }
     for (name, config) in spec.policies.plugins() {
-        plugins.push(plugin(name, config));
+        plugins.push(PluginFields::on_service(
+            name,
+            config,
+            service_id,
+            tags.clone(),
+        ));
     }
     plugins.extend(auth::plugins(&spec.auth, &env.naming, service_id, &tags));
     Ok(DesiredApi {
@@ -530,8 +528,10 @@ fn read_upstream(
     let target = target_of(service);
     let answering = termination.is_some_and(|p| {
         p.enabled
-            && p.config.get("status_code") == Some(&json!(UNLINKED_STATUS))
-            && p.config.get("message") == Some(&json!(UNLINKED_MESSAGE))
+            && p.config::<RequestTerminationConfig>().is_some_and(|c| {
+                c.status_code == Some(UNLINKED_STATUS)
+                    && c.message.as_deref() == Some(UNLINKED_MESSAGE)
+            })
     });
     if answering {
         return Upstream::Unlinked;

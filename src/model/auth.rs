@@ -10,22 +10,23 @@
 //! - oidc on Kong Enterprise: `openid-connect` with the issuer, bearer tokens from the
 //!   `Authorization` header only, and the audiences required.
 
-use serde_json::{json, Value as Json};
-
 use super::issuer;
 use super::jwk;
 use super::naming::Naming;
 use super::{sorted, AttrPath, Field, Issue};
-use crate::kong::{ForeignKey, Plugin, PluginFields};
+use crate::kong::plugins::{
+    AclConfig, BasicAuthConfig, JwtConfig, OpenIdConnectConfig, PluginConfig,
+};
+use crate::kong::{Plugin, PluginFields};
 
 /// Kong's basic-auth plugin.
-pub const BASIC_AUTH_PLUGIN: &str = "basic-auth";
+pub const BASIC_AUTH_PLUGIN: &str = BasicAuthConfig::NAME;
 /// Kong's acl plugin.
-pub const ACL_PLUGIN: &str = "acl";
+pub const ACL_PLUGIN: &str = AclConfig::NAME;
 /// Kong's bundled jwt plugin.
-pub const JWT_PLUGIN: &str = "jwt";
+pub const JWT_PLUGIN: &str = JwtConfig::NAME;
 /// Kong Enterprise's openid-connect plugin.
-pub const OPENID_CONNECT_PLUGIN: &str = "openid-connect";
+pub const OPENID_CONNECT_PLUGIN: &str = OpenIdConnectConfig::NAME;
 
 /// How end users are authenticated, as users write it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -334,14 +335,8 @@ pub fn plugins(
     service_id: &str,
     tags: &[String],
 ) -> Vec<PluginFields> {
-    let plugin = |name: &str, config: Json, extra_tags: &[String]| PluginFields {
-        name: name.to_string(),
-        service: Some(ForeignKey::new(service_id)),
-        route: None,
-        config,
-        enabled: true,
-        tags: tags.iter().chain(extra_tags).cloned().collect(),
-    };
+    let tagged = |extra: &[String]| tags.iter().chain(extra).cloned().collect::<Vec<_>>();
+    let strings = |values: &[&str]| values.iter().map(|v| v.to_string()).collect::<Vec<_>>();
     match auth {
         Authentication::Public => Vec::new(),
         Authentication::Basic { allowed_groups } => {
@@ -349,54 +344,52 @@ pub fn plugins(
             // more callers, never fewer.
             let mut out = Vec::new();
             if !allowed_groups.is_empty() {
-                let allow: Vec<String> = allowed_groups
+                let allow = allowed_groups
                     .iter()
                     .map(|g| kong_group(naming, g))
                     .collect();
-                out.push(plugin(ACL_PLUGIN, json!({"allow": allow}), &[]));
+                let acl = AclConfig {
+                    allow: Some(allow),
+                    ..AclConfig::default()
+                };
+                out.push(PluginFields::new(&acl, service_id, tagged(&[])));
             }
-            out.push(plugin(
-                BASIC_AUTH_PLUGIN,
-                json!({"hide_credentials": true}),
-                &[],
-            ));
+            let basic = BasicAuthConfig {
+                hide_credentials: Some(true),
+                ..BasicAuthConfig::default()
+            };
+            out.push(PluginFields::new(&basic, service_id, tagged(&[])));
             out
         }
         Authentication::Oidc(oidc) => match oidc.mechanism {
             Mechanism::Jwt => {
                 let issuer_tags = [issuer::issuer_tag(&oidc.issuer)];
+                let acl = AclConfig {
+                    allow: Some(vec![issuer::issuer_group(&oidc.issuer)]),
+                    ..AclConfig::default()
+                };
+                let jwt = JwtConfig {
+                    key_claim_name: Some("kid".into()),
+                    claims_to_verify: Some(strings(&["exp"])),
+                    uri_param_names: Some(Vec::new()),
+                    cookie_names: Some(Vec::new()),
+                    header_names: Some(Some(strings(&["authorization"]))),
+                    anonymous: None,
+                };
                 vec![
-                    plugin(
-                        ACL_PLUGIN,
-                        json!({"allow": [issuer::issuer_group(&oidc.issuer)]}),
-                        &issuer_tags,
-                    ),
-                    plugin(
-                        JWT_PLUGIN,
-                        json!({
-                            "key_claim_name": "kid",
-                            "claims_to_verify": ["exp"],
-                            "uri_param_names": [],
-                            "cookie_names": [],
-                            "header_names": ["authorization"],
-                        }),
-                        &issuer_tags,
-                    ),
+                    PluginFields::new(&acl, service_id, tagged(&issuer_tags)),
+                    PluginFields::new(&jwt, service_id, tagged(&issuer_tags)),
                 ]
             }
             Mechanism::OpenIdConnect => {
-                let mut config = json!({
-                    "issuer": oidc.issuer,
-                    "auth_methods": ["bearer"],
-                    "bearer_token_param_type": ["header"],
-                });
-                if !oidc.audiences.is_empty() {
-                    config["audience_required"] = json!(oidc.audiences);
-                }
-                if let Some(url) = &oidc.jwks_url {
-                    config["extra_jwks_uris"] = json!([url]);
-                }
-                vec![plugin(OPENID_CONNECT_PLUGIN, config, &[])]
+                let config = OpenIdConnectConfig {
+                    issuer: Some(oidc.issuer.clone()),
+                    auth_methods: Some(strings(&["bearer"])),
+                    bearer_token_param_type: Some(strings(&["header"])),
+                    audience_required: (!oidc.audiences.is_empty()).then(|| oidc.audiences.clone()),
+                    extra_jwks_uris: oidc.jwks_url.clone().map(|url| vec![url]),
+                };
+                vec![PluginFields::new(&config, service_id, tagged(&[]))]
             }
         },
     }
@@ -411,50 +404,47 @@ fn active<'a>(plugins: &'a [Plugin], name: &str) -> Option<&'a Plugin> {
     plugins.iter().find(|p| p.name == name && p.enabled)
 }
 
-fn strings(value: Option<&Json>) -> Vec<String> {
-    value
-        .and_then(Json::as_array)
-        .map(|items| {
-            items
-                .iter()
-                .filter_map(|v| v.as_str().map(str::to_string))
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
-fn is_empty_list(value: Option<&Json>) -> bool {
-    value.is_none_or(|v| v.is_null() || v.as_array().is_some_and(Vec::is_empty))
+fn is_empty_list(value: &Option<Vec<String>>) -> bool {
+    value.as_ref().is_none_or(Vec::is_empty)
 }
 
 /// basic-auth as this provider sets it: hiding credentials, with no anonymous fallback.
 fn basic_auth_in_force(plugin: &Plugin) -> bool {
-    plugin.config.get("hide_credentials") == Some(&json!(true))
-        && plugin.config.get("anonymous").is_none_or(Json::is_null)
+    plugin
+        .config::<BasicAuthConfig>()
+        .is_some_and(|c| c.hide_credentials == Some(true) && c.anonymous.is_none())
 }
 
 /// jwt as this provider sets it: keys by `kid`, `exp` checked, tokens in the Authorization
 /// header only, no anonymous fallback.
 fn jwt_in_force(plugin: &Plugin) -> bool {
-    let config = &plugin.config;
-    config.get("key_claim_name") == Some(&json!("kid"))
-        && strings(config.get("claims_to_verify")).contains(&"exp".to_string())
-        && is_empty_list(config.get("uri_param_names"))
-        && is_empty_list(config.get("cookie_names"))
-        && config.get("header_names").is_none_or(|names| {
+    let Some(config) = plugin.config::<JwtConfig>() else {
+        return false;
+    };
+    config.key_claim_name.as_deref() == Some("kid")
+        && config
+            .claims_to_verify
+            .is_some_and(|claims| claims.iter().any(|c| c == "exp"))
+        && is_empty_list(&config.uri_param_names)
+        && is_empty_list(&config.cookie_names)
+        && match config.header_names {
             // Kong compares header names without regard to case.
-            matches!(strings(Some(names)).as_slice(), [name] if name.eq_ignore_ascii_case("authorization"))
-        })
-        && config.get("anonymous").is_none_or(Json::is_null)
+            Some(Some(names)) => {
+                matches!(names.as_slice(), [name] if name.eq_ignore_ascii_case("authorization"))
+            }
+            Some(None) => false,
+            None => true,
+        }
+        && config.anonymous.is_none()
 }
 
 /// The groups an `acl` plugin allows, when it works by allowing (not denying).
 fn acl_allow(plugin: &Plugin) -> Option<Vec<String>> {
-    if !is_empty_list(plugin.config.get("deny")) {
+    let config = plugin.config::<AclConfig>()?;
+    if !is_empty_list(&config.deny) {
         return None;
     }
-    let allow = strings(plugin.config.get("allow"));
-    (!allow.is_empty()).then_some(allow)
+    config.allow.filter(|allow| !allow.is_empty())
 }
 
 /// The authentication Kong's plugins amount to. A plugin whose settings no longer do what this
@@ -477,16 +467,20 @@ pub fn read_back(
 
     let prefer_oidc = prior.is_some_and(|p| p.mode() == AuthMode::Oidc) || basic.is_none();
     if let (Some(plugin), true) = (oidc_plugin, prefer_oidc) {
-        let config = &plugin.config;
-        let bearer_only = strings(config.get("auth_methods")) == ["bearer"];
-        let issuer = match config.get("issuer").and_then(Json::as_str) {
-            Some(issuer) if bearer_only => issuer.to_string(),
+        let config = plugin.config::<OpenIdConnectConfig>().unwrap_or_default();
+        let bearer_only = config.auth_methods.as_deref() == Some(&["bearer".to_string()][..]);
+        let issuer = match config.issuer {
+            Some(issuer) if bearer_only => issuer,
             _ => String::new(),
         };
         return Authentication::Oidc(Oidc {
             issuer,
-            audiences: sorted(strings(config.get("audience_required"))),
-            jwks_url: strings(config.get("extra_jwks_uris")).into_iter().next(),
+            audiences: sorted(config.audience_required.unwrap_or_default()),
+            jwks_url: config
+                .extra_jwks_uris
+                .unwrap_or_default()
+                .into_iter()
+                .next(),
             mechanism: Mechanism::OpenIdConnect,
             signing_key_ids: Vec::new(),
         });

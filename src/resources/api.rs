@@ -15,11 +15,11 @@ use crate::kong::{KongError, Plugin, Route, Service};
 use crate::model::api::{
     self, ApiSpec, DesiredApi, Draft, HttpsMode, Observed, Upstream, DEFAULT_REDIRECT_CODE,
 };
-use crate::model::{auth as model_auth, certificate, naming, AttrPath};
+use crate::model::{auth as model_auth, certificate, naming, policies as model_policies, AttrPath};
 use crate::resources::{keep_after_undo, known_sorted};
 use crate::schema::*;
 use crate::values::{
-    self, field, field_strings, known_strings, TfString, TfStringList, TfStringSet,
+    self, field, field_strings, known_strings, TfNumber, TfString, TfStringList, TfStringSet,
 };
 
 /// The state (and configuration) of one `dispatch_api`.
@@ -59,11 +59,11 @@ pub struct ApiState {
     /// Invoke URLs.
     pub urls: TfStringList,
     /// Upstream timeout in milliseconds.
-    #[serde(default, serialize_with = "crate::values::number_as_text")]
-    pub timeout_ms: policies::TfNumber,
+    #[serde(default)]
+    pub timeout_ms: TfNumber,
     /// Largest request body in kilobytes.
-    #[serde(default, serialize_with = "crate::values::number_as_text")]
-    pub request_size_limit_kb: policies::TfNumber,
+    #[serde(default)]
+    pub request_size_limit_kb: TfNumber,
     /// The `cors` block.
     #[serde(default, with = "values::optional_block")]
     pub cors: Value<policies::CorsBlock>,
@@ -292,7 +292,7 @@ fn locate(spec: &ApiSpec) -> impl Fn(&[String]) -> Option<AttrPath> + '_ {
             "enabled" => AttrPath::attr("enabled"),
             "tags" => AttrPath::attr("tags"),
             "@entity" => AttrPath::attr("paths"),
-            _ => return policies::locate(path),
+            _ => return model_policies::locate(path),
         })
     }
 }

@@ -1,5 +1,7 @@
 use super::*;
+use crate::kong::ForeignKey;
 use crate::model::Severity;
+use serde_json::json;
 
 fn naming(org: Option<&str>) -> Naming {
     Naming::new(org.map(str::to_string))
