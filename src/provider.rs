@@ -9,7 +9,8 @@ use tf_provider::schema::Schema;
 use tf_provider::value::{Value, ValueEmpty};
 use tf_provider::{AttributePath, Diagnostics, DynamicDataSource, DynamicResource, Provider};
 
-use crate::context::{Context, SharedContext};
+use crate::apply::Context;
+use crate::context::SharedContext;
 use crate::data_sources::api::ApiDataSource;
 use crate::data_sources::apis::ApisDataSource;
 use crate::data_sources::certificate::CertificateDataSource;
@@ -206,13 +207,8 @@ impl Provider for DispatchProvider {
                 return None;
             }
         };
-        self.context.set(Context {
-            client,
-            inventory,
-            environment: settings.environment,
-            idp,
-            enterprise: tokio::sync::OnceCell::new(),
-        });
+        self.context
+            .set(Context::new(client, inventory, settings.environment, idp));
         Some(())
     }
 
