@@ -508,3 +508,40 @@ fn the_checker_sees_the_imports_it_must_see() {
     };
     assert!(!cyclic.is_empty(), "an added back edge is a cycle");
 }
+
+#[test]
+fn the_lower_layers_know_nothing_of_the_layers_above_or_of_terraform() {
+    // kong: the Admin API client; model: the pure mapping; apply: carrying declarations out.
+    // None of them may reach the Terraform glue, nor tf-provider.
+    let allowed: [(&str, &[&str]); 3] = [
+        ("kong", &["secret"]),
+        ("model", &["kong", "secret"]),
+        ("apply", &["kong", "model", "idp", "secret"]),
+    ];
+    let (modules, graph) = load();
+    let mut wrong = Vec::new();
+    for (layer, may_use) in allowed {
+        for (from, tos) in &graph.edges {
+            if from.first().map(String::as_str) != Some(layer) {
+                continue;
+            }
+            for (to, at) in tos {
+                let target = to.first().map(String::as_str).unwrap_or("crate");
+                if target != layer && !may_use.contains(&target) {
+                    wrong.push(format!("{} -> {} ({at})", show(from), show(to)));
+                }
+            }
+        }
+        for (path, module) in &modules {
+            if path.first().map(String::as_str) != Some(layer) {
+                continue;
+            }
+            for (line, code) in &module.code {
+                if code.contains("tf_provider") {
+                    wrong.push(format!("{} uses tf_provider (line {line})", show(path)));
+                }
+            }
+        }
+    }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+}
