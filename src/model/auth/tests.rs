@@ -1,5 +1,6 @@
 use super::*;
-use crate::kong::ForeignKey;
+use crate::kong::{ForeignKey, Plugin, PluginFields};
+use crate::model::issuer;
 use crate::model::Severity;
 use serde_json::json;
 
