@@ -432,15 +432,8 @@ fn policies_draft(policies: &Policies) -> PoliciesDraft {
             })
         }),
         rate_limit: policies.rate_limit.as_ref().map_or(Field::Null, |r| {
-            Field::Value(RateLimitDraft {
-                per_second: number(r.per_second),
-                per_minute: number(r.per_minute),
-                per_hour: number(r.per_hour),
-                per_day: number(r.per_day),
-                limit_by: text(&r.limit_by),
-                header_name: text(&r.header_name),
-                path: text(&r.path),
-            })
+            let draft: Option<RateLimitDraft> = r.try_map(|n| Some(number(*n)), |t| Some(text(t)));
+            draft.map_or(Field::Null, Field::Value)
         }),
         timeout_ms: number(policies.timeout_ms),
         request_size_limit_kb: number(policies.request_size_limit_kb),

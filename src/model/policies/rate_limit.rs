@@ -175,11 +175,19 @@ pub fn check(limit: &RateLimitDraft, issues: &mut Vec<Issue>) {
         }
     }
     if none_set {
+        let names: Vec<String> = limits::<(), ()>()
+            .iter()
+            .map(|l| format!("`{}`", l.name))
+            .collect();
+        let listed = match names.split_last() {
+            Some((last, rest)) => format!("{} and {last}", rest.join(", ")),
+            None => String::new(),
+        };
         // On the first limit: Terraform shows a block's own path as the whole resource.
         issues.push(Issue::error(
             at("per_second"),
             "Rate limit without a limit",
-            "Set at least one of `per_second`, `per_minute`, `per_hour` and `per_day` (Kong's rate-limiting needs one), or remove the `rate_limit` block.",
+            format!("Set at least one of {listed} (Kong's rate-limiting needs one), or remove the `rate_limit` block."),
         ));
     }
     // Kong: a longer period's limit may not be lower than a shorter one's.
