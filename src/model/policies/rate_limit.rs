@@ -83,8 +83,8 @@ pub type Text<N, T> = (Attribute<N, T, T, String>, Option<&'static str>);
 /// The limits, shortest period first (Kong wants a longer period's limit to be at least a
 /// shorter one's).
 #[rustfmt::skip]
-pub fn limits<N, T>() -> [Limit<N, T>; 4] {
-    [
+pub fn limits<N, T>() -> Vec<Limit<N, T>> {
+    vec![
         Attribute { name: "per_second", kong: "second", block: |b| &mut b.per_second, config: |c| &mut c.second },
         Attribute { name: "per_minute", kong: "minute", block: |b| &mut b.per_minute, config: |c| &mut c.minute },
         Attribute { name: "per_hour", kong: "hour", block: |b| &mut b.per_hour, config: |c| &mut c.hour },
@@ -94,8 +94,8 @@ pub fn limits<N, T>() -> [Limit<N, T>; 4] {
 
 /// The other attributes, with Kong's default for each (`None`: no default).
 #[rustfmt::skip]
-pub fn texts<N, T>() -> [Text<N, T>; 3] {
-    [
+pub fn texts<N, T>() -> Vec<Text<N, T>> {
+    vec![
         (Attribute { name: "limit_by", kong: "limit_by", block: |b| &mut b.limit_by, config: |c| &mut c.limit_by }, Some(DEFAULT_LIMIT_BY)),
         (Attribute { name: "header_name", kong: "header_name", block: |b| &mut b.header_name, config: |c| &mut c.header_name }, None),
         (Attribute { name: "path", kong: "path", block: |b| &mut b.path, config: |c| &mut c.path }, None),
@@ -104,10 +104,9 @@ pub fn texts<N, T>() -> [Text<N, T>; 3] {
 
 /// The attribute behind a field of Kong's config.
 pub fn attribute_of(kong_field: &str) -> Option<&'static str> {
-    let limits = limits::<(), ()>().map(|a| (a.kong, a.name));
-    let texts = texts::<(), ()>().map(|(a, _)| (a.kong, a.name));
+    let limits = limits::<(), ()>().into_iter().map(|a| (a.kong, a.name));
+    let texts = texts::<(), ()>().into_iter().map(|(a, _)| (a.kong, a.name));
     limits
-        .into_iter()
         .chain(texts)
         .find(|(kong, _)| *kong == kong_field)
         .map(|(_, name)| name)

@@ -97,11 +97,10 @@ fn full() -> Policies {
         rate_limit: Some(RateLimit {
             per_second: Some(5),
             per_minute: Some(100),
-            per_hour: None,
             per_day: Some(10_000),
             limit_by: Some("header".into()),
             header_name: Some("X-Client".into()),
-            path: None,
+            ..RateLimit::default()
         }),
         timeout_ms: Some(5000),
         request_size_limit_kb: Some(512),
