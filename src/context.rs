@@ -1,38 +1,11 @@
-//! What every resource shares once the provider is configured: one Kong client (one
-//! connection pool per process) and the environment of the mapping.
+//! The configured provider ([`Context`]), shared by the resources and data sources that
+//! Terraform creates before it configures the provider.
 
 use std::sync::{Arc, RwLock};
 
 use tf_provider::Diagnostics;
 
-use crate::idp::IdpClient;
-use crate::kong::{Client, Inventory, KongError};
-use crate::model::api::Environment;
-
-/// The configured provider.
-pub struct Context {
-    /// The Admin API client.
-    pub client: Client,
-    /// The listing of managed entities shared by the reads of one plan.
-    pub inventory: Inventory,
-    /// Organization, upstream template and gateway URL.
-    pub environment: Environment,
-    /// Fetches OpenID Connect issuers' keys.
-    pub idp: IdpClient,
-    /// Whether Kong is the Enterprise edition, asked once per provider process and only when
-    /// an API needs to know.
-    pub enterprise: tokio::sync::OnceCell<bool>,
-}
-
-impl Context {
-    /// Whether Kong is the Enterprise edition (`GET /`, asked once).
-    pub async fn is_enterprise(&self) -> Result<bool, KongError> {
-        self.enterprise
-            .get_or_try_init(|| async { Ok(self.client.node_info().await?.is_enterprise()) })
-            .await
-            .copied()
-    }
-}
+use crate::apply::Context;
 
 /// The configured provider, shared by resources built before `ConfigureProvider` runs.
 #[derive(Clone, Default)]

@@ -48,9 +48,13 @@ pub fn kong_error(
         }
         KongError::Api { .. } => format!("Kong refused to {action}"),
         KongError::Decode { .. } => format!("Unexpected answer from Kong while trying to {action}"),
-        KongError::Config(_) => format!("Invalid Kong connection settings ({action})"),
+        KongError::Url { .. } => format!("Cannot address the Admin API to {action}"),
     };
-    let mut detail = error.to_string();
+    let mut detail = match error {
+        // The timeout is the provider's setting: name it where the user can change it.
+        KongError::Timeout { .. } => format!("{error} (request_timeout_ms)"),
+        _ => error.to_string(),
+    };
     match error {
         KongError::Unreachable { .. } => detail.push_str(
             "\n\nCheck kong_admin_url (or KONG_ADMIN_URL), the TLS settings, and that Kong's Admin API is running and reachable from here.",

@@ -1,10 +1,13 @@
 //! terraform-provider-dispatch: Dispatch's API gateway declarations, applied to Kong.
 //!
-//! Three layers: [`kong`] is a typed Admin API client, [`model`] is the pure mapping between
-//! declarations and Kong entities, and [`resources`] glues them to Terraform through tf-provider.
+//! Four layers: [`kong`] is a typed Admin API client, [`model`] is the pure mapping between
+//! declarations and Kong entities, [`apply`] carries declarations out against Kong, and
+//! [`resources`] and [`data_sources`] glue them to Terraform through tf-provider. The
+//! repository's `ARCHITECTURE.md` shows how a declaration travels through them.
 
 #![warn(missing_docs)]
 
+pub mod apply;
 pub mod context;
 pub mod data_sources;
 pub mod diagnostics;
@@ -15,6 +18,7 @@ pub mod model;
 pub mod provider;
 pub mod resources;
 pub mod schema;
+pub mod secret;
 pub mod settings;
 pub mod startup;
 pub mod values;

@@ -9,13 +9,14 @@ use tf_provider::schema::Schema;
 use tf_provider::value::{Value, ValueEmpty};
 use tf_provider::{AttributePath, Diagnostics, DynamicDataSource, DynamicResource, Provider};
 
-use crate::context::{Context, SharedContext};
+use crate::apply::Context;
+use crate::context::SharedContext;
 use crate::data_sources::api::ApiDataSource;
 use crate::data_sources::apis::ApisDataSource;
 use crate::data_sources::certificate::CertificateDataSource;
 use crate::diagnostics::report;
 use crate::idp::{self, IdpClient};
-use crate::kong::{Client, Inventory};
+use crate::kong::{Client, ConfigError, Inventory};
 use crate::resources::api::ApiResource;
 use crate::resources::basic_auth_user::BasicAuthUserResource;
 use crate::resources::certificate::CertificateResource;
@@ -186,7 +187,7 @@ impl Provider for DispatchProvider {
         let client = match Client::new(settings.client) {
             Ok(client) => client,
             Err(error) => {
-                diags.root_error("Invalid Kong connection settings", error.to_string());
+                report_config_error(diags, &error, &config);
                 return None;
             }
         };
@@ -206,13 +207,8 @@ impl Provider for DispatchProvider {
                 return None;
             }
         };
-        self.context.set(Context {
-            client,
-            inventory,
-            environment: settings.environment,
-            idp,
-            enterprise: tokio::sync::OnceCell::new(),
-        });
+        self.context
+            .set(Context::new(client, inventory, settings.environment, idp));
         Some(())
     }
 
@@ -257,5 +253,98 @@ impl Provider for DispatchProvider {
                 .map(|(name, data_source)| (name.to_string(), data_source))
                 .collect(),
         )
+    }
+}
+
+/// Reports a connection setting the client cannot use, naming the attribute that holds it (or
+/// the environment variable it came from). Only non-secret attributes carry the diagnostic:
+/// Terraform prints the source line of the attribute a diagnostic is on, and the line of a
+/// sensitive attribute may hold the secret itself (a token or header written literally).
+fn report_config_error(diags: &mut Diagnostics, error: &ConfigError, config: &ProviderConfig) {
+    let summary = "Invalid Kong connection settings";
+    let pair = "tls_client_certificate and tls_client_key";
+    let (attribute, what) = match error {
+        ConfigError::HeaderName { .. } | ConfigError::HeaderValue { .. } => {
+            (None, "kong_admin_headers")
+        }
+        ConfigError::Token if config.kong_admin_token.is_null() => {
+            (None, settings::env::ADMIN_TOKEN)
+        }
+        ConfigError::Token => (None, "kong_admin_token"),
+        ConfigError::CaBundle { .. } | ConfigError::EmptyCaBundle => {
+            (Some("tls_ca_certificate"), "tls_ca_certificate")
+        }
+        ConfigError::ClientIdentity => (Some("tls_client_certificate"), pair),
+        ConfigError::ClientPairIncomplete if config.tls_client_key.is_null() => {
+            (Some("tls_client_certificate"), pair)
+        }
+        ConfigError::ClientPairIncomplete => (None, pair),
+        ConfigError::HttpClient { .. } => (None, "the connection settings"),
+    };
+    let detail = format!("{what}: {error}.");
+    match attribute {
+        Some(attribute) => diags.error(summary, detail, AttributePath::new(attribute)),
+        None => diags.root_error(summary, detail),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The errors `configure` reports, as (attribute, detail).
+    async fn configure_errors(config: ProviderConfig) -> Vec<(String, String)> {
+        let mut diags = Diagnostics::default();
+        let configured = DispatchProvider::new()
+            .configure(&mut diags, "1.9.0".into(), config)
+            .await;
+        assert!(configured.is_none());
+        diags
+            .errors
+            .iter()
+            .map(|d| (d.attribute.to_string(), d.detail.to_string()))
+            .collect()
+    }
+
+    fn text(value: &str) -> TfString {
+        Value::Value(value.to_string())
+    }
+
+    #[tokio::test]
+    async fn connection_settings_the_client_refuses_are_on_or_name_their_attribute() {
+        let errors = configure_errors(ProviderConfig {
+            tls_ca_certificate: text("not a PEM bundle"),
+            ..ProviderConfig::default()
+        })
+        .await;
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        assert!(errors[0].0.contains("tls_ca_certificate"), "{errors:?}");
+        assert!(errors[0].1.contains("tls_ca_certificate"), "{errors:?}");
+
+        let secret = "s3cret-header-value";
+        let headers = [("X-Proxy".to_string(), text(&format!("{secret}\n")))];
+        let errors = configure_errors(ProviderConfig {
+            kong_admin_headers: Value::Value(headers.into_iter().collect()),
+            ..ProviderConfig::default()
+        })
+        .await;
+        // Named, not pointed at: Terraform would print the source line, secret included.
+        assert_eq!(errors[0].0, "", "{errors:?}");
+        assert!(errors[0].1.contains("kong_admin_headers"), "{errors:?}");
+        assert!(!errors[0].1.contains(secret));
+
+        let errors = configure_errors(ProviderConfig {
+            tls_client_certificate: text(
+                "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----",
+            ),
+            tls_client_key: text(
+                "-----BEGIN PRIVATE KEY-----\nk3y-s3cret\n-----END PRIVATE KEY-----",
+            ),
+            ..ProviderConfig::default()
+        })
+        .await;
+        assert!(errors[0].0.contains("tls_client_certificate"), "{errors:?}");
+        assert!(errors[0].1.contains("tls_client_key"), "{errors:?}");
+        assert!(!errors[0].1.contains("k3y-s3cret"), "{errors:?}");
     }
 }

@@ -5,11 +5,12 @@ use std::time::Duration;
 
 use url::Url;
 
-use crate::kong::{ClientOptions, Secret, TlsOptions};
+use crate::kong::{ClientOptions, TlsOptions};
 use crate::model::api::Environment;
 use crate::model::naming::Naming;
 use crate::model::upstream::{UpstreamTemplate, DEFAULT_FUNCTION_UPSTREAM_URL};
 use crate::model::{validate, AttrPath, Issue};
+use crate::secret::Secret;
 
 /// Default Admin API URL.
 pub const DEFAULT_ADMIN_URL: &str = "http://localhost:8001";

@@ -4,8 +4,8 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use tf_provider::value::Value;
 
-use crate::kong::Secret;
 use crate::model::Field;
+use crate::secret::Secret;
 
 /// A Terraform string.
 pub type TfString = Value<String>;
@@ -15,6 +15,26 @@ pub type TfStringSet = Value<BTreeSet<Value<String>>>;
 pub type TfStringList = Value<Vec<Value<String>>>;
 /// A Terraform map of strings.
 pub type TfStringMap = Value<BTreeMap<String, Value<String>>>;
+
+/// A number of the configuration. Kept as a float so that a fraction reaches the plan-time
+/// checks (and their message) instead of failing to decode, and written to Terraform as text,
+/// like every number of a state (see [`number_as_text`]).
+#[derive(Debug, Clone, Copy, Default, PartialEq, serde::Deserialize)]
+#[serde(transparent)]
+pub struct TfNumber(pub Value<f64>);
+
+impl serde::Serialize for TfNumber {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        number_as_text(&self.0, serializer)
+    }
+}
+
+impl TfNumber {
+    /// The number, or null.
+    pub fn of(value: Option<u64>) -> Self {
+        Self(value.map_or(Value::Null, |n| Value::Value(n as f64)))
+    }
+}
 
 /// The plan-time view of a scalar.
 pub fn field<T: Clone>(value: &Value<T>) -> Field<T> {
@@ -79,6 +99,11 @@ pub fn set_like(values: &[String], prior: &TfStringSet) -> TfStringSet {
     } else {
         set(values)
     }
+}
+
+/// An optional block: null when absent.
+pub fn block<T>(value: Option<T>) -> Value<T> {
+    value.map_or(Value::Null, Value::Value)
 }
 
 /// An optional string.
@@ -186,6 +211,20 @@ mod tests {
         code: Value<i64>,
         #[serde(serialize_with = "number_as_text")]
         limit: Value<f64>,
+    }
+
+    #[test]
+    fn tf_numbers_are_written_as_text_and_read_as_numbers() {
+        assert_eq!(
+            serde_json::to_value(TfNumber::of(Some(600))).expect("serializes"),
+            "600"
+        );
+        assert_eq!(
+            serde_json::to_value(TfNumber::of(None)).expect("serializes"),
+            serde_json::Value::Null
+        );
+        let read: TfNumber = serde_json::from_str("1.5").expect("a number");
+        assert_eq!(read, TfNumber(Value::Value(1.5)));
     }
 
     #[test]

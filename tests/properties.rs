@@ -14,7 +14,7 @@ use std::net::Ipv6Addr;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-use dispatch_provider::kong::{self, Client, ClientOptions, KongError, Secret, TlsOptions};
+use dispatch_provider::kong::{self, Client, ClientOptions, KongError, TlsOptions};
 use dispatch_provider::model::api::{
     self, ApiSpec, Draft, Environment, HttpsMode, Observed, Upstream, DEFAULT_REDIRECT_CODE,
     REDIRECT_CODES,
@@ -30,6 +30,7 @@ use dispatch_provider::model::policies::{
 };
 use dispatch_provider::model::upstream::{Target, UpstreamTemplate, DEFAULT_FUNCTION_UPSTREAM_URL};
 use dispatch_provider::model::{validate, Field};
+use dispatch_provider::secret::Secret;
 use dispatch_provider::settings::{self, RawSettings};
 use kong_sandbox::Sandbox;
 use proptest::prelude::*;
@@ -431,17 +432,8 @@ fn policies_draft(policies: &Policies) -> PoliciesDraft {
             })
         }),
         rate_limit: policies.rate_limit.as_ref().map_or(Field::Null, |r| {
-            Field::Value(RateLimitDraft {
-                limits: [
-                    number(r.per_second),
-                    number(r.per_minute),
-                    number(r.per_hour),
-                    number(r.per_day),
-                ],
-                limit_by: text(&r.limit_by),
-                header_name: text(&r.header_name),
-                path: text(&r.path),
-            })
+            let draft: Option<RateLimitDraft> = r.try_map(|n| Some(number(*n)), |t| Some(text(t)));
+            draft.map_or(Field::Null, Field::Value)
         }),
         timeout_ms: number(policies.timeout_ms),
         request_size_limit_kb: number(policies.request_size_limit_kb),
@@ -619,11 +611,11 @@ fn no_provider_configuration_makes_resolving_panic() {
             )| {
                 let raw = RawSettings {
                     kong_admin_url: url,
-                    kong_admin_token: token.map(kong::Secret::new),
+                    kong_admin_token: token.map(Secret::new),
                     kong_workspace: workspace,
                     kong_admin_headers: headers
                         .into_iter()
-                        .map(|(k, v)| (k, kong::Secret::new(v)))
+                        .map(|(k, v)| (k, Secret::new(v)))
                         .collect(),
                     tls_ca_certificate: ca,
                     tls_client_certificate: None,

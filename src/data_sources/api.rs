@@ -1,5 +1,6 @@
 //! `dispatch_api` data source: one API of the organization, by name, with every attribute of
-//! the resource, read from Kong the way an import reads it.
+//! the resource, read from Kong the way an import reads it. It shares the resource's schema and
+//! state (the same attributes), and reads Kong through [`crate::apply::api`].
 
 use async_trait::async_trait;
 use serde::{Deserialize, Deserializer, Serialize};
@@ -7,10 +8,12 @@ use tf_provider::schema::Schema;
 use tf_provider::value::ValueEmpty;
 use tf_provider::{AttributePath, DataSource, Diagnostics};
 
+use crate::apply;
+use crate::apply::api::Lookup;
 use crate::context::SharedContext;
 use crate::diagnostics::kong_error;
-use crate::model::{naming, validate};
-use crate::resources::api::{api_schema, api_state, ApiState};
+use crate::model::validate;
+use crate::resources::api::{api_schema, ApiState};
 use crate::schema::{read_only_copy, schema};
 use crate::values::TfString;
 
@@ -84,40 +87,39 @@ impl DataSource for ApiDataSource {
             diags.error_short("The API name is not known", AttributePath::new("name"));
             return None;
         };
-        let naming = &context.environment.naming;
-        let kong_name = naming.kong_name(&name);
-        let service = match context.client.service(&kong_name).await {
-            Ok(service) => service,
+        let kong_name = context.environment.naming.kong_name(&name);
+        let found = match apply::api::find(&context, &name).await {
+            Ok(found) => found,
             Err(error) => {
                 kong_error(diags, &format!("read the API `{name}`"), &error, |_| None);
                 return None;
             }
         };
-        let Some(service) = service else {
-            diags.error(
-                "API not found",
-                format!("No API named `{name}` exists in Kong (looked for the service `{kong_name}`). Check the name and the provider's `organization`; `data.dispatch_apis` lists the APIs the credentials can see."),
-                AttributePath::new("name"),
-            );
-            return None;
-        };
-        if !naming.owns(service.tags.as_deref()) {
-            let why = if naming::is_managed(service.tags.as_deref()) {
-                "belongs to another organization"
-            } else {
-                "is not managed by terraform-provider-dispatch"
-            };
-            diags.error(
-                "Not an API of this organization",
-                format!("Kong has a service named `{kong_name}`, but it {why}, so it is not read as an API. Import it into a `dispatch_api` resource to manage it."),
-                AttributePath::new("name"),
-            );
-            return None;
-        }
-        match api_state(&context, service).await {
-            Ok(state) => Some(ApiData(state)),
-            Err(error) => {
-                kong_error(diags, &format!("read the API `{name}`"), &error, |_| None);
+        match found {
+            Lookup::Found(found) => Some(ApiData(ApiState::from_found(
+                &found,
+                &ApiState::default(),
+                &context,
+            ))),
+            Lookup::Missing => {
+                diags.error(
+                    "API not found",
+                    format!("No API named `{name}` exists in Kong (looked for the service `{kong_name}`). Check the name and the provider's `organization`; `data.dispatch_apis` lists the APIs the credentials can see."),
+                    AttributePath::new("name"),
+                );
+                None
+            }
+            Lookup::Foreign { managed } => {
+                let why = if managed {
+                    "belongs to another organization"
+                } else {
+                    "is not managed by terraform-provider-dispatch"
+                };
+                diags.error(
+                    "Not an API of this organization",
+                    format!("Kong has a service named `{kong_name}`, but it {why}, so it is not read as an API. Import it into a `dispatch_api` resource to manage it."),
+                    AttributePath::new("name"),
+                );
                 None
             }
         }

@@ -1,7 +1,6 @@
 //! `dispatch_apis` data source: the APIs of the organization that the configured credentials
-//! can see, optionally filtered by function and tags. Three paged listings (services, routes,
-//! plugins, filtered by the ownership tags), however many APIs there are, and on open-source
-//! Kong one read of each OIDC issuer's keys.
+//! can see ([`crate::apply::api::list`]), optionally filtered by function and tags, each with
+//! some attributes of the resource's state.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
@@ -12,11 +11,12 @@ use tf_provider::schema::{AttributeType, Schema};
 use tf_provider::value::{Value, ValueEmpty};
 use tf_provider::{AttributePath, DataSource, Diagnostics};
 
-use crate::context::{Context, SharedContext};
+use crate::apply;
+use crate::apply::api::Found;
+use crate::context::SharedContext;
 use crate::diagnostics::kong_error;
-use crate::kong::{KongError, Plugin, Route};
 use crate::model::validate;
-use crate::resources::api::{api_route, api_schema, state_from_kong, ApiState};
+use crate::resources::api::{api_schema, ApiState};
 use crate::schema::*;
 use crate::values::{known_strings, TfString, TfStringSet};
 
@@ -131,8 +131,12 @@ impl DataSource for ApisDataSource {
                 .into_iter()
                 .collect(),
         };
-        let states = match list(&context, &filter).await {
-            Ok(states) => states,
+        let states: Vec<ApiState> = match apply::api::list(&context).await {
+            Ok(found) => found
+                .iter()
+                .filter(|f| filter.keeps(f))
+                .map(|f| ApiState::from_found(f, &ApiState::default(), &context))
+                .collect(),
             Err(error) => {
                 kong_error(diags, "list the APIs", &error, |_| None);
                 return None;
@@ -163,66 +167,14 @@ struct Filter {
 }
 
 impl Filter {
-    fn keeps(&self, state: &ApiState) -> bool {
+    fn keeps(&self, found: &Found) -> bool {
         let function_ok = self
             .function
             .as_ref()
-            .is_none_or(|f| state.function.as_ref_option() == Some(f));
-        let tags: BTreeSet<String> = known_strings(&state.tags)
-            .unwrap_or_default()
-            .into_iter()
-            .collect();
-        function_ok && self.tags.is_subset(&tags)
+            .is_none_or(|f| apply::api::invokes(&found.spec, f));
+        let tags: BTreeSet<&String> = found.spec.tags.iter().collect();
+        function_ok && self.tags.iter().all(|t| tags.contains(t))
     }
-}
-
-/// Every API of the organization the filter keeps, sorted by name.
-async fn list(context: &Context, filter: &Filter) -> Result<Vec<ApiState>, KongError> {
-    let client = &context.client;
-    let naming = &context.environment.naming;
-    let tags = naming.listing_tags();
-    let services = client.services(&tags).await?;
-    let routes = client.routes(&tags).await?;
-    let plugins = client.plugins(&tags).await?;
-    let mut routes_of: HashMap<&str, Vec<&Route>> = HashMap::new();
-    for route in &routes {
-        if let Some(service) = &route.service {
-            routes_of
-                .entry(service.id.as_str())
-                .or_default()
-                .push(route);
-        }
-    }
-    let mut plugins_of: HashMap<String, Vec<Plugin>> = HashMap::new();
-    for plugin in plugins {
-        if let Some(service) = &plugin.service {
-            plugins_of
-                .entry(service.id.clone())
-                .or_default()
-                .push(plugin);
-        }
-    }
-    let mut states: Vec<ApiState> = Vec::new();
-    let ours = services.iter().filter(|s| {
-        naming.owns(s.tags.as_deref())
-            && s.name
-                .as_deref()
-                .is_some_and(|n| naming.dispatch_name(n).is_some())
-    });
-    for service in ours {
-        let routes = routes_of.get(service.id.as_str());
-        let route = routes.and_then(|r| api_route(service, r.iter().copied()));
-        let plugins = plugins_of
-            .get(service.id.as_str())
-            .map(Vec::as_slice)
-            .unwrap_or_default();
-        let state = state_from_kong(context, service, route, plugins).await?;
-        if filter.keeps(&state) {
-            states.push(state);
-        }
-    }
-    states.sort_by(|a, b| a.name.as_ref_option().cmp(&b.name.as_ref_option()));
-    Ok(states)
 }
 
 /// The `wanted` attributes of one API's state.

@@ -7,11 +7,12 @@ use tf_provider::schema::Schema;
 use tf_provider::value::{Value, ValueEmpty};
 use tf_provider::{AttributePath, DataSource, Diagnostics};
 
+use crate::apply;
+use crate::apply::certificate::{FoundCertificate, Prior};
 use crate::context::SharedContext;
 use crate::diagnostics::kong_error;
-use crate::kong::{Certificate, Client, KongError};
 use crate::model::certificate;
-use crate::model::{naming, validate};
+use crate::model::validate;
 use crate::resources::certificate::computed_attributes;
 use crate::schema::*;
 use crate::values::{self, TfString, TfStringList, TfStringSet};
@@ -110,8 +111,8 @@ impl CertificateLookup {
         }
     }
 
-    fn found(query: &Query, kong: &Certificate) -> Self {
-        let read = certificate::read_back(kong, None, None);
+    fn found(query: &Query, found: &FoundCertificate) -> Self {
+        let read = &found.read;
         let info = read.info.as_ref();
         let text = |f: fn(&certificate::CertificateInfo) -> String| {
             info.map_or(Value::Null, |i| Value::Value(f(i)))
@@ -121,10 +122,10 @@ impl CertificateLookup {
                 Query::Hostname(h) => Value::Value(h.clone()),
                 Query::Id(_) => Value::Null,
             },
-            id: Value::Value(kong.id.clone()),
+            id: Value::Value(found.id.clone()),
             certificate: Value::Value(read.certificate.clone()),
             hostnames: values::set(&read.hostnames),
-            tags: values::set(&naming::user_tags(kong.tags.as_deref())),
+            tags: values::set(&read.tags),
             subject: text(|i| i.subject.clone()),
             issuer: text(|i| i.issuer.clone()),
             dns_names: info.map_or(Value::Null, |i| values::list(&i.dns_names)),
@@ -133,16 +134,6 @@ impl CertificateLookup {
             fingerprint_sha256: text(|i| i.fingerprint_sha256.clone()),
         }
     }
-}
-
-/// The certificate Kong serves for `hostname`: exact SNI first, then the wildcards.
-async fn served_for(client: &Client, hostname: &str) -> Result<Option<Certificate>, KongError> {
-    for name in certificate::sni_lookup_names(hostname) {
-        if let Some(found) = client.certificate(&name).await? {
-            return Ok(Some(found));
-        }
-    }
-    Ok(None)
 }
 
 #[async_trait]
@@ -180,11 +171,11 @@ impl DataSource for CertificateDataSource {
             }
         };
         let found = match &query {
-            Query::Id(id) => context.client.certificate(id).await,
-            Query::Hostname(hostname) => served_for(&context.client, hostname).await,
+            Query::Id(id) => apply::certificate::read(&context, id, &Prior::default()).await,
+            Query::Hostname(hostname) => apply::certificate::served_for(&context, hostname).await,
         };
         match found {
-            Ok(Some(kong)) => Some(CertificateLookup::found(&query, &kong)),
+            Ok(Some(found)) => Some(CertificateLookup::found(&query, &found)),
             Ok(None) => {
                 let (attribute, detail) = match &query {
                     Query::Id(id) => ("id", format!("Kong has no certificate with the id `{id}`.")),

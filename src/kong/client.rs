@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use backon::{ExponentialBuilder, Retryable};
 use percent_encoding::{utf8_percent_encode, AsciiSet, CONTROLS};
-use reqwest::header::{HeaderMap, HeaderName, HeaderValue, RETRY_AFTER};
+use reqwest::header::RETRY_AFTER;
 use reqwest::Method;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
@@ -17,85 +17,8 @@ use url::Url;
 
 use super::entities::{NodeInfo, Page};
 use super::error::{KongError, KongErrorBody};
+use super::options::{self, ClientOptions, ConfigError};
 use super::redact;
-
-/// A value that must never be printed: tokens, keys, passwords. It serialises as the plain
-/// string (it has to reach Kong), but its `Debug` output is redacted.
-#[derive(Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-#[serde(transparent)]
-pub struct Secret(String);
-
-impl Secret {
-    /// Wraps a secret value.
-    pub fn new(value: impl Into<String>) -> Self {
-        Self(value.into())
-    }
-
-    /// The secret itself, for the one place that must send it.
-    pub fn expose(&self) -> &str {
-        &self.0
-    }
-}
-
-impl fmt::Debug for Secret {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("Secret(<redacted>)")
-    }
-}
-
-/// TLS settings for the connection to the Admin API.
-#[derive(Debug, Clone, Default)]
-pub struct TlsOptions {
-    /// PEM bundle of the CAs to trust instead of the system's.
-    pub ca_pem: Option<String>,
-    /// PEM client certificate (chain) for mutual TLS.
-    pub client_cert_pem: Option<String>,
-    /// PEM private key of the client certificate.
-    pub client_key_pem: Option<Secret>,
-    /// Accept any server certificate (insecure).
-    pub skip_verify: bool,
-}
-
-/// Everything needed to build a [`Client`].
-#[derive(Debug, Clone)]
-pub struct ClientOptions {
-    /// Admin API base URL, such as `http://localhost:8001`.
-    pub base_url: Url,
-    /// RBAC token, sent as `Kong-Admin-Token`.
-    pub admin_token: Option<Secret>,
-    /// Enterprise workspace that prefixes every path.
-    pub workspace: Option<String>,
-    /// Extra headers for every request.
-    pub extra_headers: Vec<(String, Secret)>,
-    /// TLS settings.
-    pub tls: TlsOptions,
-    /// Per-request timeout.
-    pub timeout: Duration,
-    /// How many times an idempotent request is retried on 429, 5xx or a broken connection.
-    pub max_retries: u32,
-    /// First retry delay; later ones grow exponentially, with jitter.
-    pub retry_base_delay: Duration,
-}
-
-impl ClientOptions {
-    /// A one-line description for logs: what is configured, never a secret's value.
-    pub fn summary(&self) -> String {
-        let set = |present: bool| if present { "set" } else { "not set" };
-        let headers: Vec<&str> = self.extra_headers.iter().map(|(n, _)| n.as_str()).collect();
-        format!(
-            "admin_url={} workspace={} admin_token={} extra_headers=[{}] tls_ca={} tls_client_certificate={} tls_skip_verify={} timeout_ms={} max_retries={}",
-            self.base_url,
-            self.workspace.as_deref().unwrap_or("-"),
-            set(self.admin_token.is_some()),
-            headers.join(","),
-            if self.tls.ca_pem.is_some() { "bundle" } else { "system roots" },
-            set(self.tls.client_cert_pem.is_some() && self.tls.client_key_pem.is_some()),
-            self.tls.skip_verify,
-            self.timeout.as_millis(),
-            self.max_retries,
-        )
-    }
-}
 
 /// The Admin API client. Cheap to clone: the connection pool is shared.
 #[derive(Clone)]
@@ -148,86 +71,8 @@ struct Answer {
 
 impl Client {
     /// Builds the client (and its TLS configuration) from the options.
-    pub fn new(options: ClientOptions) -> Result<Self, KongError> {
-        let mut headers = HeaderMap::new();
-        headers.insert(
-            reqwest::header::USER_AGENT,
-            HeaderValue::from_static(concat!(
-                "terraform-provider-dispatch/",
-                env!("CARGO_PKG_VERSION")
-            )),
-        );
-        for (name, value) in &options.extra_headers {
-            let header = HeaderName::from_bytes(name.as_bytes()).map_err(|_| {
-                KongError::Config(format!("`{name}` is not a valid HTTP header name"))
-            })?;
-            let mut value = HeaderValue::from_str(value.expose()).map_err(|_| {
-                KongError::Config(format!(
-                    "the value of header `{name}` is not a valid HTTP header value"
-                ))
-            })?;
-            value.set_sensitive(true);
-            headers.insert(header, value);
-        }
-        if let Some(token) = &options.admin_token {
-            let mut value = HeaderValue::from_str(token.expose()).map_err(|_| {
-                KongError::Config("kong_admin_token is not a valid HTTP header value".into())
-            })?;
-            value.set_sensitive(true);
-            headers.insert(HeaderName::from_static("kong-admin-token"), value);
-        }
-
-        let mut builder = reqwest::Client::builder()
-            .default_headers(headers)
-            .timeout(options.timeout)
-            .connect_timeout(options.timeout)
-            .tcp_nodelay(true)
-            .pool_idle_timeout(Duration::from_secs(90))
-            .redirect(reqwest::redirect::Policy::none());
-
-        let tls = &options.tls;
-        if let Some(ca) = &tls.ca_pem {
-            let certs = reqwest::Certificate::from_pem_bundle(ca.as_bytes()).map_err(|e| {
-                KongError::Config(format!(
-                    "tls_ca_certificate is not a PEM certificate bundle: {e}"
-                ))
-            })?;
-            if certs.is_empty() {
-                return Err(KongError::Config(
-                    "tls_ca_certificate holds no PEM certificate".into(),
-                ));
-            }
-            builder = builder.tls_built_in_root_certs(false);
-            for cert in certs {
-                builder = builder.add_root_certificate(cert);
-            }
-        }
-        match (&tls.client_cert_pem, &tls.client_key_pem) {
-            (Some(cert), Some(key)) => {
-                let pem = format!("{}\n{}", cert.trim_end(), key.expose().trim_end());
-                // The key never reaches the message: only whether the pair could be used.
-                let identity = reqwest::Identity::from_pem(pem.as_bytes()).map_err(|_| {
-                    KongError::Config(
-                        "tls_client_certificate and tls_client_key are not a usable PEM certificate and private key"
-                            .into(),
-                    )
-                })?;
-                builder = builder.identity(identity);
-            }
-            (None, None) => {}
-            _ => {
-                return Err(KongError::Config(
-                    "tls_client_certificate and tls_client_key must be set together".into(),
-                ))
-            }
-        }
-        if tls.skip_verify {
-            builder = builder.danger_accept_invalid_certs(true);
-        }
-        let http = builder
-            .build()
-            .map_err(|e| KongError::Config(format!("cannot build the HTTP client: {e}")))?;
-
+    pub fn new(options: ClientOptions) -> Result<Self, ConfigError> {
+        let http = options::http_client(&options)?;
         let mut base_url = options.base_url;
         if !base_url.path().ends_with('/') {
             let path = format!("{}/", base_url.path());
@@ -357,8 +202,9 @@ impl Client {
             relative.push('/');
         }
         relative.push_str(path.trim_start_matches('/'));
-        let mut url = self.base_url.join(&relative).map_err(|e| {
-            KongError::Config(format!("cannot build an Admin API URL for {path}: {e}"))
+        let mut url = self.base_url.join(&relative).map_err(|e| KongError::Url {
+            path: path.to_string(),
+            cause: e.to_string(),
         })?;
         if !query.is_empty() {
             url.query_pairs_mut()
@@ -573,6 +419,8 @@ fn error_chain(error: &dyn std::error::Error) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::kong::TlsOptions;
+    use crate::secret::Secret;
 
     fn client(base: &str, workspace: Option<&str>) -> Client {
         Client::new(ClientOptions {
@@ -622,57 +470,5 @@ mod tests {
         let c = client("http://kong:8001", None);
         assert!(!format!("{c:?}").contains("s3cr3t"));
         assert_eq!(format!("{:?}", Secret::new("pw")), "Secret(<redacted>)");
-    }
-
-    #[test]
-    fn options_summary_and_debug_hold_no_secret() {
-        let options = ClientOptions {
-            base_url: Url::parse("https://kong:8444").expect("url"),
-            admin_token: Some(Secret::new("tok-s3cret")),
-            workspace: Some("team".into()),
-            extra_headers: vec![("X-Proxy-Auth".into(), Secret::new("hdr-s3cret"))],
-            tls: TlsOptions {
-                ca_pem: None,
-                client_cert_pem: Some("-----BEGIN CERTIFICATE-----".into()),
-                client_key_pem: Some(Secret::new(
-                    "-----BEGIN PRIVATE KEY-----\nkey-s3cret\n-----END PRIVATE KEY-----",
-                )),
-                skip_verify: false,
-            },
-            timeout: Duration::from_secs(1),
-            max_retries: 2,
-            retry_base_delay: Duration::from_millis(10),
-        };
-        let summary = options.summary();
-        let debug = format!("{options:?}");
-        for text in [&summary, &debug] {
-            assert!(!text.contains("s3cret"), "{text}");
-        }
-        assert!(summary.contains("admin_token=set"), "{summary}");
-        assert!(
-            summary.contains("extra_headers=[X-Proxy-Auth]"),
-            "{summary}"
-        );
-        assert!(summary.contains("tls_client_certificate=set"), "{summary}");
-    }
-
-    #[test]
-    fn client_key_without_certificate_is_refused() {
-        let err = Client::new(ClientOptions {
-            base_url: Url::parse("https://kong:8444").expect("url"),
-            admin_token: None,
-            workspace: None,
-            extra_headers: vec![],
-            tls: TlsOptions {
-                client_key_pem: Some(Secret::new("-----BEGIN PRIVATE KEY-----")),
-                ..TlsOptions::default()
-            },
-            timeout: Duration::from_secs(1),
-            max_retries: 0,
-            retry_base_delay: Duration::from_millis(10),
-        })
-        .expect_err("must fail");
-        assert!(err.to_string().contains("must be set together"));
-        assert!(!err.to_string().contains("BEGIN"));
     }
 }

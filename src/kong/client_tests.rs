@@ -6,6 +6,7 @@ use kong_sandbox::{Edition, FaultAction, FaultRule, Sandbox, SandboxConfig};
 use serde_json::json;
 
 use super::*;
+use crate::secret::Secret;
 
 fn options(url: &str) -> ClientOptions {
     ClientOptions {

@@ -6,7 +6,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::Value as Json;
 
-use super::client::Secret;
+use crate::secret::Secret;
 
 /// A reference to another entity, as Kong writes foreign keys: `{"id": "..."}`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -56,9 +56,7 @@ pub enum KongError {
         cause: String,
     },
     /// Kong did not answer within the configured timeout.
-    #[error(
-        "Kong's Admin API at {url} did not answer within {timeout_ms} ms (request_timeout_ms)"
-    )]
+    #[error("Kong's Admin API at {url} did not answer within {timeout_ms} ms")]
     Timeout {
         /// The URL that was requested.
         url: String,
@@ -89,9 +87,14 @@ pub enum KongError {
         /// What did not parse.
         cause: String,
     },
-    /// The client could not be built from the provider configuration.
-    #[error("{0}")]
-    Config(String),
+    /// No Admin API URL could be made for a path (the base URL cannot take it).
+    #[error("cannot build an Admin API URL for {path}: {cause}")]
+    Url {
+        /// The Admin API path.
+        path: String,
+        /// What the URL parser said.
+        cause: String,
+    },
 }
 
 impl KongError {
@@ -120,7 +123,7 @@ impl KongError {
             KongError::Api { status, .. } => *status == 429 || *status >= 500,
             KongError::Unreachable { .. } | KongError::Timeout { .. } => true,
             // A certificate does not become trusted by asking again.
-            KongError::Tls { .. } | KongError::Decode { .. } | KongError::Config(_) => false,
+            KongError::Tls { .. } | KongError::Decode { .. } | KongError::Url { .. } => false,
         }
     }
 
@@ -134,7 +137,7 @@ impl KongError {
             KongError::Api { status, .. } => *status >= 500,
             KongError::Unreachable { connected, .. } => *connected,
             KongError::Timeout { .. } | KongError::Decode { .. } => true,
-            KongError::Tls { .. } | KongError::Config(_) => false,
+            KongError::Tls { .. } | KongError::Url { .. } => false,
         }
     }
 

@@ -9,9 +9,6 @@
 //!   so a plan that follows an out-of-band change always lists Kong again;
 //! - an entity missing from the listing (deleted, created since, or stripped of its ownership
 //!   tags) is fetched directly, so absence in the listing never hides anything.
-//!
-//! The jwt secrets of an OIDC issuer's consumer, shared by every API trusting that issuer, are
-//! read once per plan on the same terms (same write generation, [`FRESHNESS`]).
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -21,7 +18,7 @@ use std::time::{Duration, Instant};
 use tokio::sync::Mutex;
 
 use super::client::Client;
-use super::entities::{JwtSecret, Plugin, Route, Service};
+use super::entities::{Plugin, Route, Service};
 use super::error::KongError;
 
 /// Lookups (of a service, a route or plugins) served directly before the listing is worth
@@ -36,14 +33,6 @@ pub struct Inventory {
     tags: Vec<String>,
     reads: AtomicUsize,
     listing: Mutex<Option<Arc<Listing>>>,
-    jwt_secrets: Mutex<HashMap<String, SharedSecrets>>,
-}
-
-/// The jwt secrets of one consumer, as read at one moment.
-struct SharedSecrets {
-    generation: u64,
-    fetched: Instant,
-    secrets: Vec<JwtSecret>,
 }
 
 /// Kong's managed entities at one moment.
@@ -70,7 +59,6 @@ impl Inventory {
             tags,
             reads: AtomicUsize::new(0),
             listing: Mutex::new(None),
-            jwt_secrets: Mutex::default(),
         }
     }
 
@@ -111,31 +99,6 @@ impl Inventory {
                 self.tags.iter().all(|t| tags.contains(t))
             })
             .collect())
-    }
-
-    /// The jwt secrets of a consumer (an OIDC issuer's), read once for all the APIs of a plan
-    /// that trust the issuer.
-    pub async fn jwt_secrets(&self, consumer_id: &str) -> Result<Vec<JwtSecret>, KongError> {
-        // Held across the read: the APIs of one issuer, refreshed together, wait for one answer.
-        let mut shared = self.jwt_secrets.lock().await;
-        let generation = self.client.write_generation();
-        if let Some(held) = shared.get(consumer_id) {
-            if held.generation == generation && held.fetched.elapsed() < FRESHNESS {
-                return Ok(held.secrets.clone());
-            }
-        }
-        let secrets = self.client.jwt_secrets(consumer_id).await?;
-        if self.client.write_generation() == generation {
-            shared.insert(
-                consumer_id.to_string(),
-                SharedSecrets {
-                    generation,
-                    fetched: Instant::now(),
-                    secrets: secrets.clone(),
-                },
-            );
-        }
-        Ok(secrets)
     }
 
     /// The listing to serve a read from, fetching it when it is worth it; `None` means "ask
@@ -208,7 +171,7 @@ impl Inventory {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::kong::{ClientOptions, ConsumerFields, JwtSecretFields, ServiceFields, TlsOptions};
+    use crate::kong::{ClientOptions, ServiceFields, TlsOptions};
     use kong_sandbox::Sandbox;
 
     const TAG: &str = "managed-by:test";
@@ -325,62 +288,5 @@ mod tests {
             .await
             .expect("read")
             .is_none());
-    }
-
-    #[tokio::test]
-    async fn an_issuers_jwt_secrets_are_read_once_and_never_across_a_write() {
-        let sandbox = Sandbox::start();
-        let client = client(&sandbox.url());
-        let consumer = uuid::Uuid::new_v4().to_string();
-        client
-            .put_consumer(
-                &consumer,
-                &ConsumerFields {
-                    username: "dispatch-oidc:https://issuer.test".into(),
-                    tags: vec![TAG.into()],
-                },
-            )
-            .await
-            .expect("consumer");
-        let inventory = Inventory::new(client.clone(), vec![TAG.into()]);
-        sandbox.controls().reset_requests();
-        for _ in 0..5 {
-            let secrets = inventory.jwt_secrets(&consumer).await.expect("read");
-            assert!(secrets.is_empty());
-        }
-        assert_eq!(
-            sandbox.controls().request_count(),
-            1,
-            "one read for every API trusting the issuer"
-        );
-        let key = openssl::rsa::Rsa::generate(2048).expect("key");
-        let pem = openssl::pkey::PKey::from_rsa(key)
-            .and_then(|key| key.public_key_to_pem())
-            .expect("pem");
-        client
-            .put_jwt_secret(
-                &consumer,
-                &uuid::Uuid::new_v4().to_string(),
-                &JwtSecretFields {
-                    key: "k1".into(),
-                    algorithm: "RS256".into(),
-                    rsa_public_key: String::from_utf8(pem).expect("utf-8"),
-                    tags: vec![TAG.into()],
-                },
-            )
-            .await
-            .expect("secret");
-        let keys: Vec<Option<String>> = inventory
-            .jwt_secrets(&consumer)
-            .await
-            .expect("read")
-            .into_iter()
-            .map(|secret| secret.key)
-            .collect();
-        assert_eq!(
-            keys,
-            [Some("k1".to_string())],
-            "never served across a write"
-        );
     }
 }

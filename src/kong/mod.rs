@@ -10,10 +10,13 @@ pub mod error;
 #[cfg(test)]
 mod client_tests;
 pub mod inventory;
+pub mod options;
+pub mod plugins;
 pub mod redact;
 
 pub use certificates::{Certificate, CertificateFields, Sni};
-pub use client::{segment, Client, ClientOptions, Secret, TlsOptions};
+pub use client::{segment, Client};
 pub use entities::*;
 pub use error::{FieldError, KongError, KongErrorBody};
 pub use inventory::Inventory;
+pub use options::{ClientOptions, ConfigError, TlsOptions};

@@ -1,15 +1,15 @@
 //! `dispatch_api` ⇄ Kong: one service and one route named after the API, plus a
 //! request-termination plugin while no function is linked.
 
-use serde_json::json;
 use url::Url;
 
 use super::auth::{self, Authentication};
-use super::naming::{self, Naming};
-use super::policies::{self, Policies, PoliciesDraft};
+use super::naming::{self, derived_id, Naming};
+use super::policies::{self, Policies};
 use super::upstream::{Target, UpstreamTemplate, UNLINKED_URL};
-use super::{sorted, validate, AttrPath, Field, Issue};
-use crate::kong::{ForeignKey, Plugin, PluginFields, Route, RouteFields, Service, ServiceFields};
+use super::{AttrPath, Issue};
+use crate::kong::plugins::{PluginConfig, RequestTerminationConfig};
+use crate::kong::{ForeignKey, PluginFields, RouteFields, Service, ServiceFields};
 
 /// Kong's default answer to plain HTTP on an HTTPS-only route ("Please use HTTPS").
 pub const DEFAULT_REDIRECT_CODE: u16 = 426;
@@ -18,7 +18,7 @@ pub const REDIRECT_CODES: [u16; 5] = [426, 301, 302, 307, 308];
 /// Kong's default upstream timeouts, in milliseconds.
 pub const DEFAULT_UPSTREAM_TIMEOUT_MS: u64 = policies::DEFAULT_TIMEOUT_MS;
 /// The plugin that answers while no function is linked.
-pub const TERMINATION_PLUGIN: &str = "request-termination";
+pub const TERMINATION_PLUGIN: &str = RequestTerminationConfig::NAME;
 /// What an API without a function answers.
 pub const UNLINKED_STATUS: u16 = 503;
 /// The message of that answer.
@@ -167,183 +167,6 @@ pub fn route_id(service_id: &str) -> String {
     derived_id(service_id, "/route")
 }
 
-/// Namespace of the ids this provider derives (UUID v5) for entities that belong to an API.
-const DERIVED_ID_NAMESPACE: uuid::Uuid =
-    uuid::Uuid::from_u128(0x9b3c_54d1_7e2a_4f0b_8c6d_1e2f_3a4b_5c6d);
-
-/// A stable id for the `what` entity of the API whose service is `service_id`.
-pub fn derived_id(service_id: &str, what: &str) -> String {
-    uuid::Uuid::new_v5(
-        &DERIVED_ID_NAMESPACE,
-        format!("{service_id}/{what}").as_bytes(),
-    )
-    .to_string()
-}
-
-/// The values of a declaration at plan time, for the checks that span attributes.
-#[derive(Debug, Clone, Default)]
-pub struct Draft {
-    /// `name`.
-    pub name: Field<String>,
-    /// `function`.
-    pub function: Field<String>,
-    /// `upstream_url`.
-    pub upstream_url: Field<String>,
-    /// `hosts`; `None` elements are not known yet.
-    pub hosts: Field<Vec<Option<String>>>,
-    /// `paths`.
-    pub paths: Field<Vec<Option<String>>>,
-    /// `methods`.
-    pub methods: Field<Vec<Option<String>>>,
-    /// `https`.
-    pub https: Field<String>,
-    /// `https_redirect_status_code`.
-    pub redirect_code: Field<i64>,
-    /// `tags`.
-    pub tags: Field<Vec<Option<String>>>,
-    /// The policy attributes and blocks.
-    pub policies: PoliciesDraft,
-}
-
-/// Every problem of a declaration that can be seen without the provider configuration.
-pub fn check_draft(draft: &Draft) -> Vec<Issue> {
-    let mut issues = Vec::new();
-    let mut check = |path: AttrPath, summary: &str, result: Result<(), String>| {
-        if let Err(detail) = result {
-            issues.push(Issue::error(path, summary, detail));
-        }
-    };
-    if let Some(name) = draft.name.value() {
-        check(
-            AttrPath::attr("name"),
-            "Invalid API name",
-            validate::api_name(name),
-        );
-    }
-    if let Some(function) = draft.function.value() {
-        check(
-            AttrPath::attr("function"),
-            "Invalid function name",
-            validate::function_name(function),
-        );
-    }
-    if let Some(url) = draft.upstream_url.value() {
-        check(
-            AttrPath::attr("upstream_url"),
-            "Invalid upstream URL",
-            validate::upstream_url(url).map(|_| ()),
-        );
-    }
-    if draft.function.is_set() && draft.upstream_url.is_set() {
-        check(
-            AttrPath::attr("upstream_url"),
-            "Conflicting upstream",
-            Err("`upstream_url` and `function` cannot both be set: an API invokes either a Dispatch function or another URL".into()),
-        );
-    }
-    for host in draft.hosts.known_elements() {
-        check(
-            AttrPath::attr("hosts"),
-            "Invalid host",
-            validate::route_host(host),
-        );
-    }
-    if let Field::Value(paths) = &draft.paths {
-        for (i, path) in paths.iter().enumerate() {
-            if let Some(path) = path {
-                check(
-                    AttrPath::attr("paths").index(i),
-                    "Invalid path",
-                    validate::route_path(path),
-                );
-            }
-        }
-    }
-    for method in draft.methods.known_elements() {
-        check(
-            AttrPath::attr("methods"),
-            "Invalid method",
-            validate::method(method),
-        );
-    }
-    for tag in draft.tags.known_elements() {
-        check(AttrPath::attr("tags"), "Invalid tag", validate::tag(tag));
-    }
-    let https = draft.https.value().map(|h| (h, HttpsMode::parse(h)));
-    if let Some((raw, None)) = https {
-        check(
-            AttrPath::attr("https"),
-            "Invalid https mode",
-            Err(format!(
-                "`{raw}` is not one of \"disabled\", \"optional\" or \"required\""
-            )),
-        );
-    }
-    if let Some(code) = draft.redirect_code.value() {
-        if !REDIRECT_CODES.iter().any(|c| i64::from(*c) == *code) {
-            check(
-                AttrPath::attr("https_redirect_status_code"),
-                "Invalid redirect status code",
-                Err(format!(
-                    "{code} is not one of 426 (\"Please use HTTPS\"), 301, 302, 307 or 308"
-                )),
-            );
-        }
-        let required = match &draft.https {
-            Field::Value(h) => h == HttpsMode::Required.as_str(),
-            Field::Null => false,
-            Field::Unknown => true,
-        };
-        if !required {
-            check(
-                AttrPath::attr("https_redirect_status_code"),
-                "Redirect code without HTTPS-only",
-                Err("`https_redirect_status_code` only applies when `https = \"required\"`: plain HTTP is otherwise served".into()),
-            );
-        }
-    }
-    issues.extend(policies::check(&draft.policies));
-    issues
-}
-
-/// The Kong paths of an API: its own, under `/<organization>` when it has no hosts.
-pub fn kong_paths(spec: &ApiSpec, naming: &Naming) -> Vec<String> {
-    match (spec.hosts.is_empty(), naming.path_prefix()) {
-        (true, Some(prefix)) if spec.paths.is_empty() => vec![prefix],
-        (true, Some(prefix)) => spec
-            .paths
-            .iter()
-            .map(|p| match p.strip_prefix('~') {
-                Some(regex) => format!("~{prefix}{regex}"),
-                None => format!("{prefix}{p}"),
-            })
-            .collect(),
-        _ => spec.paths.clone(),
-    }
-}
-
-/// The API's own paths behind Kong's paths (the inverse of [`kong_paths`]).
-fn api_paths(kong: &[String], has_hosts: bool, naming: &Naming) -> Vec<String> {
-    let Some(prefix) = naming.path_prefix().filter(|_| !has_hosts) else {
-        return kong.to_vec();
-    };
-    if kong.len() == 1 && kong[0] == prefix {
-        return Vec::new();
-    }
-    kong.iter()
-        .map(|p| {
-            let (regex, plain) = match p.strip_prefix('~') {
-                Some(rest) => ("~", rest),
-                None => ("", p.as_str()),
-            };
-            match plain.strip_prefix(prefix.as_str()) {
-                Some(rest) if rest.starts_with('/') => format!("{regex}{rest}"),
-                _ => p.clone(),
-            }
-        })
-        .collect()
-}
-
 /// The Kong entities for a declaration. Errors are problems only the provider configuration
 /// reveals (a function the template cannot turn into a URL, an API that would match nothing).
 pub fn desired(
@@ -414,23 +237,21 @@ pub fn desired(
         service: ForeignKey::new(service_id),
         tags: tags.clone(),
     };
-    let plugin = |name: &str, config: serde_json::Value| PluginFields {
-        name: name.to_string(),
-        service: Some(ForeignKey::new(service_id)),
-        route: None,
-        config,
-        enabled: true,
-        tags: tags.clone(),
-    };
     let mut plugins = Vec::new();
     if spec.upstream == Upstream::Unlinked {
-        plugins.push(plugin(
-            TERMINATION_PLUGIN,
-            json!({"status_code": UNLINKED_STATUS, "message": UNLINKED_MESSAGE}),
-        ));
+        let answer = RequestTerminationConfig {
+            status_code: Some(UNLINKED_STATUS),
+            message: Some(UNLINKED_MESSAGE.to_string()),
+        };
+        plugins.push(PluginFields::new(&answer, service_id, tags.clone()));
     }
     for (name, config) in spec.policies.plugins() {
-        plugins.push(plugin(name, config));
+        plugins.push(PluginFields::on_service(
+            name,
+            config,
+            service_id,
+            tags.clone(),
+        ));
     }
     plugins.extend(auth::plugins(&spec.auth, &env.naming, service_id, &tags));
     Ok(DesiredApi {
@@ -469,7 +290,7 @@ pub fn is_unlinked(service: &Service) -> bool {
     Target::from_url(UNLINKED_URL).is_ok_and(|t| t == target_of(service))
 }
 
-fn target_of(service: &Service) -> Target {
+pub(super) fn target_of(service: &Service) -> Target {
     Target {
         protocol: service.protocol.clone(),
         host: service.host.clone(),
@@ -478,200 +299,41 @@ fn target_of(service: &Service) -> Target {
     }
 }
 
-/// What Kong holds for one API.
-#[derive(Debug, Clone, Copy)]
-pub struct Observed<'a> {
-    /// The service.
-    pub service: &'a Service,
-    /// The route, unless it is gone.
-    pub route: Option<&'a Route>,
-    /// The plugins attached to the service (empty when they were not needed, see
-    /// [`needs_plugins`]).
-    pub plugins: &'a [Plugin],
+/// Where Kong's complaint about a field of the API's service, route or plugins (`path`, such
+/// as `["hosts", "1"]` or `["config", "minute"]`) belongs in the declaration.
+pub fn locate(spec: &ApiSpec, path: &[String]) -> Option<AttrPath> {
+    let first = path.first()?.as_str();
+    Some(match first {
+        "name" => AttrPath::attr("name"),
+        "protocol" | "host" | "port" | "path" | "url" => match spec.upstream {
+            Upstream::Url(_) => AttrPath::attr("upstream_url"),
+            _ => AttrPath::attr("function"),
+        },
+        "hosts" => AttrPath::attr("hosts"),
+        "paths" => match path.get(1).and_then(|i| i.parse::<usize>().ok()) {
+            Some(i) if i < spec.paths.len() => AttrPath::attr("paths").index(i),
+            _ => AttrPath::attr("paths"),
+        },
+        "methods" => AttrPath::attr("methods"),
+        "protocols" => AttrPath::attr("https"),
+        "https_redirect_status_code" => AttrPath::attr("https_redirect_status_code"),
+        "strip_path" => AttrPath::attr("strip_path"),
+        "enabled" => AttrPath::attr("enabled"),
+        "tags" => AttrPath::attr("tags"),
+        "@entity" => AttrPath::attr("paths"),
+        _ => return policies::locate(path),
+    })
 }
 
-/// The tag read back, beside both sides' tags, when the service and the route have different
-/// tags. No declaration can hold it (it has a `/`), so the plan always shows the difference.
-pub const TAGS_DIFFER: &str = "(the Kong service and route have different tags: /)";
+mod check;
+mod paths;
+mod read;
+mod urls;
 
-/// The declaration Kong's entities amount to. `prior` (the last known declaration) decides
-/// between equivalent spellings, so that only real differences show as drift.
-///
-/// The name and the tags live on both the service and the route. When the two disagree (an
-/// update that failed half-way, or an out-of-band change to one of them), the declaration read
-/// back says so with a value no declaration can have, whatever `prior` is: the next plan always
-/// shows the difference and re-writes both, and successive refreshes agree with each other.
-///
-/// A managed request-termination plugin answering "no function linked" makes the API unlinked
-/// whatever its service points at: Kong answers 503 before calling the upstream.
-pub fn read_back(observed: Observed<'_>, prior: Option<&ApiSpec>, env: &Environment) -> ApiSpec {
-    let service = observed.service;
-    let route = observed.route;
-    let naming = &env.naming;
-    let name_of = |kong_name: Option<&String>| kong_name.map(|n| naming.shown_name(n));
-    let service_name = name_of(service.name.as_ref()).unwrap_or_default();
-    let route_name = route.and_then(|r| name_of(r.name.as_ref()));
-    let name = match route_name {
-        Some(route_name) if route_name != service_name => {
-            format!("{service_name} (its Kong route is named {route_name})")
-        }
-        _ => service_name,
-    };
-
-    let termination = observed
-        .plugins
-        .iter()
-        .find(|p| p.name == TERMINATION_PLUGIN);
-    let upstream = read_upstream(service, termination, prior, &env.template);
-    // Only the plugins this provider created for the API (ids derived from the service's):
-    // one added by someone else is not the provider's to show or remove.
-    let own_plugin = |name: &str| {
-        let id = plugin_id(&service.id, name);
-        observed
-            .plugins
-            .iter()
-            .find(|p| p.name == name && p.id == id && p.enabled)
-    };
-    let policies = policies::read_back(service, own_plugin, prior.map(|p| &p.policies));
-
-    let hosts = sorted(route.and_then(|r| r.hosts.clone()).unwrap_or_default());
-    let kong_paths = route.and_then(|r| r.paths.clone()).unwrap_or_default();
-    let paths = api_paths(&kong_paths, !hosts.is_empty(), naming);
-    let methods = sorted(route.and_then(|r| r.methods.clone()).unwrap_or_default());
-    let https = route
-        .and_then(|r| r.protocols.as_deref())
-        .map(HttpsMode::from_protocols)
-        .unwrap_or(HttpsMode::Optional);
-    let redirect_code = route
-        .and_then(|r| r.https_redirect_status_code)
-        .unwrap_or(DEFAULT_REDIRECT_CODE);
-    let strip_path = route.is_none_or(|r| r.strip_path);
-    let service_tags = naming::user_tags(service.tags.as_deref());
-    let tags = match route.map(|r| naming::user_tags(r.tags.as_deref())) {
-        Some(route_tags) if route_tags != service_tags => {
-            let mut tags = service_tags;
-            tags.extend(route_tags);
-            tags.push(TAGS_DIFFER.to_string());
-            sorted(tags)
-        }
-        _ => service_tags,
-    };
-    ApiSpec {
-        name,
-        upstream,
-        hosts,
-        paths,
-        methods,
-        https,
-        redirect_code,
-        strip_path,
-        enabled: service.enabled,
-        tags,
-        policies,
-        auth: auth::read_back(observed.plugins, prior.map(|p| &p.auth), naming),
-    }
-}
-
-fn read_upstream(
-    service: &Service,
-    termination: Option<&Plugin>,
-    prior: Option<&ApiSpec>,
-    template: &UpstreamTemplate,
-) -> Upstream {
-    let target = target_of(service);
-    let answering = termination.is_some_and(|p| {
-        p.enabled
-            && p.config.get("status_code") == Some(&json!(UNLINKED_STATUS))
-            && p.config.get("message") == Some(&json!(UNLINKED_MESSAGE))
-    });
-    if answering {
-        return Upstream::Unlinked;
-    }
-    if is_unlinked(service) {
-        // Without its plugin the placeholder is a plain (unreachable) URL: show it as such,
-        // so the plan puts the plugin back.
-        return Upstream::Url(UNLINKED_URL.to_string());
-    }
-    if let Some(Upstream::Url(url)) = prior.map(|p| &p.upstream) {
-        return match Target::from_url(url) {
-            Ok(declared) if declared == target => Upstream::Url(url.clone()),
-            _ => Upstream::Url(target.to_url()),
-        };
-    }
-    match template.function_of(&target) {
-        Some(function) => Upstream::Function(function),
-        None => Upstream::Url(target.to_url()),
-    }
-}
-
-/// Every URL the API can be invoked on: scheme × host (or the gateway) × plain path.
-/// Wildcard hosts and regex paths name no single URL and are left out.
-pub fn invoke_urls(spec: &ApiSpec, env: &Environment) -> Vec<String> {
-    let plain_paths: Vec<&str> = if spec.paths.is_empty() {
-        vec!["/"]
-    } else {
-        spec.paths
-            .iter()
-            .filter(|p| !p.starts_with('~'))
-            .map(String::as_str)
-            .collect()
-    };
-    let mut urls = Vec::new();
-    if spec.hosts.is_empty() {
-        let prefix = env.naming.path_prefix().unwrap_or_default();
-        for base in gateway_bases(&env.gateway_url, spec.https) {
-            for path in &plain_paths {
-                let path = if spec.paths.is_empty() && !prefix.is_empty() {
-                    String::new()
-                } else {
-                    (*path).to_string()
-                };
-                urls.push(format!("{base}{prefix}{path}"));
-            }
-        }
-    } else {
-        for host in spec.hosts.iter().filter(|h| !h.contains('*')) {
-            for scheme in spec.https.schemes() {
-                for path in &plain_paths {
-                    urls.push(format!("{scheme}://{host}{path}"));
-                }
-            }
-        }
-    }
-    urls
-}
-
-/// The gateway's base URL for each scheme the API is served on. The other scheme's port is
-/// Kong's usual pairing (8000/8443, 80/443); for other ports only the gateway's own scheme is known.
-fn gateway_bases(gateway: &Url, https: HttpsMode) -> Vec<String> {
-    let own = gateway.scheme().to_string();
-    let port = gateway.port_or_known_default();
-    let mut bases = Vec::new();
-    for scheme in https.schemes() {
-        let base = if *scheme == own {
-            Some(gateway.clone())
-        } else {
-            let other_port = match (own.as_str(), port) {
-                ("http", Some(80)) => Some(443),
-                ("http", Some(8000)) => Some(8443),
-                ("https", Some(443)) => Some(80),
-                ("https", Some(8443)) => Some(8000),
-                _ => None,
-            };
-            other_port.and_then(|p| {
-                let mut other = gateway.clone();
-                other.set_scheme(scheme).ok()?;
-                let default = if *scheme == "https" { 443 } else { 80 };
-                other.set_port((p != default).then_some(p)).ok()?;
-                Some(other)
-            })
-        };
-        if let Some(base) = base {
-            bases.push(base.as_str().trim_end_matches('/').to_string());
-        }
-    }
-    bases
-}
+pub use check::{check_draft, Draft};
+pub use paths::kong_paths;
+pub use read::{read_back, Observed, TAGS_DIFFER};
+pub use urls::invoke_urls;
 
 #[cfg(test)]
 mod tests;

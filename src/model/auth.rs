@@ -10,22 +10,21 @@
 //! - oidc on Kong Enterprise: `openid-connect` with the issuer, bearer tokens from the
 //!   `Authorization` header only, and the audiences required.
 
-use serde_json::{json, Value as Json};
-
-use super::issuer;
 use super::jwk;
 use super::naming::Naming;
-use super::{sorted, AttrPath, Field, Issue};
-use crate::kong::{ForeignKey, Plugin, PluginFields};
+use super::{AttrPath, Field, Issue};
+use crate::kong::plugins::{
+    AclConfig, BasicAuthConfig, JwtConfig, OpenIdConnectConfig, PluginConfig,
+};
 
 /// Kong's basic-auth plugin.
-pub const BASIC_AUTH_PLUGIN: &str = "basic-auth";
+pub const BASIC_AUTH_PLUGIN: &str = BasicAuthConfig::NAME;
 /// Kong's acl plugin.
-pub const ACL_PLUGIN: &str = "acl";
+pub const ACL_PLUGIN: &str = AclConfig::NAME;
 /// Kong's bundled jwt plugin.
-pub const JWT_PLUGIN: &str = "jwt";
+pub const JWT_PLUGIN: &str = JwtConfig::NAME;
 /// Kong Enterprise's openid-connect plugin.
-pub const OPENID_CONNECT_PLUGIN: &str = "openid-connect";
+pub const OPENID_CONNECT_PLUGIN: &str = OpenIdConnectConfig::NAME;
 
 /// How end users are authenticated, as users write it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -327,196 +326,9 @@ pub fn edition_issues(auth: &Authentication) -> Vec<Issue> {
     }
 }
 
-/// The plugins that realise `auth` on the service `service_id`, tagged with `tags`.
-pub fn plugins(
-    auth: &Authentication,
-    naming: &Naming,
-    service_id: &str,
-    tags: &[String],
-) -> Vec<PluginFields> {
-    let plugin = |name: &str, config: Json, extra_tags: &[String]| PluginFields {
-        name: name.to_string(),
-        service: Some(ForeignKey::new(service_id)),
-        route: None,
-        config,
-        enabled: true,
-        tags: tags.iter().chain(extra_tags).cloned().collect(),
-    };
-    match auth {
-        Authentication::Public => Vec::new(),
-        Authentication::Basic { allowed_groups } => {
-            // The acl comes first, so that while plugins are being written the API refuses
-            // more callers, never fewer.
-            let mut out = Vec::new();
-            if !allowed_groups.is_empty() {
-                let allow: Vec<String> = allowed_groups
-                    .iter()
-                    .map(|g| kong_group(naming, g))
-                    .collect();
-                out.push(plugin(ACL_PLUGIN, json!({"allow": allow}), &[]));
-            }
-            out.push(plugin(
-                BASIC_AUTH_PLUGIN,
-                json!({"hide_credentials": true}),
-                &[],
-            ));
-            out
-        }
-        Authentication::Oidc(oidc) => match oidc.mechanism {
-            Mechanism::Jwt => {
-                let issuer_tags = [issuer::issuer_tag(&oidc.issuer)];
-                vec![
-                    plugin(
-                        ACL_PLUGIN,
-                        json!({"allow": [issuer::issuer_group(&oidc.issuer)]}),
-                        &issuer_tags,
-                    ),
-                    plugin(
-                        JWT_PLUGIN,
-                        json!({
-                            "key_claim_name": "kid",
-                            "claims_to_verify": ["exp"],
-                            "uri_param_names": [],
-                            "cookie_names": [],
-                            "header_names": ["authorization"],
-                        }),
-                        &issuer_tags,
-                    ),
-                ]
-            }
-            Mechanism::OpenIdConnect => {
-                let mut config = json!({
-                    "issuer": oidc.issuer,
-                    "auth_methods": ["bearer"],
-                    "bearer_token_param_type": ["header"],
-                });
-                if !oidc.audiences.is_empty() {
-                    config["audience_required"] = json!(oidc.audiences);
-                }
-                if let Some(url) = &oidc.jwks_url {
-                    config["extra_jwks_uris"] = json!([url]);
-                }
-                vec![plugin(OPENID_CONNECT_PLUGIN, config, &[])]
-            }
-        },
-    }
-}
+mod kong;
 
-/// True when the declaration needs the service's plugins to be read back.
-pub fn involves_plugins(auth: &Authentication) -> bool {
-    *auth != Authentication::Public
-}
-
-fn active<'a>(plugins: &'a [Plugin], name: &str) -> Option<&'a Plugin> {
-    plugins.iter().find(|p| p.name == name && p.enabled)
-}
-
-fn strings(value: Option<&Json>) -> Vec<String> {
-    value
-        .and_then(Json::as_array)
-        .map(|items| {
-            items
-                .iter()
-                .filter_map(|v| v.as_str().map(str::to_string))
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
-fn is_empty_list(value: Option<&Json>) -> bool {
-    value.is_none_or(|v| v.is_null() || v.as_array().is_some_and(Vec::is_empty))
-}
-
-/// basic-auth as this provider sets it: hiding credentials, with no anonymous fallback.
-fn basic_auth_in_force(plugin: &Plugin) -> bool {
-    plugin.config.get("hide_credentials") == Some(&json!(true))
-        && plugin.config.get("anonymous").is_none_or(Json::is_null)
-}
-
-/// jwt as this provider sets it: keys by `kid`, `exp` checked, tokens in the Authorization
-/// header only, no anonymous fallback.
-fn jwt_in_force(plugin: &Plugin) -> bool {
-    let config = &plugin.config;
-    config.get("key_claim_name") == Some(&json!("kid"))
-        && strings(config.get("claims_to_verify")).contains(&"exp".to_string())
-        && is_empty_list(config.get("uri_param_names"))
-        && is_empty_list(config.get("cookie_names"))
-        && config.get("header_names").is_none_or(|names| {
-            // Kong compares header names without regard to case.
-            matches!(strings(Some(names)).as_slice(), [name] if name.eq_ignore_ascii_case("authorization"))
-        })
-        && config.get("anonymous").is_none_or(Json::is_null)
-}
-
-/// The groups an `acl` plugin allows, when it works by allowing (not denying).
-fn acl_allow(plugin: &Plugin) -> Option<Vec<String>> {
-    if !is_empty_list(plugin.config.get("deny")) {
-        return None;
-    }
-    let allow = strings(plugin.config.get("allow"));
-    (!allow.is_empty()).then_some(allow)
-}
-
-/// The authentication Kong's plugins amount to. A plugin whose settings no longer do what this
-/// provider set (hidden credentials, keys by `kid`, ...) counts as absent, so that the plan
-/// shows the difference and the next apply puts it back. `prior` supplies what Kong does not
-/// hold on open source (audiences, `jwks_url`).
-pub fn read_back(
-    plugins: &[Plugin],
-    prior: Option<&Authentication>,
-    naming: &Naming,
-) -> Authentication {
-    let prior_oidc = match prior {
-        Some(Authentication::Oidc(oidc)) => Some(oidc),
-        _ => None,
-    };
-    let acl = active(plugins, ACL_PLUGIN).and_then(acl_allow);
-    let oidc_plugin = active(plugins, OPENID_CONNECT_PLUGIN);
-    let jwt = active(plugins, JWT_PLUGIN).filter(|p| jwt_in_force(p));
-    let basic = active(plugins, BASIC_AUTH_PLUGIN).filter(|p| basic_auth_in_force(p));
-
-    let prefer_oidc = prior.is_some_and(|p| p.mode() == AuthMode::Oidc) || basic.is_none();
-    if let (Some(plugin), true) = (oidc_plugin, prefer_oidc) {
-        let config = &plugin.config;
-        let bearer_only = strings(config.get("auth_methods")) == ["bearer"];
-        let issuer = match config.get("issuer").and_then(Json::as_str) {
-            Some(issuer) if bearer_only => issuer.to_string(),
-            _ => String::new(),
-        };
-        return Authentication::Oidc(Oidc {
-            issuer,
-            audiences: sorted(strings(config.get("audience_required"))),
-            jwks_url: strings(config.get("extra_jwks_uris")).into_iter().next(),
-            mechanism: Mechanism::OpenIdConnect,
-            signing_key_ids: Vec::new(),
-        });
-    }
-    if let (Some(_), true) = (jwt, prefer_oidc) {
-        let issuer = match acl.as_deref() {
-            Some([group]) => issuer::issuer_of_group(group).unwrap_or_default(),
-            _ => String::new(),
-        };
-        let same_issuer = prior_oidc.filter(|p| p.issuer == issuer);
-        return Authentication::Oidc(Oidc {
-            audiences: same_issuer.map(|p| p.audiences.clone()).unwrap_or_default(),
-            jwks_url: same_issuer.and_then(|p| p.jwks_url.clone()),
-            issuer,
-            mechanism: Mechanism::Jwt,
-            signing_key_ids: Vec::new(),
-        });
-    }
-    if basic.is_some() {
-        let allowed_groups = acl
-            .unwrap_or_default()
-            .iter()
-            .map(|g| user_group(naming, g))
-            .collect();
-        return Authentication::Basic {
-            allowed_groups: sorted(allowed_groups),
-        };
-    }
-    Authentication::Public
-}
+pub use kong::{involves_plugins, plugins, read_back};
 
 #[cfg(test)]
 mod tests;

@@ -10,7 +10,8 @@ pub use pki::{
 
 use super::naming::{self, Naming};
 use super::{sorted, validate, AttrPath, Field, Issue};
-use crate::kong::{Certificate, CertificateFields, Secret};
+use crate::kong::{Certificate, CertificateFields};
+use crate::secret::Secret;
 
 /// A certificate expiring within this many days gets a warning.
 pub const EXPIRY_WARNING_DAYS: i64 = 30;

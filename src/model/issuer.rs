@@ -10,9 +10,8 @@
 
 use sha2::{Digest, Sha256};
 
-use super::api::derived_id;
 use super::jwk::{pem_fingerprint, SigningKey};
-use super::naming::{ISSUER_TAG_PREFIX, MANAGED_TAG};
+use super::naming::{derived_id, ISSUER_TAG_PREFIX, MANAGED_TAG};
 use crate::kong::{AclFields, ConsumerFields, JwtSecret, JwtSecretFields};
 
 /// Prefix of the ACL group (and consumer username) of an issuer.

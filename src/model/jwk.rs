@@ -284,7 +284,10 @@ fn rsa_pem(jwk: &Jwk) -> Result<String, String> {
 
 fn ec_pem(jwk: &Jwk) -> Result<(&'static str, String), String> {
     // An EC JWK is the affine point (x, y): SEC1's uncompressed form is 0x04 ‖ x ‖ y, which
-    // the curve crates check lies on the curve before writing the SubjectPublicKeyInfo.
+    // the curve crates check lies on the curve before writing the SubjectPublicKeyInfo. Not the
+    // crates' own JWK support: p256/p384 0.14 dropped their `jwk` feature for the `jose-jwk`
+    // crate, which (like p256/p384 0.13 `jwk`) needs the 0.13 curve crates, a second
+    // elliptic-curve stack of 11 more crates (`cargo tree`); only this assembly is ours.
     let coordinate = |name: &str, value: Option<&str>, size: usize| {
         let bytes = URL_SAFE_NO_PAD
             .decode(value.ok_or_else(|| format!("it has no `{name}`"))?)

@@ -89,6 +89,19 @@ impl Naming {
     }
 }
 
+/// Namespace of the ids this provider derives (UUID v5).
+const DERIVED_ID_NAMESPACE: uuid::Uuid =
+    uuid::Uuid::from_u128(0x9b3c_54d1_7e2a_4f0b_8c6d_1e2f_3a4b_5c6d);
+
+/// A stable id for the `what` entity that belongs to `owner`: an API's route and plugins (owner:
+/// its service's id), a user's credential and ACLs (owner: its consumer's id), an OIDC issuer's
+/// consumer (owner: `oidc-issuer`, `what`: the issuer) and its ACL and jwt secrets (owner: that
+/// consumer's id). Every apply, retry and clean-up addresses the same entity without looking it
+/// up, and concurrent applies write the same entities.
+pub fn derived_id(owner: &str, what: &str) -> String {
+    uuid::Uuid::new_v5(&DERIVED_ID_NAMESPACE, format!("{owner}/{what}").as_bytes()).to_string()
+}
+
 /// True for the tags this provider manages itself (never part of a user's `tags`).
 pub fn is_system_tag(tag: &str) -> bool {
     tag == MANAGED_TAG
@@ -169,6 +182,15 @@ mod tests {
         assert!(!shop.owns(None));
         assert!(none.owns(Some(&no_org)));
         assert!(!none.owns(Some(&in_shop)));
+    }
+
+    #[test]
+    fn derived_ids_are_stable_uuids_distinct_per_owner_and_entity() {
+        let id = derived_id("svc-1", "acl");
+        assert_eq!(id, derived_id("svc-1", "acl"));
+        assert!(uuid::Uuid::parse_str(&id).is_ok());
+        assert_ne!(id, derived_id("svc-2", "acl"));
+        assert_ne!(id, derived_id("svc-1", "basic-auth"));
     }
 
     #[test]

@@ -5,19 +5,31 @@
 //! Only what the user declares is sent and read back: a field left out keeps Kong's default and
 //! never shows as a change, while drift in a declared field does.
 
-use serde_json::{json, Map, Value as Json};
+mod cors;
+mod rate_limit;
+mod rules;
 
-use super::{validate, AttrPath, Field, Issue};
+use serde::{Deserialize, Serialize};
+use serde_json::{Number, Value as Json};
+
+pub use cors::{Cors, CorsDraft};
+pub use rate_limit::{RateLimit, RateLimitDraft, DEFAULT_LIMIT_BY, LIMIT_BY};
+pub use rules::{cors_method, cors_origin, http_endpoint, kong_header_name};
+
+use super::{AttrPath, Field, Issue};
+use crate::kong::plugins::{
+    self, CorsConfig, HttpLogConfig, PluginConfig, RateLimitingConfig, RequestSizeLimitingConfig,
+};
 use crate::kong::{Plugin, Service};
 
 /// Kong's plugin for `cors`.
-pub const CORS_PLUGIN: &str = "cors";
+pub const CORS_PLUGIN: &str = CorsConfig::NAME;
 /// Kong's plugin for `rate_limit`.
-pub const RATE_LIMIT_PLUGIN: &str = "rate-limiting";
+pub const RATE_LIMIT_PLUGIN: &str = RateLimitingConfig::NAME;
 /// Kong's plugin for `request_size_limit_kb`.
-pub const SIZE_LIMIT_PLUGIN: &str = "request-size-limiting";
+pub const SIZE_LIMIT_PLUGIN: &str = RequestSizeLimitingConfig::NAME;
 /// Kong's plugin for `logging`.
-pub const LOGGING_PLUGIN: &str = "http-log";
+pub const LOGGING_PLUGIN: &str = HttpLogConfig::NAME;
 
 /// Kong's default upstream connect/read/write timeout, in milliseconds.
 pub const DEFAULT_TIMEOUT_MS: u64 = 60_000;
@@ -29,17 +41,6 @@ pub const MAX_WHOLE: u64 = 9_007_199_254_740_991;
 /// The methods Kong's `cors` accepts, which are also its default.
 pub const CORS_METHODS: [&str; 9] = [
     "GET", "HEAD", "PUT", "PATCH", "POST", "DELETE", "OPTIONS", "TRACE", "CONNECT",
-];
-/// What `rate-limiting` can count requests by; Kong's default is `consumer`.
-pub const LIMIT_BY: [&str; 6] = ["consumer", "credential", "ip", "service", "header", "path"];
-/// Kong's default `limit_by`.
-pub const DEFAULT_LIMIT_BY: &str = "consumer";
-/// The periods of `rate_limit`, shortest first: the attribute and Kong's config field.
-pub const PERIODS: [(&str, &str); 4] = [
-    ("per_second", "second"),
-    ("per_minute", "minute"),
-    ("per_hour", "hour"),
-    ("per_day", "day"),
 ];
 
 /// The policies of one API, as declared (every field known, defaults not filled in).
@@ -57,69 +58,23 @@ pub struct Policies {
     pub logging: Option<Logging>,
 }
 
-/// The `cors` block: each field `None` when not declared. Sets are sorted.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Cors {
-    /// Allowed origins: `*` or regular expressions.
-    pub origins: Option<Vec<String>>,
-    /// Allowed methods.
-    pub methods: Option<Vec<String>>,
-    /// Allowed request headers.
-    pub headers: Option<Vec<String>>,
-    /// Response headers the browser may expose.
-    pub exposed_headers: Option<Vec<String>>,
-    /// Whether credentials are allowed.
-    pub credentials: Option<bool>,
-    /// How long (seconds) a preflight answer may be cached.
-    pub max_age: Option<u64>,
-}
-
-/// The `rate_limit` block: each field `None` when not declared.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct RateLimit {
-    /// Requests per second.
-    pub per_second: Option<u64>,
-    /// Requests per minute.
-    pub per_minute: Option<u64>,
-    /// Requests per hour.
-    pub per_hour: Option<u64>,
-    /// Requests per day.
-    pub per_day: Option<u64>,
-    /// What requests are counted by.
-    pub limit_by: Option<String>,
-    /// The header counted by, with `limit_by = "header"`.
-    pub header_name: Option<String>,
-    /// The path counted by, with `limit_by = "path"`.
-    pub path: Option<String>,
-}
-
-impl RateLimit {
-    /// The limits, shortest period first, with their attribute and Kong field names.
-    pub fn limits(&self) -> [(&'static str, &'static str, Option<u64>); 4] {
-        let values = [
-            self.per_second,
-            self.per_minute,
-            self.per_hour,
-            self.per_day,
-        ];
-        std::array::from_fn(|i| (PERIODS[i].0, PERIODS[i].1, values[i]))
-    }
-
-    fn set_limit(&mut self, index: usize, value: Option<u64>) {
-        match index {
-            0 => self.per_second = value,
-            1 => self.per_minute = value,
-            2 => self.per_hour = value,
-            _ => self.per_day = value,
-        }
-    }
-}
-
-/// The `logging` block.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Logging {
+/// The `logging` block; like [`RateLimit`], one struct for every stage (`T` holds a value).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Logging<T = String> {
     /// The http(s) URL log entries are sent to.
-    pub http_endpoint: String,
+    pub http_endpoint: T,
+}
+
+/// The `logging` block at plan time.
+pub type LoggingDraft = Logging<Field<String>>;
+
+impl<T> Logging<T> {
+    /// The block with its value converted; `None` when it cannot be.
+    pub fn try_map<U>(&self, value: impl Fn(&T) -> Option<U>) -> Option<Logging<U>> {
+        Some(Logging {
+            http_endpoint: value(&self.http_endpoint)?,
+        })
+    }
 }
 
 impl Policies {
@@ -136,79 +91,39 @@ impl Policies {
         self.timeout_ms.unwrap_or(DEFAULT_TIMEOUT_MS)
     }
 
-    /// The plugins (name and config) these policies become, with only the declared fields set.
+    /// The plugins (name and the wire form of their config) these policies become, with only
+    /// the declared fields set.
     pub fn plugins(&self) -> Vec<(&'static str, Json)> {
+        fn wire<C: PluginConfig>(config: C) -> (&'static str, Json) {
+            (C::NAME, plugins::wire(&config))
+        }
         let mut plugins = Vec::new();
         if let Some(cors) = &self.cors {
-            let mut config = Map::new();
-            put(
-                &mut config,
-                "origins",
-                cors.origins.as_ref().map(|v| json!(v)),
-            );
-            put(
-                &mut config,
-                "methods",
-                cors.methods.as_ref().map(|v| json!(v)),
-            );
-            put(
-                &mut config,
-                "headers",
-                cors.headers.as_ref().map(|v| json!(v)),
-            );
-            put(
-                &mut config,
-                "exposed_headers",
-                cors.exposed_headers.as_ref().map(|v| json!(v)),
-            );
-            put(&mut config, "credentials", cors.credentials.map(Json::from));
-            put(&mut config, "max_age", cors.max_age.map(Json::from));
-            plugins.push((CORS_PLUGIN, Json::Object(config)));
+            plugins.push(wire(cors.config()));
         }
         if let Some(limit) = &self.rate_limit {
-            let mut config = Map::new();
-            for (_, kong, value) in limit.limits() {
-                put(&mut config, kong, value.map(Json::from));
-            }
-            put(
-                &mut config,
-                "limit_by",
-                limit.limit_by.clone().map(Json::from),
-            );
-            put(
-                &mut config,
-                "header_name",
-                limit.header_name.clone().map(Json::from),
-            );
-            put(&mut config, "path", limit.path.clone().map(Json::from));
-            plugins.push((RATE_LIMIT_PLUGIN, Json::Object(config)));
+            plugins.push(wire(limit.config()));
         }
         if let Some(kb) = self.request_size_limit_kb {
-            plugins.push((
-                SIZE_LIMIT_PLUGIN,
-                json!({"allowed_payload_size": kb, "size_unit": "kilobytes"}),
-            ));
+            plugins.push(wire(RequestSizeLimitingConfig {
+                allowed_payload_size: Some(kb.into()),
+                size_unit: Some("kilobytes".into()),
+            }));
         }
         if let Some(logging) = &self.logging {
-            plugins.push((
-                LOGGING_PLUGIN,
-                json!({"http_endpoint": logging.http_endpoint}),
-            ));
+            plugins.push(wire(HttpLogConfig {
+                http_endpoint: Some(logging.http_endpoint.clone()),
+            }));
         }
         plugins
-    }
-}
-
-fn put(config: &mut Map<String, Json>, key: &str, value: Option<Json>) {
-    if let Some(value) = value {
-        config.insert(key.to_string(), value);
     }
 }
 
 /// The policies Kong's entities amount to. `plugin` finds the API's own enabled plugin of a
 /// name. `prior` (the last known policies) says which fields the user declared: those are read
 /// whatever Kong holds, so drift shows; the others only when they differ from Kong's default
-/// (after an import, or for a policy added outside Terraform), so defaults never show.
+/// (after an import, or for a policy added outside Terraform), so defaults never show. A plugin
+/// whose config does not decode reads as one with Kong's defaults.
 pub fn read_back<'a>(
     service: &Service,
     plugin: impl Fn(&str) -> Option<&'a Plugin>,
@@ -217,19 +132,45 @@ pub fn read_back<'a>(
     let none = Policies::default();
     let prior = prior.unwrap_or(&none);
     Policies {
-        cors: plugin(CORS_PLUGIN).map(|p| read_cors(&p.config, prior.cors.as_ref())),
-        rate_limit: plugin(RATE_LIMIT_PLUGIN)
-            .map(|p| read_rate_limit(&p.config, prior.rate_limit.as_ref())),
+        cors: config_of(&plugin).map(|c| Cors::read(&c, prior.cors.as_ref())),
+        rate_limit: config_of(&plugin).map(|c| RateLimit::read(&c, prior.rate_limit.as_ref())),
         timeout_ms: read_timeout(service, prior.timeout_ms),
-        request_size_limit_kb: plugin(SIZE_LIMIT_PLUGIN).map(|p| read_size_kb(&p.config)),
-        logging: plugin(LOGGING_PLUGIN).map(|p| Logging {
-            http_endpoint: p
-                .config
-                .get("http_endpoint")
-                .and_then(Json::as_str)
-                .unwrap_or_default()
-                .to_string(),
+        request_size_limit_kb: config_of(&plugin).map(|c| read_size_kb(&c)),
+        logging: config_of(&plugin).map(|c: HttpLogConfig| Logging {
+            http_endpoint: c.http_endpoint.unwrap_or_default(),
         }),
+    }
+}
+
+/// The config of the API's own plugin of kind `C`, when there is one.
+fn config_of<'a, C: PluginConfig + Default>(
+    plugin: &impl Fn(&str) -> Option<&'a Plugin>,
+) -> Option<C> {
+    plugin(C::NAME).map(|p| p.config().unwrap_or_default())
+}
+
+/// Where Kong's complaint about a field of a policy plugin's config (`["config", field]`) or
+/// of the service's timeouts belongs in the declaration.
+pub fn locate(path: &[String]) -> Option<AttrPath> {
+    let field = match path.first()?.as_str() {
+        "connect_timeout" | "read_timeout" | "write_timeout" => {
+            return Some(AttrPath::attr("timeout_ms"))
+        }
+        "config" => path.get(1)?.as_str(),
+        _ => return None,
+    };
+    let in_block =
+        |block: &'static str, attr: &'static str| AttrPath::attr(block).index(0).then(attr);
+    if let Some(attr) = cors::attribute_of(field) {
+        return Some(in_block("cors", attr));
+    }
+    if let Some(attr) = rate_limit::attribute_of(field) {
+        return Some(in_block("rate_limit", attr));
+    }
+    match field {
+        "allowed_payload_size" | "size_unit" => Some(AttrPath::attr("request_size_limit_kb")),
+        "http_endpoint" => Some(in_block("logging", "http_endpoint")),
+        _ => None,
     }
 }
 
@@ -241,89 +182,6 @@ fn keep<T>(declared: Option<bool>, observed: T, is_default: impl FnOnce(&T) -> b
         Some(false) => None,
         None => (!is_default(&observed)).then_some(observed),
     }
-}
-
-fn read_cors(config: &Json, prior: Option<&Cors>) -> Cors {
-    let declared = |f: fn(&Cors) -> bool| prior.map(f);
-    // Kong's cors answers every method when `methods` is null (or all of them), but none
-    // when it is an empty list (`kong/plugins/cors/handler.lua`): an empty list is a value.
-    let methods_unset = config.get("methods").is_none_or(Json::is_null);
-    let methods_default = |m: &Vec<String>| {
-        let mut all: Vec<String> = CORS_METHODS.iter().map(|s| s.to_string()).collect();
-        all.sort();
-        methods_unset || *m == all
-    };
-    Cors {
-        origins: keep(
-            declared(|c| c.origins.is_some()),
-            strings(config.get("origins")),
-            Vec::is_empty,
-        ),
-        methods: keep(
-            declared(|c| c.methods.is_some()),
-            strings(config.get("methods")),
-            methods_default,
-        ),
-        headers: keep(
-            declared(|c| c.headers.is_some()),
-            strings(config.get("headers")),
-            Vec::is_empty,
-        ),
-        exposed_headers: keep(
-            declared(|c| c.exposed_headers.is_some()),
-            strings(config.get("exposed_headers")),
-            Vec::is_empty,
-        ),
-        credentials: keep(
-            declared(|c| c.credentials.is_some()),
-            config
-                .get("credentials")
-                .and_then(Json::as_bool)
-                .unwrap_or(false),
-            |c| !c,
-        ),
-        max_age: keep(
-            declared(|c| c.max_age.is_some()),
-            whole(config.get("max_age")),
-            Option::is_none,
-        )
-        .flatten(),
-    }
-}
-
-fn read_rate_limit(config: &Json, prior: Option<&RateLimit>) -> RateLimit {
-    let mut out = RateLimit::default();
-    let prior_limits = prior.map(RateLimit::limits);
-    for (i, (_, kong)) in PERIODS.iter().enumerate() {
-        let declared = prior_limits.map(|l| l[i].2.is_some());
-        out.set_limit(
-            i,
-            keep(declared, whole(config.get(*kong)), Option::is_none).flatten(),
-        );
-    }
-    out.limit_by = keep(
-        prior.map(|p| p.limit_by.is_some()),
-        config
-            .get("limit_by")
-            .and_then(Json::as_str)
-            .unwrap_or(DEFAULT_LIMIT_BY)
-            .to_string(),
-        |l| l == DEFAULT_LIMIT_BY,
-    );
-    let text = |key: &str| config.get(key).and_then(Json::as_str).map(str::to_string);
-    out.header_name = keep(
-        prior.map(|p| p.header_name.is_some()),
-        text("header_name"),
-        Option::is_none,
-    )
-    .flatten();
-    out.path = keep(
-        prior.map(|p| p.path.is_some()),
-        text("path"),
-        Option::is_none,
-    )
-    .flatten();
-    out
 }
 
 /// The service's timeout. The provider always writes all three (Kong's default when none is
@@ -346,9 +204,9 @@ fn read_timeout(service: &Service, prior: Option<u64>) -> Option<u64> {
 
 /// The size limit in kilobytes, whatever unit Kong holds it in (a limit in bytes that is not
 /// a whole number of kilobytes reads as the next kilobyte up).
-fn read_size_kb(config: &Json) -> u64 {
-    let size = whole(config.get("allowed_payload_size")).unwrap_or(128);
-    match config.get("size_unit").and_then(Json::as_str) {
+fn read_size_kb(config: &RequestSizeLimitingConfig) -> u64 {
+    let size = whole(config.allowed_payload_size.as_ref()).unwrap_or(128);
+    match config.size_unit.as_deref() {
         Some("kilobytes") => size,
         Some("bytes") => size.div_ceil(1024),
         // Kong's default unit.
@@ -356,24 +214,9 @@ fn read_size_kb(config: &Json) -> u64 {
     }
 }
 
-/// The strings of a JSON array, sorted and without duplicates (`null` is empty).
-fn strings(value: Option<&Json>) -> Vec<String> {
-    let mut out: Vec<String> = value
-        .and_then(Json::as_array)
-        .map(|a| {
-            a.iter()
-                .filter_map(|v| v.as_str().map(str::to_string))
-                .collect()
-        })
-        .unwrap_or_default();
-    out.sort();
-    out.dedup();
-    out
-}
-
 /// A non-negative number as a whole number. Kong stores numbers as doubles: a fraction set
 /// outside Terraform reads as the next whole number, which is what Kong enforces in effect.
-fn whole(value: Option<&Json>) -> Option<u64> {
+fn whole(value: Option<&Number>) -> Option<u64> {
     let value = value?;
     value.as_u64().or_else(|| {
         value
@@ -401,46 +244,11 @@ pub struct PoliciesDraft {
     pub logging: Field<LoggingDraft>,
 }
 
-/// The `cors` block at plan time; `None` elements are not known yet.
-#[derive(Debug, Clone, Default)]
-pub struct CorsDraft {
-    /// `origins`.
-    pub origins: Field<Vec<Option<String>>>,
-    /// `methods`.
-    pub methods: Field<Vec<Option<String>>>,
-    /// `headers`.
-    pub headers: Field<Vec<Option<String>>>,
-    /// `exposed_headers`.
-    pub exposed_headers: Field<Vec<Option<String>>>,
-    /// `max_age`.
-    pub max_age: Field<f64>,
-}
-
-/// The `rate_limit` block at plan time.
-#[derive(Debug, Clone, Default)]
-pub struct RateLimitDraft {
-    /// `per_second`, `per_minute`, `per_hour`, `per_day`, in that order.
-    pub limits: [Field<f64>; 4],
-    /// `limit_by`.
-    pub limit_by: Field<String>,
-    /// `header_name`.
-    pub header_name: Field<String>,
-    /// `path`.
-    pub path: Field<String>,
-}
-
-/// The `logging` block at plan time.
-#[derive(Debug, Clone, Default)]
-pub struct LoggingDraft {
-    /// `http_endpoint`.
-    pub http_endpoint: Field<String>,
-}
-
 /// Every problem of the policies that can be seen at plan time, on the attribute concerned.
 pub fn check(draft: &PoliciesDraft) -> Vec<Issue> {
     let mut issues = Vec::new();
     if let Some(ms) = draft.timeout_ms.value() {
-        if let Err(why) = whole_in(*ms, 1, MAX_TIMEOUT_MS) {
+        if let Err(why) = rules::whole_in(*ms, 1, MAX_TIMEOUT_MS) {
             issues.push(Issue::error(
                 AttrPath::attr("timeout_ms"),
                 "Invalid timeout",
@@ -449,7 +257,7 @@ pub fn check(draft: &PoliciesDraft) -> Vec<Issue> {
         }
     }
     if let Some(kb) = draft.request_size_limit_kb.value() {
-        if let Err(why) = whole_in(*kb, 1, MAX_WHOLE) {
+        if let Err(why) = rules::whole_in(*kb, 1, MAX_WHOLE) {
             issues.push(Issue::error(
                 AttrPath::attr("request_size_limit_kb"),
                 "Invalid request size limit",
@@ -458,14 +266,14 @@ pub fn check(draft: &PoliciesDraft) -> Vec<Issue> {
         }
     }
     if let Some(cors) = draft.cors.value() {
-        check_cors(cors, &mut issues);
+        cors::check(cors, &mut issues);
     }
     if let Some(limit) = draft.rate_limit.value() {
-        check_rate_limit(limit, &mut issues);
+        rate_limit::check(limit, &mut issues);
     }
     if let Some(logging) = draft.logging.value() {
         if let Some(endpoint) = logging.http_endpoint.value() {
-            if let Err(why) = http_endpoint(endpoint) {
+            if let Err(why) = rules::http_endpoint(endpoint) {
                 issues.push(Issue::error(
                     AttrPath::attr("logging").index(0).then("http_endpoint"),
                     "Invalid logging endpoint",
@@ -475,203 +283,6 @@ pub fn check(draft: &PoliciesDraft) -> Vec<Issue> {
         }
     }
     issues
-}
-
-fn check_cors(cors: &CorsDraft, issues: &mut Vec<Issue>) {
-    let at = |name: &'static str| AttrPath::attr("cors").index(0).then(name);
-    for origin in cors.origins.known_elements() {
-        if let Err(why) = cors_origin(origin) {
-            issues.push(Issue::error(at("origins"), "Invalid CORS origin", why));
-        }
-    }
-    for method in cors.methods.known_elements() {
-        if let Err(why) = cors_method(method) {
-            issues.push(Issue::error(at("methods"), "Invalid CORS method", why));
-        }
-    }
-    for (name, values) in [
-        ("headers", &cors.headers),
-        ("exposed_headers", &cors.exposed_headers),
-    ] {
-        for header in values.known_elements() {
-            if let Err(why) = validate::header_name(header) {
-                issues.push(Issue::error(
-                    at(name),
-                    "Invalid CORS header",
-                    format!("{why}: CORS headers are header names, such as `X-Request-Id`."),
-                ));
-            }
-        }
-    }
-    if let Some(age) = cors.max_age.value() {
-        if let Err(why) = whole_in(*age, 0, MAX_WHOLE) {
-            issues.push(Issue::error(
-                at("max_age"),
-                "Invalid CORS max_age",
-                format!("`max_age` {why}: give the seconds a browser may cache a preflight answer, 0 or more."),
-            ));
-        }
-    }
-}
-
-fn check_rate_limit(limit: &RateLimitDraft, issues: &mut Vec<Issue>) {
-    let at = |name: &'static str| AttrPath::attr("rate_limit").index(0).then(name);
-    let mut valid: Vec<(usize, u64)> = Vec::new();
-    for (i, value) in limit.limits.iter().enumerate() {
-        if let Some(v) = value.value() {
-            match whole_in(*v, 1, MAX_WHOLE) {
-                Ok(n) => valid.push((i, n)),
-                Err(why) => issues.push(Issue::error(
-                    at(PERIODS[i].0),
-                    "Invalid rate limit",
-                    format!(
-                        "`{}` {why}: a limit is a whole number of requests, at least 1.",
-                        PERIODS[i].0
-                    ),
-                )),
-            }
-        }
-    }
-    if limit.limits.iter().all(|l| matches!(l, Field::Null)) {
-        // On the first limit: Terraform shows a block's own path as the whole resource.
-        issues.push(Issue::error(
-            at("per_second"),
-            "Rate limit without a limit",
-            "Set at least one of `per_second`, `per_minute`, `per_hour` and `per_day` (Kong's rate-limiting needs one), or remove the `rate_limit` block.",
-        ));
-    }
-    // Kong: a longer period's limit may not be lower than a shorter one's.
-    for (j, &(longer, high)) in valid.iter().enumerate() {
-        if let Some(&(shorter, low)) = valid[..j].iter().find(|(_, low)| high < *low) {
-            issues.push(Issue::error(
-                at(PERIODS[longer].0),
-                "Rate limits must grow with the period",
-                format!(
-                    "`{}` ({high}) is lower than `{}` ({low}): Kong requires the limit of a longer period to be at least the limit of a shorter one.",
-                    PERIODS[longer].0, PERIODS[shorter].0
-                ),
-            ));
-        }
-    }
-    let limit_by = limit.limit_by.value().map(String::as_str);
-    if let Some(by) = limit_by {
-        if !LIMIT_BY.contains(&by) {
-            issues.push(Issue::error(
-                at("limit_by"),
-                "Invalid limit_by",
-                format!("`{by}` is not one of \"consumer\", \"credential\", \"ip\", \"service\", \"header\" or \"path\"."),
-            ));
-        }
-    }
-    let unknown_by = matches!(limit.limit_by, Field::Unknown);
-    for (field, attr, needed_by, what) in [
-        (
-            &limit.header_name,
-            "header_name",
-            "header",
-            "by the value of a request header: set `header_name` to that header",
-        ),
-        (&limit.path, "path", "path", "to one path: set `path` to it"),
-    ] {
-        let needed = limit_by == Some(needed_by);
-        match field {
-            Field::Null if needed => issues.push(Issue::error(
-                at("limit_by"),
-                "Incomplete rate limit",
-                format!("`limit_by = \"{needed_by}\"` counts requests {what}."),
-            )),
-            Field::Value(_) if !needed && !unknown_by => issues.push(Issue::error(
-                at(attr),
-                "Unused rate limit setting",
-                format!("`{attr}` is only used with `limit_by = \"{needed_by}\"`: set that, or remove `{attr}`."),
-            )),
-            _ => {}
-        }
-    }
-    if let Some(name) = limit.header_name.value() {
-        if let Err(why) = kong_header_name(name) {
-            issues.push(Issue::error(at("header_name"), "Invalid header name", why));
-        }
-    }
-    if let Some(path) = limit.path.value() {
-        if let Err(why) = validate::service_path(path) {
-            issues.push(Issue::error(
-                at("path"),
-                "Invalid rate limit path",
-                format!("`{path}`: {why}"),
-            ));
-        }
-    }
-}
-
-/// A whole number between `min` and `max`, or why not.
-fn whole_in(value: f64, min: u64, max: u64) -> Result<u64, String> {
-    if value.fract() != 0.0 || !value.is_finite() {
-        return Err(format!("is {value}, not a whole number"));
-    }
-    if value < min as f64 || value > max as f64 {
-        return Err(format!("is {value}, outside {min}..{max}"));
-    }
-    Ok(value as u64)
-}
-
-/// Checks a CORS origin as Kong does: `*`, or a regular expression PCRE compiles.
-pub fn cors_origin(origin: &str) -> Result<(), String> {
-    if origin == "*" {
-        return Ok(());
-    }
-    pcre2::bytes::RegexBuilder::new()
-        .build(origin)
-        .map(|_| ())
-        .map_err(|e| {
-            format!("`{origin}` is not `*` or a valid regular expression (Kong matches origins with PCRE): {e}")
-        })
-}
-
-/// Checks a CORS method: one of the nine Kong's `cors` knows.
-pub fn cors_method(method: &str) -> Result<(), String> {
-    if CORS_METHODS.contains(&method) {
-        return Ok(());
-    }
-    let upper = method.to_ascii_uppercase();
-    if CORS_METHODS.contains(&upper.as_str()) {
-        return Err(format!("`{method}` must be upper case: write `{upper}`"));
-    }
-    Err(format!(
-        "`{method}` is not one of the methods Kong's cors plugin accepts: {}",
-        CORS_METHODS.join(", ")
-    ))
-}
-
-/// Checks a header name as Kong's `typedefs.header_name` does: letters, digits, `-` and `_`.
-pub fn kong_header_name(name: &str) -> Result<(), String> {
-    if !name.is_empty()
-        && name
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
-    {
-        Ok(())
-    } else {
-        Err(format!(
-            "`{name}` is not a header name Kong accepts: use letters, digits, `-` and `_`"
-        ))
-    }
-}
-
-/// Checks a log endpoint: an absolute http(s) URL with a host, as Kong's http-log needs, and no
-/// credentials in it (they would show in plans and state; send them in a header instead).
-pub fn http_endpoint(raw: &str) -> Result<(), String> {
-    let url = validate::plain_http_url(raw)
-        .map_err(|why| format!("{why} (Kong's http-log sends log entries over HTTP)"))?;
-    if url.host_str().is_none_or(str::is_empty) {
-        return Err(format!("`{raw}` has no host"));
-    }
-    if !url.username().is_empty() || url.password().is_some() {
-        return Err(format!(
-            "`{raw}` holds credentials: they would show in plans and state; use an endpoint that needs none"
-        ));
-    }
-    Ok(())
 }
 
 #[cfg(test)]

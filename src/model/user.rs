@@ -4,13 +4,11 @@
 
 use sha1::{Digest, Sha1};
 
-use super::api::derived_id;
 use super::auth::{group_name, kong_group, user_group};
-use super::naming::Naming;
+use super::naming::{derived_id, Naming};
 use super::{sorted, AttrPath, Field, Issue};
-use crate::kong::{
-    Acl, AclFields, BasicAuthCredential, BasicAuthFields, Consumer, ConsumerFields, Secret,
-};
+use crate::kong::{Acl, AclFields, BasicAuthCredential, BasicAuthFields, Consumer, ConsumerFields};
+use crate::secret::Secret;
 
 /// A complete, known `dispatch_basic_auth_user` declaration.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -162,3 +162,20 @@ fn tls_skip_verify_works_and_warns() {
     );
     assert_eq!(kong.get("/services/secure")["name"], "secure");
 }
+
+#[test]
+fn a_ca_bundle_that_is_no_certificate_is_an_error_on_its_attribute() {
+    let pki = Pki::new();
+    let kong = pki.kong(false, SandboxConfig::default());
+    let ws = kong.workspace();
+    ws.write_with_provider("  tls_ca_certificate = \"not a certificate\"", API);
+    let out = ws.plan().failure().output();
+    assert!(out.contains("Invalid Kong connection settings"), "{out}");
+    // Terraform shows the attribute a diagnostic is on with its source line.
+    assert!(
+        out.contains("tls_ca_certificate = \"not a certificate\""),
+        "on the attribute: {out}"
+    );
+    assert!(out.contains("CA bundle holds no PEM certificate"), "{out}");
+    assert_eq!(kong.sandbox.controls().request_count(), 0);
+}

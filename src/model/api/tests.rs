@@ -1,6 +1,9 @@
 use super::*;
+use crate::kong::{Plugin, Route};
+use crate::model::policies::PoliciesDraft;
 use crate::model::upstream::DEFAULT_FUNCTION_UPSTREAM_URL;
-use crate::model::Severity;
+use crate::model::{validate, Field, Severity};
+use url::Url;
 
 fn env(org: Option<&str>) -> Environment {
     Environment {
@@ -505,8 +508,8 @@ fn a_service_and_route_that_disagree_read_the_same_whatever_the_prior() {
     let back = &reads[0];
     assert_eq!(back.name, "new (its Kong route is named old)");
     assert_eq!(back.tags, vec![TAGS_DIFFER, "team:a"]);
-    assert!(super::validate::api_name(&back.name).is_err());
-    assert!(super::validate::tag(TAGS_DIFFER).is_err());
+    assert!(validate::api_name(&back.name).is_err());
+    assert!(validate::tag(TAGS_DIFFER).is_err());
     // Reading back what was read back changes nothing: refreshes are stable.
     assert_eq!(read_back(observed, Some(back), &e), *back);
 }

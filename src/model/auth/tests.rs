@@ -1,5 +1,8 @@
 use super::*;
+use crate::kong::{ForeignKey, Plugin, PluginFields};
+use crate::model::issuer;
 use crate::model::Severity;
+use serde_json::json;
 
 fn naming(org: Option<&str>) -> Naming {
     Naming::new(org.map(str::to_string))

@@ -1,5 +1,11 @@
 use super::*;
 use crate::model::api::plugin_id;
+use serde_json::json;
+
+/// The typed config Kong's JSON decodes to.
+fn decoded<C: serde::de::DeserializeOwned>(config: Json) -> C {
+    serde_json::from_value(config).expect("decodes")
+}
 
 fn service(timeouts: [u64; 3]) -> Service {
     Service {
@@ -91,11 +97,10 @@ fn full() -> Policies {
         rate_limit: Some(RateLimit {
             per_second: Some(5),
             per_minute: Some(100),
-            per_hour: None,
             per_day: Some(10_000),
             limit_by: Some("header".into()),
             header_name: Some("X-Client".into()),
-            path: None,
+            ..RateLimit::default()
         }),
         timeout_ms: Some(5000),
         request_size_limit_kb: Some(512),
@@ -315,25 +320,32 @@ fn an_empty_method_list_is_no_method_not_the_default() {
 
 #[test]
 fn size_limits_in_other_units_read_as_kilobytes() {
-    let config = |size: Json, unit: &str| json!({"allowed_payload_size": size, "size_unit": unit});
+    let config =
+        |size: Json, unit: &str| decoded(json!({"allowed_payload_size": size, "size_unit": unit}));
     assert_eq!(read_size_kb(&config(json!(3), "kilobytes")), 3);
     assert_eq!(read_size_kb(&config(json!(2), "megabytes")), 2048);
     assert_eq!(read_size_kb(&config(json!(2048), "bytes")), 2);
     assert_eq!(read_size_kb(&config(json!(2049), "bytes")), 3);
-    assert_eq!(read_size_kb(&json!({})), 128 * 1024);
+    assert_eq!(read_size_kb(&decoded(json!({}))), 128 * 1024);
 }
 
 #[test]
 fn fractions_set_outside_terraform_read_as_the_next_whole_number() {
-    assert_eq!(whole(Some(&json!(9.5))), Some(10));
-    assert_eq!(whole(Some(&json!(10))), Some(10));
-    assert_eq!(whole(Some(&json!(null))), None);
-    assert_eq!(whole(Some(&json!(-1))), None);
+    let number = |n: Json| decoded::<Option<Number>>(n);
+    assert_eq!(whole(number(json!(9.5)).as_ref()), Some(10));
+    assert_eq!(whole(number(json!(10)).as_ref()), Some(10));
+    assert_eq!(whole(number(json!(null)).as_ref()), None);
+    assert_eq!(whole(number(json!(-1)).as_ref()), None);
 }
 
 fn rate(limits: [Option<f64>; 4], by: Option<&str>) -> RateLimitDraft {
+    let [per_second, per_minute, per_hour, per_day] =
+        limits.map(|l| l.map_or(Field::Null, Field::Value));
     RateLimitDraft {
-        limits: limits.map(|l| l.map_or(Field::Null, Field::Value)),
+        per_second,
+        per_minute,
+        per_hour,
+        per_day,
         limit_by: by.map_or(Field::Null, |b| Field::Value(b.to_string())),
         ..RateLimitDraft::default()
     }
@@ -370,7 +382,7 @@ fn rate_limits_must_exist_be_whole_and_grow_with_the_period() {
     );
     // Unknown limits are checked at apply time's plan, not refused now.
     let mut unknown = rate([None; 4], None);
-    unknown.limits[2] = Field::Unknown;
+    unknown.per_hour = Field::Unknown;
     assert!(check_one(unknown).is_empty());
 }
 
@@ -495,4 +507,53 @@ fn timeouts_sizes_and_endpoints_are_checked() {
         assert!(http_endpoint(bad).is_err(), "{bad}");
     }
     assert!(http_endpoint("http://10.0.0.1:9000/log?team=a").is_ok());
+}
+
+#[test]
+fn kongs_complaints_about_a_config_field_land_on_its_attribute() {
+    let at = |path: &[&str]| {
+        let path: Vec<String> = path.iter().map(|s| s.to_string()).collect();
+        locate(&path).map(|p| p.to_string())
+    };
+    assert_eq!(
+        at(&["config", "minute"]).as_deref(),
+        Some("rate_limit[0].per_minute")
+    );
+    assert_eq!(
+        at(&["config", "path"]).as_deref(),
+        Some("rate_limit[0].path")
+    );
+    assert_eq!(
+        at(&["config", "origins"]).as_deref(),
+        Some("cors[0].origins")
+    );
+    assert_eq!(
+        at(&["config", "size_unit"]).as_deref(),
+        Some("request_size_limit_kb")
+    );
+    assert_eq!(
+        at(&["config", "http_endpoint"]).as_deref(),
+        Some("logging[0].http_endpoint")
+    );
+    assert_eq!(at(&["read_timeout"]).as_deref(), Some("timeout_ms"));
+    assert_eq!(at(&["config", "policy"]), None);
+    assert_eq!(at(&["hosts"]), None);
+}
+
+#[test]
+fn every_rate_limit_attribute_has_its_kong_field() {
+    // The table is the one place that pairs them: a declaration with every attribute set
+    // becomes a config with every field set, and reads back whole.
+    let all = RateLimit {
+        per_second: Some(1),
+        per_minute: Some(2),
+        per_hour: Some(3),
+        per_day: Some(4),
+        limit_by: Some("path".into()),
+        header_name: Some("X-Client".into()),
+        path: Some("/a".into()),
+    };
+    let wire = serde_json::to_value(all.config()).expect("json");
+    assert_eq!(wire.as_object().map(|o| o.len()), Some(7), "{wire}");
+    assert_eq!(RateLimit::read(&all.config(), Some(&all)), all);
 }

@@ -1,22 +1,19 @@
-//! The authentication part of `dispatch_api`: its attributes and blocks, the plan-time work
-//! (Kong's edition, the issuer's keys), and the issuer's consumer on open-source Kong, which
-//! outlives any one API (see [`crate::model::issuer`]).
+//! The authentication part of `dispatch_api`: its attributes and blocks, their state ⇄ model
+//! conversions, and the plan-time values that need Kong or the issuer (Kong's edition, the
+//! issuer's key ids), asked through [`apply::api::plan_oidc`].
 
 use serde::{Deserialize, Serialize};
 use tf_provider::schema::{Attribute, NestedBlock};
 use tf_provider::value::Value;
 use tf_provider::Diagnostics;
 
-use super::ApiState;
-use crate::context::Context;
-use crate::diagnostics::{attribute_path, kong_error, report};
-use crate::idp::IdpError;
-use crate::kong::KongError;
+use super::{errors, ApiState};
+use crate::apply::{self, Context};
+use crate::diagnostics::report;
 use crate::model::auth::{
     self as model, AuthDraft, AuthMode, Authentication, BasicDraft, Mechanism, Oidc, OidcDraft,
 };
-use crate::model::jwk::SigningKey;
-use crate::model::{issuer, naming, AttrPath, Field};
+use crate::model::Field;
 use crate::resources::known_sorted;
 use crate::schema::*;
 use crate::values::{
@@ -223,33 +220,19 @@ pub async fn plan(diags: &mut Diagnostics, context: &Context, planned: &mut ApiS
         // validate() reported it; fetching from a URL that is not allowed would be wrong.
         return;
     }
-    let enterprise = match context.is_enterprise().await {
-        Ok(enterprise) => enterprise,
+    let jwks_url = block.jwks_url.as_ref_option().map(String::as_str);
+    match apply::api::plan_oidc(context, issuer, jwks_url).await {
+        Ok((mechanism, kids)) => {
+            block.mechanism = Value::Value(mechanism.as_str().to_string());
+            block.signing_key_ids =
+                kids.map_or(Value::Null, |kids: Vec<String>| values::list(&kids));
+        }
         Err(error) => {
-            kong_error(
-                diags,
-                "find out Kong's edition (OIDC uses openid-connect on Enterprise, jwt on open source)",
-                &error,
-                |_| None,
-            );
+            let issuer = issuer.clone();
+            errors::report_oidc_plan_error(diags, &issuer, &error);
             return;
         }
-    };
-    let mechanism = Mechanism::for_edition(enterprise);
-    block.mechanism = Value::Value(mechanism.as_str().to_string());
-    block.signing_key_ids = match mechanism {
-        Mechanism::OpenIdConnect => Value::Null,
-        Mechanism::Jwt => {
-            let jwks_url = block.jwks_url.as_ref_option().map(String::as_str);
-            match context.idp.signing_keys(issuer, jwks_url).await {
-                Ok(keys) => values::list(&issuer::kids_of(&keys)),
-                Err(error) => {
-                    idp_error(diags, issuer, &error);
-                    return;
-                }
-            }
-        }
-    };
+    }
     if let Some(auth) = spec(planned) {
         report(diags, model::edition_issues(&auth));
     }
@@ -268,260 +251,4 @@ pub async fn resolve(diags: &mut Diagnostics, context: &Context, planned: &mut A
     let errors = diags.errors.len();
     plan(diags, context, planned).await;
     diags.errors.len() == errors
-}
-
-fn oidc_path() -> AttrPath {
-    AttrPath::attr("oidc")
-}
-
-fn idp_error(diags: &mut Diagnostics, issuer: &str, error: &IdpError) {
-    diags.error(
-        "Cannot use the OIDC issuer's signing keys",
-        format!(
-            "Open-source Kong checks tokens of `{issuer}` with the issuer's public keys, which the provider fetches and writes to Kong as jwt secrets; they could not be had: {error}.\n\nNothing was written to Kong."
-        ),
-        attribute_path(&oidc_path()),
-    );
-}
-
-/// Why the issuer's entities could not be brought up to date.
-#[derive(Debug, thiserror::Error)]
-pub enum IssuerError {
-    /// The keys could not be fetched or used.
-    #[error("{0}")]
-    Idp(#[from] IdpError),
-    /// The issuer rotated its keys between plan and apply.
-    #[error("the issuer's keys changed since the plan (planned key ids {planned:?}, now {now:?})")]
-    KeysChanged {
-        /// What the plan showed.
-        planned: Vec<String>,
-        /// What the issuer publishes now.
-        now: Vec<String>,
-    },
-    /// Another Kong consumer holds a jwt secret with one of the issuer's key ids.
-    #[error("another Kong consumer already holds a jwt secret with the key `{kid}`")]
-    KidTaken {
-        /// The key id.
-        kid: String,
-        /// Kong's answer.
-        source: KongError,
-    },
-    /// Kong refused or failed.
-    #[error("{0}")]
-    Kong(#[from] KongError),
-}
-
-/// Reports an [`IssuerError`] on `oidc`.
-pub fn report_issuer_error(diags: &mut Diagnostics, issuer: &str, error: &IssuerError) {
-    match error {
-        IssuerError::Idp(error) => idp_error(diags, issuer, error),
-        IssuerError::KeysChanged { .. } => diags.error(
-            "The OIDC issuer rotated its keys since the plan",
-            format!("{error}. Nothing was changed for this API; run `terraform apply` again to plan with the current keys."),
-            attribute_path(&oidc_path()),
-        ),
-        IssuerError::KidTaken { kid, source } => diags.error(
-            "OIDC key id already used in Kong",
-            format!(
-                "The key `{kid}` of `{issuer}` cannot be stored: Kong's jwt secrets are unique by key id across the whole workspace, and another consumer (another issuer, or an unmanaged jwt credential) already holds `{kid}`. Two issuers sharing a key id cannot be trusted in one Kong workspace with the open-source jwt plugin.\n\n{source}"
-            ),
-            attribute_path(&oidc_path()),
-        ),
-        IssuerError::Kong(error) => kong_error(
-            diags,
-            &format!("store the signing keys of `{issuer}`"),
-            error,
-            |_| None,
-        ),
-    }
-}
-
-/// Before the API's plugins are written: on open source, makes Kong hold exactly the issuer's
-/// current keys (the ones the plan showed) on the issuer's consumer. Nothing to do when the
-/// authentication is unchanged since `prior`.
-pub async fn prepare(
-    context: &Context,
-    auth: &Authentication,
-    prior: Option<&Authentication>,
-) -> Result<(), IssuerError> {
-    let Authentication::Oidc(oidc) = auth else {
-        return Ok(());
-    };
-    if oidc.mechanism != Mechanism::Jwt || prior == Some(auth) {
-        return Ok(());
-    }
-    let keys = context
-        .idp
-        .signing_keys(&oidc.issuer, oidc.jwks_url.as_deref())
-        .await?;
-    let now = issuer::kids_of(&keys);
-    if now != oidc.signing_key_ids {
-        return Err(IssuerError::KeysChanged {
-            planned: oidc.signing_key_ids.clone(),
-            now,
-        });
-    }
-    store_keys(context, &oidc.issuer, &keys).await
-}
-
-async fn store_keys(
-    context: &Context,
-    issuer: &str,
-    keys: &[SigningKey],
-) -> Result<(), IssuerError> {
-    let client = &context.client;
-    let desired = issuer::desired(issuer, keys);
-    let id = &desired.consumer_id;
-    client.put_consumer(id, &desired.consumer).await?;
-    client.put_acl(id, &desired.acl_id, &desired.acl).await?;
-    let existing = client.jwt_secrets(id).await?;
-    // Keys the issuer no longer publishes go first, so that a key id whose material changed can
-    // be written again under its new id.
-    for old in &existing {
-        if !desired.secrets.iter().any(|(sid, _)| *sid == old.id) {
-            client.delete_jwt_secret(id, &old.id).await?;
-        }
-    }
-    for (secret_id, fields) in &desired.secrets {
-        let intact = existing.iter().any(|e| {
-            e.id == *secret_id
-                && e.key.as_ref() == Some(&fields.key)
-                && e.algorithm.as_ref() == Some(&fields.algorithm)
-                && e.rsa_public_key.as_ref() == Some(&fields.rsa_public_key)
-        });
-        if intact {
-            continue;
-        }
-        client
-            .put_jwt_secret(id, secret_id, fields)
-            .await
-            .map_err(|source| {
-                if source.is_unique_violation() {
-                    IssuerError::KidTaken {
-                        kid: fields.key.clone(),
-                        source,
-                    }
-                } else {
-                    IssuerError::Kong(source)
-                }
-            })?;
-    }
-    Ok(())
-}
-
-/// When an API stops using `issuer` (deleted, switched, or failed to be created): removes the
-/// issuer's consumer (its keys and group go with it) unless a managed plugin of another API
-/// (one not on `leaving_service`) still carries the issuer's tag.
-///
-/// Callers release while the leaving API's own plugins still exist: they are the record that a
-/// release is due. A release that fails then fails the apply with the API still in state, and
-/// the next apply releases again, instead of leaving an orphaned consumer that nothing names.
-///
-/// Another Terraform run may be creating an API of the same issuer at the same moment: it may
-/// have written the keys just before this removes them, and then its API refuses every token
-/// until its next refresh shows the keys missing and its next apply writes them back. Kong has
-/// no transaction to close that window.
-pub async fn release(
-    context: &Context,
-    issuer: &str,
-    leaving_service: Option<&str>,
-) -> Result<(), KongError> {
-    let client = &context.client;
-    let users = client.plugins(&issuer::users_listing_tags(issuer)).await?;
-    let still_used = users.iter().any(|plugin| {
-        let service = plugin.service.as_ref().map(|s| s.id.as_str());
-        leaving_service.is_none() || service != leaving_service
-    });
-    if still_used {
-        return Ok(());
-    }
-    let id = issuer::consumer_id(issuer);
-    match client.consumer(&id).await? {
-        Some(consumer) if naming::is_managed(consumer.tags.as_deref()) => {
-            client.delete_consumer(&id).await
-        }
-        _ => Ok(()),
-    }
-}
-
-/// Releases `issuer` after a failed [`prepare`] (no API entity records it yet) and turns a
-/// failure into a warning: the error that made the apply fail is reported already.
-async fn release_or_warn(diags: &mut Diagnostics, context: &Context, issuer: &str) {
-    if let Err(error) = release(context, issuer, None).await {
-        warn_issuer_left(diags, issuer, &error);
-    }
-}
-
-/// Warns that the issuer's consumer could not be removed when nothing else records it.
-pub fn warn_issuer_left(diags: &mut Diagnostics, issuer: &str, error: &KongError) {
-    diags.root_warning(
-        "OIDC issuer's keys left in Kong",
-        format!(
-            "No API of this provider uses `{issuer}` any more, but its Kong consumer `{}` (id {}) holding the issuer's keys could not be removed: {error}. It is harmless; the next API change that releases the issuer removes it, or delete it with the Admin API.",
-            issuer::issuer_group(issuer),
-            issuer::consumer_id(issuer)
-        ),
-    );
-}
-
-/// After a failed [`prepare`] that may have written some of the issuer's entities: releases the
-/// issuer unless the API still uses it (`still_used`, its authentication before the change).
-pub async fn undo_prepare(
-    diags: &mut Diagnostics,
-    context: &Context,
-    auth: &Authentication,
-    error: &IssuerError,
-    still_used: Option<&Authentication>,
-) {
-    let wrote = matches!(error, IssuerError::KidTaken { .. } | IssuerError::Kong(_));
-    if let (true, Some(issuer)) = (wrote, auth.jwt_issuer()) {
-        if still_used.and_then(Authentication::jwt_issuer) != Some(issuer) {
-            release_or_warn(diags, context, issuer).await;
-        }
-    }
-}
-
-/// The issuer that `before` used and `after` does not.
-pub fn abandoned<'a>(
-    before: Option<&'a Authentication>,
-    after: Option<&Authentication>,
-) -> Option<&'a str> {
-    let old = before?.jwt_issuer()?;
-    (after.and_then(Authentication::jwt_issuer) != Some(old)).then_some(old)
-}
-
-/// Completes an authentication read back from the API's plugins with the key ids Kong holds
-/// for its issuer (open source). When the issuer answers, a key it now publishes with other
-/// material under the same `kid` is left out too, so that the plan shows it and the apply
-/// rewrites it; when it does not answer, Kong's view alone is used (the plan reports the
-/// failure).
-pub async fn observe_keys(context: &Context, auth: &mut Authentication) -> Result<(), KongError> {
-    let Authentication::Oidc(oidc) = auth else {
-        return Ok(());
-    };
-    if oidc.mechanism != Mechanism::Jwt || oidc.issuer.is_empty() {
-        return Ok(());
-    }
-    let secrets = context
-        .inventory
-        .jwt_secrets(&issuer::consumer_id(&oidc.issuer))
-        .await?;
-    let mut kids = issuer::key_ids(&oidc.issuer, &secrets);
-    if let Ok(keys) = context
-        .idp
-        .signing_keys(&oidc.issuer, oidc.jwks_url.as_deref())
-        .await
-    {
-        let current = issuer::desired(&oidc.issuer, &keys);
-        kids.retain(|kid| {
-            let published = current.secrets.iter().find(|(_, s)| s.key == *kid);
-            let held = secrets.iter().find(|s| s.key.as_ref() == Some(kid));
-            match (published, held) {
-                (Some((id, _)), Some(held)) => held.id == *id,
-                _ => true,
-            }
-        });
-    }
-    oidc.signing_key_ids = kids;
-    Ok(())
 }

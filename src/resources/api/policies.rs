@@ -7,18 +7,12 @@ use tf_provider::value::Value;
 
 use super::ApiState;
 use crate::model::policies::{
-    Cors, CorsDraft, Logging, LoggingDraft, Policies, PoliciesDraft, RateLimit, RateLimitDraft,
-    MAX_TIMEOUT_MS, MAX_WHOLE,
+    Cors, CorsDraft, Logging, Policies, PoliciesDraft, RateLimit, MAX_TIMEOUT_MS, MAX_WHOLE,
 };
 use crate::model::Field;
 use crate::resources::known_sorted;
 use crate::schema::*;
-use crate::values::{self, field, field_strings, TfString, TfStringSet};
-
-/// A number of the configuration. Kept as a float so that a fraction reaches the plan-time
-/// checks (and their message) instead of failing to decode. Written to Terraform as text, like
-/// every number of a state (see [`values::number_as_text`]).
-pub type TfNumber = Value<f64>;
+use crate::values::{self, field, field_strings, TfNumber, TfString, TfStringSet};
 
 /// The `cors` block.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -34,39 +28,14 @@ pub struct CorsBlock {
     /// Whether credentials are allowed.
     pub credentials: Value<bool>,
     /// Preflight cache time in seconds.
-    #[serde(serialize_with = "crate::values::number_as_text")]
     pub max_age: TfNumber,
 }
 
-/// The `rate_limit` block.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
-pub struct RateLimitBlock {
-    /// Requests per second.
-    #[serde(serialize_with = "crate::values::number_as_text")]
-    pub per_second: TfNumber,
-    /// Requests per minute.
-    #[serde(serialize_with = "crate::values::number_as_text")]
-    pub per_minute: TfNumber,
-    /// Requests per hour.
-    #[serde(serialize_with = "crate::values::number_as_text")]
-    pub per_hour: TfNumber,
-    /// Requests per day.
-    #[serde(serialize_with = "crate::values::number_as_text")]
-    pub per_day: TfNumber,
-    /// What requests are counted by.
-    pub limit_by: TfString,
-    /// The header counted by.
-    pub header_name: TfString,
-    /// The path counted by.
-    pub path: TfString,
-}
+/// The `rate_limit` block: the model's block, holding Terraform's values.
+pub type RateLimitBlock = RateLimit<TfNumber, TfString>;
 
-/// The `logging` block.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
-pub struct LoggingBlock {
-    /// Where log entries are sent.
-    pub http_endpoint: TfString,
-}
+/// The `logging` block: the model's block, holding Terraform's values.
+pub type LoggingBlock = Logging<TfString>;
 
 /// The policy attributes of the schema.
 pub fn schema_attributes() -> Vec<(&'static str, Attribute)> {
@@ -132,23 +101,16 @@ pub fn draft(state: &ApiState) -> PoliciesDraft {
             methods: field_strings(&c.methods),
             headers: field_strings(&c.headers),
             exposed_headers: field_strings(&c.exposed_headers),
-            max_age: field(&c.max_age),
+            max_age: field(&c.max_age.0),
         }),
-        rate_limit: block_field(&state.rate_limit, |r| RateLimitDraft {
-            limits: [
-                field(&r.per_second),
-                field(&r.per_minute),
-                field(&r.per_hour),
-                field(&r.per_day),
-            ],
-            limit_by: field(&r.limit_by),
-            header_name: field(&r.header_name),
-            path: field(&r.path),
+        rate_limit: block_field(&state.rate_limit, |r| {
+            r.try_map(|n| Some(field(&n.0)), |t| Some(field(t)))
+                .unwrap_or_default()
         }),
-        timeout_ms: field(&state.timeout_ms),
-        request_size_limit_kb: field(&state.request_size_limit_kb),
-        logging: block_field(&state.logging, |l| LoggingDraft {
-            http_endpoint: field(&l.http_endpoint),
+        timeout_ms: field(&state.timeout_ms.0),
+        request_size_limit_kb: field(&state.request_size_limit_kb.0),
+        logging: block_field(&state.logging, |l| {
+            l.try_map(|t| Some(field(t))).unwrap_or_default()
         }),
     }
 }
@@ -174,23 +136,11 @@ pub fn spec(state: &ApiState) -> Option<Policies> {
                 max_age: whole(&c.max_age)?,
             })
         })?,
-        rate_limit: optional_block_spec(&state.rate_limit, |r| {
-            Some(RateLimit {
-                per_second: whole(&r.per_second)?,
-                per_minute: whole(&r.per_minute)?,
-                per_hour: whole(&r.per_hour)?,
-                per_day: whole(&r.per_day)?,
-                limit_by: scalar(&r.limit_by)?,
-                header_name: scalar(&r.header_name)?,
-                path: scalar(&r.path)?,
-            })
-        })?,
+        rate_limit: optional_block_spec(&state.rate_limit, |r| r.try_map(whole, scalar))?,
         timeout_ms: whole(&state.timeout_ms)?,
         request_size_limit_kb: whole(&state.request_size_limit_kb)?,
         logging: optional_block_spec(&state.logging, |l| {
-            Some(Logging {
-                http_endpoint: l.http_endpoint.as_ref_option()?.clone(),
-            })
+            l.try_map(|t| t.as_ref_option().cloned())
         })?,
     })
 }
@@ -226,9 +176,9 @@ fn strings(value: &TfStringSet) -> Option<Option<Vec<String>>> {
 
 /// A whole, non-negative number: `Some(None)` when null, `None` when unknown or not whole.
 fn whole(value: &TfNumber) -> Option<Option<u64>> {
-    match value {
-        Value::Value(v) if v.fract() == 0.0 && *v >= 0.0 && *v <= MAX_WHOLE as f64 => {
-            Some(Some(*v as u64))
+    match value.0 {
+        Value::Value(v) if v.fract() == 0.0 && v >= 0.0 && v <= MAX_WHOLE as f64 => {
+            Some(Some(v as u64))
         }
         Value::Value(_) | Value::Unknown => None,
         Value::Null => Some(None),
@@ -251,9 +201,7 @@ pub struct PolicyState {
 
 /// The state of read-back policies, written the way `prior` wrote "nothing" (null or empty).
 pub fn state(policies: &Policies, prior: &ApiState) -> PolicyState {
-    let number = |v: Option<u64>| v.map_or(Value::Null, |n| Value::Value(n as f64));
     let bool_value = |v: Option<bool>| v.map_or(Value::Null, Value::Value);
-    let text = |v: &Option<String>| values::opt_string(v.as_deref());
     let prior_cors = prior.cors.as_ref_option().cloned().unwrap_or_default();
     let cors = policies.cors.as_ref().map_or(Value::Null, |c| {
         let set = |v: &Option<Vec<String>>, prior: &TfStringSet| {
@@ -266,63 +214,24 @@ pub fn state(policies: &Policies, prior: &ApiState) -> PolicyState {
             headers: set(&c.headers, &prior_cors.headers),
             exposed_headers: set(&c.exposed_headers, &prior_cors.exposed_headers),
             credentials: bool_value(c.credentials),
-            max_age: number(c.max_age),
-        })
-    });
-    let rate_limit = policies.rate_limit.as_ref().map_or(Value::Null, |r| {
-        Value::Value(RateLimitBlock {
-            per_second: number(r.per_second),
-            per_minute: number(r.per_minute),
-            per_hour: number(r.per_hour),
-            per_day: number(r.per_day),
-            limit_by: text(&r.limit_by),
-            header_name: text(&r.header_name),
-            path: text(&r.path),
-        })
-    });
-    let logging = policies.logging.as_ref().map_or(Value::Null, |l| {
-        Value::Value(LoggingBlock {
-            http_endpoint: Value::Value(l.http_endpoint.clone()),
+            max_age: TfNumber::of(c.max_age),
         })
     });
     PolicyState {
-        timeout_ms: number(policies.timeout_ms),
-        request_size_limit_kb: number(policies.request_size_limit_kb),
+        timeout_ms: TfNumber::of(policies.timeout_ms),
+        request_size_limit_kb: TfNumber::of(policies.request_size_limit_kb),
         cors,
-        rate_limit,
-        logging,
-    }
-}
-
-/// Where Kong's complaint about a plugin config or service timeout field belongs.
-pub fn locate(path: &[String]) -> Option<crate::model::AttrPath> {
-    use crate::model::AttrPath;
-    let first = path.first()?.as_str();
-    let field = match first {
-        "connect_timeout" | "read_timeout" | "write_timeout" => {
-            return Some(AttrPath::attr("timeout_ms"))
-        }
-        "config" => path.get(1)?.as_str(),
-        _ => return None,
-    };
-    let in_block =
-        |block: &'static str, attr: &'static str| Some(AttrPath::attr(block).index(0).then(attr));
-    match field {
-        "origins" => in_block("cors", "origins"),
-        "methods" => in_block("cors", "methods"),
-        "headers" => in_block("cors", "headers"),
-        "exposed_headers" => in_block("cors", "exposed_headers"),
-        "credentials" => in_block("cors", "credentials"),
-        "max_age" => in_block("cors", "max_age"),
-        "second" => in_block("rate_limit", "per_second"),
-        "minute" => in_block("rate_limit", "per_minute"),
-        "hour" => in_block("rate_limit", "per_hour"),
-        "day" => in_block("rate_limit", "per_day"),
-        "limit_by" => in_block("rate_limit", "limit_by"),
-        "header_name" => in_block("rate_limit", "header_name"),
-        "path" => in_block("rate_limit", "path"),
-        "allowed_payload_size" | "size_unit" => Some(AttrPath::attr("request_size_limit_kb")),
-        "http_endpoint" => in_block("logging", "http_endpoint"),
-        _ => None,
+        rate_limit: values::block(policies.rate_limit.as_ref().and_then(|r| {
+            r.try_map(
+                |n| Some(TfNumber::of(*n)),
+                |t| Some(values::opt_string(t.as_deref())),
+            )
+        })),
+        logging: values::block(
+            policies
+                .logging
+                .as_ref()
+                .and_then(|l| l.try_map(|endpoint| Some(Value::Value(endpoint.clone())))),
+        ),
     }
 }

@@ -7,14 +7,15 @@ use tf_provider::schema::Schema;
 use tf_provider::value::{Value, ValueEmpty};
 use tf_provider::{AttributePath, Diagnostics, Resource};
 
-use crate::context::{Context, SharedContext};
+use crate::apply;
+use crate::apply::user::{FoundUser, Taken, UserWriteError};
+use crate::context::SharedContext;
 use crate::diagnostics::{kong_error, report};
-use crate::kong::{KongError, Secret};
-use crate::model::naming;
-use crate::model::user::{self, DesiredUser, PasswordCheck, UserDraft, UserSpec};
+use crate::model::user::{self, PasswordCheck, UserDraft, UserSpec};
 use crate::model::{AttrPath, Field};
-use crate::resources::{keep_after_undo, known_sorted};
+use crate::resources::known_sorted;
 use crate::schema::*;
+use crate::secret::Secret;
 use crate::values::{self, field, field_strings, TfString, TfStringSet};
 
 /// The state (and configuration) of one `dispatch_basic_auth_user`. Its `Debug` output leaves
@@ -105,37 +106,23 @@ impl UserState {
     }
 }
 
-/// What Kong holds for a user: the consumer, its credentials and ACLs.
-async fn observe(
-    context: &Context,
-    id_or_name: &str,
-    password: Option<&Secret>,
-    prior: &UserState,
-) -> Result<Option<UserState>, KongError> {
-    let client = &context.client;
-    let Some(consumer) = client.consumer(id_or_name).await? else {
-        return Ok(None);
-    };
-    let credentials = client.basic_auth_credentials(&consumer.id).await?;
-    let acls = client.acls(&consumer.id).await?;
-    let observed = user::read_back(
-        &consumer,
-        &credentials,
-        &acls,
-        password,
-        &context.environment.naming,
-    );
-    Ok(Some(UserState {
-        id: Value::Value(consumer.id.clone()),
-        username: Value::Value(observed.username),
-        // Kong cannot say what its password is, only whether it is the declared one: a null
-        // password makes the plan show the change, and the next apply writes the declared one.
-        password: match (observed.password, password) {
-            (PasswordCheck::Matches, Some(password)) => Value::Value(password.expose().to_string()),
-            _ => Value::Null,
-        },
-        groups: values::set_like(&observed.groups, &prior.groups),
-    }))
+impl UserState {
+    /// The state for what Kong holds. Kong cannot say what its password is, only whether it is
+    /// `password` (the declared one): a null password makes the plan show the change, and the
+    /// next apply writes the declared one.
+    fn found(found: FoundUser, password: Option<&Secret>, prior: &UserState) -> UserState {
+        UserState {
+            id: Value::Value(found.id),
+            username: Value::Value(found.username),
+            password: match (found.password, password) {
+                (PasswordCheck::Matches, Some(password)) => {
+                    Value::Value(password.expose().to_string())
+                }
+                _ => Value::Null,
+            },
+            groups: values::set_like(&found.groups, &prior.groups),
+        }
+    }
 }
 
 /// Where Kong's complaint about a field belongs.
@@ -149,39 +136,27 @@ fn locate(path: &[String]) -> Option<AttrPath> {
     }
 }
 
-/// Reports a failed create or update (`action`) of the consumer `consumer_id`: a 409 says
-/// whether the consumer name or the credential username is taken; anything else is Kong's
-/// error on the attribute concerned.
-async fn report_write_error(
+/// Reports a failed create or update (`action`): a name another consumer holds says whether
+/// it is the consumer's name or the credential's username; anything else is Kong's error on the
+/// attribute concerned.
+fn report_write_error(
     diags: &mut Diagnostics,
-    context: &Context,
     spec: &UserSpec,
     action: &str,
-    error: &KongError,
-    consumer_id: &str,
+    error: &UserWriteError,
 ) {
-    let failed = |diags: &mut Diagnostics| {
-        kong_error(
+    match &error.taken {
+        None => kong_error(
             diags,
             &format!("{action} the user `{}`", spec.username),
-            error,
+            &error.error,
             locate,
-        );
-    };
-    if !error.is_unique_violation() {
-        failed(diags);
-        return;
-    }
-    let client = &context.client;
-    let kong_name = context.environment.naming.kong_name(&spec.username);
-    let holder = client.consumer(&kong_name).await.ok().flatten();
-    if let Some(holder) = holder.filter(|c| c.id != consumer_id) {
-        let managed = naming::is_managed(holder.tags.as_deref());
-        diags.error(
+        ),
+        Some(Taken::Consumer { kong_name, managed }) => diags.error(
             "User already exists in Kong",
             format!(
                 "A Kong consumer named `{kong_name}` already exists{}. Import it with `terraform import dispatch_basic_auth_user.<name> {}`, or choose another username.",
-                if managed {
+                if *managed {
                     " and is managed by terraform-provider-dispatch, probably from another Terraform state"
                 } else {
                     " and is not managed by this provider, so it is left untouched"
@@ -189,50 +164,16 @@ async fn report_write_error(
                 spec.username
             ),
             AttributePath::new("username"),
-        );
-        return;
-    }
-    let credential = client.basic_auth(&spec.username).await.ok().flatten();
-    if credential.is_some() {
-        diags.error(
+        ),
+        Some(Taken::Username) => diags.error(
             "Username already taken in Kong",
             format!(
                 "Another Kong consumer already has a basic-auth credential with the username `{}`. Kong's basic-auth usernames are unique across the whole workspace, organizations included, because end users type them without any prefix. Choose another username.",
                 spec.username
             ),
             AttributePath::new("username"),
-        );
-        return;
+        ),
     }
-    failed(diags);
-}
-
-/// Writes the user's entities on the consumer `id`: the consumer, the credential, the ACLs;
-/// then removes credentials and ACLs that are not the declared ones.
-async fn write_entities(
-    context: &Context,
-    desired: &DesiredUser,
-    id: &str,
-) -> Result<(), KongError> {
-    let client = &context.client;
-    client.put_consumer(id, &desired.consumer).await?;
-    client
-        .put_basic_auth(id, &desired.credential_id, &desired.credential)
-        .await?;
-    for (acl_id, acl) in &desired.acls {
-        client.put_acl(id, acl_id, acl).await?;
-    }
-    for credential in client.basic_auth_credentials(id).await? {
-        if credential.id != desired.credential_id {
-            client.delete_basic_auth(id, &credential.id).await?;
-        }
-    }
-    for acl in client.acls(id).await? {
-        if !desired.acls.iter().any(|(acl_id, _)| *acl_id == acl.id) {
-            client.delete_acl(id, &acl.id).await?;
-        }
-    }
-    Ok(())
 }
 
 #[async_trait]
@@ -267,8 +208,11 @@ impl Resource for BasicAuthUserResource {
             return Some((Some(prior), private_state));
         };
         let password = values::secret(&prior.password);
-        match observe(&context, id, password.as_ref(), &prior).await {
-            Ok(state) => Some((state, private_state)),
+        match apply::user::read(&context, id, password.as_ref()).await {
+            Ok(found) => {
+                let state = found.map(|f| UserState::found(f, password.as_ref(), &prior));
+                Some((state, private_state))
+            }
             Err(error) => {
                 kong_error(diags, "read the user", &error, |_| None);
                 None
@@ -334,20 +278,16 @@ impl Resource for BasicAuthUserResource {
             );
             return None;
         };
-        let id = uuid::Uuid::new_v4().to_string();
-        let desired = user::desired(&spec, &context.environment.naming, &id);
-        match write_entities(&context, &desired, &id).await {
-            Ok(()) => Some((
+        match apply::user::create(&context, &spec).await {
+            Ok(id) => Some((
                 Some(UserState::applied(&spec, &id, &planned)),
                 private_state,
             )),
-            Err(error) => {
-                report_write_error(diags, &context, &spec, "create", &error, &id).await;
-                // The consumer takes its credential and ACLs with it. What cannot be removed
-                // is kept in state (tainted), so that the next apply removes it; so is a write
-                // that timed out, which Kong may still carry out after the removal.
-                let undone = context.client.delete_consumer(&id).await;
-                keep_after_undo(&error, undone, "user").then(|| {
+            Err(failure) => {
+                report_write_error(diags, &spec, "create", &failure.error);
+                // What could not be removed is kept in state (tainted), so that the next
+                // apply removes it.
+                failure.leftover.map(|id| {
                     (
                         Some(UserState::applied(&spec, &id, &planned)),
                         private_state,
@@ -374,21 +314,19 @@ impl Resource for BasicAuthUserResource {
             );
             return None;
         };
-        let desired = user::desired(&spec, &context.environment.naming, &id);
-        match write_entities(&context, &desired, &id).await {
+        match apply::user::update(&context, &spec, &id).await {
             Ok(()) => Some((
                 Some(UserState::applied(&spec, &id, &planned)),
                 private_state,
             )),
-            Err(error) => {
-                report_write_error(diags, &context, &spec, "update", &error, &id).await;
-                // What Kong holds now, judged against the password that may or may not have
-                // been written: the next plan shows what is left to do.
-                let now = observe(&context, &id, Some(&spec.password), &prior)
-                    .await
-                    .ok()
-                    .flatten()
-                    .unwrap_or(prior);
+            Err(failure) => {
+                report_write_error(diags, &spec, "update", &failure.error);
+                // What Kong holds now (the prior state when it cannot be read), judged against
+                // the password that may or may not have been written.
+                let now = match failure.now {
+                    Some(found) => UserState::found(found, Some(&spec.password), &prior),
+                    None => prior,
+                };
                 Some((Some(now), private_state))
             }
         }
@@ -405,8 +343,7 @@ impl Resource for BasicAuthUserResource {
         let Some(id) = prior.as_ref().and_then(|p| p.id.as_ref_option().cloned()) else {
             return Some(());
         };
-        // Its credential and ACLs are deleted with it.
-        match context.client.delete_consumer(&id).await {
+        match apply::user::delete(&context, &id).await {
             Ok(()) => Some(()),
             Err(error) => {
                 kong_error(diags, "delete the user", &error, |_| None);
@@ -422,17 +359,11 @@ impl Resource for BasicAuthUserResource {
     ) -> Option<(Self::State<'a>, Self::PrivateState<'a>)> {
         let context = self.context.get(diags)?;
         let kong_name = context.environment.naming.kong_name(&id);
-        let found = async {
-            if let Some(state) = observe(&context, &kong_name, None, &UserState::default()).await? {
-                return Ok(Some(state));
-            }
-            if uuid::Uuid::parse_str(&id).is_ok() {
-                return observe(&context, &id, None, &UserState::default()).await;
-            }
-            Ok::<_, KongError>(None)
-        };
-        match found.await {
-            Ok(Some(state)) => Some((Some(state), ValueEmpty::default())),
+        match apply::user::import(&context, &id).await {
+            Ok(Some(found)) => Some((
+                Some(UserState::found(found, None, &UserState::default())),
+                ValueEmpty::default(),
+            )),
             Ok(None) => {
                 diags.root_error(
                     "User not found in Kong",

@@ -9,15 +9,17 @@ use tf_provider::schema::Schema;
 use tf_provider::value::{Value, ValueEmpty};
 use tf_provider::{AttributePath, Diagnostics, Resource};
 
-use crate::context::{Context, SharedContext};
+use crate::apply;
+use crate::apply::certificate::{CertificateWriteError, FoundCertificate, Prior};
+use crate::context::SharedContext;
 use crate::diagnostics::{kong_error, report};
-use crate::kong::{Certificate, KongError, Secret};
 use crate::model::certificate::{
     self, CertificateDraft, CertificateInfo, CertificateSpec, ReadBack,
 };
-use crate::model::{naming, AttrPath, Field, Issue};
-use crate::resources::{keep_after_undo, known_sorted};
+use crate::model::{AttrPath, Field, Issue};
+use crate::resources::known_sorted;
 use crate::schema::*;
+use crate::secret::Secret;
 use crate::values::{self, field, field_strings, TfString, TfStringList, TfStringSet};
 
 /// The state (and configuration) of one `dispatch_certificate`.
@@ -172,14 +174,9 @@ impl CertificateState {
         state
     }
 
-    /// The state for Kong's answer (or a read), with this state as the prior.
-    fn observed(&self, kong: &Certificate) -> Self {
-        let read = certificate::read_back(
-            kong,
-            self.certificate.as_ref_option().map(String::as_str),
-            self.private_key.as_ref_option().map(Secret::new).as_ref(),
-        );
-        Self::from_read_back(&kong.id, read, self)
+    /// The state for a certificate found in Kong, with this state as the prior.
+    fn found(&self, found: FoundCertificate) -> Self {
+        Self::from_read_back(&found.id, found.read, self)
     }
 }
 
@@ -216,47 +213,42 @@ fn locate(path: &[String]) -> Option<AttrPath> {
 
 /// Reports a failed create or update: a hostname another certificate serves gets its own
 /// message naming that certificate; anything else is Kong's error on the attribute concerned.
-async fn report_write_error(
-    diags: &mut Diagnostics,
-    context: &Context,
-    action: &str,
-    error: &KongError,
-) {
-    let conflict = error
-        .field_errors()
-        .iter()
-        .filter(|f| f.path.first().map(String::as_str) == Some("snis"))
-        .find_map(|f| certificate::hostname_conflict(&f.message));
-    let Some(conflict) = conflict else {
-        kong_error(diags, action, error, locate);
+fn report_write_error(diags: &mut Diagnostics, action: &str, error: &CertificateWriteError) {
+    let Some(taken) = &error.taken else {
+        kong_error(diags, action, &error.error, locate);
         return;
     };
-    let holder = context
-        .client
-        .certificate(&conflict.certificate_id)
-        .await
-        .ok()
-        .flatten();
-    let who = match &holder {
-        Some(other) if naming::is_managed(other.tags.as_deref()) => {
+    let who = match &taken.holder {
+        Some(holder) if holder.managed => {
             "which is managed by terraform-provider-dispatch (another `dispatch_certificate`, in this configuration or another state)"
         }
         Some(_) => "which is not managed by this provider",
         None => "which could not be read back (it may have been deleted since)",
     };
-    let served = holder
+    let served = taken
+        .holder
         .as_ref()
-        .and_then(|c| c.snis.as_ref())
+        .and_then(|h| h.hostnames.as_ref())
         .map(|snis| format!(" It serves: {}.", snis.join(", ")))
         .unwrap_or_default();
     diags.error(
         "Hostname already served by another certificate",
         format!(
             "Kong already serves `{}` with the certificate `{}`, {who}.{served} A hostname has one certificate: remove `{}` from that certificate first (to move it here, take it out of the other declaration and apply, then add it here), or manage that certificate with this resource: `terraform import <resource address> {}`. Nothing was changed in Kong.",
-            conflict.hostname, conflict.certificate_id, conflict.hostname, conflict.certificate_id
+            taken.hostname, taken.certificate_id, taken.hostname, taken.certificate_id
         ),
         AttributePath::new("hostnames"),
     );
+}
+
+impl CertificateState {
+    /// What the state says of the PEM texts, for reading Kong back.
+    fn prior(&self) -> Prior {
+        Prior {
+            certificate: self.certificate.as_ref_option().cloned(),
+            private_key: self.private_key.as_ref_option().map(Secret::new),
+        }
+    }
 }
 
 #[async_trait]
@@ -293,9 +285,9 @@ impl Resource for CertificateResource {
         let Some(id) = prior.id.as_ref_option().cloned() else {
             return Some((Some(prior), private_state));
         };
-        match context.client.certificate(&id).await {
+        match apply::certificate::read(&context, &id, &prior.prior()).await {
             Ok(None) => Some((None, private_state)),
-            Ok(Some(kong)) => Some((Some(prior.observed(&kong)), private_state)),
+            Ok(Some(found)) => Some((Some(prior.found(found)), private_state)),
             Err(error) => {
                 kong_error(diags, "read the certificate", &error, |_| None);
                 None
@@ -363,21 +355,13 @@ impl Resource for CertificateResource {
             );
             return None;
         };
-        let id = uuid::Uuid::new_v4().to_string();
-        let fields = certificate::desired(&spec, &context.environment.naming);
-        match context.client.put_certificate(&id, &fields).await {
-            Ok(kong) => Some((Some(planned.observed(&kong)), private_state)),
-            Err(error) => {
-                report_write_error(diags, &context, "create the certificate", &error).await;
-                // Kong refuses a bad request before writing anything; after a lost answer or a
-                // server error the certificate may exist, so it is removed. What cannot be
-                // removed stays in state (tainted), so the next apply deletes it; so does a
-                // write that timed out, which Kong may still carry out after the removal.
-                if matches!(error.status(), Some(400..=499)) {
-                    return None;
-                }
-                let undone = context.client.delete_certificate(&id).await;
-                keep_after_undo(&error, undone, "certificate").then(|| {
+        match apply::certificate::create(&context, &spec).await {
+            Ok(found) => Some((Some(planned.found(found)), private_state)),
+            Err(failure) => {
+                report_write_error(diags, "create the certificate", &failure.error);
+                // What could not be removed stays in state (tainted), so the next apply
+                // deletes it.
+                failure.leftover.map(|id| {
                     let leftover = CertificateState {
                         id: Value::Value(id),
                         ..planned
@@ -405,17 +389,15 @@ impl Resource for CertificateResource {
             );
             return None;
         };
-        // One PUT replaces certificate, key and SNIs together: no moment without a certificate.
-        let fields = certificate::desired(&spec, &context.environment.naming);
-        match context.client.put_certificate(&id, &fields).await {
-            Ok(kong) => Some((Some(planned.observed(&kong)), private_state)),
-            Err(error) => {
-                report_write_error(diags, &context, "update the certificate", &error).await;
+        match apply::certificate::update(&context, &id, &spec, &prior.prior()).await {
+            Ok(found) => Some((Some(planned.found(found)), private_state)),
+            Err(failure) => {
+                report_write_error(diags, "update the certificate", &failure.error);
                 // Keep tracking what Kong holds now (or the prior state when Kong cannot be
                 // read): the next plan shows what is left to do.
-                let now = match context.client.certificate(&id).await {
-                    Ok(Some(kong)) => prior.observed(&kong),
-                    _ => prior,
+                let now = match failure.now {
+                    Some(found) => prior.found(found),
+                    None => prior,
                 };
                 Some((Some(now), private_state))
             }
@@ -433,8 +415,7 @@ impl Resource for CertificateResource {
         let Some(id) = prior.and_then(|p| p.id.as_ref_option().cloned()) else {
             return Some(());
         };
-        // Kong deletes the certificate's SNIs with it.
-        match context.client.delete_certificate(&id).await {
+        match apply::certificate::delete(&context, &id).await {
             Ok(()) => Some(()),
             Err(error) => {
                 kong_error(diags, "delete the certificate", &error, |_| None);
@@ -450,9 +431,9 @@ impl Resource for CertificateResource {
     ) -> Option<(Self::State<'a>, Self::PrivateState<'a>)> {
         let context = self.context.get(diags)?;
         // Kong looks a non-UUID up as an SNI name, so one call serves both forms.
-        match context.client.certificate(&id).await {
-            Ok(Some(kong)) => Some((
-                Some(CertificateState::default().observed(&kong)),
+        match apply::certificate::read(&context, &id, &Prior::default()).await {
+            Ok(Some(found)) => Some((
+                Some(CertificateState::default().found(found)),
                 ValueEmpty::default(),
             )),
             Ok(None) => {

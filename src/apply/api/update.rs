@@ -1,0 +1,160 @@
+//! Updating an API: the issuer's keys first (open source), the issuer it leaves released, then
+//! the service, the route and the plugins that changed. A failure half-way leaves Kong
+//! somewhere between the two declarations: the update says what Kong holds then.
+
+use super::issuer::{self, IssuerError};
+use super::{observe, Found, Ids, WriteError};
+use crate::apply::Context;
+use crate::kong::KongError;
+use crate::model::api::{self, ApiSpec, DesiredApi};
+use crate::model::Issue;
+
+/// Why an API could not be updated.
+#[derive(Debug, thiserror::Error)]
+pub enum UpdateError {
+    /// The declaration cannot become Kong entities, which only the provider configuration shows.
+    /// Nothing was written.
+    #[error("the API cannot be made of Kong entities")]
+    Invalid(Vec<Issue>),
+    /// The issuer's keys could not be stored; none of the API's entities was written.
+    #[error("{error}")]
+    Issuer {
+        /// What went wrong.
+        error: IssuerError,
+        /// Why the issuer's consumer could not be removed again, when it could not.
+        left: Option<KongError>,
+    },
+    /// The issuer the API no longer uses could not be released; nothing else was written.
+    #[error("{error}")]
+    Release {
+        /// The issuer.
+        issuer: String,
+        /// What went wrong.
+        error: KongError,
+    },
+    /// Writing the API's entities failed.
+    #[error("{0}")]
+    Write(WriteError),
+}
+
+/// A failed update, and what Kong holds after it.
+#[derive(Debug)]
+pub struct UpdateFailure {
+    /// What went wrong.
+    pub error: UpdateError,
+    /// What Kong holds now; `None` when it could not be read (or nothing was written).
+    pub now: Option<Found>,
+}
+
+/// Brings the API at `ids`, last declared as `prior`, to `spec`. The ids the API has after it.
+pub async fn update(
+    context: &Context,
+    spec: &ApiSpec,
+    prior: Option<&ApiSpec>,
+    ids: Ids,
+) -> Result<Ids, UpdateFailure> {
+    let env = &context.environment;
+    let desired = api::desired(spec, env, &ids.service).map_err(|issues| UpdateFailure {
+        error: UpdateError::Invalid(issues),
+        now: None,
+    })?;
+    let before = prior.and_then(|p| api::desired(p, env, &ids.service).ok());
+    let prior_auth = prior.map(|p| &p.auth);
+    // A route deleted out of band is put back under the id derived from the service, so that
+    // whatever happens to the request, a later read looks for it where it may be.
+    let route_exists = ids.route.is_some();
+    let ids = Ids {
+        route: Some(ids.route.unwrap_or_else(|| api::route_id(&ids.service))),
+        kong_name: desired.service.name.clone(),
+        ..ids
+    };
+    // Some of the issuer's keys or the API's entities may have changed before a failure.
+    let failed = |error: UpdateError| failure(context, &ids, prior, spec, error);
+    if let Err(error) = issuer::prepare(context, &spec.auth, prior_auth).await {
+        let left = issuer::undo_prepare(context, &spec.auth, &error, prior_auth).await;
+        return Err(failed(UpdateError::Issuer { error, left }).await);
+    }
+    // An issuer the API leaves is released before the API's plugins change, while they still
+    // record it: if the release fails, the next apply releases it again.
+    if let Some(issuer) = issuer::abandoned(prior_auth, Some(&spec.auth)) {
+        if let Err(error) = issuer::release(context, issuer, Some(&ids.service)).await {
+            let issuer = issuer.to_string();
+            return Err(failed(UpdateError::Release { issuer, error }).await);
+        }
+    }
+    match update_entities(context, &desired, before.as_ref(), &ids, route_exists).await {
+        Ok(()) => Ok(ids),
+        Err(error) => {
+            let error = WriteError::explained(context, spec, error).await;
+            Err(failed(UpdateError::Write(error)).await)
+        }
+    }
+}
+
+/// A failed update with what Kong holds after it.
+async fn failure(
+    context: &Context,
+    ids: &Ids,
+    before: Option<&ApiSpec>,
+    after: &ApiSpec,
+    error: UpdateError,
+) -> UpdateFailure {
+    let now = now_in_kong(context, ids, before, after).await;
+    UpdateFailure { error, now }
+}
+
+/// What Kong holds for an API whose update failed somewhere between `before` and `after`;
+/// `None` when Kong cannot be read (or the service is gone).
+async fn now_in_kong(
+    context: &Context,
+    ids: &Ids,
+    before: Option<&ApiSpec>,
+    after: &ApiSpec,
+) -> Option<Found> {
+    let snapshot = observe(context, ids, before, Some(after)).await.ok()??;
+    snapshot.found(context, before).await.ok()
+}
+
+/// Brings Kong to `desired`. The service and route are always written (an update only runs
+/// when something differs, and what differs may be a field `before` cannot see, such as a name
+/// outside the organization); the route is put (at its derived id) when it does not exist.
+/// Plugins are written only when they differ from `before`, and removed in reverse order, so
+/// that an `acl` goes after the authentication it restricts.
+async fn update_entities(
+    context: &Context,
+    desired: &DesiredApi,
+    before: Option<&DesiredApi>,
+    ids: &Ids,
+    route_exists: bool,
+) -> Result<(), KongError> {
+    let client = &context.client;
+    let service_id = &ids.service;
+    let route_id = ids.route.as_deref().unwrap_or_default();
+    client.patch_service(service_id, &desired.service).await?;
+    if route_exists {
+        client.patch_route(route_id, &desired.route).await?;
+    } else {
+        client.put_route(route_id, &desired.route).await?;
+    }
+    let had = |name: &str| before.and_then(|b| b.plugins.iter().find(|p| p.name == name));
+    for plugin in &desired.plugins {
+        if had(&plugin.name) != Some(plugin) {
+            client
+                .put_plugin(&api::plugin_id(service_id, &plugin.name), plugin)
+                .await?;
+        }
+    }
+    for old in before
+        .map(|b| b.plugins.as_slice())
+        .unwrap_or_default()
+        .iter()
+        .rev()
+    {
+        if !desired.plugins.iter().any(|p| p.name == old.name) {
+            client
+                .delete_plugin(&api::plugin_id(service_id, &old.name))
+                .await?;
+        }
+    }
+    Ok(())
+}

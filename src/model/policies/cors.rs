@@ -1,0 +1,153 @@
+//! The `cors` block ⇄ Kong's `cors` plugin (`kong/plugins/cors/schema.lua`, Kong 3.9).
+
+use super::rules::{cors_method, cors_origin, whole_in};
+use super::{keep, whole, CORS_METHODS, MAX_WHOLE};
+use crate::kong::plugins::CorsConfig;
+use crate::model::{sorted, validate, AttrPath, Field, Issue};
+
+/// The `cors` block: each field `None` when not declared. Sets are sorted.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Cors {
+    /// Allowed origins: `*` or regular expressions.
+    pub origins: Option<Vec<String>>,
+    /// Allowed methods.
+    pub methods: Option<Vec<String>>,
+    /// Allowed request headers.
+    pub headers: Option<Vec<String>>,
+    /// Response headers the browser may expose.
+    pub exposed_headers: Option<Vec<String>>,
+    /// Whether credentials are allowed.
+    pub credentials: Option<bool>,
+    /// How long (seconds) a preflight answer may be cached.
+    pub max_age: Option<u64>,
+}
+
+/// The `cors` block at plan time; `None` elements are not known yet.
+#[derive(Debug, Clone, Default)]
+pub struct CorsDraft {
+    /// `origins`.
+    pub origins: Field<Vec<Option<String>>>,
+    /// `methods`.
+    pub methods: Field<Vec<Option<String>>>,
+    /// `headers`.
+    pub headers: Field<Vec<Option<String>>>,
+    /// `exposed_headers`.
+    pub exposed_headers: Field<Vec<Option<String>>>,
+    /// `max_age`.
+    pub max_age: Field<f64>,
+}
+
+impl Cors {
+    /// Kong's config: the declared fields only, so the others keep Kong's defaults.
+    pub fn config(&self) -> CorsConfig {
+        CorsConfig {
+            origins: self.origins.clone(),
+            methods: self.methods.clone(),
+            headers: self.headers.clone(),
+            exposed_headers: self.exposed_headers.clone(),
+            credentials: self.credentials,
+            max_age: self.max_age.map(Into::into),
+        }
+    }
+
+    /// The block Kong's config amounts to; `prior` as for the rate limit
+    /// ([`super::RateLimit::read`]).
+    pub fn read(config: &CorsConfig, prior: Option<&Cors>) -> Cors {
+        let declared = |f: fn(&Cors) -> bool| prior.map(f);
+        let strings = |v: &Option<Vec<String>>| sorted(v.clone().unwrap_or_default());
+        // Kong's cors answers every method when `methods` is null (or all of them), but none
+        // when it is an empty list (`kong/plugins/cors/handler.lua`): an empty list is a value.
+        let methods_unset = config.methods.is_none();
+        let methods_default = |m: &Vec<String>| {
+            let mut all: Vec<String> = CORS_METHODS.iter().map(|s| s.to_string()).collect();
+            all.sort();
+            methods_unset || *m == all
+        };
+        Cors {
+            origins: keep(
+                declared(|c| c.origins.is_some()),
+                strings(&config.origins),
+                Vec::is_empty,
+            ),
+            methods: keep(
+                declared(|c| c.methods.is_some()),
+                strings(&config.methods),
+                methods_default,
+            ),
+            headers: keep(
+                declared(|c| c.headers.is_some()),
+                strings(&config.headers),
+                Vec::is_empty,
+            ),
+            exposed_headers: keep(
+                declared(|c| c.exposed_headers.is_some()),
+                strings(&config.exposed_headers),
+                Vec::is_empty,
+            ),
+            credentials: keep(
+                declared(|c| c.credentials.is_some()),
+                config.credentials.unwrap_or(false),
+                |c| !c,
+            ),
+            max_age: keep(
+                declared(|c| c.max_age.is_some()),
+                whole(config.max_age.as_ref()),
+                Option::is_none,
+            )
+            .flatten(),
+        }
+    }
+}
+
+/// Every problem of the block that can be seen at plan time.
+pub fn check(cors: &CorsDraft, issues: &mut Vec<Issue>) {
+    let at = |name: &'static str| AttrPath::attr("cors").index(0).then(name);
+    for origin in cors.origins.known_elements() {
+        if let Err(why) = cors_origin(origin) {
+            issues.push(Issue::error(at("origins"), "Invalid CORS origin", why));
+        }
+    }
+    for method in cors.methods.known_elements() {
+        if let Err(why) = cors_method(method) {
+            issues.push(Issue::error(at("methods"), "Invalid CORS method", why));
+        }
+    }
+    for (name, values) in [
+        ("headers", &cors.headers),
+        ("exposed_headers", &cors.exposed_headers),
+    ] {
+        for header in values.known_elements() {
+            if let Err(why) = validate::header_name(header) {
+                issues.push(Issue::error(
+                    at(name),
+                    "Invalid CORS header",
+                    format!("{why}: CORS headers are header names, such as `X-Request-Id`."),
+                ));
+            }
+        }
+    }
+    if let Some(age) = cors.max_age.value() {
+        if let Err(why) = whole_in(*age, 0, MAX_WHOLE) {
+            issues.push(Issue::error(
+                at("max_age"),
+                "Invalid CORS max_age",
+                format!("`max_age` {why}: give the seconds a browser may cache a preflight answer, 0 or more."),
+            ));
+        }
+    }
+}
+
+/// The attribute behind a field of Kong's config.
+pub fn attribute_of(kong_field: &str) -> Option<&'static str> {
+    // Kong's names are the attributes' names.
+    [
+        "origins",
+        "methods",
+        "headers",
+        "exposed_headers",
+        "credentials",
+        "max_age",
+    ]
+    .into_iter()
+    .find(|name| *name == kong_field)
+}

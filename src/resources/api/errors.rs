@@ -1,0 +1,186 @@
+//! The diagnostics of `dispatch_api`: the apply layer's errors on the attribute concerned, with
+//! what to do about them.
+
+use tf_provider::{AttributePath, Diagnostics};
+
+use crate::apply::api::{CreateError, IssuerError, PlanError, UpdateError, WriteError};
+use crate::diagnostics::{attribute_path, kong_error, report};
+use crate::idp::IdpError;
+use crate::kong::KongError;
+use crate::model::api::{self, ApiSpec};
+use crate::model::{certificate, issuer, AttrPath};
+
+/// Reports a failed create.
+pub(super) fn report_create_error(diags: &mut Diagnostics, spec: &ApiSpec, error: &CreateError) {
+    let issuer = crate::apply::api::issuer_of(spec);
+    match error {
+        CreateError::Invalid(issues) => report(diags, issues.iter().cloned()),
+        CreateError::Issuer { error, left } => {
+            report_issuer_error(diags, issuer, error);
+            if let Some(left) = left {
+                warn_issuer_left(diags, issuer, left);
+            }
+        }
+        CreateError::Write {
+            error, issuer_left, ..
+        } => {
+            if let Some(left) = issuer_left {
+                warn_issuer_left(diags, issuer, left);
+            }
+            report_write_error(diags, spec, "create", error);
+        }
+    }
+}
+
+/// Reports a failed update.
+pub(super) fn report_update_error(diags: &mut Diagnostics, spec: &ApiSpec, error: &UpdateError) {
+    let issuer = crate::apply::api::issuer_of(spec);
+    match error {
+        UpdateError::Invalid(issues) => report(diags, issues.iter().cloned()),
+        UpdateError::Issuer { error, left } => {
+            report_issuer_error(diags, issuer, error);
+            if let Some(left) = left {
+                warn_issuer_left(diags, issuer, left);
+            }
+        }
+        UpdateError::Release { issuer, error } => kong_error(
+            diags,
+            &format!("remove the signing keys of `{issuer}`, which the API no longer uses"),
+            error,
+            |_| None,
+        ),
+        UpdateError::Write(error) => report_write_error(diags, spec, "update", error),
+    }
+}
+
+/// Reports a failed write of the API's entities (`action`): a name another Kong entity holds
+/// says who holds it and how to take it over; anything else is Kong's error on the attribute
+/// concerned.
+fn report_write_error(diags: &mut Diagnostics, spec: &ApiSpec, action: &str, error: &WriteError) {
+    let Some(holder) = &error.taken else {
+        kong_error(
+            diags,
+            &format!("{action} the API `{}`", spec.name),
+            &error.error,
+            |path| api::locate(spec, path),
+        );
+        return;
+    };
+    let (what, kong_name, name) = (holder.kind, &holder.kong_name, &spec.name);
+    let detail = if holder.managed {
+        format!(
+            "A Kong {what} named `{kong_name}` already exists and is managed by terraform-provider-dispatch, probably from another Terraform state or workspace. Choose another name, or import it into this state with `terraform import <resource address> {name}`."
+        )
+    } else {
+        format!(
+            "A Kong {what} named `{kong_name}` already exists and is not managed by this provider, so it is left untouched. Import it with `terraform import <resource address> {name}` (for example `terraform import dispatch_api.{name} {name}`), or choose another name."
+        )
+    };
+    diags.error(
+        "API name already taken in Kong",
+        detail,
+        AttributePath::new("name"),
+    );
+}
+
+fn oidc_path() -> AttributePath {
+    attribute_path(&AttrPath::attr("oidc"))
+}
+
+/// Reports why the plan cannot say how the API's tokens are checked, on `oidc`.
+pub(super) fn report_oidc_plan_error(diags: &mut Diagnostics, issuer: &str, error: &PlanError) {
+    match error {
+        PlanError::Edition(error) => kong_error(
+            diags,
+            "find out Kong's edition (OIDC uses openid-connect on Enterprise, jwt on open source)",
+            error,
+            |_| None,
+        ),
+        PlanError::Keys(error) => idp_error(diags, issuer, error),
+    }
+}
+
+fn idp_error(diags: &mut Diagnostics, issuer: &str, error: &IdpError) {
+    diags.error(
+        "Cannot use the OIDC issuer's signing keys",
+        format!(
+            "Open-source Kong checks tokens of `{issuer}` with the issuer's public keys, which the provider fetches and writes to Kong as jwt secrets; they could not be had: {error}.\n\nNothing was written to Kong."
+        ),
+        oidc_path(),
+    );
+}
+
+/// Reports an [`IssuerError`] on `oidc`.
+fn report_issuer_error(diags: &mut Diagnostics, issuer: &str, error: &IssuerError) {
+    match error {
+        IssuerError::Idp(error) => idp_error(diags, issuer, error),
+        IssuerError::KeysChanged { .. } => diags.error(
+            "The OIDC issuer rotated its keys since the plan",
+            format!("{error}. Nothing was changed for this API; run `terraform apply` again to plan with the current keys."),
+            oidc_path(),
+        ),
+        IssuerError::KidTaken { kid, source } => diags.error(
+            "OIDC key id already used in Kong",
+            format!(
+                "The key `{kid}` of `{issuer}` cannot be stored: Kong's jwt secrets are unique by key id across the whole workspace, and another consumer (another issuer, or an unmanaged jwt credential) already holds `{kid}`. Two issuers sharing a key id cannot be trusted in one Kong workspace with the open-source jwt plugin.\n\n{source}"
+            ),
+            oidc_path(),
+        ),
+        IssuerError::Kong(error) => kong_error(
+            diags,
+            &format!("store the signing keys of `{issuer}`"),
+            error,
+            |_| None,
+        ),
+    }
+}
+
+/// Warns that the issuer's consumer could not be removed when nothing else records it.
+fn warn_issuer_left(diags: &mut Diagnostics, issuer: &str, error: &KongError) {
+    diags.root_warning(
+        "OIDC issuer's keys left in Kong",
+        format!(
+            "No API of this provider uses `{issuer}` any more, but its Kong consumer `{}` (id {}) holding the issuer's keys could not be removed: {error}. It is harmless; the next API change that releases the issuer removes it, or delete it with the Admin API.",
+            issuer::issuer_group(issuer),
+            issuer::consumer_id(issuer)
+        ),
+    );
+}
+
+/// After an API is applied: a warning on `hosts` for each HTTPS host Kong has no certificate
+/// for (`uncovered`, or why they could not be listed).
+pub(super) fn warn_hosts_without_certificate(
+    diags: &mut Diagnostics,
+    spec: &ApiSpec,
+    uncovered: Result<Vec<String>, KongError>,
+) {
+    let hosts = match uncovered {
+        Ok(hosts) => hosts,
+        Err(error) => {
+            diags.warning(
+                "Could not check the hosts' certificates",
+                format!("The API is applied, but listing Kong's SNIs to check that its hosts have a certificate failed: {error}"),
+                AttributePath::new("hosts"),
+            );
+            return;
+        }
+    };
+    for host in hosts {
+        let lookups = certificate::sni_lookup_names(&host)
+            .iter()
+            .map(|n| format!("`{n}`"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        // One summary per host: Terraform folds warnings that share a summary into one.
+        diags.warning(
+            format!("No certificate for the HTTPS host `{host}`"),
+            format!(
+                "The API `{}` is served over HTTPS (https = \"{}\") on `{host}`, but Kong has no certificate for it (no SNI among {lookups}), so HTTPS clients get Kong's default certificate and reject it. Declare a `dispatch_certificate` whose `hostnames` include `{}`; in the same configuration, make the API depend on it (`depends_on = [dispatch_certificate.<name>]`) so the certificate exists before the API is applied.",
+                spec.name,
+                spec.https.as_str(),
+                certificate::strip_port(&host)
+            ),
+            AttributePath::new("hosts"),
+        );
+    }
+}

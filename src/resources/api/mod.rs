@@ -1,0 +1,348 @@
+//! `dispatch_api`: an HTTP(S) API in front of a function, as one Kong service and one route.
+//! The Terraform side only: the schema ([`schema`]), state ⇄ declaration ([`state`]), the
+//! policies' and authentication's parts ([`policies`], [`auth`]) and the diagnostics
+//! ([`errors`]); carrying it out against Kong is [`crate::apply::api`]'s.
+
+mod auth;
+mod errors;
+mod policies;
+mod schema;
+mod state;
+
+use async_trait::async_trait;
+use serde::{Deserialize, Serialize};
+use tf_provider::schema::Schema;
+use tf_provider::value::{Value, ValueEmpty};
+use tf_provider::{AttributePath, Diagnostics, Resource};
+
+use crate::apply::{self, Context};
+use crate::context::SharedContext;
+use crate::diagnostics::{kong_error, report};
+use crate::model::api;
+use crate::model::auth as model_auth;
+use crate::values::{self, TfNumber, TfString, TfStringList, TfStringSet};
+
+pub use schema::api_schema;
+
+/// The state (and configuration) of one `dispatch_api`.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct ApiState {
+    /// Stable id: the Kong service's id.
+    pub id: TfString,
+    /// API name.
+    pub name: TfString,
+    /// Function invoked.
+    pub function: TfString,
+    /// Other upstream URL.
+    pub upstream_url: TfString,
+    /// Host rules.
+    pub hosts: TfStringSet,
+    /// Path rules.
+    pub paths: TfStringList,
+    /// Method rules.
+    pub methods: TfStringSet,
+    /// HTTP/HTTPS mode.
+    pub https: TfString,
+    /// Answer to plain HTTP when HTTPS is required.
+    #[serde(serialize_with = "crate::values::number_as_text")]
+    pub https_redirect_status_code: Value<i64>,
+    /// Kong strip_path.
+    pub strip_path: Value<bool>,
+    /// Whether Kong serves the API.
+    pub enabled: Value<bool>,
+    /// Extra Kong tags.
+    pub tags: TfStringSet,
+    /// Kong service id.
+    pub kong_service_id: TfString,
+    /// Kong route id.
+    pub kong_route_id: TfString,
+    /// Name of the Kong service and route.
+    pub kong_name: TfString,
+    /// Invoke URLs.
+    pub urls: TfStringList,
+    /// Upstream timeout in milliseconds.
+    #[serde(default)]
+    pub timeout_ms: TfNumber,
+    /// Largest request body in kilobytes.
+    #[serde(default)]
+    pub request_size_limit_kb: TfNumber,
+    /// The `cors` block.
+    #[serde(default, with = "values::optional_block")]
+    pub cors: Value<policies::CorsBlock>,
+    /// The `rate_limit` block.
+    #[serde(default, with = "values::optional_block")]
+    pub rate_limit: Value<policies::RateLimitBlock>,
+    /// The `logging` block.
+    #[serde(default, with = "values::optional_block")]
+    pub logging: Value<policies::LoggingBlock>,
+    /// End-user authentication mode.
+    pub authentication: TfString,
+    /// Settings of basic authentication.
+    #[serde(default, with = "values::optional_block")]
+    pub basic_auth: Value<auth::BasicAuthBlock>,
+    /// Settings of OIDC authentication.
+    #[serde(default, with = "values::optional_block")]
+    pub oidc: Value<auth::OidcBlock>,
+}
+
+/// The `dispatch_api` resource.
+pub struct ApiResource {
+    context: SharedContext,
+}
+
+impl ApiResource {
+    /// The resource, sharing the provider's configured context.
+    pub fn new(context: SharedContext) -> Self {
+        Self { context }
+    }
+}
+
+#[async_trait]
+impl Resource for ApiResource {
+    type State<'a> = Option<ApiState>;
+    type PrivateState<'a> = ValueEmpty;
+    type ProviderMetaState<'a> = ValueEmpty;
+
+    fn schema(&self, _diags: &mut Diagnostics) -> Option<Schema> {
+        Some(api_schema())
+    }
+
+    async fn validate<'a>(&self, diags: &mut Diagnostics, config: Self::State<'a>) -> Option<()> {
+        if let Some(config) = config {
+            report(diags, api::check_draft(&config.draft()));
+            report(diags, model_auth::check_draft(&auth::draft(&config)));
+        }
+        Some(())
+    }
+
+    async fn read<'a>(
+        &self,
+        diags: &mut Diagnostics,
+        state: Self::State<'a>,
+        private_state: Self::PrivateState<'a>,
+        _meta: Self::ProviderMetaState<'a>,
+    ) -> Option<(Self::State<'a>, Self::PrivateState<'a>)> {
+        let context = self.context.get(diags)?;
+        let Some(prior) = state else {
+            return Some((None, private_state));
+        };
+        let Some(ids) = prior.ids() else {
+            return Some((Some(prior), private_state));
+        };
+        match apply::api::read(&context, &ids, prior.spec().as_ref()).await {
+            Ok(None) => Some((None, private_state)),
+            Ok(Some(found)) => Some((
+                Some(ApiState::from_found(&found, &prior, &context)),
+                private_state,
+            )),
+            Err(error) => {
+                kong_error(diags, "read the API", &error, |_| None);
+                None
+            }
+        }
+    }
+
+    async fn plan_create<'a>(
+        &self,
+        diags: &mut Diagnostics,
+        proposed: Self::State<'a>,
+        config: Self::State<'a>,
+        _meta: Self::ProviderMetaState<'a>,
+    ) -> Option<(Self::State<'a>, Self::PrivateState<'a>)> {
+        let context = self.context.get(diags)?;
+        let (Some(proposed), Some(config)) = (proposed, config) else {
+            return Some((None, ValueEmpty::default()));
+        };
+        let mut planned = ApiState::plan_from(&config, proposed, &context);
+        planned.id = Value::Unknown;
+        planned.kong_service_id = Value::Unknown;
+        planned.kong_route_id = Value::Unknown;
+        auth::plan(diags, &context, &mut planned).await;
+        check_plan(diags, &planned, &context);
+        Some((Some(planned), ValueEmpty::default()))
+    }
+
+    async fn plan_update<'a>(
+        &self,
+        diags: &mut Diagnostics,
+        prior: Self::State<'a>,
+        proposed: Self::State<'a>,
+        config: Self::State<'a>,
+        private_state: Self::PrivateState<'a>,
+        _meta: Self::ProviderMetaState<'a>,
+    ) -> Option<(Self::State<'a>, Self::PrivateState<'a>, Vec<AttributePath>)> {
+        let context = self.context.get(diags)?;
+        let (Some(prior), Some(proposed), Some(config)) = (prior, proposed, config) else {
+            return Some((None, private_state, vec![]));
+        };
+        let mut planned = ApiState::plan_from(&config, proposed, &context);
+        planned.id = prior.id.clone();
+        planned.kong_service_id = prior.kong_service_id.clone();
+        planned.kong_route_id = match &prior.kong_route_id {
+            Value::Value(id) => Value::Value(id.clone()),
+            _ => Value::Unknown,
+        };
+        auth::plan(diags, &context, &mut planned).await;
+        check_plan(diags, &planned, &context);
+        Some((Some(planned), private_state, vec![]))
+    }
+
+    async fn plan_destroy<'a>(
+        &self,
+        _diags: &mut Diagnostics,
+        _prior: Self::State<'a>,
+        private_state: Self::PrivateState<'a>,
+        _meta: Self::ProviderMetaState<'a>,
+    ) -> Option<Self::PrivateState<'a>> {
+        Some(private_state)
+    }
+
+    async fn create<'a>(
+        &self,
+        diags: &mut Diagnostics,
+        planned: Self::State<'a>,
+        _config: Self::State<'a>,
+        private_state: Self::PrivateState<'a>,
+        _meta: Self::ProviderMetaState<'a>,
+    ) -> Option<(Self::State<'a>, Self::PrivateState<'a>)> {
+        let context = self.context.get(diags)?;
+        let mut planned = planned?;
+        if !auth::resolve(diags, &context, &mut planned).await {
+            return None;
+        }
+        let Some(spec) = planned.spec() else {
+            diags.root_error_short(
+                "Internal error: the planned API has unknown values at apply time",
+            );
+            return None;
+        };
+        match apply::api::create(&context, &spec).await {
+            Ok(ids) => {
+                let uncovered = apply::api::hosts_without_certificate(&context, &spec).await;
+                errors::warn_hosts_without_certificate(diags, &spec, uncovered);
+                let state = ApiState::from_spec(&spec, &ids, &planned, &context);
+                Some((Some(state), private_state))
+            }
+            Err(error) => {
+                errors::report_create_error(diags, &spec, &error);
+                // What could not be removed stays in state (tainted), so the next apply
+                // deletes it instead of leaving it behind.
+                let apply::api::CreateError::Write {
+                    leftover: Some(ids),
+                    ..
+                } = error
+                else {
+                    return None;
+                };
+                let state = ApiState::from_spec(&spec, &ids, &planned, &context);
+                Some((Some(state), private_state))
+            }
+        }
+    }
+
+    async fn update<'a>(
+        &self,
+        diags: &mut Diagnostics,
+        prior: Self::State<'a>,
+        planned: Self::State<'a>,
+        _config: Self::State<'a>,
+        private_state: Self::PrivateState<'a>,
+        _meta: Self::ProviderMetaState<'a>,
+    ) -> Option<(Self::State<'a>, Self::PrivateState<'a>)> {
+        let context = self.context.get(diags)?;
+        let (prior, mut planned) = (prior?, planned?);
+        if !auth::resolve(diags, &context, &mut planned).await {
+            return Some((Some(prior), private_state));
+        }
+        let (Some(spec), Some(ids)) = (planned.spec(), prior.ids()) else {
+            diags.root_error_short(
+                "Internal error: the planned API has unknown values at apply time",
+            );
+            return None;
+        };
+        let prior_spec = prior.spec();
+        match apply::api::update(&context, &spec, prior_spec.as_ref(), ids).await {
+            Ok(ids) => {
+                let uncovered = apply::api::hosts_without_certificate(&context, &spec).await;
+                errors::warn_hosts_without_certificate(diags, &spec, uncovered);
+                let state = ApiState::from_spec(&spec, &ids, &planned, &context);
+                Some((Some(state), private_state))
+            }
+            Err(failure) => {
+                errors::report_update_error(diags, &spec, &failure.error);
+                if let apply::api::UpdateError::Invalid(_) = failure.error {
+                    return None;
+                }
+                // What Kong holds now (the prior state when it cannot be read): the next plan
+                // shows what is left to do.
+                let now = match &failure.now {
+                    Some(found) => ApiState::from_found(found, &prior, &context),
+                    None => prior,
+                };
+                Some((Some(now), private_state))
+            }
+        }
+    }
+
+    async fn destroy<'a>(
+        &self,
+        diags: &mut Diagnostics,
+        prior: Self::State<'a>,
+        _private_state: Self::PrivateState<'a>,
+        _meta: Self::ProviderMetaState<'a>,
+    ) -> Option<()> {
+        let context = self.context.get(diags)?;
+        let Some(ids) = prior.as_ref().and_then(ApiState::ids) else {
+            return Some(());
+        };
+        let prior_auth = prior.as_ref().and_then(auth::spec);
+        match apply::api::delete(&context, &ids, prior_auth.as_ref()).await {
+            Ok(()) => Some(()),
+            Err(error) => {
+                kong_error(diags, "delete the API", &error, |_| None);
+                None
+            }
+        }
+    }
+
+    async fn import<'a>(
+        &self,
+        diags: &mut Diagnostics,
+        id: String,
+    ) -> Option<(Self::State<'a>, Self::PrivateState<'a>)> {
+        let context = self.context.get(diags)?;
+        match apply::api::import(&context, &id).await {
+            Ok(Some(found)) => Some((
+                Some(ApiState::from_found(&found, &ApiState::default(), &context)),
+                ValueEmpty::default(),
+            )),
+            Ok(None) => {
+                let kong_name = context.environment.naming.kong_name(&id);
+                diags.root_error(
+                    "API not found in Kong",
+                    format!(
+                        "No Kong service has the id or name `{id}` (looked for `{kong_name}` in this organization). Import takes the API's name or its id (the Kong service id)."
+                    ),
+                );
+                None
+            }
+            Err(error) => {
+                kong_error(diags, "import the API", &error, |_| None);
+                None
+            }
+        }
+    }
+}
+
+/// Plan-time checks that need the provider configuration.
+fn check_plan(diags: &mut Diagnostics, planned: &ApiState, context: &Context) {
+    if let Some(spec) = planned.spec() {
+        if let Err(issues) = api::desired(
+            &spec,
+            &context.environment,
+            "00000000-0000-0000-0000-000000000000",
+        ) {
+            report(diags, issues);
+        }
+    }
+}
