@@ -49,6 +49,9 @@ pub fn kong_error(
         KongError::Api { .. } => format!("Kong refused to {action}"),
         KongError::Decode { .. } => format!("Unexpected answer from Kong while trying to {action}"),
         KongError::Config(_) => format!("Invalid Kong connection settings ({action})"),
+        KongError::Stopped { .. } | KongError::Interrupted => {
+            format!("Interrupted while trying to {action}")
+        }
     };
     let mut detail = error.to_string();
     match error {

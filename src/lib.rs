@@ -10,6 +10,7 @@ pub mod data_sources;
 pub mod diagnostics;
 pub mod docs;
 pub mod idp;
+pub mod interrupt;
 pub mod kong;
 pub mod model;
 pub mod provider;
