@@ -6,6 +6,7 @@ use std::sync::{Arc, RwLock};
 use tf_provider::Diagnostics;
 
 use crate::idp::IdpClient;
+use crate::interrupt::Interrupt;
 use crate::kong::{Client, Inventory, KongError};
 use crate::model::api::Environment;
 
@@ -22,9 +23,24 @@ pub struct Context {
     /// Whether Kong is the Enterprise edition, asked once per provider process and only when
     /// an API needs to know.
     pub enterprise: tokio::sync::OnceCell<bool>,
+    /// Terraform's stop and shutdown (Ctrl-C).
+    pub interrupt: Interrupt,
 }
 
 impl Context {
+    /// Whether Kong is the Enterprise edition (`GET /`, asked once).
+    /// `Err(KongError::Interrupted)` once Terraform is exiting without recording the results
+    /// of the calls in flight (go-plugin's Shutdown after a second Ctrl-C). A create checks it
+    /// after each request and undoes what it wrote instead of going on, so that nothing is
+    /// left in Kong that no state records.
+    pub fn continue_create(&self) -> Result<(), KongError> {
+        if self.interrupt.is_shut_down() {
+            Err(KongError::Interrupted)
+        } else {
+            Ok(())
+        }
+    }
+
     /// Whether Kong is the Enterprise edition (`GET /`, asked once).
     pub async fn is_enterprise(&self) -> Result<bool, KongError> {
         self.enterprise

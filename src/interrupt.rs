@@ -50,6 +50,29 @@ impl Interrupt {
     }
 }
 
+/// Makes the process survive Ctrl-C. A terminal sends SIGINT to Terraform's whole process
+/// group, the provider included; stopping is Terraform's job (it sends StopProvider and waits
+/// for the operations in flight), so the provider ignores it, as go-plugin's servers do. On
+/// Windows, the console's Ctrl-C event is caught the same way.
+pub fn ignore_ctrl_c(runtime: &tokio::runtime::Handle) -> std::io::Result<()> {
+    let _entered = runtime.enter();
+    #[cfg(unix)]
+    let mut interrupts = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::interrupt())?;
+    #[cfg(windows)]
+    let mut interrupts = tokio::signal::windows::ctrl_c()?;
+    runtime.spawn(async move {
+        let mut count: u64 = 0;
+        while interrupts.recv().await.is_some() {
+            count += 1;
+            tracing::debug!(
+                count,
+                "interrupt ignored: Terraform stops the provider itself"
+            );
+        }
+    });
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

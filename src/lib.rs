@@ -13,6 +13,7 @@ pub mod idp;
 pub mod interrupt;
 pub mod kong;
 pub mod model;
+pub mod plugin_front;
 pub mod provider;
 pub mod resources;
 pub mod schema;

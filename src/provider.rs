@@ -15,6 +15,7 @@ use crate::data_sources::apis::ApisDataSource;
 use crate::data_sources::certificate::CertificateDataSource;
 use crate::diagnostics::report;
 use crate::idp::{self, IdpClient};
+use crate::interrupt::Interrupt;
 use crate::kong::{Client, Inventory};
 use crate::resources::api::ApiResource;
 use crate::resources::basic_auth_user::BasicAuthUserResource;
@@ -105,12 +106,22 @@ impl ProviderConfig {
 #[derive(Default)]
 pub struct DispatchProvider {
     context: SharedContext,
+    interrupt: Interrupt,
 }
 
 impl DispatchProvider {
     /// A provider that is not configured yet.
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// A provider whose operations follow `interrupt` (Terraform's StopProvider and Shutdown,
+    /// which the plugin front receives).
+    pub fn with_interrupt(interrupt: Interrupt) -> Self {
+        Self {
+            interrupt,
+            ..Self::default()
+        }
     }
 }
 
@@ -184,7 +195,7 @@ impl Provider for DispatchProvider {
         }
         let summary = settings.client.summary();
         let client = match Client::new(settings.client) {
-            Ok(client) => client,
+            Ok(client) => client.stopped_by(self.interrupt.stop_token()),
             Err(error) => {
                 diags.root_error("Invalid Kong connection settings", error.to_string());
                 return None;
@@ -212,6 +223,7 @@ impl Provider for DispatchProvider {
             environment: settings.environment,
             idp,
             enterprise: tokio::sync::OnceCell::new(),
+            interrupt: self.interrupt.clone(),
         });
         Some(())
     }

@@ -336,7 +336,8 @@ impl Resource for BasicAuthUserResource {
         };
         let id = uuid::Uuid::new_v4().to_string();
         let desired = user::desired(&spec, &context.environment.naming, &id);
-        match write_entities(&context, &desired, &id).await {
+        let written = write_entities(&context, &desired, &id).await;
+        match written.and_then(|()| context.continue_create()) {
             Ok(()) => Some((
                 Some(UserState::applied(&spec, &id, &planned)),
                 private_state,

@@ -365,7 +365,8 @@ impl Resource for CertificateResource {
         };
         let id = uuid::Uuid::new_v4().to_string();
         let fields = certificate::desired(&spec, &context.environment.naming);
-        match context.client.put_certificate(&id, &fields).await {
+        let created = context.client.put_certificate(&id, &fields).await;
+        match created.and_then(|kong| context.continue_create().map(|()| kong)) {
             Ok(kong) => Some((Some(planned.observed(&kong)), private_state)),
             Err(error) => {
                 report_write_error(diags, &context, "create the certificate", &error).await;
