@@ -26,7 +26,7 @@ use std::sync::Arc;
 use tokio::runtime::Handle;
 
 pub use handshake::Handshake;
-pub use proxy::SHUTDOWN_GRACE;
+pub use proxy::{SHUTDOWN_GRACE, SHUTDOWN_SETTLE};
 pub use tls::{crypto_provider, FrontTls, PinnedClient};
 
 use crate::interrupt::Interrupt;

@@ -69,11 +69,13 @@ fn client_certificate(pem_text: &str) -> Result<CertificateDer<'static>, FrontEr
 }
 
 /// A self-signed certificate for `localhost` (the name go-plugin's client expects), valid
-/// from 30 seconds ago (clock skew) for 30 years, as go-plugin's own server certificate.
+/// from 30 seconds ago (clock skew) for 30 years, as go-plugin's own. Unlike go-plugin's, not
+/// a CA: Go accepts a leaf that is itself among its roots, and rustls (as other clients)
+/// refuses a CA certificate used as a server's.
 fn server_certificate() -> Result<(CertificateDer<'static>, PrivateKeyDer<'static>), FrontError> {
     use rcgen::{
-        BasicConstraints, CertificateParams, DistinguishedName as Name, DnType,
-        ExtendedKeyUsagePurpose, IsCa, KeyPair, KeyUsagePurpose,
+        CertificateParams, DistinguishedName as Name, DnType, ExtendedKeyUsagePurpose, KeyPair,
+        KeyUsagePurpose,
     };
     let mut params = CertificateParams::new(vec!["localhost".to_string()])?;
     let mut name = Name::new();
@@ -83,18 +85,8 @@ fn server_certificate() -> Result<(CertificateDer<'static>, PrivateKeyDer<'stati
     let now = time::OffsetDateTime::now_utc();
     params.not_before = now - time::Duration::seconds(30);
     params.not_after = now + time::Duration::days(30 * 365);
-    // go-plugin adds this certificate to its roots: as its own certificates, a CA.
-    params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-    params.key_usages = vec![
-        KeyUsagePurpose::DigitalSignature,
-        KeyUsagePurpose::KeyEncipherment,
-        KeyUsagePurpose::KeyAgreement,
-        KeyUsagePurpose::KeyCertSign,
-    ];
-    params.extended_key_usages = vec![
-        ExtendedKeyUsagePurpose::ServerAuth,
-        ExtendedKeyUsagePurpose::ClientAuth,
-    ];
+    params.key_usages = vec![KeyUsagePurpose::DigitalSignature];
+    params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ServerAuth];
     let key = KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256)?;
     let certificate = params.self_signed(&key)?;
     let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(key.serialize_der()));
@@ -179,11 +171,7 @@ impl ClientCertVerifier for PinnedClient {
         }
         match (dss.scheme, &self.p521) {
             (SignatureScheme::ECDSA_NISTP521_SHA512, Some(key)) => {
-                let signature = p521::ecdsa::DerSignature::from_bytes(dss.signature())
-                    .map_err(|_| bad_signature())?;
-                key.verify(message, &signature)
-                    .map(|()| HandshakeSignatureValid::assertion())
-                    .map_err(|_| bad_signature())
+                verify_p521(key, message, dss.signature())
             }
             (SignatureScheme::ECDSA_NISTP521_SHA512, None) => Err(bad_signature()),
             _ => verify_tls13_signature(message, cert, dss, &self.algorithms),
@@ -197,6 +185,20 @@ impl ClientCertVerifier for PinnedClient {
     }
 }
 
+/// An ECDSA P-521 signature (DER) with SHA-512 over `message`, as TLS 1.3's
+/// `ecdsa_secp521r1_sha512` defines it.
+fn verify_p521(
+    key: &p521::ecdsa::VerifyingKey,
+    message: &[u8],
+    signature: &[u8],
+) -> Result<HandshakeSignatureValid, rustls::Error> {
+    let signature =
+        p521::ecdsa::DerSignature::from_bytes(signature).map_err(|_| bad_signature())?;
+    key.verify(message, &signature)
+        .map(|()| HandshakeSignatureValid::assertion())
+        .map_err(|_| bad_signature())
+}
+
 fn bad_signature() -> rustls::Error {
     rustls::Error::InvalidCertificate(CertificateError::BadSignature)
 }
@@ -204,4 +206,29 @@ fn bad_signature() -> rustls::Error {
 /// The provider rustls uses for the front (also for tests that connect to it).
 pub fn crypto_provider() -> Arc<CryptoProvider> {
     Arc::new(rustls::crypto::ring::default_provider())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use p521::ecdsa::signature::Signer;
+
+    #[test]
+    fn p521_signatures_are_checked_against_the_message() {
+        let (certificate, key) = super::super::tests::p521_identity();
+        let der = CertificateDer::from(certificate.to_der().expect("der"));
+        let verifier = PinnedClient::new(der, crypto_provider().signature_verification_algorithms)
+            .expect("verifier");
+        assert!(verifier
+            .supported_verify_schemes()
+            .contains(&SignatureScheme::ECDSA_NISTP521_SHA512));
+        let public = verifier.p521.as_ref().expect("a P-521 key was recognised");
+        let secret = key.ec_key().expect("ec").private_key().to_vec();
+        let signing = p521::ecdsa::SigningKey::from_slice(&secret).expect("signing key");
+        let message = b"TLS 1.3, client CertificateVerify";
+        let signature: p521::ecdsa::DerSignature = signing.sign(message);
+        assert!(verify_p521(public, message, signature.as_bytes()).is_ok());
+        assert!(verify_p521(public, b"another message", signature.as_bytes()).is_err());
+        assert!(verify_p521(public, message, b"not a signature").is_err());
+    }
 }
