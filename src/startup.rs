@@ -54,7 +54,10 @@ pub fn tune_handshake() -> std::io::Result<()> {
 /// print instead, or `None` to print it unchanged.
 pub type HandshakeRewrite = Box<dyn FnOnce(&str) -> Option<String> + Send>;
 
-/// As [`tune_handshake`], and the handshake line is replaced by what `rewrite` makes of it.
+/// As [`tune_handshake`], and the handshake line is replaced by what `rewrite` makes of it
+/// (the plugin front's line: Terraform then connects to the front, which sets TCP_NODELAY on
+/// what it accepts; the listener's TCP_NODELAY still serves the front's own connection to
+/// tf-provider).
 pub fn intercept_handshake(rewrite: Option<HandshakeRewrite>) -> std::io::Result<()> {
     let mut fds = [0 as RawFd; 2];
     // SAFETY: plain POSIX calls on descriptors this function owns; errors are checked.

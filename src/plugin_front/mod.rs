@@ -27,7 +27,7 @@ use tokio::runtime::Handle;
 
 pub use handshake::Handshake;
 pub use proxy::{SHUTDOWN_GRACE, SHUTDOWN_SETTLE};
-pub use tls::{crypto_provider, FrontTls, PinnedClient};
+pub use tls::{crypto_provider, plugin_client_config, FrontTls, PinnedClient};
 
 use crate::interrupt::Interrupt;
 
@@ -55,6 +55,10 @@ pub enum FrontError {
     /// The line tf-provider printed is not a handshake the front can stand in front of.
     #[error("unexpected plugin handshake line: {0}")]
     Handshake(String),
+    /// The front needs tf-provider's handshake line, which start-up only intercepts on Unix
+    /// (a pipe in place of the standard output's descriptor).
+    #[error("the plugin front is not available on this platform")]
+    Unsupported,
 }
 
 /// The front, ready to start once tf-provider's server listens.
@@ -106,6 +110,7 @@ impl PluginFront {
 /// tf-provider starts, outside the runtime's threads. Where the front cannot run, tf-provider
 /// serves Terraform directly, as without the front: Ctrl-C is still survived, but after a
 /// StopProvider tf-provider stops serving.
+#[cfg(unix)]
 pub fn install(interrupt: Interrupt, runtime: Handle) -> Result<(), FrontError> {
     let client_pem = std::env::var(CLIENT_CERT_VAR)
         .ok()
@@ -114,14 +119,22 @@ pub fn install(interrupt: Interrupt, runtime: Handle) -> Result<(), FrontError> 
     let rewrite = Box::new(move |line: &str| match front.start(line, &runtime) {
         Ok(line) => Some(line),
         Err(error) => {
-            tracing::error!(%error, "the plugin front did not start: Terraform connects to tf-provider directly");
-            None
+            // tf-provider serves plain HTTP/2 now, which Terraform would not understand
+            // when it asked for TLS: better no provider than a confusing TLS error.
+            eprintln!("terraform-provider-dispatch: the plugin front did not start: {error}");
+            std::process::exit(1);
         }
     });
     crate::startup::intercept_handshake(Some(rewrite))?;
-    // Only once the line is sure to be rewritten (tf-provider reads it when it starts).
+    // Only once the line is sure to be replaced (tf-provider reads it when it starts).
     std::env::remove_var(CLIENT_CERT_VAR);
     Ok(())
+}
+
+/// See the Unix version: elsewhere tf-provider serves Terraform directly.
+#[cfg(not(unix))]
+pub fn install(_interrupt: Interrupt, _runtime: Handle) -> Result<(), FrontError> {
+    Err(FrontError::Unsupported)
 }
 
 /// A loopback listener in go-plugin's port range (`PLUGIN_MIN_PORT`..`PLUGIN_MAX_PORT`, as

@@ -10,12 +10,11 @@ use std::time::{Duration, Instant};
 
 use base64::Engine;
 use bytes::Bytes;
+use dispatch_provider::plugin_front::plugin_client_config;
 use http_body_util::{BodyExt, Full};
 use hyper::header::HeaderMap;
 use hyper_util::rt::{TokioExecutor, TokioIo};
-use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
-use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer, ServerName, UnixTime};
-use rustls::{DigitallySignedStruct, SignatureScheme};
+use rustls::pki_types::{CertificateDer, PrivatePkcs8KeyDer, ServerName};
 
 use crate::certs::{CertSpec, KeyKind};
 use crate::harness::{provider_binary, Kong};
@@ -65,22 +64,12 @@ impl Plugin {
     /// An HTTP/2 connection as go-plugin's: TLS trusting exactly the certificate of the
     /// handshake line, presenting the client certificate.
     async fn connect(&self) -> Client {
-        let provider = Arc::new(rustls::crypto::ring::default_provider());
-        let verifier = PinnedServer {
-            certificate: self.certificate.clone(),
-            provider: provider.clone(),
-        };
-        let mut config = rustls::ClientConfig::builder_with_provider(provider)
-            .with_safe_default_protocol_versions()
-            .expect("versions")
-            .dangerous()
-            .with_custom_certificate_verifier(Arc::new(verifier))
-            .with_client_auth_cert(
-                vec![self.client_der.clone()],
-                PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(self.client_key.clone())),
-            )
-            .expect("client certificate");
-        config.alpn_protocols = vec![b"h2".to_vec()];
+        let config = plugin_client_config(
+            self.certificate.clone(),
+            self.client_der.clone(),
+            PrivatePkcs8KeyDer::from(self.client_key.clone()),
+        )
+        .expect("client configuration");
         let stream = tokio::net::TcpStream::connect(self.address)
             .await
             .expect("tcp");
@@ -107,66 +96,6 @@ impl Plugin {
         }
         let _ = self.child.kill();
         false
-    }
-}
-
-/// go-plugin's trust: the one certificate the handshake line carried, as a root.
-#[derive(Debug)]
-struct PinnedServer {
-    certificate: CertificateDer<'static>,
-    provider: Arc<rustls::crypto::CryptoProvider>,
-}
-
-impl ServerCertVerifier for PinnedServer {
-    fn verify_server_cert(
-        &self,
-        end_entity: &CertificateDer<'_>,
-        _intermediates: &[CertificateDer<'_>],
-        _server_name: &ServerName<'_>,
-        _ocsp: &[u8],
-        _now: UnixTime,
-    ) -> Result<ServerCertVerified, rustls::Error> {
-        if end_entity.as_ref() == self.certificate.as_ref() {
-            Ok(ServerCertVerified::assertion())
-        } else {
-            Err(rustls::Error::General(
-                "not the handshake's certificate".into(),
-            ))
-        }
-    }
-
-    fn verify_tls12_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        rustls::crypto::verify_tls12_signature(
-            message,
-            cert,
-            dss,
-            &self.provider.signature_verification_algorithms,
-        )
-    }
-
-    fn verify_tls13_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        rustls::crypto::verify_tls13_signature(
-            message,
-            cert,
-            dss,
-            &self.provider.signature_verification_algorithms,
-        )
-    }
-
-    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
-        self.provider
-            .signature_verification_algorithms
-            .supported_schemes()
     }
 }
 
