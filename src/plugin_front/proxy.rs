@@ -13,6 +13,7 @@ use bytes::{Bytes, BytesMut};
 use http_body_util::BodyExt;
 use hyper::body::{Body as HttpBody, Frame, Incoming, SizeHint};
 use hyper::client::conn::http2::SendRequest;
+use hyper::http::uri::Authority;
 use hyper::service::service_fn;
 use hyper::{Request, Response, Uri};
 use hyper_util::rt::{TokioExecutor, TokioIo};
@@ -65,7 +66,7 @@ pub async fn connect(address: SocketAddr) -> Result<Backend, FrontError> {
 /// What the front needs to answer a call.
 pub struct Front {
     backend: Backend,
-    backend_address: SocketAddr,
+    backend_authority: Authority,
     interrupt: Interrupt,
     /// How many protocol calls are being answered by tf-provider right now.
     in_flight: watch::Sender<usize>,
@@ -76,9 +77,12 @@ pub struct Front {
 impl Front {
     /// A front passing calls on to `backend` (connected to `backend_address`).
     pub fn new(backend: Backend, backend_address: SocketAddr, interrupt: Interrupt) -> Self {
+        // A socket address is always a valid authority.
+        let backend_authority = Authority::try_from(backend_address.to_string())
+            .unwrap_or_else(|_| Authority::from_static("localhost"));
         Self {
             backend,
-            backend_address,
+            backend_authority,
             interrupt,
             in_flight: watch::Sender::new(0),
             last_answer: std::sync::Mutex::new(None),
@@ -137,7 +141,7 @@ impl Front {
         let (mut parts, rest) = request.into_parts();
         let mut uri = Uri::builder()
             .scheme("http")
-            .authority(self.backend_address.to_string());
+            .authority(self.backend_authority.clone());
         if let Some(path) = parts.uri.path_and_query() {
             uri = uri.path_and_query(path.clone());
         }

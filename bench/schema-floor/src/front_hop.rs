@@ -6,7 +6,8 @@
 //!
 //! `cargo build --release -p terraform-provider-dispatch -p bench-schema-floor --bins`, then
 //! `target/release/front-hop [calls] [concurrency]` (default 20000 calls, 10 at a time). Timing
-//! numbers only mean something on a quiet machine.
+//! numbers only mean something on a quiet machine; the provider's CPU time per call (the last
+//! column) is the steadier measure on a busy one.
 
 use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
@@ -86,22 +87,43 @@ async fn main() {
 
     println!("{calls} calls, {concurrency} at a time (GetMetadata: small answer; GetProviderSchema: ~50 KB)");
     println!(
-        "{:<18} {:<8} {:>10} {:>10}",
-        "call", "path", "calls/s", "µs/call"
+        "{:<18} {:<8} {:>10} {:>10} {:>16}",
+        "call", "path", "calls/s", "µs/call", "provider CPU µs"
     );
+    let pid = child.id();
     for method in ["GetMetadata", "GetProviderSchema"] {
         for (name, client) in [("front", &through_front), ("direct", &direct)] {
             run(client, method, calls / 10, concurrency).await; // warm-up
+            let cpu = cpu_seconds(pid);
             let took = run(client, method, calls, concurrency).await;
+            let cpu = cpu_seconds(pid) - cpu;
             println!(
-                "{method:<18} {name:<8} {:>10.0} {:>10.1}",
+                "{method:<18} {name:<8} {:>10.0} {:>10.1} {:>16.1}",
                 calls as f64 / took.as_secs_f64(),
-                took.as_micros() as f64 * concurrency as f64 / calls as f64
+                took.as_micros() as f64 * concurrency as f64 / calls as f64,
+                cpu * 1e6 / calls as f64
             );
         }
     }
     let _ = child.kill();
     let _ = child.wait();
+}
+
+/// User and system CPU time the process used so far (Linux: /proc/PID/stat, in clock ticks
+/// of 10 ms; the difference over thousands of calls is what counts).
+fn cpu_seconds(pid: u32) -> f64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    let fields: Vec<&str> = stat
+        .rsplit_once(')')
+        .map(|(_, rest)| rest.split_whitespace().collect())
+        .unwrap_or_default();
+    let ticks = |i: usize| {
+        fields
+            .get(i)
+            .and_then(|v| v.parse::<f64>().ok())
+            .unwrap_or(0.0)
+    };
+    (ticks(11) + ticks(12)) / 100.0
 }
 
 async fn h2<I>(io: I) -> Client
