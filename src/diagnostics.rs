@@ -49,6 +49,9 @@ pub fn kong_error(
         KongError::Api { .. } => format!("Kong refused to {action}"),
         KongError::Decode { .. } => format!("Unexpected answer from Kong while trying to {action}"),
         KongError::Url { .. } => format!("Cannot address the Admin API to {action}"),
+        KongError::Stopped { .. } | KongError::Interrupted => {
+            format!("Interrupted while trying to {action}")
+        }
     };
     let mut detail = match error {
         // The timeout is the provider's setting: name it where the user can change it.

@@ -16,6 +16,7 @@ use crate::data_sources::apis::ApisDataSource;
 use crate::data_sources::certificate::CertificateDataSource;
 use crate::diagnostics::report;
 use crate::idp::{self, IdpClient};
+use crate::interrupt::Interrupt;
 use crate::kong::{Client, ConfigError, Inventory};
 use crate::resources::api::ApiResource;
 use crate::resources::basic_auth_user::BasicAuthUserResource;
@@ -106,12 +107,22 @@ impl ProviderConfig {
 #[derive(Default)]
 pub struct DispatchProvider {
     context: SharedContext,
+    interrupt: Interrupt,
 }
 
 impl DispatchProvider {
     /// A provider that is not configured yet.
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// A provider whose operations follow `interrupt` (Terraform's StopProvider and Shutdown,
+    /// which the plugin front receives).
+    pub fn with_interrupt(interrupt: Interrupt) -> Self {
+        Self {
+            interrupt,
+            ..Self::default()
+        }
     }
 }
 
@@ -185,7 +196,7 @@ impl Provider for DispatchProvider {
         }
         let summary = settings.client.summary();
         let client = match Client::new(settings.client) {
-            Ok(client) => client,
+            Ok(client) => client.stopped_by(self.interrupt.stop_token()),
             Err(error) => {
                 report_config_error(diags, &error, &config);
                 return None;
@@ -207,8 +218,13 @@ impl Provider for DispatchProvider {
                 return None;
             }
         };
-        self.context
-            .set(Context::new(client, inventory, settings.environment, idp));
+        self.context.set(Context::new(
+            client,
+            inventory,
+            settings.environment,
+            idp,
+            self.interrupt.clone(),
+        ));
         Some(())
     }
 

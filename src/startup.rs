@@ -47,6 +47,18 @@ pub fn init_logging() {
 /// TCP_NODELAY is set on the listener, and Linux passes it on to the accepted connection.
 /// Everything written to stdout is then forwarded unchanged.
 pub fn tune_handshake() -> std::io::Result<()> {
+    intercept_handshake(None)
+}
+
+/// What replaces the handshake line: given the line (without its line break), the line to
+/// print instead, or `None` to print it unchanged.
+pub type HandshakeRewrite = Box<dyn FnOnce(&str) -> Option<String> + Send>;
+
+/// As [`tune_handshake`], and the handshake line is replaced by what `rewrite` makes of it
+/// (the plugin front's line: Terraform then connects to the front, which sets TCP_NODELAY on
+/// what it accepts; the listener's TCP_NODELAY still serves the front's own connection to
+/// tf-provider).
+pub fn intercept_handshake(rewrite: Option<HandshakeRewrite>) -> std::io::Result<()> {
     let mut fds = [0 as RawFd; 2];
     // SAFETY: plain POSIX calls on descriptors this function owns; errors are checked.
     unsafe {
@@ -65,17 +77,24 @@ pub fn tune_handshake() -> std::io::Result<()> {
         let mut stdout = File::from_raw_fd(original);
         std::thread::Builder::new()
             .name("stdout-forwarder".into())
-            .spawn(move || forward(reader, &mut stdout))?;
+            .spawn(move || forward(reader, &mut stdout, rewrite))?;
     }
     Ok(())
 }
 
-fn forward(reader: BufReader<File>, stdout: &mut File) {
+fn forward(reader: BufReader<File>, stdout: &mut File, mut rewrite: Option<HandshakeRewrite>) {
     for line in reader.split(b'\n') {
         let Ok(mut line) = line else { return };
         if line.starts_with(b"1|6|tcp|") {
             let tuned = set_nodelay_on_all_sockets();
             tracing::debug!(tuned, "TCP_NODELAY set on the plugin's listening socket");
+            let rewritten = rewrite
+                .take()
+                .zip(std::str::from_utf8(&line).ok())
+                .and_then(|(rewrite, text)| rewrite(text));
+            if let Some(rewritten) = rewritten {
+                line = rewritten.into_bytes();
+            }
         }
         line.push(b'\n');
         if stdout

@@ -117,7 +117,8 @@ pub async fn create(
 ) -> Result<FoundCertificate, CreateFailure> {
     let id = uuid::Uuid::new_v4().to_string();
     let fields = certificate::desired(spec, &context.environment.naming);
-    let error = match context.client.put_certificate(&id, &fields).await {
+    let created = context.client.put_certificate(&id, &fields).await;
+    let error = match created.and_then(|kong| context.continue_create().map(|()| kong)) {
         Ok(kong) => return Ok(found(&kong, &prior_of(spec))),
         Err(error) => explained(context, error).await,
     };

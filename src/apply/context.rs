@@ -4,6 +4,7 @@
 
 use crate::apply::IssuerSecrets;
 use crate::idp::IdpClient;
+use crate::interrupt::Interrupt;
 use crate::kong::{Client, Inventory, KongError};
 use crate::model::api::Environment;
 
@@ -22,6 +23,8 @@ pub struct Context {
     /// Whether Kong is the Enterprise edition, asked once per provider process and only when
     /// an API needs to know.
     enterprise: tokio::sync::OnceCell<bool>,
+    /// Terraform's stop and shutdown (Ctrl-C).
+    pub interrupt: Interrupt,
 }
 
 impl Context {
@@ -31,14 +34,28 @@ impl Context {
         inventory: Inventory,
         environment: Environment,
         idp: IdpClient,
+        interrupt: Interrupt,
     ) -> Self {
         Self {
+            interrupt,
             issuer_secrets: IssuerSecrets::new(client.clone()),
             client,
             inventory,
             environment,
             idp,
             enterprise: tokio::sync::OnceCell::new(),
+        }
+    }
+
+    /// `Err(KongError::Interrupted)` once Terraform is exiting without recording the results
+    /// of the calls in flight (go-plugin's Shutdown after a second Ctrl-C). A create checks it
+    /// after each request and undoes what it wrote instead of going on, so that nothing is
+    /// left in Kong that no state records.
+    pub fn continue_create(&self) -> Result<(), KongError> {
+        if self.interrupt.is_shut_down() {
+            Err(KongError::Interrupted)
+        } else {
+            Ok(())
         }
     }
 

@@ -97,7 +97,8 @@ pub async fn read(
 pub async fn create(context: &Context, spec: &UserSpec) -> Result<String, CreateFailure> {
     let id = uuid::Uuid::new_v4().to_string();
     let desired = user::desired(spec, &context.environment.naming, &id);
-    let Err(error) = write_entities(context, &desired, &id).await else {
+    let written = write_entities(context, &desired, &id).await;
+    let Err(error) = written.and_then(|()| context.continue_create()) else {
         return Ok(id);
     };
     let error = explained(context, spec, &id, error).await;

@@ -6,12 +6,13 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use backon::{ExponentialBuilder, Retryable};
+use backon::{BackoffBuilder, ExponentialBuilder};
 use percent_encoding::{utf8_percent_encode, AsciiSet, CONTROLS};
 use reqwest::header::RETRY_AFTER;
 use reqwest::Method;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
+use tokio_util::sync::CancellationToken;
 use tracing::Instrument;
 use url::Url;
 
@@ -30,6 +31,8 @@ pub struct Client {
     max_retries: u32,
     retry_base_delay: Duration,
     writes: Arc<AtomicU64>,
+    /// Cancelled when Terraform asks the provider to stop: retries stop waiting.
+    stop: CancellationToken,
 }
 
 impl fmt::Debug for Client {
@@ -86,7 +89,15 @@ impl Client {
             max_retries: options.max_retries,
             retry_base_delay: options.retry_base_delay,
             writes: Arc::new(AtomicU64::new(0)),
+            stop: CancellationToken::new(),
         })
+    }
+
+    /// The same client, whose retries end (with [`KongError::Stopped`]) instead of waiting once
+    /// `stop` is cancelled. A request already sent still gets its answer (or its timeout).
+    pub fn stopped_by(mut self, stop: CancellationToken) -> Self {
+        self.stop = stop;
+        self
     }
 
     /// A counter that moves whenever a write starts or ends through this client (or a clone),
@@ -232,6 +243,9 @@ impl Client {
         result
     }
 
+    /// Sends the request; an idempotent one is retried after a transient failure, with
+    /// exponential back-off and jitter (Kong's `Retry-After` wins, but never adds retries). A
+    /// stop from Terraform ends the wait at once.
     async fn send_with_retries(
         &self,
         method: &Method,
@@ -239,27 +253,42 @@ impl Client {
         url: &Url,
         body: Option<Vec<u8>>,
     ) -> Result<Answer, KongError> {
-        let attempt = || self.attempt(method.clone(), path, url, body.clone());
-        if *method == Method::POST || self.max_retries == 0 {
-            return attempt().await;
-        }
-        let backoff = ExponentialBuilder::default()
+        // A lost answer to a POST must not create a twin: never retried.
+        let retries = if *method == Method::POST {
+            0
+        } else {
+            self.max_retries as usize
+        };
+        let mut delays = ExponentialBuilder::default()
             .with_min_delay(self.retry_base_delay)
             .with_max_delay(Duration::from_secs(10))
             .with_factor(2.0)
             .with_jitter()
-            .with_max_times(self.max_retries as usize);
-        attempt
-            .retry(backoff)
-            .when(KongError::is_transient)
-            .adjust(|error, delay| {
-                // Kong's Retry-After wins over our own schedule, but never adds retries.
-                delay.map(|d| error.retry_after().unwrap_or(d))
-            })
-            .notify(|error, delay| {
+            .with_max_times(retries)
+            .build();
+        loop {
+            let error = match self.attempt(method.clone(), path, url, body.clone()).await {
+                Ok(answer) => return Ok(answer),
+                Err(error) if !error.is_transient() => return Err(error),
+                Err(error) => error,
+            };
+            let Some(delay) = delays.next() else {
+                return Err(error);
+            };
+            let delay = error.retry_after().unwrap_or(delay);
+            if !self.stop.is_cancelled() {
                 tracing::warn!(%error, retry_in_ms = delay.as_millis() as u64, "retrying Kong request");
-            })
-            .await
+                tokio::select! {
+                    biased;
+                    () = self.stop.cancelled() => {}
+                    () = tokio::time::sleep(delay) => continue,
+                }
+            }
+            tracing::info!(%error, "Terraform asked the provider to stop: not retrying");
+            return Err(KongError::Stopped {
+                after: Box::new(error),
+            });
+        }
     }
 
     async fn attempt(

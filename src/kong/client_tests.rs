@@ -4,6 +4,7 @@ use std::time::{Duration, Instant};
 
 use kong_sandbox::{Edition, FaultAction, FaultRule, Sandbox, SandboxConfig};
 use serde_json::json;
+use tokio_util::sync::CancellationToken;
 
 use super::*;
 use crate::secret::Secret;
@@ -284,4 +285,77 @@ async fn extra_headers_reach_kong() {
     let client = Client::new(opts).expect("client");
     let info: serde_json::Value = client.get("/").await.expect("answer").expect("found");
     assert_eq!(info["edition"], json!("enterprise"));
+}
+
+#[tokio::test]
+async fn a_stop_from_terraform_ends_the_wait_for_a_retry_at_once() {
+    let sandbox = Sandbox::start();
+    let stop = CancellationToken::new();
+    let client = Client::new(options(&sandbox.url()))
+        .expect("client")
+        .stopped_by(stop.clone());
+    // Kong asks for a minute's patience: without the stop, the retry would wait that long.
+    sandbox.controls().inject(fault(
+        "PUT",
+        "/services/",
+        1,
+        FaultAction::Status {
+            status: 503,
+            retry_after_secs: Some(60),
+        },
+    ));
+    let request = tokio::spawn(async move {
+        client
+            .put_service("00000000-0000-4000-8000-000000000001", &service("a"))
+            .await
+    });
+    while sandbox.controls().request_count() == 0 {
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    stop.cancel();
+    let err = tokio::time::timeout(Duration::from_secs(30), request)
+        .await
+        .expect("the stop ended the wait")
+        .expect("task")
+        .expect_err("stopped");
+    let KongError::Stopped { after } = &err else {
+        panic!("not a stop: {err:?}");
+    };
+    assert_eq!(after.status(), Some(503));
+    assert!(
+        err.to_string()
+            .ends_with("(not retried: Terraform asked the provider to stop)"),
+        "{err}"
+    );
+    assert!(!err.is_transient());
+    assert_eq!(sandbox.controls().request_count(), 1, "no retry was sent");
+}
+
+#[tokio::test]
+async fn after_a_stop_requests_are_still_sent_but_never_retried() {
+    let sandbox = Sandbox::start();
+    let stop = CancellationToken::new();
+    stop.cancel();
+    let client = Client::new(options(&sandbox.url()))
+        .expect("client")
+        .stopped_by(stop);
+    client
+        .put_service("00000000-0000-4000-8000-000000000001", &service("a"))
+        .await
+        .expect("an operation in flight still finishes (or undoes) after a stop");
+    sandbox.controls().inject(fault(
+        "DELETE",
+        "/services/",
+        1,
+        FaultAction::Status {
+            status: 502,
+            retry_after_secs: None,
+        },
+    ));
+    let err = client
+        .delete_service("00000000-0000-4000-8000-000000000001")
+        .await
+        .expect_err("not retried");
+    assert!(matches!(err, KongError::Stopped { .. }), "{err:?}");
+    assert_eq!(sandbox.controls().request_count(), 2);
 }

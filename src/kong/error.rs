@@ -95,6 +95,17 @@ pub enum KongError {
         /// What the URL parser said.
         cause: String,
     },
+    /// A failure that would have been retried, but Terraform asked the provider to stop
+    /// (Ctrl-C) while the retry waited.
+    #[error("{after} (not retried: Terraform asked the provider to stop)")]
+    Stopped {
+        /// The failure that was not retried.
+        after: Box<KongError>,
+    },
+    /// Terraform is exiting without recording the result of the operation in flight (it was
+    /// interrupted twice), so the operation undid what it had written instead of finishing.
+    #[error("Terraform is exiting (interrupted) and would not record this result, so the provider undid what it had written to Kong")]
+    Interrupted,
 }
 
 impl KongError {
@@ -124,6 +135,7 @@ impl KongError {
             KongError::Unreachable { .. } | KongError::Timeout { .. } => true,
             // A certificate does not become trusted by asking again.
             KongError::Tls { .. } | KongError::Decode { .. } | KongError::Url { .. } => false,
+            KongError::Stopped { .. } | KongError::Interrupted => false,
         }
     }
 
@@ -138,6 +150,9 @@ impl KongError {
             KongError::Unreachable { connected, .. } => *connected,
             KongError::Timeout { .. } | KongError::Decode { .. } => true,
             KongError::Tls { .. } | KongError::Url { .. } => false,
+            KongError::Stopped { after } => after.may_have_been_done(),
+            // What was written has been undone.
+            KongError::Interrupted => false,
         }
     }
 
@@ -145,7 +160,11 @@ impl KongError {
     /// not abort a request whose client stopped waiting (a timeout), so an undo sent now may
     /// come before the write it undoes. What such a write creates must stay tracked.
     pub fn may_land_later(&self) -> bool {
-        matches!(self, KongError::Timeout { .. })
+        match self {
+            KongError::Timeout { .. } => true,
+            KongError::Stopped { after } => after.may_land_later(),
+            _ => false,
+        }
     }
 
     /// How long Kong asked us to wait before retrying, capped at a minute.

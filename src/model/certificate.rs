@@ -17,6 +17,20 @@ use crate::secret::Secret;
 pub const EXPIRY_WARNING_DAYS: i64 = 30;
 const DAY: i64 = 86_400;
 
+/// The longest `certificate` accepted, in bytes (256 KiB). Kong takes any length (`cert` is a
+/// `typedefs.certificate` string without `len_max`, kong/db/schema/typedefs.lua) in an Admin
+/// API body of up to 10 MB (`nginx_admin_client_max_body_size = 10m`,
+/// kong/templates/kong_defaults.lua, Kong 3.9.3). Stricter on purpose: one message of
+/// Terraform's plugin protocol carries the certificate up to three times (configuration, prior
+/// and planned state) with the hostnames read from it, and tf-provider refuses messages over
+/// 4 MiB. 256 KiB holds about a hundred certificates; real chains hold two to five.
+pub const MAX_CERTIFICATE_LEN: usize = 256 * 1024;
+
+/// The longest `private_key` accepted, in bytes (64 KiB; a 16384-bit RSA key is under 13 KiB
+/// of PEM). Kong takes any length (`key` is a `typedefs.key` string without `len_max`); the
+/// reason to be stricter is [`MAX_CERTIFICATE_LEN`]'s.
+pub const MAX_PRIVATE_KEY_LEN: usize = 64 * 1024;
+
 /// A complete, known `dispatch_certificate` declaration (defaults applied).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CertificateSpec {
@@ -62,6 +76,15 @@ pub fn check(draft: &CertificateDraft, now: i64) -> Checked {
     let hostnames = AttrPath::attr("hostnames");
 
     let chain = match &draft.certificate {
+        Field::Value(pem) if pem.len() > MAX_CERTIFICATE_LEN => {
+            issues.push(too_long(
+                certificate.clone(),
+                "certificate",
+                pem.len(),
+                MAX_CERTIFICATE_LEN,
+            ));
+            None
+        }
         Field::Value(pem) => match parse_chain(pem) {
             Ok(chain) => Some(chain),
             Err(e) => {
@@ -76,6 +99,16 @@ pub fn check(draft: &CertificateDraft, now: i64) -> Checked {
         _ => None,
     };
     let key = match &draft.private_key {
+        Field::Value(secret) if secret.expose().len() > MAX_PRIVATE_KEY_LEN => {
+            let len = secret.expose().len();
+            issues.push(too_long(
+                private_key.clone(),
+                "private_key",
+                len,
+                MAX_PRIVATE_KEY_LEN,
+            ));
+            None
+        }
         Field::Value(secret) => match private_key_public_half(secret.expose()) {
             Ok(key) => Some(key),
             Err(e) => {
@@ -200,6 +233,17 @@ pub fn check(draft: &CertificateDraft, now: i64) -> Checked {
         info: chain.map(|c| c.leaf),
         issues,
     }
+}
+
+fn too_long(path: AttrPath, attribute: &str, len: usize, max: usize) -> Issue {
+    Issue::error(
+        path,
+        "Value too large",
+        format!(
+            "{attribute} holds {len} bytes; the provider accepts at most {max} bytes ({} KiB), so that the certificate fits in the messages Terraform exchanges with the provider. A certificate chain is a few kilobytes: check that this is the PEM you meant.",
+            max / 1024
+        ),
+    )
 }
 
 fn names_or_none(names: &[String]) -> String {

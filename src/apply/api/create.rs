@@ -106,15 +106,18 @@ async fn create_entities(
     let created = async {
         let service = client.put_service(service_id, &desired.service).await;
         reach(&mut progress, Progress::Service, service)?;
+        context.continue_create()?;
         // The plugins come before the route, so that an API is never reachable without its
         // authentication, not even for the moment between two requests.
         for plugin in &desired.plugins {
             client
                 .put_plugin(&api::plugin_id(service_id, &plugin.name), plugin)
                 .await?;
+            context.continue_create()?;
         }
         let route = client.put_route(route_id, &desired.route).await;
         reach(&mut progress, Progress::Route, route)?;
+        context.continue_create()?;
         Ok::<(), KongError>(())
     }
     .await;

@@ -580,3 +580,56 @@ fn a_dns_name_kong_cannot_serve_needs_explicit_hostnames() {
         vec![]
     );
 }
+
+#[test]
+fn a_certificate_or_key_too_large_for_the_plugin_protocol_is_an_error_on_it() {
+    let issued = CertSpec::leaf(&["big.example.com"])
+        .key(KeyKind::P256)
+        .self_signed();
+    // A chain padded with copies of the leaf, one byte over the limit: too long, however valid.
+    let mut chain = issued.cert_pem();
+    while chain.len() <= MAX_CERTIFICATE_LEN {
+        chain.push_str(&issued.cert_pem());
+    }
+    chain.truncate(MAX_CERTIFICATE_LEN + 1);
+    let checked = check(&draft(&chain, &issued.key_pem(), None), now());
+    assert_eq!(
+        summaries(&checked),
+        vec![error("certificate", "Value too large")]
+    );
+    let detail = &checked.issues[0].detail;
+    assert!(
+        detail.contains(&format!(
+            "certificate holds {} bytes",
+            MAX_CERTIFICATE_LEN + 1
+        )),
+        "{detail}"
+    );
+    assert!(
+        detail.contains("at most 262144 bytes (256 KiB)"),
+        "{detail}"
+    );
+
+    let key = format!("{}{}", issued.key_pem(), " ".repeat(MAX_PRIVATE_KEY_LEN));
+    let checked = check(&draft(&issued.cert_pem(), &key, None), now());
+    assert_eq!(
+        summaries(&checked),
+        vec![error("private_key", "Value too large")]
+    );
+    assert!(
+        !checked.issues[0].detail.contains("PRIVATE KEY"),
+        "the key is never quoted"
+    );
+
+    // At the limit, a chain is checked as usual.
+    let mut chain = issued.cert_pem();
+    while chain.len() + issued.cert_pem().len() <= MAX_CERTIFICATE_LEN {
+        chain.push_str(&issued.cert_pem());
+    }
+    let checked = check(&draft(&chain, &issued.key_pem(), None), now());
+    assert!(
+        !summaries(&checked).contains(&error("certificate", "Value too large")),
+        "{:?}",
+        summaries(&checked)
+    );
+}

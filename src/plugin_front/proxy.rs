@@ -1,0 +1,330 @@
+//! The front's HTTP/2: Terraform's connections in, one plain HTTP/2 connection to tf-provider's
+//! server out. Every call is passed through as it comes (streams and trailers included),
+//! except the three the front answers or holds itself.
+
+use std::convert::Infallible;
+use std::net::SocketAddr;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+use std::time::{Duration, Instant};
+
+use bytes::{Bytes, BytesMut};
+use http_body_util::BodyExt;
+use hyper::body::{Body as HttpBody, Frame, Incoming, SizeHint};
+use hyper::client::conn::http2::SendRequest;
+use hyper::http::uri::Authority;
+use hyper::service::service_fn;
+use hyper::{Request, Response, Uri};
+use hyper_util::rt::{TokioExecutor, TokioIo};
+use tokio::io::{AsyncRead, AsyncWrite};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::watch;
+use tokio_rustls::TlsAcceptor;
+
+use super::grpc::{self, Body, Code, MAX_MESSAGE_LEN, PREFIX_LEN};
+use super::FrontError;
+use crate::interrupt::Interrupt;
+use crate::model::certificate::{MAX_CERTIFICATE_LEN, MAX_PRIVATE_KEY_LEN};
+
+/// Terraform's StopProvider: answered here, so that tf-provider keeps serving.
+const STOP_PROVIDER: &str = "/tfplugin6.Provider/StopProvider";
+/// go-plugin's Shutdown: held until the calls in flight have ended, then passed on.
+const SHUTDOWN: &str = "/plugin.GRPCController/Shutdown";
+/// The calls of Terraform's plugin protocol 6, each a single request message.
+const PROVIDER_CALLS: &str = "/tfplugin6.Provider/";
+
+/// How long a Shutdown waits for the calls in flight (creates undoing what they wrote) before
+/// it is passed on anyway.
+pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(30);
+
+/// After a Ctrl-C, how long a Shutdown is held after the last call ended. Terraform writes its
+/// state file for each answer from a goroutine of its own, truncating the file first, and exits
+/// soon after the provider answers Shutdown: without this pause, a state file being written
+/// for the last answers was seen left empty (Terraform 1.11, local state, a second Ctrl-C).
+pub const SHUTDOWN_SETTLE: Duration = Duration::from_secs(2);
+
+/// One plain HTTP/2 connection to tf-provider's server, shared by every call.
+pub type Backend = SendRequest<Forwarded>;
+
+/// Opens the connection to tf-provider's server at `address`.
+pub async fn connect(address: SocketAddr) -> Result<Backend, FrontError> {
+    let stream = TcpStream::connect(address).await?;
+    stream.set_nodelay(true)?;
+    let (sender, connection) = hyper::client::conn::http2::Builder::new(TokioExecutor::new())
+        .handshake(TokioIo::new(stream))
+        .await
+        .map_err(FrontError::Backend)?;
+    tokio::spawn(async move {
+        if let Err(error) = connection.await {
+            tracing::debug!(%error, "the connection to tf-provider's server ended");
+        }
+    });
+    Ok(sender)
+}
+
+/// What the front needs to answer a call.
+pub struct Front {
+    backend: Backend,
+    backend_authority: Authority,
+    interrupt: Interrupt,
+    /// How many protocol calls are being answered by tf-provider right now.
+    in_flight: watch::Sender<usize>,
+    /// When the last protocol call ended.
+    last_answer: std::sync::Mutex<Option<Instant>>,
+}
+
+impl Front {
+    /// A front passing calls on to `backend` (connected to `backend_address`).
+    pub fn new(backend: Backend, backend_address: SocketAddr, interrupt: Interrupt) -> Self {
+        // A socket address is always a valid authority.
+        let backend_authority = Authority::try_from(backend_address.to_string())
+            .unwrap_or_else(|_| Authority::from_static("localhost"));
+        Self {
+            backend,
+            backend_authority,
+            interrupt,
+            in_flight: watch::Sender::new(0),
+            last_answer: std::sync::Mutex::new(None),
+        }
+    }
+
+    /// Answers one call.
+    pub async fn handle(
+        self: Arc<Self>,
+        request: Request<Incoming>,
+    ) -> Result<Response<Body>, Infallible> {
+        let path = request.uri().path();
+        if path == STOP_PROVIDER {
+            tracing::info!("Terraform asked the provider to stop: waits end, the calls in flight finish or undo");
+            self.interrupt.stop();
+            return Ok(grpc::empty_message());
+        }
+        if path == SHUTDOWN {
+            let interrupted = self.interrupt.is_stopped();
+            self.interrupt.shut_down();
+            self.wait_for_calls_in_flight().await;
+            if interrupted {
+                self.let_terraform_record_the_last_answers().await;
+            }
+            return Ok(self.forward(request, None).await);
+        }
+        if !path.starts_with(PROVIDER_CALLS) {
+            // go-plugin's stdio and broker streams.
+            return Ok(self.forward(request, None).await);
+        }
+        let (parts, mut body) = request.into_parts();
+        let head = match read_prefix(&mut body).await {
+            Ok(head) => head,
+            Err(error) => {
+                return Ok(grpc::error(
+                    Code::Unavailable,
+                    &format!("the provider could not read Terraform's request: {error}"),
+                ))
+            }
+        };
+        if let Some(declared) = grpc::declared_len(&head).filter(|n| *n > MAX_MESSAGE_LEN) {
+            let call = parts.uri.path().trim_start_matches(PROVIDER_CALLS);
+            return Ok(grpc::error(
+                Code::ResourceExhausted,
+                &too_large(call, declared),
+            ));
+        }
+        let _counted = self.enter();
+        Ok(self
+            .forward(Request::from_parts(parts, body), Some(head))
+            .await)
+    }
+
+    /// Passes a call on to tf-provider, `head` (what was read of the body already) first.
+    async fn forward(&self, request: Request<Incoming>, head: Option<Bytes>) -> Response<Body> {
+        let (mut parts, rest) = request.into_parts();
+        let mut uri = Uri::builder()
+            .scheme("http")
+            .authority(self.backend_authority.clone());
+        if let Some(path) = parts.uri.path_and_query() {
+            uri = uri.path_and_query(path.clone());
+        }
+        parts.uri = match uri.build() {
+            Ok(uri) => uri,
+            Err(error) => return grpc::error(Code::Unavailable, &error.to_string()),
+        };
+        let request = Request::from_parts(parts, Forwarded { head, rest });
+        match self.backend.clone().send_request(request).await {
+            Ok(response) => response.map(|body| body.boxed()),
+            Err(error) => grpc::error(
+                Code::Unavailable,
+                &format!("the provider's plugin server did not answer: {error}"),
+            ),
+        }
+    }
+
+    fn enter(&self) -> InFlight<'_> {
+        self.in_flight.send_modify(|count| *count += 1);
+        InFlight(self)
+    }
+
+    /// Holds Shutdown until [`SHUTDOWN_SETTLE`] has passed since the last call ended.
+    async fn let_terraform_record_the_last_answers(&self) {
+        let last = *self
+            .last_answer
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        if let Some(pause) = last.and_then(|last| SHUTDOWN_SETTLE.checked_sub(last.elapsed())) {
+            tracing::debug!(
+                ?pause,
+                "letting Terraform record the last answers before it exits"
+            );
+            tokio::time::sleep(pause).await;
+        }
+    }
+
+    /// Terraform exits after Shutdown, and records nothing that answers later: the creates in
+    /// flight undo what they wrote (they see the shutdown after their next request) and answer.
+    async fn wait_for_calls_in_flight(&self) {
+        let mut count = self.in_flight.subscribe();
+        let in_flight = *count.borrow();
+        if in_flight == 0 {
+            return;
+        }
+        tracing::info!(
+            in_flight,
+            "Terraform is exiting: waiting for the calls in flight to end"
+        );
+        let ended = tokio::time::timeout(SHUTDOWN_GRACE, count.wait_for(|n| *n == 0))
+            .await
+            .is_ok();
+        if !ended {
+            tracing::warn!(
+                in_flight = *self.in_flight.borrow(),
+                "calls still in flight after {SHUTDOWN_GRACE:?}: shutting down anyway"
+            );
+        }
+    }
+}
+
+/// Counts a call while tf-provider answers it.
+struct InFlight<'a>(&'a Front);
+
+impl Drop for InFlight<'_> {
+    fn drop(&mut self) {
+        *self
+            .0
+            .last_answer
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner()) = Some(Instant::now());
+        self.0.in_flight.send_modify(|count| *count -= 1);
+    }
+}
+
+/// The error for a request tf-provider would refuse with tonic's bare "OutOfRange" status.
+fn too_large(call: &str, len: usize) -> String {
+    format!(
+        "Terraform sent the provider a {call} request of {:.1} MiB ({len} bytes); the provider accepts at most {} MiB ({MAX_MESSAGE_LEN} bytes) in one request. Such a size comes from a very large value in the configuration, such as a certificate chain or a file read with file(): dispatch_certificate accepts at most {} KiB in certificate and {} KiB in private_key.",
+        len as f64 / (1024.0 * 1024.0),
+        MAX_MESSAGE_LEN / (1024 * 1024),
+        MAX_CERTIFICATE_LEN / 1024,
+        MAX_PRIVATE_KEY_LEN / 1024,
+    )
+}
+
+/// Reads the body until its message prefix is in: the first bytes of the body, at least
+/// [`PREFIX_LEN`] of them unless the body is shorter.
+async fn read_prefix(body: &mut Incoming) -> Result<Bytes, hyper::Error> {
+    let mut head = BytesMut::new();
+    while head.len() < PREFIX_LEN {
+        let Some(frame) = body.frame().await else {
+            break;
+        };
+        // A gRPC request carries no trailers; any other frame is data.
+        if let Ok(data) = frame?.into_data() {
+            if head.is_empty() && data.len() >= PREFIX_LEN {
+                return Ok(data);
+            }
+            head.extend_from_slice(&data);
+        }
+    }
+    Ok(head.freeze())
+}
+
+/// A request body on its way to tf-provider: the part the front read already, then the rest.
+pub struct Forwarded {
+    head: Option<Bytes>,
+    rest: Incoming,
+}
+
+impl HttpBody for Forwarded {
+    type Data = Bytes;
+    type Error = hyper::Error;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, hyper::Error>>> {
+        if let Some(head) = self.head.take() {
+            return Poll::Ready(Some(Ok(Frame::data(head))));
+        }
+        Pin::new(&mut self.rest).poll_frame(cx)
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.head.is_none() && self.rest.is_end_stream()
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        let head = self.head.as_ref().map_or(0, |head| head.len() as u64);
+        let rest = self.rest.size_hint();
+        let mut hint = SizeHint::new();
+        hint.set_lower(rest.lower() + head);
+        if let Some(upper) = rest.upper() {
+            hint.set_upper(upper + head);
+        }
+        hint
+    }
+}
+
+/// Accepts Terraform's connections for ever: TLS first when `tls` is set.
+pub async fn serve(listener: TcpListener, tls: Option<TlsAcceptor>, front: Arc<Front>) {
+    loop {
+        let stream = match listener.accept().await {
+            Ok((stream, _)) => stream,
+            Err(error) => {
+                // Out of descriptors, say: try again shortly instead of spinning.
+                tracing::warn!(%error, "the plugin front cannot accept a connection");
+                tokio::time::sleep(Duration::from_millis(50)).await;
+                continue;
+            }
+        };
+        // Small gRPC frames must not wait for the peer's delayed ACK (Nagle's algorithm).
+        if let Err(error) = stream.set_nodelay(true) {
+            tracing::debug!(%error, "cannot set TCP_NODELAY on Terraform's connection");
+        }
+        let (tls, front) = (tls.clone(), front.clone());
+        tokio::spawn(async move {
+            match tls {
+                Some(acceptor) => match acceptor.accept(stream).await {
+                    Ok(stream) => serve_connection(stream, front).await,
+                    Err(error) => {
+                        tracing::warn!(%error, "refused a connection to the plugin: no TLS with Terraform's client certificate");
+                    }
+                },
+                None => serve_connection(stream, front).await,
+            }
+        });
+    }
+}
+
+async fn serve_connection<I>(stream: I, front: Arc<Front>)
+where
+    I: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+{
+    let service = service_fn(move |request| front.clone().handle(request));
+    let served = hyper::server::conn::http2::Builder::new(TokioExecutor::new())
+        // As tf-provider's own server (tonic's default): no limit on concurrent calls.
+        .max_concurrent_streams(None)
+        .serve_connection(TokioIo::new(stream), service)
+        .await;
+    if let Err(error) = served {
+        tracing::debug!(%error, "a connection to the plugin front ended");
+    }
+}
