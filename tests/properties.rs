@@ -16,20 +16,17 @@ use std::time::Duration;
 
 use dispatch_provider::kong::{self, Client, ClientOptions, KongError, TlsOptions};
 use dispatch_provider::model::api::{
-    self, ApiSpec, Draft, Environment, HttpsMode, Observed, Upstream, DEFAULT_REDIRECT_CODE,
+    self, ApiSpec, Environment, HttpsMode, Observed, Upstream, DEFAULT_REDIRECT_CODE,
     REDIRECT_CODES,
 };
-use dispatch_provider::model::auth::{
-    self as model_auth, AuthDraft, Authentication, BasicDraft, Mechanism, Oidc, OidcDraft,
-};
-use dispatch_provider::model::certificate::{self, CertificateDraft, CertificateSpec};
+use dispatch_provider::model::auth::{self as model_auth, Authentication, Mechanism, Oidc};
+use dispatch_provider::model::certificate::{self, CertificateSpec};
 use dispatch_provider::model::naming::Naming;
 use dispatch_provider::model::policies::{
-    Cors, CorsDraft, Logging, LoggingDraft, Policies, PoliciesDraft, RateLimit, RateLimitDraft,
-    CORS_METHODS, LIMIT_BY, MAX_TIMEOUT_MS, MAX_WHOLE,
+    Cors, Logging, Policies, RateLimit, CORS_METHODS, LIMIT_BY, MAX_TIMEOUT_MS, MAX_WHOLE,
 };
 use dispatch_provider::model::upstream::{Target, UpstreamTemplate, DEFAULT_FUNCTION_UPSTREAM_URL};
-use dispatch_provider::model::{validate, Field};
+use dispatch_provider::model::validate;
 use dispatch_provider::secret::Secret;
 use dispatch_provider::settings::{self, RawSettings};
 use kong_sandbox::Sandbox;
@@ -37,10 +34,8 @@ use proptest::prelude::*;
 use proptest::test_runner::{Config, TestCaseError, TestRunner};
 use serde_json::{json, Value as Json};
 
-#[path = "acceptance/certs.rs"]
-mod certs;
-
-use certs::{CertSpec, Issued, KeyKind};
+use test_support::certs::{CertSpec, Issued, KeyKind};
+use test_support::drafts;
 
 /// Cases of a property, unless `PROPTEST_CASES` says otherwise.
 fn config(cases: u32) -> Config {
@@ -403,99 +398,10 @@ fn declaration() -> impl Strategy<Value = (ApiSpec, Option<i64>)> {
     )
 }
 
-fn strings_field(values: &[String]) -> Field<Vec<Option<String>>> {
-    Field::Value(values.iter().cloned().map(Some).collect())
-}
-
-fn optional_strings(values: &Option<Vec<String>>) -> Field<Vec<Option<String>>> {
-    values.as_deref().map_or(Field::Null, strings_field)
-}
-
-fn number(value: Option<u64>) -> Field<f64> {
-    value.map_or(Field::Null, |n| Field::Value(n as f64))
-}
-
-fn text(value: &Option<String>) -> Field<String> {
-    value.clone().map_or(Field::Null, Field::Value)
-}
-
-/// The plan-time view of the policies, as the resource builds it.
-fn policies_draft(policies: &Policies) -> PoliciesDraft {
-    PoliciesDraft {
-        cors: policies.cors.as_ref().map_or(Field::Null, |c| {
-            Field::Value(CorsDraft {
-                origins: optional_strings(&c.origins),
-                methods: optional_strings(&c.methods),
-                headers: optional_strings(&c.headers),
-                exposed_headers: optional_strings(&c.exposed_headers),
-                max_age: number(c.max_age),
-            })
-        }),
-        rate_limit: policies.rate_limit.as_ref().map_or(Field::Null, |r| {
-            let draft: Option<RateLimitDraft> = r.try_map(|n| Some(number(*n)), |t| Some(text(t)));
-            draft.map_or(Field::Null, Field::Value)
-        }),
-        timeout_ms: number(policies.timeout_ms),
-        request_size_limit_kb: number(policies.request_size_limit_kb),
-        logging: policies.logging.as_ref().map_or(Field::Null, |l| {
-            Field::Value(LoggingDraft {
-                http_endpoint: Field::Value(l.http_endpoint.clone()),
-            })
-        }),
-    }
-}
-
-/// The plan-time view of the authentication, as the resource builds it (an absent or empty
-/// `basic_auth` block both mean "any user").
-fn auth_draft(auth: &Authentication) -> AuthDraft {
-    let mut draft = AuthDraft {
-        authentication: Field::Value(auth.mode().as_str().to_string()),
-        ..AuthDraft::default()
-    };
-    match auth {
-        Authentication::Public => {}
-        Authentication::Basic { allowed_groups } if allowed_groups.is_empty() => {}
-        Authentication::Basic { allowed_groups } => {
-            draft.basic_auth = Field::Value(BasicDraft {
-                allowed_groups: strings_field(allowed_groups),
-            });
-        }
-        Authentication::Oidc(oidc) => {
-            draft.oidc = Field::Value(OidcDraft {
-                issuer: Field::Value(oidc.issuer.clone()),
-                audiences: strings_field(&oidc.audiences),
-                jwks_url: text(&oidc.jwks_url),
-            });
-        }
-    }
-    draft
-}
-
-/// The plan-time view of a declaration, as the resource builds it from the configuration.
-fn draft(spec: &ApiSpec, code: Option<i64>) -> Draft {
-    let (function, upstream_url) = match &spec.upstream {
-        Upstream::Function(f) => (Field::Value(f.clone()), Field::Null),
-        Upstream::Url(u) => (Field::Null, Field::Value(u.clone())),
-        Upstream::Unlinked => (Field::Null, Field::Null),
-    };
-    Draft {
-        name: Field::Value(spec.name.clone()),
-        function,
-        upstream_url,
-        hosts: strings_field(&spec.hosts),
-        paths: strings_field(&spec.paths),
-        methods: strings_field(&spec.methods),
-        https: Field::Value(spec.https.as_str().to_string()),
-        redirect_code: code.map_or(Field::Null, Field::Value),
-        tags: strings_field(&spec.tags),
-        policies: policies_draft(&spec.policies),
-    }
-}
-
 /// Every plan-time issue of a declaration: the API's and its authentication's.
 fn plan_issues(spec: &ApiSpec, code: Option<i64>) -> Vec<dispatch_provider::model::Issue> {
-    let mut issues = api::check_draft(&draft(spec, code));
-    issues.extend(model_auth::check_draft(&auth_draft(&spec.auth)));
+    let mut issues = api::check_draft(&drafts::api(spec, code));
+    issues.extend(model_auth::check_draft(&drafts::auth(&spec.auth)));
     issues.retain(|i| i.is_error());
     issues
 }
@@ -1117,20 +1023,6 @@ fn unix_now() -> i64 {
         .as_secs() as i64
 }
 
-fn certificate_draft(
-    certificate: &str,
-    key: &str,
-    hostnames: Option<&[String]>,
-    tags: &[String],
-) -> CertificateDraft {
-    CertificateDraft {
-        certificate: Field::Value(certificate.to_string()),
-        private_key: Field::Value(Secret::new(key)),
-        hostnames: hostnames.map_or(Field::Null, strings_field),
-        tags: strings_field(tags),
-    }
-}
-
 /// The base64 lines of a PEM text long enough to be worth looking for.
 fn secret_lines(pem: &str) -> Vec<&str> {
     pem.lines()
@@ -1207,7 +1099,7 @@ fn no_pem_text_makes_the_certificate_checks_panic_or_quote_a_key() {
                 }
             }
             let checked = certificate::check(
-                &certificate_draft(&cert, &key, hostnames.as_deref(), &[]),
+                &drafts::certificate(&cert, &key, hostnames.as_deref(), &[]),
                 unix_now(),
             );
             for issue in &checked.issues {
@@ -1343,7 +1235,7 @@ fn every_accepted_certificate_is_accepted_by_kong_and_reads_back() {
         .run(&certificate_case(), |case| {
             let (chain, key, hostnames, tags) = make_certificate(&case, &ca);
             let checked = certificate::check(
-                &certificate_draft(&chain, &key, hostnames.as_deref(), &tags),
+                &drafts::certificate(&chain, &key, hostnames.as_deref(), &tags),
                 unix_now(),
             );
             if checked.issues.iter().any(|i| i.is_error()) {

@@ -6,6 +6,8 @@ use std::process::Command;
 
 use kong_sandbox::{Sandbox, SandboxConfig};
 use serde_json::Value as Json;
+use test_support::admin::{has_tag, AdminClient, MANAGED_TAG};
+use test_support::lane::{self, Inventory};
 
 /// The provider binary cargo built for this test run (shared by every test).
 pub fn provider_binary() -> PathBuf {
@@ -213,53 +215,68 @@ impl Workspace {
     }
 }
 
-/// A running sandbox and a blocking Admin API client for arranging and inspecting Kong.
+/// The Kong a test arranges, drives and inspects: an in-process sandbox of its own, or, in the
+/// real-Kong lane ([`test_support::lane`]), the Kong at `DISPATCH_TEST_KONG_URL`.
 pub struct Kong {
-    /// The sandbox (stops when dropped).
-    pub sandbox: Sandbox,
-    http: reqwest::blocking::Client,
+    /// The test's own sandbox, for its control port (faults, request counts, latency). A test
+    /// that uses it starts with [`needs_sandbox`], so that it skips in the real-Kong lane;
+    /// reaching it from the lane's handle panics and says so.
+    pub sandbox: LocalSandbox,
+    admin: AdminClient,
+    /// In the lane: what Kong held when this handle was made, so that dropping the handle
+    /// deletes exactly what the test added.
+    before: Option<Inventory>,
 }
 
 impl Kong {
-    /// A community-edition sandbox.
+    /// A community-edition sandbox, or the lane's Kong.
     pub fn start() -> Self {
-        Self::with(SandboxConfig::default())
+        match lane::kong_url() {
+            Some(url) => Self::external(&url),
+            None => Self::with(SandboxConfig::default()),
+        }
     }
 
-    /// A sandbox with this configuration.
+    /// A sandbox with this configuration, in the real-Kong lane too (where it says that the
+    /// test ran on its own sandbox; a test that should skip there starts with
+    /// [`needs_sandbox`]).
     pub fn with(config: SandboxConfig) -> Self {
+        if lane::active() {
+            lane::note("ran on a sandbox of its own, not the lane's Kong (Kong::with)");
+        }
         let sandbox = Sandbox::spawn(config).expect("sandbox starts");
         Self {
-            sandbox,
-            http: reqwest::blocking::Client::builder()
-                .danger_accept_invalid_certs(true)
-                .build()
-                .expect("client"),
+            admin: AdminClient::new(&sandbox.url()),
+            sandbox: LocalSandbox(Some(sandbox)),
+            before: None,
+        }
+    }
+
+    /// The lane's Kong at `url`.
+    fn external(url: &str) -> Self {
+        let admin = AdminClient::new(url);
+        let before = Inventory::take(&admin);
+        Self {
+            admin,
+            sandbox: LocalSandbox(None),
+            before: Some(before),
         }
     }
 
     /// The Admin API URL.
     pub fn url(&self) -> String {
-        self.sandbox.url()
+        self.admin.url().to_string()
     }
 
-    /// A workspace pointed at this sandbox.
+    /// A workspace pointed at this Kong.
     pub fn workspace(&self) -> Workspace {
         Workspace::new(&self.url())
     }
 
     /// Sends a request to the Admin API; returns the status and the JSON body (Null if none).
+    #[track_caller]
     pub fn call(&self, method: &str, path: &str, body: Option<Json>) -> (u16, Json) {
-        let method = reqwest::Method::from_bytes(method.as_bytes()).expect("method");
-        let mut request = self.http.request(method, format!("{}{path}", self.url()));
-        if let Some(body) = body {
-            request = request.json(&body);
-        }
-        let response = request.send().expect("sandbox answers");
-        let status = response.status().as_u16();
-        let text = response.text().unwrap_or_default();
-        let json = serde_json::from_str(&text).unwrap_or(Json::Null);
-        (status, json)
+        self.admin.call(method, path, body)
     }
 
     /// GET that must succeed.
@@ -271,34 +288,23 @@ impl Kong {
     }
 
     /// Whether GET answers 404.
+    #[track_caller]
     pub fn missing(&self, path: &str) -> bool {
         self.call("GET", path, None).0 == 404
     }
 
     /// Every entity of a collection (all pages).
+    #[track_caller]
     pub fn list(&self, collection: &str) -> Vec<Json> {
-        let mut out = Vec::new();
-        let mut path = format!("/{collection}?size=1000");
-        loop {
-            let page = self.get(&path);
-            out.extend(page["data"].as_array().cloned().unwrap_or_default());
-            match page["offset"].as_str() {
-                Some(offset) => path = format!("/{collection}?size=1000&offset={offset}"),
-                None => return out,
-            }
-        }
+        self.admin.list(collection)
     }
 
     /// The entities of a collection carrying the provider's ownership tag.
+    #[track_caller]
     pub fn managed(&self, collection: &str) -> Vec<Json> {
         self.list(collection)
             .into_iter()
-            .filter(|e| {
-                e["tags"].as_array().is_some_and(|t| {
-                    t.iter()
-                        .any(|t| t == "managed-by:terraform-provider-dispatch")
-                })
-            })
+            .filter(|e| has_tag(e, MANAGED_TAG))
             .collect()
     }
 
@@ -311,6 +317,41 @@ impl Kong {
             "{method} {path}: {status} {answer}"
         );
         answer
+    }
+}
+
+impl Drop for Kong {
+    /// In the lane, deletes what the test added to the shared Kong, whether it passed or not.
+    fn drop(&mut self) {
+        if let Some(before) = &self.before {
+            before.restore(&self.admin);
+        }
+    }
+}
+
+/// In the real-Kong lane: says that the running test is skipped because it needs a Kong sandbox
+/// of its own (`why`: what for, such as "fault injection" or "request counts"), and answers
+/// true, for the test to return at once. Outside the lane: false.
+pub fn needs_sandbox(why: &str) -> bool {
+    if lane::active() {
+        lane::skip(&format!("needs a Kong sandbox of its own: {why}"));
+        return true;
+    }
+    false
+}
+
+/// The test's own sandbox, when it has one.
+pub struct LocalSandbox(Option<Sandbox>);
+
+impl std::ops::Deref for LocalSandbox {
+    type Target = Sandbox;
+
+    #[track_caller]
+    fn deref(&self) -> &Sandbox {
+        self.0.as_ref().expect(
+            "this test uses the sandbox's control port, which the real-Kong lane does not have: \
+             start it with `if needs_sandbox(\"why\") { return; }` (it then skips in the lane)",
+        )
     }
 }
 

@@ -1,7 +1,8 @@
 //! End-to-end tests: the real `terraform` CLI, the provider binary, and a Kong sandbox.
 
-mod certs;
 mod harness;
+// The one certificate builder (tests/support), at the path the tests have always used.
+use test_support::certs;
 mod idp;
 
 mod api_https;

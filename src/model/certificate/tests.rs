@@ -1,10 +1,7 @@
 use super::*;
 use crate::model::Severity;
 
-#[path = "../../../tests/acceptance/certs.rs"]
-mod certs;
-
-use certs::{chain_pem, CertSpec, Issued, KeyKind};
+use test_support::certs::{chain_pem, CertSpec, Issued, KeyKind};
 
 fn now() -> i64 {
     std::time::SystemTime::now()

@@ -14,16 +14,7 @@ impl Drop for Kill {
 }
 
 fn client_for(url: &str) -> Client {
-    let addr = url
-        .trim_start_matches("http://")
-        .trim_end_matches('/')
-        .parse()
-        .unwrap();
-    Client {
-        addr,
-        tls: None,
-        headers: vec![],
-    }
+    Client::new(url)
 }
 
 /// Starts the binary; returns its guard and clients for the Admin API and the control port.

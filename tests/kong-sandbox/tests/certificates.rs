@@ -5,7 +5,7 @@ mod common;
 use common::*;
 
 fn cert_body(sans: &[&str], snis: Option<&[&str]>) -> serde_json::Value {
-    let (cert, key) = self_signed(KeyType::Rsa, sans);
+    let (cert, key) = self_signed(KeyKind::Rsa, sans);
     let mut b = json!({ "cert": cert, "key": key });
     if let Some(s) = snis {
         b["snis"] = json!(s);
@@ -48,8 +48,8 @@ fn create_with_snis_returns_them_sorted() {
 #[test]
 fn key_mismatch() {
     let (_sb, c) = start();
-    let (cert, _) = self_signed(KeyType::Rsa, &["a.test"]);
-    let (_, other_key) = self_signed(KeyType::Rsa, &["a.test"]);
+    let (cert, _) = self_signed(KeyKind::Rsa, &["a.test"]);
+    let (_, other_key) = self_signed(KeyKind::Rsa, &["a.test"]);
     let r = c.post("/certificates", json!({ "cert": cert, "key": other_key }));
     assert_eq!(r.status, 400);
     assert_eq!(
@@ -65,7 +65,7 @@ fn key_mismatch() {
 #[test]
 fn invalid_pem_messages() {
     let (_sb, c) = start();
-    let (_, key) = self_signed(KeyType::Rsa, &["a.test"]);
+    let (_, key) = self_signed(KeyKind::Rsa, &["a.test"]);
     let r = c.post("/certificates", json!({ "cert": "-----BEGIN CERTIFICATE-----\nnope\n-----END CERTIFICATE-----\n", "key": key })).json();
     assert!(
         r["fields"]["cert"]
@@ -74,7 +74,7 @@ fn invalid_pem_messages() {
             .starts_with("invalid certificate: x509.new: "),
         "{r}"
     );
-    let (cert, _) = self_signed(KeyType::Rsa, &["a.test"]);
+    let (cert, _) = self_signed(KeyKind::Rsa, &["a.test"]);
     let r = c
         .post("/certificates", json!({ "cert": cert, "key": "garbage" }))
         .json();
@@ -94,9 +94,9 @@ fn invalid_pem_messages() {
 #[test]
 fn alternative_certificate_rules() {
     let (_sb, c) = start();
-    let (cert, key) = self_signed(KeyType::Rsa, &["a.test"]);
-    let (ec_cert, ec_key) = self_signed(KeyType::Ec, &["a.test"]);
-    let (rsa2, rsa2_key) = self_signed(KeyType::Rsa, &["a.test"]);
+    let (cert, key) = self_signed(KeyKind::Rsa, &["a.test"]);
+    let (ec_cert, ec_key) = self_signed(KeyKind::P256, &["a.test"]);
+    let (rsa2, rsa2_key) = self_signed(KeyKind::Rsa, &["a.test"]);
     let r = c
         .post(
             "/certificates",
@@ -273,31 +273,23 @@ fn sni_name_rules() {
 #[test]
 fn a_chain_is_accepted_and_returned_as_sent() {
     let (_sb, c) = start();
-    let ca_key = gen_key(KeyType::Ec);
-    let ca = gen_cert("Test CA", &[], &ca_key, None, true);
-    let leaf_key = gen_key(KeyType::Rsa);
-    let leaf = gen_cert(
-        "a.test",
-        &["a.test"],
-        &leaf_key,
-        Some((&ca, &ca_key)),
-        false,
-    );
-    let chain = format!("{}{}", pem_cert(&leaf), pem_cert(&ca));
+    let ca = CertSpec::ca("Test CA").key(KeyKind::P256).self_signed();
+    let leaf = CertSpec::leaf(&["a.test"]).signed_by(&ca);
+    let chain = format!("{}{}", leaf.cert_pem(), ca.cert_pem());
     let r = c.put(
         "/certificates/6f1c1f5e-0000-4000-8000-000000000001",
-        json!({ "cert": chain, "key": pem_key(&leaf_key), "snis": ["a.test"] }),
+        json!({ "cert": chain, "key": leaf.key_pem(), "snis": ["a.test"] }),
     );
     assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
     let got = c
         .get("/certificates/6f1c1f5e-0000-4000-8000-000000000001")
         .json();
     assert_eq!(got["cert"], json!(chain));
-    assert_eq!(got["key"], json!(pem_key(&leaf_key)));
+    assert_eq!(got["key"], json!(leaf.key_pem()));
     // The CA's key does not match the leaf.
     let r = c.put(
         "/certificates/6f1c1f5e-0000-4000-8000-000000000001",
-        json!({ "cert": chain, "key": pem_key(&ca_key), "snis": ["a.test"] }),
+        json!({ "cert": chain, "key": ca.key_pem(), "snis": ["a.test"] }),
     );
     assert_eq!(r.status, 400);
     assert_eq!(

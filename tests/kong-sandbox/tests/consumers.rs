@@ -161,8 +161,7 @@ fn jwt_secrets() {
         )
         .json();
     assert_eq!(r["fields"]["rsa_public_key"], "invalid key");
-    let k = gen_key(KeyType::Rsa);
-    let pubpem = String::from_utf8(k.public_key_to_pem().unwrap()).unwrap();
+    let pubpem = CertSpec::leaf(&["iss-1"]).self_signed().public_key_pem();
     let r = c.post(
         "/consumers/a/jwt",
         json!({ "algorithm": "RS256", "key": "iss-1", "rsa_public_key": pubpem }),
@@ -246,7 +245,7 @@ fn credentials_upsert_by_id_under_their_consumer() {
     assert_eq!(r.json()["group"], "shop.staff");
     assert_eq!(r.json()["consumer"], json!({ "id": cid }));
 
-    let pem = String::from_utf8(gen_key(KeyType::Rsa).public_key_to_pem().unwrap()).unwrap();
+    let pem = CertSpec::leaf(&["kid-1"]).self_signed().public_key_pem();
     let jid = "9f1c2d3e-4a5b-4c6d-8e7f-0a1b2c3d4e5f";
     let r = c.put(
         &format!("/consumers/{cid}/jwt/{jid}"),

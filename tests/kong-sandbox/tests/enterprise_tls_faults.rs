@@ -12,7 +12,7 @@ fn enterprise(token: Option<&str>) -> (Sandbox, Client) {
         ..Default::default()
     })
     .unwrap();
-    let c = Client::new(&sb);
+    let c = client(&sb);
     (sb, c)
 }
 
@@ -91,7 +91,7 @@ fn community_ignores_token() {
         ..Default::default()
     })
     .unwrap();
-    let c = Client::new(&sb);
+    let c = client(&sb);
     assert_eq!(c.get("/services").status, 200);
 }
 
@@ -126,39 +126,27 @@ fn openid_connect_on_enterprise() {
     );
 }
 
-fn pki() -> (String, TlsConfig, (String, String), (String, String)) {
-    let ca_key = gen_key(KeyType::Ec);
-    let ca = gen_cert("Test CA", &[], &ca_key, None, true);
-    let srv_key = gen_key(KeyType::Ec);
-    let srv = gen_cert(
-        "localhost",
-        &["localhost"],
-        &srv_key,
-        Some((&ca, &ca_key)),
-        false,
-    );
-    let cli_key = gen_key(KeyType::Ec);
-    let cli = gen_cert("client", &["client"], &cli_key, Some((&ca, &ca_key)), false);
-    let other_ca_key = gen_key(KeyType::Ec);
-    let other_ca = gen_cert("Other CA", &[], &other_ca_key, None, true);
-    let rogue_key = gen_key(KeyType::Ec);
-    let rogue = gen_cert(
-        "rogue",
-        &["rogue"],
-        &rogue_key,
-        Some((&other_ca, &other_ca_key)),
-        false,
-    );
+/// The CA's PEM, the sandbox's TLS settings (a server certificate for `localhost` signed by the
+/// CA; client certificates must be signed by it too), a client certificate it signed, and one
+/// from another CA.
+fn pki() -> (String, TlsConfig, TlsIdentity, TlsIdentity) {
+    let pki = Pki::new();
     let tls = TlsConfig {
-        cert_pem: pem_cert(&srv),
-        key_pem: pem_key(&srv_key),
-        client_ca_pem: Some(pem_cert(&ca)),
+        cert_pem: pki.server.cert_pem.clone(),
+        key_pem: pki.server.key_pem.clone(),
+        client_ca_pem: Some(pki.ca_pem.clone()),
     };
-    (
-        pem_cert(&ca),
-        tls,
-        (pem_cert(&cli), pem_key(&cli_key)),
-        (pem_cert(&rogue), pem_key(&rogue_key)),
+    (pki.ca_pem, tls, pki.client, pki.rogue_client)
+}
+
+/// A client for this HTTPS sandbox that trusts `ca_pem` and presents `identity`.
+fn https_client(sb: &Sandbox, ca_pem: &str, identity: Option<TlsIdentity>) -> Client {
+    Client::with_trust(
+        &sb.url(),
+        Trust {
+            ca_pem: Some(ca_pem.to_string()),
+            identity,
+        },
     )
 }
 
@@ -172,13 +160,9 @@ fn https_serving() {
     })
     .unwrap();
     assert!(sb.url().starts_with("https://localhost:"));
-    let mut c = Client::new(&sb);
-    c.tls = Some(common::ClientTls {
-        ca_pem: ca,
-        client: None,
-    });
+    let c = https_client(&sb, &ca, None);
     assert_eq!(c.get("/").json()["tagline"], "Welcome to kong");
-    let plain = Client::new(&sb);
+    let plain = RawClient::new(sb.addr());
     assert!(
         plain
             .raw("GET", "/", None, b"")
@@ -196,26 +180,14 @@ fn https_requires_client_certificate_signed_by_ca() {
         ..Default::default()
     })
     .unwrap();
-    let mut c = Client::new(&sb);
-    c.tls = Some(common::ClientTls {
-        ca_pem: ca.clone(),
-        client: Some(client),
-    });
+    let c = https_client(&sb, &ca, Some(client));
     assert_eq!(c.get("/status").status, 200);
-    let mut none = Client::new(&sb);
-    none.tls = Some(common::ClientTls {
-        ca_pem: ca.clone(),
-        client: None,
-    });
+    let none = https_client(&sb, &ca, None);
     assert!(
         none.raw("GET", "/status", None, b"").is_err(),
         "no client certificate"
     );
-    let mut bad = Client::new(&sb);
-    bad.tls = Some(common::ClientTls {
-        ca_pem: ca,
-        client: Some(rogue),
-    });
+    let bad = https_client(&sb, &ca, Some(rogue));
     assert!(
         bad.raw("GET", "/status", None, b"").is_err(),
         "client certificate from another CA"
@@ -231,7 +203,8 @@ fn https_with_client_certificates_serves_resumed_sessions() {
     use openssl::x509::X509;
     use std::io::{Read, Write};
 
-    let (ca, tls, (client_cert, client_key), _) = pki();
+    let (ca, tls, client, _) = pki();
+    let (client_cert, client_key) = (client.cert_pem, client.key_pem);
     let sb = Sandbox::spawn(SandboxConfig {
         tls: Some(tls),
         ..Default::default()

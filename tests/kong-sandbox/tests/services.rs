@@ -346,19 +346,22 @@ fn delete_referenced_service_is_foreign_key_violation() {
 // api_helpers: 415 for other content types, malformed JSON 400, 405 wrong method, unknown path 404, trailing slash.
 #[test]
 fn http_level_errors() {
-    let (_sb, c) = start();
-    let r = c
+    let (sb, c) = start();
+    // Requests no HTTP client library sends (a wrong content type, broken JSON, any method),
+    // written by hand.
+    let raw = RawClient::new(sb.addr());
+    let r = raw
         .raw("POST", "/services", Some("text/plain"), b"host=x")
         .unwrap();
     assert_eq!(r.status, 415);
-    let r = c
+    let r = raw
         .raw("POST", "/services", Some("application/json"), b"{not json")
         .unwrap();
     assert_eq!(
         (r.status, r.json()),
         (400, json!({ "message": "Cannot parse JSON body" }))
     );
-    let r = c.raw("DELETE", "/services", None, b"").unwrap();
+    let r = raw.raw("DELETE", "/services", None, b"").unwrap();
     assert_eq!(
         (r.status, r.json()),
         (405, json!({ "message": "Method not allowed" }))
@@ -374,7 +377,7 @@ fn http_level_errors() {
         404,
         "OSS has no workspace routes"
     );
-    let r = c.raw("OPTIONS", "/services", None, b"").unwrap();
+    let r = raw.raw("OPTIONS", "/services", None, b"").unwrap();
     assert_eq!(r.status, 204);
     assert_eq!(r.header("Allow"), Some("GET, POST"));
 }

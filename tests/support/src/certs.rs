@@ -1,7 +1,7 @@
 //! Certificates made at test time with OpenSSL: self-signed leaves, a small CA with an
-//! intermediate, RSA and ECDSA keys, validity windows in the past or the near future.
-//! Shared by the end-to-end tests and (through `#[path]`) the model's unit tests.
-#![allow(dead_code)]
+//! intermediate, RSA and ECDSA keys, validity windows in the past or the near future, server
+//! and client certificates for TLS tests ([`Pki`]). The one certificate builder of every test:
+//! the model's unit tests, the property tests, the end-to-end tests and the sandbox's tests.
 
 use openssl::asn1::Asn1Time;
 use openssl::bn::{BigNum, MsbOption};
@@ -11,7 +11,9 @@ use openssl::nid::Nid;
 use openssl::pkey::{PKey, Private};
 use openssl::rsa::Rsa;
 use openssl::symm::Cipher;
-use openssl::x509::extension::{BasicConstraints, KeyUsage, SubjectAlternativeName};
+use openssl::x509::extension::{
+    BasicConstraints, ExtendedKeyUsage, KeyUsage, SubjectAlternativeName,
+};
 use openssl::x509::{X509NameBuilder, X509};
 
 /// The kind of key a test certificate is made for.
@@ -39,6 +41,17 @@ pub fn new_key(kind: KeyKind) -> PKey<Private> {
             PKey::from_ec_key(EcKey::generate(&group).expect("ec key")).expect("pkey")
         }
     }
+}
+
+/// What a leaf certificate is for (its extendedKeyUsage), when a test cares.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Usage {
+    /// No extendedKeyUsage extension: any purpose.
+    Any,
+    /// A TLS server (`serverAuth`).
+    Server,
+    /// A TLS client (`clientAuth`).
+    Client,
 }
 
 /// A certificate and its key.
@@ -92,6 +105,19 @@ impl Issued {
             .collect()
     }
 
+    /// The public key in SubjectPublicKeyInfo PEM (`BEGIN PUBLIC KEY`).
+    pub fn public_key_pem(&self) -> String {
+        String::from_utf8(self.key.public_key_to_pem().expect("pem")).expect("utf-8")
+    }
+
+    /// The certificate and its key in PEM, as a TLS server or client is given them.
+    pub fn identity(&self) -> TlsIdentity {
+        TlsIdentity {
+            cert_pem: self.cert_pem(),
+            key_pem: self.key_pem(),
+        }
+    }
+
     /// SHA-256 of the certificate's DER, lowercase hex.
     pub fn fingerprint_sha256(&self) -> String {
         self.cert
@@ -114,6 +140,7 @@ pub struct CertSpec {
     from: i64,
     until: i64,
     ca: bool,
+    usage: Usage,
 }
 
 const DAY: i64 = 86_400;
@@ -130,6 +157,7 @@ impl CertSpec {
             from: -DAY,
             until: 365 * DAY,
             ca: false,
+            usage: Usage::Any,
         }
     }
 
@@ -150,6 +178,12 @@ impl CertSpec {
     /// With this key type.
     pub fn key(mut self, key: KeyKind) -> Self {
         self.key = key;
+        self
+    }
+
+    /// For this purpose only (extendedKeyUsage).
+    pub fn usage(mut self, usage: Usage) -> Self {
+        self.usage = usage;
         self
     }
 
@@ -228,6 +262,15 @@ impl CertSpec {
                 )
                 .expect("ku");
         }
+        match self.usage {
+            Usage::Any => {}
+            Usage::Server => builder
+                .append_extension(ExtendedKeyUsage::new().server_auth().build().expect("eku"))
+                .expect("eku"),
+            Usage::Client => builder
+                .append_extension(ExtendedKeyUsage::new().client_auth().build().expect("eku"))
+                .expect("eku"),
+        }
         if !self.dns_names.is_empty() {
             let mut san = SubjectAlternativeName::new();
             for dns in &self.dns_names {
@@ -246,4 +289,65 @@ impl CertSpec {
 /// A PEM chain of these certificates, in the order given.
 pub fn chain_pem(certificates: &[&Issued]) -> String {
     certificates.iter().map(|c| c.cert_pem()).collect()
+}
+
+/// A certificate and its private key in PEM.
+#[derive(Debug, Clone)]
+pub struct TlsIdentity {
+    /// The certificate.
+    pub cert_pem: String,
+    /// Its private key (PKCS#8).
+    pub key_pem: String,
+}
+
+/// Everything a TLS test needs: a CA, a server certificate for `localhost` and a client
+/// certificate it signed, and an unrelated CA with a client certificate of its own.
+pub struct Pki {
+    /// The CA that signed the server and client certificates.
+    pub ca_pem: String,
+    /// The server certificate (for `localhost`).
+    pub server: TlsIdentity,
+    /// A client certificate.
+    pub client: TlsIdentity,
+    /// A CA that signed neither.
+    pub other_ca_pem: String,
+    /// A client certificate signed by the other CA.
+    pub rogue_client: TlsIdentity,
+}
+
+impl Pki {
+    /// A fresh set of certificates (ECDSA P-256 keys: quick to make).
+    pub fn new() -> Self {
+        let ca = CertSpec::ca("Dispatch test CA")
+            .key(KeyKind::P256)
+            .self_signed();
+        let other = CertSpec::ca("Some other CA")
+            .key(KeyKind::P256)
+            .self_signed();
+        let server = CertSpec::leaf(&["localhost"])
+            .key(KeyKind::P256)
+            .usage(Usage::Server)
+            .signed_by(&ca);
+        let client = CertSpec::leaf(&["terraform"])
+            .key(KeyKind::P256)
+            .usage(Usage::Client)
+            .signed_by(&ca);
+        let rogue = CertSpec::leaf(&["terraform"])
+            .key(KeyKind::P256)
+            .usage(Usage::Client)
+            .signed_by(&other);
+        Pki {
+            ca_pem: ca.cert_pem(),
+            server: server.identity(),
+            client: client.identity(),
+            other_ca_pem: other.cert_pem(),
+            rogue_client: rogue.identity(),
+        }
+    }
+}
+
+impl Default for Pki {
+    fn default() -> Self {
+        Self::new()
+    }
 }
