@@ -5,7 +5,7 @@
 use serde_json::json;
 
 use crate::certs::CertSpec;
-use crate::harness::{strings, Kong};
+use crate::harness::{needs_sandbox, strings, Kong};
 
 fn requests(kong: &Kong) -> Vec<String> {
     kong.sandbox
@@ -18,6 +18,9 @@ fn requests(kong: &Kong) -> Vec<String> {
 
 #[test]
 fn hosts_without_a_certificate_are_warned_about_at_apply() {
+    if needs_sandbox("request counts") {
+        return;
+    }
     let kong = Kong::start();
     let ws = kong.workspace();
     ws.write(
@@ -133,6 +136,9 @@ resource "dispatch_api" "shop" {
 
 #[test]
 fn apis_without_hosts_or_https_cost_no_extra_request() {
+    if needs_sandbox("request counts") {
+        return;
+    }
     let kong = Kong::start();
     let ws = kong.workspace();
     ws.write(

@@ -4,7 +4,7 @@
 
 use serde_json::{json, Value as Json};
 
-use crate::harness::{strings, Kong, Workspace};
+use crate::harness::{needs_sandbox, strings, Kong, Workspace};
 
 /// An API named `p` with these extra lines.
 fn api(body: &str) -> String {
@@ -364,6 +364,9 @@ fn refused_at_plan(kong: &Kong, body: &str) -> String {
 
 #[test]
 fn bad_policies_are_refused_at_plan_time_on_the_attribute() {
+    if needs_sandbox("request counts") {
+        return;
+    }
     let kong = Kong::start();
     let block = |name: &str, lines: &str| format!("  {name} {{\n{lines}\n  }}");
     let cases: Vec<(String, &str, &[&str])> = vec![
@@ -480,6 +483,9 @@ fn bad_policies_are_refused_at_plan_time_on_the_attribute() {
 
 #[test]
 fn a_plugin_kong_refuses_rolls_the_api_back() {
+    if needs_sandbox("fault injection") {
+        return;
+    }
     let kong = Kong::start();
     // Kong failing on the plugin at create must leave no service or route behind.
     kong.sandbox.controls().inject(kong_sandbox::FaultRule {

@@ -6,7 +6,7 @@
 use kong_sandbox::{Edition, SandboxConfig};
 use serde_json::{json, Value as Json};
 
-use crate::harness::{strings, Kong, Workspace};
+use crate::harness::{needs_sandbox, strings, Kong, Workspace};
 use crate::idp::{FakeIdp, Key};
 
 fn oidc_api(name: &str, issuer: &str, extra: &str) -> String {
@@ -272,6 +272,9 @@ fn import_rebuilds_an_oidc_api() {
 
 #[test]
 fn enterprise_uses_openid_connect_with_the_audiences_required() {
+    if needs_sandbox("an Enterprise sandbox") {
+        return;
+    }
     let kong = Kong::with(SandboxConfig {
         edition: Edition::Enterprise,
         ..SandboxConfig::default()

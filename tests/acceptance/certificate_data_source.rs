@@ -5,7 +5,7 @@ use serde_json::json;
 
 use crate::certificate_lifecycle::write_certificate;
 use crate::certs::CertSpec;
-use crate::harness::Kong;
+use crate::harness::{needs_sandbox, Kong};
 
 #[test]
 fn finds_a_managed_certificate_by_hostname_wildcard_or_id() {
@@ -125,6 +125,9 @@ data "dispatch_certificate" "missing" {
 
 #[test]
 fn the_lookup_is_checked_before_kong_is_asked() {
+    if needs_sandbox("request counts") {
+        return;
+    }
     let kong = Kong::start();
     let ws = kong.workspace();
     let cases = [

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use kong_sandbox::{FaultAction, FaultRule};
 
 use crate::certs::{CertSpec, KeyKind};
-use crate::harness::{Kong, Run, Workspace};
+use crate::harness::{needs_sandbox, Kong, Run, Workspace};
 
 /// How many APIs the load test applies.
 const APIS: usize = 500;
@@ -70,6 +70,9 @@ fn transient(method: &str, collection: &str, skip: usize, action: FaultAction) -
 
 #[test]
 fn five_hundred_apis_and_certificates_apply_with_parallelism_50_through_transient_faults() {
+    if needs_sandbox("fault injection, request counts") {
+        return;
+    }
     let kong = Kong::start();
     let ws = kong.workspace();
     write_load_certificate(&ws);
@@ -214,6 +217,9 @@ fn tail(run: &Run) -> String {
 
 #[test]
 fn two_states_racing_for_one_name_end_with_one_clear_conflict_and_nothing_lost() {
+    if needs_sandbox("fault injection, request counts") {
+        return;
+    }
     let kong = Kong::start();
     // Kong holds the first service creation it gets for a while, so that the other apply's
     // arrives while it is in flight: Kong's unique name decides, not the order of arrival.

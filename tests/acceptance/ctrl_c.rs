@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use kong_sandbox::{FaultAction, FaultRule};
 
-use crate::harness::{Kong, Run, Workspace};
+use crate::harness::{needs_sandbox, Kong, Run, Workspace};
 
 /// How many APIs the interrupted apply creates.
 const APIS: usize = 300;
@@ -181,6 +181,9 @@ fn assert_next_apply_converges(kong: &Kong, ws: &Workspace) {
 
 #[test]
 fn ctrl_c_during_an_apply_stops_it_gracefully_with_kong_as_the_state_records() {
+    if needs_sandbox("fault injection") {
+        return;
+    }
     let kong = slow_kong();
     let ws = kong.workspace();
     ws.write(&config());
@@ -205,6 +208,9 @@ fn ctrl_c_during_an_apply_stops_it_gracefully_with_kong_as_the_state_records() {
 
 #[test]
 fn a_second_ctrl_c_exits_at_once_and_the_creates_in_flight_leave_nothing_behind() {
+    if needs_sandbox("fault injection, request counts") {
+        return;
+    }
     let kong = slow_kong();
     let ws = kong.workspace();
     ws.write(&config());

@@ -20,7 +20,7 @@ use kong_sandbox::{FaultAction, FaultRule, RequestRecord};
 use serde_json::Value as Json;
 
 use crate::certs::{CertSpec, Issued, KeyKind};
-use crate::harness::{Kong, Workspace};
+use crate::harness::{needs_sandbox, Kong, Workspace};
 use crate::idp::{FakeIdp, Key};
 
 /// Attempts of one request: the harness configures `max_retries = 1`.
@@ -596,6 +596,9 @@ resource "dispatch_api" "walk" {
 
 #[test]
 fn create_survives_a_failure_at_any_request() {
+    if needs_sandbox("fault injection, request counts") {
+        return;
+    }
     walk(&Scenario {
         name: "create",
         before: String::new(),
@@ -607,6 +610,9 @@ fn create_survives_a_failure_at_any_request() {
 
 #[test]
 fn update_that_links_a_function_survives_a_failure_at_any_request() {
+    if needs_sandbox("fault injection, request counts") {
+        return;
+    }
     walk(&Scenario {
         name: "update (link)",
         before: UNLINKED.into(),
@@ -618,6 +624,9 @@ fn update_that_links_a_function_survives_a_failure_at_any_request() {
 
 #[test]
 fn update_that_unlinks_the_function_survives_a_failure_at_any_request() {
+    if needs_sandbox("fault injection, request counts") {
+        return;
+    }
     walk(&Scenario {
         name: "update (unlink)",
         before: LINKED.into(),
@@ -629,6 +638,9 @@ fn update_that_unlinks_the_function_survives_a_failure_at_any_request() {
 
 #[test]
 fn repair_of_a_deleted_route_survives_a_failure_at_any_request() {
+    if needs_sandbox("fault injection, request counts") {
+        return;
+    }
     walk(&Scenario {
         name: "route repair",
         before: LINKED.into(),
@@ -642,6 +654,9 @@ fn repair_of_a_deleted_route_survives_a_failure_at_any_request() {
 
 #[test]
 fn delete_survives_a_failure_at_any_request() {
+    if needs_sandbox("fault injection, request counts") {
+        return;
+    }
     walk(&Scenario {
         name: "delete",
         before: UNLINKED.into(),
@@ -666,6 +681,9 @@ fn leaf(dns_names: &[&str]) -> Issued {
 
 #[test]
 fn certificate_create_survives_a_failure_at_any_request() {
+    if needs_sandbox("fault injection, request counts") {
+        return;
+    }
     walk(&Scenario {
         name: "certificate create",
         before: String::new(),
@@ -677,6 +695,9 @@ fn certificate_create_survives_a_failure_at_any_request() {
 
 #[test]
 fn certificate_rotation_with_new_hostnames_survives_a_failure_at_any_request() {
+    if needs_sandbox("fault injection, request counts") {
+        return;
+    }
     walk(&Scenario {
         name: "certificate rotation",
         before: certificate(&leaf(&["walk.example.com"])),
@@ -688,6 +709,9 @@ fn certificate_rotation_with_new_hostnames_survives_a_failure_at_any_request() {
 
 #[test]
 fn certificate_delete_survives_a_failure_at_any_request() {
+    if needs_sandbox("fault injection, request counts") {
+        return;
+    }
     walk(&Scenario {
         name: "certificate delete",
         before: certificate(&leaf(&["walk.example.com"])),
@@ -711,6 +735,9 @@ resource "dispatch_basic_auth_user" "walk" {{
 
 #[test]
 fn user_create_survives_a_failure_at_any_request() {
+    if needs_sandbox("fault injection, request counts") {
+        return;
+    }
     walk(&Scenario {
         name: "user create",
         before: String::new(),
@@ -722,6 +749,9 @@ fn user_create_survives_a_failure_at_any_request() {
 
 #[test]
 fn user_password_and_groups_change_survives_a_failure_at_any_request() {
+    if needs_sandbox("fault injection, request counts") {
+        return;
+    }
     walk(&Scenario {
         name: "user update",
         before: user("first-password", r#""walkers""#),
@@ -733,6 +763,9 @@ fn user_password_and_groups_change_survives_a_failure_at_any_request() {
 
 #[test]
 fn user_delete_survives_a_failure_at_any_request() {
+    if needs_sandbox("fault injection, request counts") {
+        return;
+    }
     walk(&Scenario {
         name: "user delete",
         before: user("first-password", r#""walkers""#),
@@ -779,6 +812,9 @@ fn identity_provider() -> FakeIdp {
 
 #[test]
 fn basic_authentication_create_survives_a_failure_at_any_request() {
+    if needs_sandbox("fault injection, request counts") {
+        return;
+    }
     walk(&Scenario {
         name: "basic API create",
         before: String::new(),
@@ -790,6 +826,9 @@ fn basic_authentication_create_survives_a_failure_at_any_request() {
 
 #[test]
 fn oidc_create_survives_a_failure_at_any_request() {
+    if needs_sandbox("fault injection, request counts") {
+        return;
+    }
     let idp = identity_provider();
     walk(&Scenario {
         name: "OIDC API create",
@@ -802,6 +841,9 @@ fn oidc_create_survives_a_failure_at_any_request() {
 
 #[test]
 fn leaving_an_issuer_for_basic_authentication_survives_a_failure_at_any_request() {
+    if needs_sandbox("fault injection, request counts") {
+        return;
+    }
     let idp = identity_provider();
     walk(&Scenario {
         name: "OIDC to basic",
@@ -814,6 +856,9 @@ fn leaving_an_issuer_for_basic_authentication_survives_a_failure_at_any_request(
 
 #[test]
 fn oidc_delete_survives_a_failure_at_any_request() {
+    if needs_sandbox("fault injection, request counts") {
+        return;
+    }
     let idp = identity_provider();
     walk(&Scenario {
         name: "OIDC API delete",
@@ -826,6 +871,9 @@ fn oidc_delete_survives_a_failure_at_any_request() {
 
 #[test]
 fn removing_every_policy_survives_a_failure_at_any_request() {
+    if needs_sandbox("fault injection, request counts") {
+        return;
+    }
     walk(&Scenario {
         name: "policies removed",
         before: r#"
@@ -909,11 +957,17 @@ fn a_timed_out_create_stays_tracked(body: &str, path: &str, collection: &str) {
 
 #[test]
 fn a_create_that_times_out_leaves_nothing_behind_even_when_kong_finishes_it_later() {
+    if needs_sandbox("fault injection, request counts") {
+        return;
+    }
     a_timed_out_create_stays_tracked(LINKED, "/services/", "services");
 }
 
 #[test]
 fn a_certificate_or_user_create_that_times_out_leaves_nothing_behind() {
+    if needs_sandbox("fault injection, request counts") {
+        return;
+    }
     a_timed_out_create_stays_tracked(
         &certificate(&leaf(&["walk.example.com"])),
         "/certificates/",

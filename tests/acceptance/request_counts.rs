@@ -3,7 +3,7 @@
 
 use serde_json::json;
 
-use crate::harness::Kong;
+use crate::harness::{needs_sandbox, Kong};
 
 const APIS: usize = 12;
 
@@ -28,6 +28,9 @@ fn count(kong: &Kong, method: &str) -> usize {
 
 #[test]
 fn create_refresh_and_destroy_cost_what_they_should() {
+    if needs_sandbox("request counts") {
+        return;
+    }
     let kong = Kong::start();
     let ws = kong.workspace();
     ws.write(&many_apis());

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use kong_sandbox::{FaultAction, FaultRule};
 
-use crate::harness::{provider_binary, Kong, Run, Workspace};
+use crate::harness::{needs_sandbox, provider_binary, Kong, Run, Workspace};
 
 /// A PostgreSQL server of its own, in a temporary folder; stopped when dropped.
 pub struct Postgres {
@@ -217,6 +217,9 @@ fn spawn(ws: &Workspace, args: &[&str]) -> std::process::Child {
 
 #[test]
 fn a_second_apply_waits_for_the_state_lock_and_nothing_is_lost() {
+    if needs_sandbox("fault injection") {
+        return;
+    }
     let postgres = Postgres::start();
     let kong = Kong::start();
     let alice = member(&kong, &postgres);

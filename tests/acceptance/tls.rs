@@ -3,7 +3,7 @@
 
 use kong_sandbox::SandboxConfig;
 
-use crate::harness::Kong;
+use crate::harness::{needs_sandbox, Kong};
 use crate::pki::{write_files, Pki};
 
 const API: &str =
@@ -11,6 +11,9 @@ const API: &str =
 
 #[test]
 fn a_trusted_ca_bundle_is_enough_to_reach_an_https_admin_api() {
+    if needs_sandbox("a sandbox serving HTTPS with certificates the test made") {
+        return;
+    }
     let pki = Pki::new();
     let kong = pki.kong(false, SandboxConfig::default());
     assert!(kong.url().starts_with("https://localhost:"));
@@ -31,6 +34,9 @@ fn a_trusted_ca_bundle_is_enough_to_reach_an_https_admin_api() {
 
 #[test]
 fn a_server_signed_by_another_ca_is_refused_with_a_clear_error() {
+    if needs_sandbox("a sandbox serving HTTPS with certificates the test made, request counts") {
+        return;
+    }
     let pki = Pki::new();
     let kong = pki.kong(false, SandboxConfig::default());
     let ws = kong.workspace();
@@ -60,6 +66,9 @@ fn a_server_signed_by_another_ca_is_refused_with_a_clear_error() {
 
 #[test]
 fn the_system_roots_do_not_trust_a_private_ca() {
+    if needs_sandbox("a sandbox serving HTTPS with certificates the test made, request counts") {
+        return;
+    }
     let pki = Pki::new();
     let kong = pki.kong(false, SandboxConfig::default());
     let ws = kong.workspace();
@@ -71,6 +80,9 @@ fn the_system_roots_do_not_trust_a_private_ca() {
 
 #[test]
 fn an_https_url_never_falls_back_to_plain_http() {
+    if needs_sandbox("request counts") {
+        return;
+    }
     // An Admin API that speaks plain HTTP only, addressed with https://: a fallback would
     // reach it and be recorded.
     let kong = Kong::start();
@@ -88,6 +100,9 @@ fn an_https_url_never_falls_back_to_plain_http() {
 
 #[test]
 fn mutual_tls_sends_the_client_certificate_and_its_absence_is_refused() {
+    if needs_sandbox("a sandbox serving HTTPS with certificates the test made, request counts") {
+        return;
+    }
     let pki = Pki::new();
     let kong = pki.kong(true, SandboxConfig::default());
     let ws = kong.workspace();
@@ -139,6 +154,9 @@ fn mutual_tls_sends_the_client_certificate_and_its_absence_is_refused() {
 
 #[test]
 fn tls_skip_verify_works_and_warns() {
+    if needs_sandbox("a sandbox serving HTTPS with certificates the test made") {
+        return;
+    }
     let pki = Pki::new();
     let kong = pki.kong(false, SandboxConfig::default());
     let ws = kong.workspace();
@@ -165,6 +183,9 @@ fn tls_skip_verify_works_and_warns() {
 
 #[test]
 fn a_ca_bundle_that_is_no_certificate_is_an_error_on_its_attribute() {
+    if needs_sandbox("a sandbox serving HTTPS with certificates the test made, request counts") {
+        return;
+    }
     let pki = Pki::new();
     let kong = pki.kong(false, SandboxConfig::default());
     let ws = kong.workspace();
