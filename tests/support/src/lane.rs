@@ -1,5 +1,5 @@
 //! The real-Kong lane: the end-to-end tests run against the Kong Admin API named by
-//! [`KONG_URL_VAR`] instead of an in-process sandbox each (see docs/guides/real-kong-lane.md and
+//! [`KONG_URL_VAR`] instead of an in-process sandbox each (see CONTRIBUTING.md and
 //! scripts/real-kong-lane.sh). Tests that need what only the sandbox has (its control port:
 //! fault injection, request counts, latency; or a sandbox configured for the test: TLS, an
 //! Enterprise edition, an admin token) skip there, saying why.
@@ -82,18 +82,15 @@ pub struct Inventory {
 }
 
 impl Inventory {
-    /// What `admin`'s Kong holds now.
+    /// What `admin`'s Kong holds now (a collection this Kong does not have is left out).
     #[track_caller]
     pub fn take(admin: &AdminClient) -> Self {
         let ids = COLLECTIONS
             .iter()
-            .map(|collection| {
-                let ids = admin
-                    .list(collection)
-                    .iter()
-                    .filter_map(|e| e["id"].as_str().map(str::to_string))
-                    .collect();
-                (*collection, ids)
+            .filter_map(|collection| match list_ids(admin, collection) {
+                Ok(Some(ids)) => Some((*collection, ids)),
+                Ok(None) => None,
+                Err(error) => panic!("the lane's Kong: listing {collection}: {error}"),
             })
             .collect();
         Self { ids }
@@ -105,7 +102,8 @@ impl Inventory {
     pub fn restore(&self, admin: &AdminClient) {
         for (collection, before) in &self.ids {
             let now = match list_ids(admin, collection) {
-                Ok(now) => now,
+                Ok(Some(now)) => now,
+                Ok(None) => continue,
                 Err(error) => {
                     eprintln!("lane cleanup: listing {collection}: {error}");
                     continue;
@@ -127,14 +125,17 @@ impl Inventory {
     }
 }
 
-/// The ids in a collection, without panicking.
-fn list_ids(admin: &AdminClient, collection: &str) -> Result<HashSet<String>, String> {
+/// The ids in a collection (None when this Kong has no such collection), without panicking.
+fn list_ids(admin: &AdminClient, collection: &str) -> Result<Option<HashSet<String>>, String> {
     let mut out = HashSet::new();
     let mut path = format!("/{collection}?size=1000");
     loop {
         let answer = admin
             .raw("GET", &path, None, b"")
             .map_err(|e| e.to_string())?;
+        if answer.status == 404 {
+            return Ok(None);
+        }
         if answer.status != 200 {
             return Err(format!("{} {}", answer.status, answer.text()));
         }
@@ -148,7 +149,7 @@ fn list_ids(admin: &AdminClient, collection: &str) -> Result<HashSet<String>, St
         );
         match page["offset"].as_str() {
             Some(offset) => path = format!("/{collection}?size=1000&offset={offset}"),
-            None => return Ok(out),
+            None => return Ok(Some(out)),
         }
     }
 }
