@@ -109,9 +109,8 @@ mod tests {
             1,
             "one read for every API trusting the issuer"
         );
-        let key = openssl::rsa::Rsa::generate(2048).expect("key");
-        let pem = openssl::pkey::PKey::from_rsa(key)
-            .and_then(|key| key.public_key_to_pem())
+        let pem = test_support::certs::new_key(test_support::certs::KeyKind::Rsa)
+            .public_key_to_pem()
             .expect("pem");
         client
             .put_jwt_secret(

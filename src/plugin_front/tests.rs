@@ -12,6 +12,7 @@ use hyper::header::HeaderMap;
 use hyper::{Request, Response};
 use hyper_util::rt::{TokioExecutor, TokioIo};
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer, ServerName};
+use test_support::certs::{CertSpec, KeyKind};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::Notify;
 
@@ -27,13 +28,13 @@ struct Identity {
 }
 
 fn identity() -> Identity {
-    let key = rcgen::KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).expect("key");
-    let params = rcgen::CertificateParams::new(vec!["localhost".to_string()]).expect("params");
-    let certificate = params.self_signed(&key).expect("certificate");
+    let issued = CertSpec::leaf(&["localhost"])
+        .key(KeyKind::P256)
+        .self_signed();
     Identity {
-        pem: certificate.pem(),
-        der: certificate.der().clone(),
-        key: key.serialize_der(),
+        pem: issued.cert_pem(),
+        der: CertificateDer::from(issued.cert_der()),
+        key: issued.key_der(),
     }
 }
 
@@ -414,29 +415,11 @@ pub(super) fn p521_identity() -> (
     openssl::x509::X509,
     openssl::pkey::PKey<openssl::pkey::Private>,
 ) {
-    use openssl::ec::{EcGroup, EcKey};
-    use openssl::nid::Nid;
-    let group = EcGroup::from_curve_name(Nid::SECP521R1).expect("curve");
-    let key =
-        openssl::pkey::PKey::from_ec_key(EcKey::generate(&group).expect("key")).expect("pkey");
-    let mut name = openssl::x509::X509NameBuilder::new().expect("name");
-    name.append_entry_by_text("CN", "localhost").expect("cn");
-    let name = name.build();
-    let mut builder = openssl::x509::X509::builder().expect("builder");
-    builder.set_version(2).expect("version");
-    builder.set_subject_name(&name).expect("subject");
-    builder.set_issuer_name(&name).expect("issuer");
-    builder.set_pubkey(&key).expect("key");
-    builder
-        .set_not_before(&openssl::asn1::Asn1Time::days_from_now(0).expect("time"))
-        .expect("not before");
-    builder
-        .set_not_after(&openssl::asn1::Asn1Time::days_from_now(1).expect("time"))
-        .expect("not after");
-    builder
-        .sign(&key, openssl::hash::MessageDigest::sha512())
-        .expect("signed");
-    (builder.build(), key)
+    let issued = CertSpec::leaf(&["localhost"])
+        .key(KeyKind::P521)
+        .digest(test_support::certs::Digest::Sha512)
+        .self_signed();
+    (issued.cert, issued.key)
 }
 
 /// Connects with OpenSSL (TLS 1.3, ALPN h2) presenting `certificate`, sends HTTP/2's preface

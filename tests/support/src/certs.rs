@@ -25,17 +25,28 @@ pub enum KeyKind {
     P256,
     /// ECDSA on P-384.
     P384,
+    /// ECDSA on P-521.
+    P521,
+}
+
+/// The digest a certificate is signed with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Digest {
+    /// SHA-256 (the default).
+    Sha256,
+    /// SHA-512 (what go-plugin signs Terraform's client certificates with).
+    Sha512,
 }
 
 /// A fresh private key.
 pub fn new_key(kind: KeyKind) -> PKey<Private> {
     match kind {
         KeyKind::Rsa => PKey::from_rsa(Rsa::generate(2048).expect("rsa")).expect("pkey"),
-        KeyKind::P256 | KeyKind::P384 => {
-            let nid = if kind == KeyKind::P256 {
-                Nid::X9_62_PRIME256V1
-            } else {
-                Nid::SECP384R1
+        KeyKind::P256 | KeyKind::P384 | KeyKind::P521 => {
+            let nid = match kind {
+                KeyKind::P256 => Nid::X9_62_PRIME256V1,
+                KeyKind::P384 => Nid::SECP384R1,
+                _ => Nid::SECP521R1,
             };
             let group = EcGroup::from_curve_name(nid).expect("curve");
             PKey::from_ec_key(EcKey::generate(&group).expect("ec key")).expect("pkey")
@@ -66,6 +77,16 @@ impl Issued {
     /// The certificate in PEM.
     pub fn cert_pem(&self) -> String {
         String::from_utf8(self.cert.to_pem().expect("pem")).expect("utf-8")
+    }
+
+    /// The certificate in DER.
+    pub fn cert_der(&self) -> Vec<u8> {
+        self.cert.to_der().expect("der")
+    }
+
+    /// The private key in PKCS#8 DER.
+    pub fn key_der(&self) -> Vec<u8> {
+        self.key.private_key_to_pkcs8().expect("der")
     }
 
     /// The private key in PKCS#8 PEM (`BEGIN PRIVATE KEY`).
@@ -141,6 +162,7 @@ pub struct CertSpec {
     until: i64,
     ca: bool,
     usage: Usage,
+    digest: Digest,
 }
 
 const DAY: i64 = 86_400;
@@ -158,6 +180,7 @@ impl CertSpec {
             until: 365 * DAY,
             ca: false,
             usage: Usage::Any,
+            digest: Digest::Sha256,
         }
     }
 
@@ -178,6 +201,12 @@ impl CertSpec {
     /// With this key type.
     pub fn key(mut self, key: KeyKind) -> Self {
         self.key = key;
+        self
+    }
+
+    /// Signed with this digest.
+    pub fn digest(mut self, digest: Digest) -> Self {
+        self.digest = digest;
         self
     }
 
@@ -281,7 +310,11 @@ impl CertSpec {
             builder.append_extension(extension).expect("san");
         }
         let signer = issuer.map_or(key, |i| &i.key);
-        builder.sign(signer, MessageDigest::sha256()).expect("sign");
+        let digest = match self.digest {
+            Digest::Sha256 => MessageDigest::sha256(),
+            Digest::Sha512 => MessageDigest::sha512(),
+        };
+        builder.sign(signer, digest).expect("sign");
         builder.build()
     }
 }
