@@ -14,10 +14,12 @@ pub mod controls;
 pub mod entities;
 pub mod errors;
 pub mod schema;
+pub mod seed;
 pub mod server;
 pub mod store;
 
 pub use controls::{Controls, FaultAction, FaultRule, RequestRecord};
+pub use seed::{SeedError, SeedRequest, Seeder};
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -71,6 +73,7 @@ pub struct Sandbox {
     addr: SocketAddr,
     tls: bool,
     controls: Controls,
+    seeder: Seeder,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
     thread: Option<std::thread::JoinHandle<()>>,
 }
@@ -89,6 +92,7 @@ impl Sandbox {
         let app = Arc::new(api::App::new(config.edition, config.admin_token.clone()));
         let (tx, rx) = tokio::sync::oneshot::channel();
         let (ready_tx, ready_rx) = std::sync::mpsc::channel::<std::io::Result<()>>();
+        let seeder = Seeder::new(app.clone());
         let c2 = controls.clone();
         let thread = std::thread::Builder::new()
             .name("kong-sandbox".into())
@@ -124,6 +128,7 @@ impl Sandbox {
             addr,
             tls: config.tls.is_some(),
             controls,
+            seeder,
             shutdown: Some(tx),
             thread: Some(thread),
         })
@@ -153,6 +158,11 @@ impl Sandbox {
     /// The test controls (request log, faults, latency).
     pub fn controls(&self) -> Controls {
         self.controls.clone()
+    }
+
+    /// Bulk seeding (Admin API writes in process, not recorded as requests).
+    pub fn seeder(&self) -> Seeder {
+        self.seeder.clone()
     }
 }
 
