@@ -20,6 +20,9 @@ sandboxes:
 - remote: a no-change plan of 1000 APIs with 20 ms added to every Admin API answer (the
   sandbox's latency control), alternating with the same plan without latency. Target: at most
   0.5 s more.
+- profile (not run by default): the instructions the provider processes execute for each step,
+  counted by valgrind's callgrind for dispatch and for the schema floor. Unlike times, the counts
+  are the same on a loaded machine; the callgrind files are kept for `callgrind_annotate`.
 
 Run it with `bash scripts/bench.sh` (which installs what is missing and builds in release mode).
 """
@@ -417,6 +420,74 @@ def bench_remote(apis, latency_ms, runs, parallelism, cli_configs, workdir, repo
           f"target <= +{row['target']} s: {'met' if row['met'] else 'MISSED'})", flush=True)
 
 
+# --- profile: instruction counts, deterministic on a busy machine ------------------------------
+
+def write_callgrind_wrapper(directory, binary, out_dir):
+    """A directory serving `binary` under the provider's name, run by callgrind."""
+    directory.mkdir()
+    wrapper = directory / PROVIDER.name
+    wrapper.write_text(
+        "#!/bin/sh\n"
+        f"exec valgrind --tool=callgrind --log-file={out_dir}/valgrind.%p.log "
+        f"--callgrind-out-file={out_dir}/callgrind.out.%p {binary} \"$@\"\n")
+    wrapper.chmod(0o755)
+    config = directory / "cli.tfrc"
+    config.write_text(
+        'provider_installation {\n  dev_overrides {\n'
+        f'    "dispatchframework/dispatch" = "{directory}"\n  }}\n  direct {{}}\n}}\n')
+    return config
+
+
+def callgrind_total(path):
+    """The instructions a callgrind output file counted (its `totals:` or `summary:` line)."""
+    for line in path.read_text().splitlines():
+        if line.startswith(("totals:", "summary:")):
+            return int(line.split()[1])
+    return 0
+
+
+def bench_profile(n, parallelism, workdir, profile_dir, report):
+    if not shutil.which("valgrind"):
+        raise SystemExit("the profile case needs valgrind (apt-get install valgrind)")
+    profile_dir.mkdir(parents=True, exist_ok=True)
+    sandbox = Sandbox()
+    results = {}
+    try:
+        for kind, binary in (("schema", SCHEMA_FLOOR), ("dispatch", PROVIDER)):
+            directory = workdir / f"profile-{kind}"
+            directory.mkdir()
+            write_config(directory, n, kind, sandbox.admin_url)
+            for step in STEPS:
+                out_dir = profile_dir / f"{kind}-{n}-{step}"
+                out_dir.mkdir(exist_ok=True)
+                for old in out_dir.glob("callgrind.out.*"):
+                    old.unlink()
+                config = write_callgrind_wrapper(workdir / f"cg-{kind}-{step}", binary, out_dir)
+                sandbox.reset()
+                run_step(directory, step, parallelism, terraform_env(config))
+                files = sorted(out_dir.glob("callgrind.out.*"))
+                results[(kind, step)] = {
+                    "instructions": sum(callgrind_total(f) for f in files),
+                    "processes": len(files), "requests": sandbox.counts()["count"],
+                }
+    finally:
+        sandbox.stop()
+    report["profile"] = {"apis": n, "callgrind_files": str(profile_dir), "steps": {}}
+    print(f"\nprofile: instructions executed by the provider processes (callgrind), N = {n}; "
+          f"files in {profile_dir}")
+    print(f"{'step':<8} {'schema floor':>14} {'dispatch':>14} {'dispatch - schema':>18} "
+          f"{'per API':>9} {'processes':>9}")
+    for step in STEPS:
+        schema, ours = results[("schema", step)], results[("dispatch", step)]
+        extra = ours["instructions"] - schema["instructions"]
+        report["profile"]["steps"][step] = {
+            "schema_floor_instructions": schema["instructions"],
+            "dispatch_instructions": ours["instructions"], "processes": ours["processes"],
+            "requests": ours["requests"]}
+        print(f"{step:<8} {schema['instructions']:>14,} {ours['instructions']:>14,} "
+              f"{extra:>18,} {extra // n:>9,} {ours['processes']:>9}", flush=True)
+
+
 def machine():
     cpu = "unknown CPU"
     try:
@@ -442,17 +513,21 @@ def main():
     parser.add_argument("--sizes", default="100,1000", help="main case: comma-separated N (default 100,1000)")
     parser.add_argument("--runs", type=int, default=5, help="interleaved runs of every case (default 5)")
     parser.add_argument("--parallelism", type=int, default=10, help="terraform -parallelism (default 10)")
-    parser.add_argument("--cases", default="main,crowded,remote", help="which cases (default all three)")
+    parser.add_argument("--cases", default="main,crowded,remote",
+                        help="which of main, crowded, remote, profile (default the first three)")
     parser.add_argument("--crowded-apis", type=int, default=100, help="crowded: APIs of the state (default 100)")
     parser.add_argument("--foreign", type=int, default=10000, help="crowded: foreign APIs in Kong (default 10000)")
     parser.add_argument("--remote-apis", type=int, default=1000, help="remote: APIs of the state (default 1000)")
     parser.add_argument("--latency-ms", type=int, default=20, help="remote: added latency (default 20)")
+    parser.add_argument("--profile-apis", type=int, default=1000, help="profile: APIs (default 1000)")
+    parser.add_argument("--profile-dir", default="target/bench-profile",
+                        help="profile: where the callgrind files go (default target/bench-profile)")
     parser.add_argument("--json", help="also write the results to this file")
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",") if s]
     cases = {c.strip() for c in args.cases.split(",") if c.strip()}
-    if args.runs < 1 or not cases <= {"main", "crowded", "remote"}:
-        parser.error("--runs must be at least 1; --cases among main, crowded, remote")
+    if args.runs < 1 or not cases <= {"main", "crowded", "remote", "profile"}:
+        parser.error("--runs must be at least 1; --cases among main, crowded, remote, profile")
     for binary in (PROVIDER, SANDBOX, SCHEMA_FLOOR):
         if not binary.exists():
             raise SystemExit(f"{binary} is missing: build with `cargo build --release --bins`")
@@ -476,6 +551,9 @@ def main():
         if "remote" in cases:
             bench_remote(args.remote_apis, args.latency_ms, args.runs, args.parallelism,
                          cli_configs, workdir, report)
+        if "profile" in cases:
+            bench_profile(args.profile_apis, args.parallelism, workdir,
+                          ROOT / args.profile_dir, report)
     report["machine"]["load_average_at_end"] = os.getloadavg()
     if "main" in cases:
         print(f"\ntarget: dispatch / schema floor <= {TARGETS['dispatch/schema']} (median) "
