@@ -15,7 +15,7 @@
 //!   every lookup it holds.
 //! - A collection's next page is fetched only while what it has listed is at most
 //!   [`LISTED_PER_LOOKUP`] entities per lookup seen: a process never lists more than one page
-//!   plus `LISTED_PER_LOOKUP` entities per lookup. When the state is most of what its
+//!   plus `LISTED_PER_LOOKUP` entities per lookup of each collection. When the state is most of what its
 //!   organization holds (the usual case, and the remote one), the first pages cover it in a
 //!   round trip each; when it is a small part of a crowded organization, the listing stops
 //!   after its first page and the rest is read directly. Either way the work is O(N) plus one
@@ -33,8 +33,9 @@
 //! ORDER BY id`) and ids are random UUIDs, so a page holds an even sample of the
 //! organization. Narrower filters do not help: `tags=a,b` ANDs and `tags=a/b` ORs, never both,
 //! and at most five tags (kong/db/dao/init.lua `validate_options_value`, "cannot query more
-//! than 5 tags"), so an OR of the APIs' own `dispatch-api:` tags covers five APIs a request:
-//! as many round trips as reading directly, each wave of reads still waiting for one.
+//! than 5 tags"), so an OR of the APIs' own `dispatch-api:` tags covers five APIs a request.
+//! That saves requests but not waits: Terraform sends reads ten at a time, and each wave would
+//! still wait for an answer, where a listing waits once per 1000 entities.
 //!
 //! Correctness before speed: a listing is never used across a write made through the client
 //! (the client's write generation), nor after [`FRESHNESS`]; each Terraform command runs a new
