@@ -60,7 +60,10 @@ use super::listing::{Answer, Listed, Listing};
 /// fetching.
 pub const DIRECT_READS: usize = 4;
 /// Entities a collection's listing may have fetched per lookup the process has seen before it
-/// fetches another page.
+/// fetches another page. A listed entity costs the provider and Kong about a fifth of a direct
+/// read (callgrind: some 16 k instructions to decode one from a page against some 100 k for a
+/// request and its answer), so at this rate the pages never cost more than the direct reads
+/// they could have saved.
 pub const LISTED_PER_LOOKUP: usize = 4;
 
 /// The listings and shared reads of one provider process.
