@@ -38,8 +38,8 @@ fn example_dirs() -> Vec<PathBuf> {
 /// A workspace holding a copy of the example's `.tf` files and the files they read (such as
 /// PEM certificates); `import.sh` stays behind. Every example declares its provider's source
 /// and version itself (`versions.tf` beside the documentation snippets), so that it works on
-/// its own: `release::every_example_installs_from_a_mirror_on_its_own` runs `terraform init`
-/// on each of them.
+/// its own: `release::install::every_example_installs_the_release_on_its_own` runs
+/// `terraform init` on each of them.
 fn workspace_for(kong: &Kong, example: &Path) -> Workspace {
     let ws = kong.workspace();
     let mut declares_source = false;
