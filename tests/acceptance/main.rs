@@ -20,6 +20,7 @@ mod drift_detection;
 mod examples;
 mod failure_walk;
 mod pki;
+mod release;
 mod request_counts;
 mod secrets;
 mod shared_state;
