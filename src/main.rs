@@ -45,7 +45,9 @@ fn main() -> ExitCode {
 
 /// Writes `text`; a closed pipe (`--help | head`) is not worth a panic.
 fn say(mut stream: impl Write, text: &str) {
-    let _ = stream.write_all(text.as_bytes()).and_then(|()| stream.flush());
+    let _ = stream
+        .write_all(text.as_bytes())
+        .and_then(|()| stream.flush());
 }
 
 fn serve() -> ExitCode {

@@ -85,10 +85,7 @@ pub enum Invocation {
 
 impl Invocation {
     /// Reads the arguments (without the program name) and the handshake variable.
-    pub fn parse(
-        mut args: impl Iterator<Item = OsString>,
-        magic_cookie: Option<OsString>,
-    ) -> Self {
+    pub fn parse(mut args: impl Iterator<Item = OsString>, magic_cookie: Option<OsString>) -> Self {
         match args.next() {
             None if magic_cookie.as_deref() == Some(MAGIC_COOKIE_VALUE.as_ref()) => {
                 Invocation::Serve
@@ -170,10 +167,7 @@ mod tests {
     use super::*;
 
     fn parse(args: &[&str], cookie: Option<&str>) -> Invocation {
-        Invocation::parse(
-            args.iter().map(OsString::from),
-            cookie.map(OsString::from),
-        )
+        Invocation::parse(args.iter().map(OsString::from), cookie.map(OsString::from))
     }
 
     #[test]

@@ -31,7 +31,10 @@ pub fn readme_with_section(readme: &str) -> Result<String, DocsError> {
     };
     let (before, rest) = readme.split_once(README_BEGIN).ok_or_else(missing)?;
     let (_, after) = rest.split_once(README_END).ok_or_else(missing)?;
-    Ok(format!("{before}{README_BEGIN}\n{}{README_END}{after}", section()))
+    Ok(format!(
+        "{before}{README_BEGIN}\n{}{README_END}{after}",
+        section()
+    ))
 }
 
 /// Rewrites the section of the README at `path`.
@@ -59,10 +62,7 @@ mod tests {
         assert!(section.contains(&format!(
             "terraform-provider-dispatch_{VERSION}_<os>_<arch>.zip"
         )));
-        assert!(section.contains(&format!(
-            "version = \"{}\"",
-            compatible_constraint(VERSION)
-        )));
+        assert!(section.contains(&format!("version = \"{}\"", compatible_constraint(VERSION))));
     }
 
     #[test]
@@ -71,7 +71,10 @@ mod tests {
         let updated = readme_with_section(&readme).expect("markers found");
         assert_eq!(
             updated,
-            format!("# Title\n\n{README_BEGIN}\n{}{README_END}\n\n## Next\n", section())
+            format!(
+                "# Title\n\n{README_BEGIN}\n{}{README_END}\n\n## Next\n",
+                section()
+            )
         );
         assert_eq!(readme_with_section(&updated).expect("again"), updated);
         assert!(readme_with_section("# no markers").is_err());
