@@ -192,3 +192,52 @@ fn every_example_installs_the_release_on_its_own() {
     }
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));
 }
+
+#[test]
+fn terraform_providers_lock_records_every_platform_of_the_mirror() {
+    // Stand-ins for executables built elsewhere: `providers lock` hashes packages, it never
+    // runs them.
+    let dir = tempfile::tempdir().expect("temp dir");
+    let platforms = [
+        ("x86_64-unknown-linux-gnu", "linux_amd64"),
+        ("aarch64-apple-darwin", "darwin_arm64"),
+        ("x86_64-pc-windows-msvc", "windows_amd64"),
+    ];
+    let mut specs = Vec::new();
+    for (triple, _) in platforms {
+        let stand_in = dir.path().join(triple);
+        std::fs::write(
+            &stand_in,
+            format!("terraform-provider-dispatch/{VERSION} for {triple}\n"),
+        )
+        .expect("stand-in");
+        specs.push("--prebuilt".to_string());
+        specs.push(format!("{triple}={}", stand_in.display()));
+    }
+    let specs: Vec<&str> = specs.iter().map(String::as_str).collect();
+    let release = Release::make(&specs, &[]);
+    let mirror = Mirror::of(&release);
+    let ws = installing_workspace("http://127.0.0.1:9", &mirror.cli_config());
+    ws.write_file("main.tf", &required_providers(&constraint()));
+
+    let mut args = vec![
+        "providers".to_string(),
+        "lock".to_string(),
+        "-no-color".to_string(),
+    ];
+    args.push(format!("-fs-mirror={}", mirror.path().display()));
+    args.extend(platforms.iter().map(|(_, p)| format!("-platform={p}")));
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    terraform(&ws, &args, &[]).success();
+
+    let lock = locked(ws.path());
+    assert_eq!(lock.version, VERSION);
+    let mut expected: Vec<String> = platforms
+        .iter()
+        .map(|(_, platform)| h1_hash(&mirror.zip(platform)))
+        .collect();
+    expected.sort();
+    let mut hashes = lock.hashes.clone();
+    hashes.sort();
+    assert_eq!(hashes, expected, "one h1: hash per platform");
+}
