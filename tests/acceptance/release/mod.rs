@@ -80,13 +80,18 @@ impl Release {
     pub fn attempt(args: &[&str], env: &[(&str, &str)]) -> (Release, Run) {
         let dir = tempfile::tempdir().expect("temp dir");
         let dist = dir.path().join("dist");
-        let output = Command::new("bash")
+        let mut command = Command::new("bash");
+        command
             .arg(repo_root().join("scripts/release.sh"))
             .arg("--dist")
             .arg(&dist)
             .args(args)
+            .env_remove("GPG_FINGERPRINT");
+        for variable in cargo_test_variables() {
+            command.env_remove(variable);
+        }
+        let output = command
             .envs(env.iter().copied())
-            .env_remove("GPG_FINGERPRINT")
             .output()
             .expect("bash runs");
         let run = Run::of(output);
@@ -134,6 +139,29 @@ impl Release {
             })
             .collect()
     }
+}
+
+/// The variables cargo sets for a test process (this package's name, version, manifest, …).
+/// Build scripts watch some of them (ring's: `CARGO_PKG_NAME`, `CARGO_MANIFEST_DIR`, …), so a
+/// release build that saw them would differ from one started from a shell, and each would
+/// rebuild most of the dependencies after the other.
+fn cargo_test_variables() -> Vec<std::ffi::OsString> {
+    std::env::vars_os()
+        .map(|(name, _)| name)
+        .filter(|name| {
+            let name = name.to_string_lossy();
+            ["CARGO_PKG_", "CARGO_MANIFEST_", "CARGO_BIN_", "NEXTEST"]
+                .iter()
+                .any(|prefix| name.starts_with(prefix))
+                || [
+                    "CARGO_CRATE_NAME",
+                    "CARGO_TARGET_TMPDIR",
+                    "CARGO_PRIMARY_PACKAGE",
+                    "CARGO_RUSTC_CURRENT_DIR",
+                ]
+                .contains(&name.as_ref())
+        })
+        .collect()
 }
 
 /// SHA-256 of a file, in hex.
