@@ -47,8 +47,8 @@ pub fn init_logging() {
 }
 
 /// TCP_NODELAY on the plugin's gRPC socket (tf-provider 0.2.2 leaves Nagle's algorithm on,
-/// which costs ~40 ms per call). On Linux, see [`nodelay`]; on other systems this does nothing
-/// and the provider works the same, a little slower.
+/// which costs ~40 ms per call). On Linux, see `startup/nodelay.rs`; on other systems this does
+/// nothing and the provider works the same, a little slower.
 pub fn tune_handshake() -> std::io::Result<()> {
     #[cfg(target_os = "linux")]
     return nodelay::tune_handshake();
@@ -61,7 +61,8 @@ pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 
 /// The environment variable and value Terraform sets for every plugin it starts (the
 /// go-plugin handshake: terraform `internal/plugin6/serve.go`, `Handshake.MagicCookieKey` and
-/// `MagicCookieValue`, the same since Terraform 0.12 and in 1.11–1.15).
+/// `MagicCookieValue`, read at 1.17.0-dev; the release tests start the provider through
+/// Terraform 1.11 and 1.15).
 pub const MAGIC_COOKIE_KEY: &str = "TF_PLUGIN_MAGIC_COOKIE";
 /// See [`MAGIC_COOKIE_KEY`].
 pub const MAGIC_COOKIE_VALUE: &str =

@@ -311,8 +311,14 @@ pub fn locked(dir: &Path) -> Locked {
             .unwrap_or_default()
     };
     let hashes = block
-        .split_once("hashes = [")
-        .map(|(_, rest)| {
+        .split_once("hashes")
+        .and_then(|(_, rest)| {
+            rest.trim_start()
+                .strip_prefix('=')?
+                .trim_start()
+                .strip_prefix('[')
+        })
+        .map(|rest| {
             rest.split(']')
                 .next()
                 .unwrap_or_default()
