@@ -23,6 +23,7 @@ mod examples;
 mod failure_walk;
 mod pki;
 mod plugin_protocol;
+mod release;
 mod request_counts;
 mod secrets;
 mod shared_state;
