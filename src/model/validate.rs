@@ -223,7 +223,7 @@ pub fn route_path(path: &str) -> Result<(), String> {
             // it), and its default router (traditional_compatible) compiles it again with Rust's
             // `regex` crate: it must pass both, and each refuses things the other accepts
             // (`$*` is refused by PCRE only; lookaround by `regex` only).
-            if let Err(e) = pcre2::bytes::RegexBuilder::new().build(pattern) {
+            if let Err(e) = kong_pcre(pattern) {
                 return Err(format!(
                     "`{pattern}` is not a valid regular expression (PCRE): {e}"
                 ));
@@ -250,6 +250,16 @@ pub fn route_path(path: &str) -> Result<(), String> {
         }
     }
     Ok(())
+}
+
+/// Compiles a regular expression as Kong's schema does before accepting it (a dry run of
+/// `ngx.re.find` with the router's options, kong/db/schema/typedefs.lua
+/// `validate_path_with_regexes`): PCRE2, 8-bit, without UTF mode.
+pub fn kong_pcre(pattern: &str) -> Result<(), String> {
+    pcre2::bytes::RegexBuilder::new()
+        .build(pattern)
+        .map(|_| ())
+        .map_err(|e| e.to_string())
 }
 
 /// The first `%` not followed by two hex digits, with what follows it (at most two chars).
