@@ -19,6 +19,7 @@ mod data_sources;
 mod drift_detection;
 mod examples;
 mod failure_walk;
+mod org_prefix;
 mod pki;
 mod request_counts;
 mod secrets;
