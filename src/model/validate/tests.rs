@@ -1,0 +1,167 @@
+use super::*;
+
+#[test]
+fn api_names_follow_the_contract() {
+    for good in ["hello", "Hello-World_2", "9lives"] {
+        assert!(api_name(good).is_ok(), "{good}");
+    }
+    for bad in ["", "-x", "_x", "a.b", "a b", "héllo", "a/b"] {
+        assert!(api_name(bad).is_err(), "{bad}");
+    }
+}
+
+#[test]
+fn methods_are_upper_case_letters() {
+    assert!(method("GET").is_ok());
+    assert_eq!(
+        method("get").expect_err("lower"),
+        "`get` must be upper case: write `GET`"
+    );
+    assert!(method("GET1").is_err());
+    assert!(method("").is_err());
+}
+
+#[test]
+fn hosts_follow_kong_wildcard_and_port_rules() {
+    for good in [
+        "example.com",
+        "*.example.com",
+        "example.*",
+        "api.example.com:8443",
+        "10.0.0.1",
+        "10.0.0.1:80",
+        "[::1]:8000",
+        "::1",
+        "under_score.example",
+        "trailing.dot.",
+    ] {
+        assert!(route_host(good).is_ok(), "{good}: {:?}", route_host(good));
+    }
+    for bad in [
+        "*.*.example.com",
+        "a.*.example.com",
+        "*example.com",
+        "ex ample.com",
+        "example.com:99999",
+        "a-.example.com",
+        "a..b",
+        "300.1.1.1",
+        "",
+    ] {
+        assert!(route_host(bad).is_err(), "{bad}");
+    }
+}
+
+#[test]
+fn sni_names_follow_kong_wildcard_host_rules() {
+    for good in [
+        "example.com",
+        "*.example.com",
+        "example.*",
+        "a-b.example.com",
+        "localhost",
+        "*.Mixed.example",
+    ] {
+        assert!(sni_name(good).is_ok(), "{good}: {:?}", sni_name(good));
+    }
+    let why = |name: &str| sni_name(name).expect_err(name);
+    assert!(why("10.0.0.1").contains("IP address"));
+    assert!(why("::1").contains("IP address"));
+    assert!(why("[::1]:443").contains("IP address"));
+    assert!(why("example.com:443").contains("port"));
+    assert!(why("*.example.*").contains("more than one wildcard"));
+    assert!(why("a.*.example.com").contains("wrong place"));
+    assert!(why("*example.com").contains("wrong place"));
+    assert!(why("exa mple.com").contains("not a valid hostname"));
+    assert!(why("a..example.com").contains("not a valid hostname"));
+    assert!(why("").contains("not a valid hostname"));
+}
+
+#[test]
+fn paths_must_be_normalised_prefixes_or_valid_regexes() {
+    for good in ["/", "/hello", "/a/b/", "/%2F", "~/items/\\d+$", "/café"] {
+        assert!(route_path(good).is_ok(), "{good}: {:?}", route_path(good));
+    }
+    assert_eq!(
+        route_path("/a/../b").expect_err("dots"),
+        "`/a/../b` is not in Kong's normalised form: write `/b`"
+    );
+    assert!(
+        route_path("/%7Euser").is_err(),
+        "unreserved %-encoding is decoded"
+    );
+    assert!(
+        route_path("/caf%C3%A9").is_err(),
+        "so is any non-reserved byte"
+    );
+    assert!(
+        route_path("/%2f").is_err(),
+        "reserved %-encoding is upper-cased"
+    );
+    assert!(route_path("hello").is_err());
+    assert!(route_path("/a//b").is_err());
+    assert!(route_path("/a%zz").is_err());
+    assert!(
+        route_path("~/files/%[0-9A-F]{2}$").is_ok(),
+        "`%` is a plain character in a regex"
+    );
+    assert!(route_path("~/items/(").is_err());
+    assert!(
+        route_path("~/(?=look)ahead").is_err(),
+        "Kong's router has no lookaround"
+    );
+    assert!(route_path("~items").is_err());
+    assert!(
+        route_path("~/$*").is_err(),
+        "PCRE refuses a repeated anchor"
+    );
+}
+
+#[test]
+fn normalisation_matches_kong_examples() {
+    assert_eq!(normalize_path("/a/./b/../c"), "/a/c");
+    assert_eq!(normalize_path("/a/b/.."), "/a/");
+    assert_eq!(normalize_path("/%41%2f"), "/A%2F");
+    assert_eq!(normalize_path("/.."), "/");
+    assert_eq!(normalize_path("/"), "/");
+}
+
+#[test]
+fn upstream_urls_are_what_a_kong_service_can_hold() {
+    assert!(upstream_url("http://fn.internal:8080/run/hello").is_ok());
+    assert!(upstream_url("https://example.com").is_ok());
+    assert!(upstream_url("ftp://example.com").is_err());
+    assert!(upstream_url("http://example.com/a?b=c").is_err());
+    assert!(upstream_url("http://user:pw@example.com/").is_err());
+    assert!(upstream_url("http://example.com/a//b").is_err());
+    assert!(upstream_url("not a url").is_err());
+    assert!(upstream_url("http://-").is_err(), "Kong's hostname rules");
+    assert!(upstream_url("http://a-.example.com").is_err());
+    assert!(upstream_url("http://under_score.internal").is_ok());
+    assert!(upstream_url("HTTPS://Example.com/Run").is_ok());
+    // What the URL parser forgives, and would make the path sent to Kong differ from it.
+    assert!(upstream_url("http:/example.com/run").is_err());
+    assert!(upstream_url("http://example.com\\run").is_err());
+    assert!(upstream_url("http://example.com/a\tb").is_err());
+    assert!(upstream_url("http://exa\nmple.com/run").is_err());
+    assert!(upstream_url(" http://example.com").is_err());
+    assert!(upstream_url("https:///example.com/run").is_err());
+}
+
+#[test]
+fn workspaces_cannot_be_dot_segments() {
+    assert!(workspace("team-a.prod~1").is_ok());
+    assert!(workspace("...").is_ok());
+    assert!(workspace(".").is_err());
+    assert!(workspace("..").is_err());
+    assert!(workspace("").is_err());
+    assert!(workspace("a b").is_err());
+}
+
+#[test]
+fn tags_refuse_commas_and_slashes() {
+    assert!(tag("team:payments").is_ok());
+    assert!(tag("a,b").is_err());
+    assert!(tag("a/b").is_err());
+    assert!(tag("").is_err());
+}
