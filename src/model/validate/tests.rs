@@ -165,3 +165,22 @@ fn tags_refuse_commas_and_slashes() {
     assert!(tag("a/b").is_err());
     assert!(tag("").is_err());
 }
+
+#[test]
+fn regexes_compile_as_with_kongs_pcre2_not_a_newer_one() {
+    // PCRE2 10.45 added Perl extended classes and scan-substring assertions: Kong 3.9's 10.44
+    // refuses them, and so does the plan.
+    assert!(kong_pcre("/(?[a])").is_err());
+    assert!(kong_pcre("/(a)(*scs:(1)a)").is_err());
+    assert!(kong_pcre("/(a)(*scan_substring:(1)a)").is_err());
+    assert!(kong_pcre("/(*TURKISH_CASING)").is_err());
+    // 10.45 stopped reading a bare `\x` as NUL; 10.44 still does (a CORS origin may hold it).
+    assert!(kong_pcre("a\\xg").is_ok());
+    // What every PCRE2 since 10.43 accepts.
+    assert!(kong_pcre("/{,3}").is_ok());
+    assert!(kong_pcre("/(?<=a|bc)").is_ok());
+    // Known difference: 10.44 allows group names up to 128 characters, the 10.43 linked here
+    // up to 32, so the plan refuses a few names Kong accepts (docs/guides/kong-rules.md).
+    assert!(kong_pcre(&format!("(?<{}>a)", "n".repeat(32))).is_ok());
+    assert!(kong_pcre(&format!("(?<{}>a)", "n".repeat(33))).is_err());
+}
