@@ -7,6 +7,7 @@
 
 use serde_json::{json, Map, Value as Json};
 
+pub use super::validate::http_endpoint;
 use super::{validate, AttrPath, Field, Issue};
 use crate::kong::{Plugin, Service};
 
@@ -656,22 +657,6 @@ pub fn kong_header_name(name: &str) -> Result<(), String> {
             "`{name}` is not a header name Kong accepts: use letters, digits, `-` and `_`"
         ))
     }
-}
-
-/// Checks a log endpoint: an absolute http(s) URL with a host, as Kong's http-log needs, and no
-/// credentials in it (they would show in plans and state; send them in a header instead).
-pub fn http_endpoint(raw: &str) -> Result<(), String> {
-    let url = validate::plain_http_url(raw)
-        .map_err(|why| format!("{why} (Kong's http-log sends log entries over HTTP)"))?;
-    if url.host_str().is_none_or(str::is_empty) {
-        return Err(format!("`{raw}` has no host"));
-    }
-    if !url.username().is_empty() || url.password().is_some() {
-        return Err(format!(
-            "`{raw}` holds credentials: they would show in plans and state; use an endpoint that needs none"
-        ));
-    }
-    Ok(())
 }
 
 #[cfg(test)]

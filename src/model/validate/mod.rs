@@ -8,10 +8,17 @@ mod names;
 mod paths;
 mod urls;
 
-pub use hosts::{route_host, sni_name};
+pub use hosts::{host, route_host, sni_name, HostKind};
 pub use names::{api_name, function_name, header_name, method, organization, tag, workspace};
 pub use paths::{kong_pcre, normalize_path, route_path, service_path};
-pub use urls::{base_url, plain_http_url, raw_path, upstream_url};
+pub use urls::{base_url, http_endpoint, raw_path, upstream_url, ServiceUrl};
+
+/// Whether a value is a Kong vault reference, `{vault://…}` (kong/pdk/vault.lua
+/// `is_reference`, Kong 3.9): in a referenceable field Kong stores it as it is and checks
+/// nothing else (kong/db/schema/init.lua `validate_field`, and entity checks are skipped).
+pub fn vault_reference(value: &str) -> bool {
+    value.starts_with("{vault://") && value.ends_with('}')
+}
 
 #[cfg(test)]
 mod tests;

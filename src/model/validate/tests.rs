@@ -184,3 +184,64 @@ fn regexes_compile_as_with_kongs_pcre2_not_a_newer_one() {
     assert!(kong_pcre(&format!("(?<{}>a)", "n".repeat(32))).is_ok());
     assert!(kong_pcre(&format!("(?<{}>a)", "n".repeat(33))).is_err());
 }
+
+#[test]
+fn upstream_hosts_are_kongs_service_hosts() {
+    let host = |raw: &str| upstream_url(raw).map(|u| u.host);
+    // A numeric last label is a name to Kong (a URL parser takes it for a bad IPv4 address).
+    assert_eq!(host("http://worker.01/run").as_deref(), Ok("worker.01"));
+    // Digits and dots are an IPv4 address to Kong, which takes no shorthand.
+    assert!(upstream_url("http://1.2.3/run").is_err());
+    assert!(upstream_url("http://0x7f.1/").is_ok(), "a name to Kong");
+    assert!(upstream_url("http://[::ffff:10.0.0.1]/").is_err());
+    assert_eq!(
+        host("http://[1::2:3:4:5:6:7:8]:81/").as_deref(),
+        Ok("1::2:3:4:5:6:7:8")
+    );
+    assert!(
+        upstream_url("http://::1/").is_err(),
+        "IPv6 goes in brackets"
+    );
+    assert!(upstream_url("http://[example.com]/").is_err());
+    assert!(upstream_url("http://ex%41mple.com/").is_err());
+    // Names go to Kong in lower case and punycode.
+    assert_eq!(
+        host("HTTP://Bücher.Example/").as_deref(),
+        Ok("xn--bcher-kva.example")
+    );
+    let url = upstream_url("https://h:0443/a;b").expect("valid");
+    assert_eq!(
+        (url.scheme, url.port, url.path),
+        ("https", Some(443), Some("/a;b"))
+    );
+    assert!(upstream_url("http://h:/").is_err());
+    assert!(upstream_url("http://h:65536/").is_err());
+    assert!(upstream_url("http://h/#frag").is_err());
+}
+
+#[test]
+fn log_endpoints_are_urls_kong_takes_or_vault_references() {
+    for good in [
+        "http://logs.internal:9000/in?team=a",
+        "https://worker.01/log",
+        "http://bücher.example/log",
+        "{vault://env/log-endpoint}",
+    ] {
+        assert!(
+            http_endpoint(good).is_ok(),
+            "{good}: {:?}",
+            http_endpoint(good)
+        );
+    }
+    for bad in [
+        "",
+        "logs.internal/in",
+        "ftp://logs.internal/",
+        "http:///in",
+        "http://user:pw@logs.internal/",
+        "http://logs.internal:99999/",
+        "{vault://env/x",
+    ] {
+        assert!(http_endpoint(bad).is_err(), "{bad}");
+    }
+}
