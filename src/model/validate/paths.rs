@@ -23,18 +23,23 @@ pub fn route_path(path: &str) -> Result<(), String> {
                     "`{pattern}` is not a valid regular expression (PCRE): {e}"
                 ));
             }
-            if let Err(e) = regex::Regex::new(pattern) {
+            // As transform.lua's `path_val_transform` hands it to the router: `^` first, and
+            // `?<` read as `?P<`.
+            if let Err(e) = regex::Regex::new(&format!("^{}", pattern.replace("?<", "?P<"))) {
                 return Err(format!(
                     "`{pattern}` is not a valid regular expression for Kong's router: {e}"
                 ));
             }
         }
         None => {
-            // Kong checks the %-encoding of prefixes only (in a regex, `%` is a character like
-            // any other), and only when every character is in RFC 3986's list; a `%` that
-            // starts no %-encoding is a mistake wherever it is, so it is refused here always.
-            if let Some(bad) = bad_percent_encoding(path) {
-                return Err(format!("`{path}` has an invalid %-encoding: `{bad}`"));
+            // kong/db/schema/typedefs.lua `validate_path_with_regexes` (3.9): of `typedefs.path`'s
+            // checks only a %-encoding error counts, and `validate_path` checks %-encoding
+            // only when every character is one RFC 3986 allows (in a regex `%` is a character
+            // like any other). So `/a%zz` is refused and `/é%zz` accepted, as Kong does.
+            if rfc3986_characters(path) {
+                if let Some(bad) = bad_percent_encoding(path) {
+                    return Err(format!("`{path}` has an invalid %-encoding: `{bad}`"));
+                }
             }
             let normalized = normalize_path(path);
             if normalized != path {
@@ -143,8 +148,18 @@ fn remove_dot_segments(path: &str) -> String {
     result
 }
 
-/// Kong's rules for a service path: starts with `/`, no empty segment, RFC 3986 characters,
-/// valid %-encoding.
+/// Whether every character is one kong/db/schema/typedefs.lua `validate_path` allows: RFC
+/// 3986's unreserved characters, sub-delimiters, `/`, `%`, `:` and `@`.
+fn rfc3986_character(c: char) -> bool {
+    c.is_ascii_alphanumeric() || "._~/%:@!$&'()*+,;=-".contains(c)
+}
+
+fn rfc3986_characters(path: &str) -> bool {
+    path.chars().all(rfc3986_character)
+}
+
+/// Kong's rules for a service path (kong/db/schema/typedefs.lua `typedefs.path`): starts with
+/// `/`, no empty segment, RFC 3986 characters, valid %-encoding.
 pub fn service_path(path: &str) -> Result<(), String> {
     if !path.starts_with('/') {
         return Err("the path must start with `/`".into());
@@ -152,8 +167,7 @@ pub fn service_path(path: &str) -> Result<(), String> {
     if path.contains("//") {
         return Err("the path must not have empty segments (`//`)".into());
     }
-    let allowed = |c: char| c.is_ascii_alphanumeric() || "._~/%:@!$&'()*+,;=-".contains(c);
-    if let Some(c) = path.chars().find(|c| !allowed(*c)) {
+    if let Some(c) = path.chars().find(|c| !rfc3986_character(*c)) {
         return Err(format!(
             "the path has `{c}`, a character outside RFC 3986's list: %-encode it"
         ));

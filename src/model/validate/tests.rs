@@ -245,3 +245,28 @@ fn log_endpoints_are_urls_kong_takes_or_vault_references() {
         assert!(http_endpoint(bad).is_err(), "{bad}");
     }
 }
+
+#[test]
+fn percent_encoding_is_checked_only_in_rfc_3986_paths() {
+    assert!(route_path("/a%zz").is_err());
+    assert!(route_path("/a%2").is_err());
+    assert!(route_path("/é%zz").is_ok(), "Kong skips the %-check");
+    assert!(route_path("/a b%").is_ok(), "Kong skips the %-check");
+    assert!(route_path("/é%41").is_err(), "but still normalises: `/éA`");
+    assert!(
+        service_path("/é").is_err(),
+        "a service path is RFC 3986 only"
+    );
+}
+
+#[test]
+fn regex_paths_compile_as_kongs_router_compiles_them() {
+    assert!(route_path("~/(?<id>\\d+)").is_ok());
+    assert!(route_path("~/(?P<id>\\d+)").is_ok());
+    assert!(route_path("~/a?<b").is_ok());
+    assert!(
+        route_path("~/(?<=a)b").is_err(),
+        "no lookbehind in Rust's regex"
+    );
+    assert!(route_path("~/\\Qa\\E").is_err(), "no \\Q in Rust's regex");
+}
