@@ -8,6 +8,9 @@
 use serde_json::{json, Map, Value as Json};
 
 pub use super::validate::http_endpoint;
+pub use super::validate::policy::{
+    cors_method, cors_origin, kong_header_name, CORS_METHODS, MAX_TIMEOUT_MS, MAX_WHOLE,
+};
 use super::{validate, AttrPath, Field, Issue};
 use crate::kong::{Plugin, Service};
 
@@ -22,15 +25,6 @@ pub const LOGGING_PLUGIN: &str = "http-log";
 
 /// Kong's default upstream connect/read/write timeout, in milliseconds.
 pub const DEFAULT_TIMEOUT_MS: u64 = 60_000;
-/// The largest timeout Kong accepts (`2^31 - 2` milliseconds).
-pub const MAX_TIMEOUT_MS: u64 = 2_147_483_646;
-/// The largest whole number a JSON number (a Lua double in Kong) holds exactly.
-pub const MAX_WHOLE: u64 = 9_007_199_254_740_991;
-
-/// The methods Kong's `cors` accepts, which are also its default.
-pub const CORS_METHODS: [&str; 9] = [
-    "GET", "HEAD", "PUT", "PATCH", "POST", "DELETE", "OPTIONS", "TRACE", "CONNECT",
-];
 /// What `rate-limiting` can count requests by; Kong's default is `consumer`.
 pub const LIMIT_BY: [&str; 6] = ["consumer", "credential", "ip", "service", "header", "path"];
 /// Kong's default `limit_by`.
@@ -441,20 +435,20 @@ pub struct LoggingDraft {
 pub fn check(draft: &PoliciesDraft) -> Vec<Issue> {
     let mut issues = Vec::new();
     if let Some(ms) = draft.timeout_ms.value() {
-        if let Err(why) = whole_in(*ms, 1, MAX_TIMEOUT_MS) {
+        if let Err(why) = validate::policy::timeout_ms(*ms) {
             issues.push(Issue::error(
                 AttrPath::attr("timeout_ms"),
                 "Invalid timeout",
-                format!("`timeout_ms` {why}: Kong takes whole milliseconds between 1 and {MAX_TIMEOUT_MS}."),
+                why,
             ));
         }
     }
     if let Some(kb) = draft.request_size_limit_kb.value() {
-        if let Err(why) = whole_in(*kb, 1, MAX_WHOLE) {
+        if let Err(why) = validate::policy::request_size_kb(*kb) {
             issues.push(Issue::error(
                 AttrPath::attr("request_size_limit_kb"),
                 "Invalid request size limit",
-                format!("`request_size_limit_kb` {why}: give the largest request body in whole kilobytes, at least 1."),
+                why,
             ));
         }
     }
@@ -495,22 +489,14 @@ fn check_cors(cors: &CorsDraft, issues: &mut Vec<Issue>) {
         ("exposed_headers", &cors.exposed_headers),
     ] {
         for header in values.known_elements() {
-            if let Err(why) = validate::header_name(header) {
-                issues.push(Issue::error(
-                    at(name),
-                    "Invalid CORS header",
-                    format!("{why}: CORS headers are header names, such as `X-Request-Id`."),
-                ));
+            if let Err(why) = validate::policy::cors_header(header) {
+                issues.push(Issue::error(at(name), "Invalid CORS header", why));
             }
         }
     }
     if let Some(age) = cors.max_age.value() {
-        if let Err(why) = whole_in(*age, 0, MAX_WHOLE) {
-            issues.push(Issue::error(
-                at("max_age"),
-                "Invalid CORS max_age",
-                format!("`max_age` {why}: give the seconds a browser may cache a preflight answer, 0 or more."),
-            ));
+        if let Err(why) = validate::policy::max_age(*age) {
+            issues.push(Issue::error(at("max_age"), "Invalid CORS max_age", why));
         }
     }
 }
@@ -520,16 +506,9 @@ fn check_rate_limit(limit: &RateLimitDraft, issues: &mut Vec<Issue>) {
     let mut valid: Vec<(usize, u64)> = Vec::new();
     for (i, value) in limit.limits.iter().enumerate() {
         if let Some(v) = value.value() {
-            match whole_in(*v, 1, MAX_WHOLE) {
+            match validate::policy::rate_limit(PERIODS[i].0, *v) {
                 Ok(n) => valid.push((i, n)),
-                Err(why) => issues.push(Issue::error(
-                    at(PERIODS[i].0),
-                    "Invalid rate limit",
-                    format!(
-                        "`{}` {why}: a limit is a whole number of requests, at least 1.",
-                        PERIODS[i].0
-                    ),
-                )),
+                Err(why) => issues.push(Issue::error(at(PERIODS[i].0), "Invalid rate limit", why)),
             }
         }
     }
@@ -602,60 +581,6 @@ fn check_rate_limit(limit: &RateLimitDraft, issues: &mut Vec<Issue>) {
                 format!("`{path}`: {why}"),
             ));
         }
-    }
-}
-
-/// A whole number between `min` and `max`, or why not.
-fn whole_in(value: f64, min: u64, max: u64) -> Result<u64, String> {
-    if value.fract() != 0.0 || !value.is_finite() {
-        return Err(format!("is {value}, not a whole number"));
-    }
-    if value < min as f64 || value > max as f64 {
-        return Err(format!("is {value}, outside {min}..{max}"));
-    }
-    Ok(value as u64)
-}
-
-/// Checks a CORS origin as Kong does: `*`, or a regular expression PCRE compiles.
-pub fn cors_origin(origin: &str) -> Result<(), String> {
-    if origin == "*" {
-        return Ok(());
-    }
-    pcre2::bytes::RegexBuilder::new()
-        .build(origin)
-        .map(|_| ())
-        .map_err(|e| {
-            format!("`{origin}` is not `*` or a valid regular expression (Kong matches origins with PCRE): {e}")
-        })
-}
-
-/// Checks a CORS method: one of the nine Kong's `cors` knows.
-pub fn cors_method(method: &str) -> Result<(), String> {
-    if CORS_METHODS.contains(&method) {
-        return Ok(());
-    }
-    let upper = method.to_ascii_uppercase();
-    if CORS_METHODS.contains(&upper.as_str()) {
-        return Err(format!("`{method}` must be upper case: write `{upper}`"));
-    }
-    Err(format!(
-        "`{method}` is not one of the methods Kong's cors plugin accepts: {}",
-        CORS_METHODS.join(", ")
-    ))
-}
-
-/// Checks a header name as Kong's `typedefs.header_name` does: letters, digits, `-` and `_`.
-pub fn kong_header_name(name: &str) -> Result<(), String> {
-    if !name.is_empty()
-        && name
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
-    {
-        Ok(())
-    } else {
-        Err(format!(
-            "`{name}` is not a header name Kong accepts: use letters, digits, `-` and `_`"
-        ))
     }
 }
 

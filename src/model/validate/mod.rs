@@ -6,6 +6,7 @@
 mod hosts;
 mod names;
 mod paths;
+pub mod policy;
 mod urls;
 
 pub use hosts::{host, route_host, sni_name, HostKind};

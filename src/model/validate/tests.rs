@@ -270,3 +270,45 @@ fn regex_paths_compile_as_kongs_router_compiles_them() {
     );
     assert!(route_path("~/\\Qa\\E").is_err(), "no \\Q in Rust's regex");
 }
+
+#[test]
+fn policy_numbers_follow_kong_or_a_documented_product_rule() {
+    use policy::*;
+    assert_eq!(timeout_ms(1.0), Ok(1));
+    assert_eq!(timeout_ms(2_147_483_646.0), Ok(MAX_TIMEOUT_MS));
+    for bad in [0.0, 2_147_483_647.0, 0.1, -1.0, f64::NAN] {
+        assert!(timeout_ms(bad).is_err(), "{bad}");
+    }
+    assert_eq!(request_size_kb(0.0), Ok(0), "Kong's integer takes 0");
+    assert!(request_size_kb(-1.0).is_err());
+    assert!(request_size_kb(1.5).is_err());
+    assert_eq!(max_age(0.0), Ok(0));
+    assert!(max_age(0.1).is_err() && max_age(-5.0).is_err());
+    assert_eq!(rate_limit("per_second", 1.0), Ok(1));
+    let why = rate_limit("per_second", 0.5).expect_err("fraction");
+    assert!(
+        why.contains("`per_second` is 0.5, not a whole number"),
+        "{why}"
+    );
+    assert!(rate_limit("per_day", 0.0).is_err());
+}
+
+#[test]
+fn cors_fields_follow_kong() {
+    use policy::*;
+    assert!(cors_origin("*").is_ok());
+    assert!(cors_origin("https://app\\.example\\.com").is_ok());
+    assert!(cors_origin("").is_err(), "len_min = 1");
+    assert!(cors_origin("(").is_err());
+    assert!(cors_origin("a\\xg").is_ok(), "PCRE2 10.44 reads a bare \\x");
+    assert!(cors_method("PATCH").is_ok());
+    assert!(cors_method("patch")
+        .expect_err("case")
+        .contains("write `PATCH`"));
+    assert!(cors_method("PROPFIND").is_err());
+    assert!(cors_header("X-Request-Id").is_ok());
+    assert!(cors_header("").is_err());
+    assert!(cors_header("a b").is_err(), "stricter on purpose");
+    assert!(kong_header_name("X_Team-1").is_ok());
+    assert!(kong_header_name("X.Team").is_err());
+}
