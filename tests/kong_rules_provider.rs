@@ -242,3 +242,30 @@ fn the_linked_pcre2_is_the_one_that_compiles_like_kongs() {
         "PCRE2 {version} is linked; Cargo.toml pins 10.43 (see there why)"
     );
 }
+
+#[test]
+fn the_rules_guide_lists_every_attribute_and_says_where_the_plan_differs_on_purpose() {
+    let guide = include_str!("../docs/guides/kong-rules.md");
+    let rows: Vec<&str> = guide.lines().filter(|l| l.starts_with("| `")).collect();
+    for group in corpus::groups() {
+        let differs = group.cases.iter().any(|c| c.provider.is_some());
+        for attribute in group.attribute.split(", ") {
+            // `dispatch_api.upstream_url (host)`: the attribute is the first word.
+            let name = attribute.split(' ').next().unwrap_or(attribute);
+            let row = rows
+                .iter()
+                .find(|r| {
+                    r.split(" | ")
+                        .next()
+                        .is_some_and(|cell| cell.contains(&format!("`{name}`")))
+                })
+                .unwrap_or_else(|| panic!("docs/guides/kong-rules.md has no row for `{name}`"));
+            if differs {
+                assert!(
+                    row.contains("on purpose"),
+                    "the row of `{name}` must say where the plan differs from Kong on purpose"
+                );
+            }
+        }
+    }
+}
