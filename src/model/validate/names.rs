@@ -2,6 +2,8 @@
 //! tags and methods, Enterprise workspace names, HTTP header names.
 
 /// Checks an API name: `^[A-Za-z0-9][A-Za-z0-9_-]*$` (the contract of `dispatch_api.name`).
+/// Stricter on purpose than the Kong names it becomes part of (`<organization>.<name>`, service
+/// and route `name`: kong/db/schema/typedefs.lua `validate_utf8_name`, Kong 3.9).
 pub fn api_name(name: &str) -> Result<(), String> {
     simple_name(name, false).map_err(|()| {
         format!(
@@ -10,7 +12,9 @@ pub fn api_name(name: &str) -> Result<(), String> {
     })
 }
 
-/// Checks a Dispatch function name: letters, digits, `.`, `-`, `_`, starting with a letter or digit.
+/// Checks a Dispatch function name: letters, digits, `.`, `-`, `_`, starting with a letter or digit
+/// (a product rule: the name goes into `function_upstream_url`, whose result Kong checks as a
+/// service host and path).
 pub fn function_name(name: &str) -> Result<(), String> {
     simple_name(name, true).map_err(|()| {
         format!(
@@ -41,7 +45,8 @@ fn simple_name(name: &str, allow_dot: bool) -> Result<(), ()> {
     }
 }
 
-/// Checks a Kong tag: printable, no `,` and no `/` (Kong's `validate_tag`).
+/// Checks a Kong tag: printable, no `,` and no `/` (kong/db/schema/typedefs.lua `validate_tag`,
+/// Kong 3.9: `^[ \033-\043\045\046\048-\126\128-\244]+$`). Exactly Kong's rule.
 pub fn tag(tag: &str) -> Result<(), String> {
     let ok = !tag.is_empty()
         && tag
@@ -56,7 +61,8 @@ pub fn tag(tag: &str) -> Result<(), String> {
     }
 }
 
-/// Checks an HTTP method as Kong does (`^%u+$`: upper-case letters only).
+/// Checks an HTTP method as Kong does (kong/db/schema/typedefs.lua `typedefs.http_method`, Kong
+/// 3.9: `^%u+$`, ASCII upper-case letters only). Exactly Kong's rule.
 pub fn method(method: &str) -> Result<(), String> {
     if !method.is_empty() && method.chars().all(|c| c.is_ascii_uppercase()) {
         Ok(())
@@ -72,7 +78,8 @@ pub fn method(method: &str) -> Result<(), String> {
     }
 }
 
-/// Checks a workspace name (Kong Enterprise: letters, digits, `-`, `_`, `.`, `~`). `.` and `..`
+/// Checks a workspace name (Kong Enterprise: letters, digits, `-`, `_`, `.`, `~`, as
+/// kong/db/schema/typedefs.lua `validate_name` reads names). `.` and `..`
 /// are refused: as the first segment of every Admin API path, URL resolution would drop them
 /// and every request would reach the default workspace instead.
 pub fn workspace(name: &str) -> Result<(), String> {

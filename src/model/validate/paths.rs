@@ -1,7 +1,9 @@
 //! Paths: route paths (plain prefixes and regexes), Kong's path normalisation, service paths.
 
-/// Checks a route path: `/prefix` (normalised, valid %-encoding) or `~/regex` (compilable),
-/// never with an empty segment (Kong's `typedefs.router_path`).
+/// Checks a route path as Kong 3.9 does (kong/db/schema/typedefs.lua `typedefs.router_path`:
+/// `/prefix` or `~/regex`, no `//`; `validate_path_with_regexes`: a prefix normalised and, when
+/// RFC 3986's characters only, validly %-encoded; a regex compiled by PCRE2 and by the router).
+/// Exactly Kong's rule (PCRE2 10.43 for 10.44: see Cargo.toml).
 pub fn route_path(path: &str) -> Result<(), String> {
     let regex = path.strip_prefix('~');
     if !path.starts_with('/') && !regex.is_some_and(|r| r.starts_with('/')) {
@@ -83,13 +85,15 @@ fn bad_percent_encoding(path: &str) -> Option<String> {
     None
 }
 
-/// Reserved characters stay %-encoded (upper-cased) when Kong normalises a path.
+/// Reserved characters stay %-encoded (upper-cased) when Kong normalises a path
+/// (kong/tools/uri.lua `RESERVED_CHARS`).
 fn is_reserved(byte: u8) -> bool {
     b"!#$%&'()*+,/:;=?@[]".contains(&byte)
 }
 
-/// Kong's path normalisation: decode %-encoded unreserved characters, upper-case the encoding
-/// of reserved ones, remove `.` and `..` segments and merge repeated slashes.
+/// Kong's path normalisation (kong/tools/uri.lua `normalize(uri, true)`, Kong 3.9): decode
+/// %-encoded unreserved characters, upper-case the encoding of reserved ones, remove `.` and
+/// `..` segments and merge repeated slashes.
 pub fn normalize_path(path: &str) -> String {
     let bytes = path.as_bytes();
     let mut decoded: Vec<u8> = Vec::with_capacity(bytes.len());
