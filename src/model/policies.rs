@@ -25,7 +25,8 @@ pub const LOGGING_PLUGIN: &str = "http-log";
 
 /// Kong's default upstream connect/read/write timeout, in milliseconds.
 pub const DEFAULT_TIMEOUT_MS: u64 = 60_000;
-/// What `rate-limiting` can count requests by; Kong's default is `consumer`.
+/// What `rate-limiting` can count requests by; Kong's default is `consumer`
+/// (kong/plugins/rate-limiting/schema.lua `limit_by`, Kong 3.9: one_of).
 pub const LIMIT_BY: [&str; 6] = ["consumer", "credential", "ip", "service", "header", "path"];
 /// Kong's default `limit_by`.
 pub const DEFAULT_LIMIT_BY: &str = "consumer";
@@ -520,7 +521,8 @@ fn check_rate_limit(limit: &RateLimitDraft, issues: &mut Vec<Issue>) {
             "Set at least one of `per_second`, `per_minute`, `per_hour` and `per_day` (Kong's rate-limiting needs one), or remove the `rate_limit` block.",
         ));
     }
-    // Kong: a longer period's limit may not be lower than a shorter one's.
+    // Kong: a longer period's limit may not be lower than a shorter one's
+    // (kong/plugins/rate-limiting/schema.lua `validate_periods_order`, Kong 3.9).
     for (j, &(longer, high)) in valid.iter().enumerate() {
         if let Some(&(shorter, low)) = valid[..j].iter().find(|(_, low)| high < *low) {
             issues.push(Issue::error(
