@@ -6,14 +6,15 @@ use url::Url;
 use super::auth::{self, Authentication};
 use super::naming::{self, derived_id, Naming};
 use super::policies::{self, Policies};
-use super::upstream::{Target, UpstreamTemplate, UNLINKED_URL};
+use super::upstream::{unlinked_target, Target, UpstreamTemplate, UNLINKED_URL};
 use super::{AttrPath, Issue};
 use crate::kong::plugins::{PluginConfig, RequestTerminationConfig};
 use crate::kong::{ForeignKey, PluginFields, RouteFields, Service, ServiceFields};
 
 /// Kong's default answer to plain HTTP on an HTTPS-only route ("Please use HTTPS").
 pub const DEFAULT_REDIRECT_CODE: u16 = 426;
-/// The answers Kong accepts for `https_redirect_status_code`.
+/// The answers Kong accepts for `https_redirect_status_code` (kong/db/schema/entities/routes.lua,
+/// Kong 3.9: one_of).
 pub const REDIRECT_CODES: [u16; 5] = [426, 301, 302, 307, 308];
 /// Kong's default upstream timeouts, in milliseconds.
 pub const DEFAULT_UPSTREAM_TIMEOUT_MS: u64 = policies::DEFAULT_TIMEOUT_MS;
@@ -186,11 +187,19 @@ pub fn desired(
         Upstream::Url(url) => Target::from_url(url).map_err(|why| {
             Issue::error(AttrPath::attr("upstream_url"), "Invalid upstream URL", why)
         }),
-        Upstream::Unlinked => Target::from_url(UNLINKED_URL)
-            .map_err(|why| Issue::error(AttrPath::attr("function"), "Internal error", why)),
+        Upstream::Unlinked => unlinked_target().cloned().ok_or_else(|| {
+            Issue::error(
+                AttrPath::attr("function"),
+                "Internal error",
+                format!("`{UNLINKED_URL}` is not a valid upstream URL"),
+            )
+        }),
     };
-    let paths = kong_paths(spec, &env.naming);
-    if paths.is_empty() && spec.hosts.is_empty() && spec.methods.is_empty() {
+    let paths = kong_paths(spec, &env.naming).unwrap_or_else(|errors| {
+        issues.extend(errors);
+        Vec::new()
+    });
+    if paths.is_empty() && issues.is_empty() && spec.hosts.is_empty() && spec.methods.is_empty() {
         issues.push(Issue::error(
             AttrPath::attr("paths"),
             "The API matches no request",
@@ -287,7 +296,7 @@ pub fn needs_plugins_between(
 /// True when the service points at the "no function" placeholder, so that reading it back
 /// must also look at its request-termination plugin.
 pub fn is_unlinked(service: &Service) -> bool {
-    Target::from_url(UNLINKED_URL).is_ok_and(|t| t == target_of(service))
+    unlinked_target().is_some_and(|t| *t == target_of(service))
 }
 
 pub(super) fn target_of(service: &Service) -> Target {
