@@ -57,6 +57,20 @@ pub fn username(name: &str) -> Result<(), String> {
 /// Every problem of a declaration that can be seen without Kong.
 pub fn check_draft(draft: &UserDraft) -> Vec<Issue> {
     let mut issues = Vec::new();
+    if draft.username == Field::Null {
+        issues.push(super::null_required(
+            AttrPath::attr("username"),
+            "username",
+            "Set the username end users type.",
+        ));
+    }
+    if draft.password_empty == Field::Null {
+        issues.push(super::null_required(
+            AttrPath::attr("password"),
+            "password",
+            "Kong keeps only a salted hash of the password, so neither an import nor `terraform plan -generate-config-out` can fill it in: supply it, for example from a sensitive variable (`password = var.alice_password`). After an import, the first apply writes it.",
+        ));
+    }
     if let Some(name) = draft.username.value() {
         if let Err(detail) = username(name) {
             issues.push(Issue::error(

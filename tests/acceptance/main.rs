@@ -23,6 +23,7 @@ mod failure_walk;
 mod pki;
 mod plugin_protocol;
 mod request_counts;
+mod required_nulls;
 mod secrets;
 mod shared_state;
 mod tls;

@@ -17,9 +17,10 @@ use tf_provider::{AttributePath, Diagnostics, Resource};
 
 use crate::apply::{self, Context};
 use crate::context::SharedContext;
-use crate::diagnostics::{kong_error, report};
+use crate::diagnostics::{kong_error, report, report_plan_errors};
 use crate::model::api;
 use crate::model::auth as model_auth;
+use crate::model::Issue;
 use crate::values::{self, TfNumber, TfString, TfStringList, TfStringSet};
 
 pub use schema::api_schema;
@@ -109,8 +110,7 @@ impl Resource for ApiResource {
 
     async fn validate<'a>(&self, diags: &mut Diagnostics, config: Self::State<'a>) -> Option<()> {
         if let Some(config) = config {
-            report(diags, api::check_draft(&config.draft()));
-            report(diags, model_auth::check_draft(&auth::draft(&config)));
+            report(diags, config_issues(&config));
         }
         Some(())
     }
@@ -153,6 +153,7 @@ impl Resource for ApiResource {
         let (Some(proposed), Some(config)) = (proposed, config) else {
             return Some((None, ValueEmpty::default()));
         };
+        report_plan_errors(diags, config_issues(&config));
         let mut planned = ApiState::plan_from(&config, proposed, &context);
         planned.id = Value::Unknown;
         planned.kong_service_id = Value::Unknown;
@@ -175,6 +176,7 @@ impl Resource for ApiResource {
         let (Some(prior), Some(proposed), Some(config)) = (prior, proposed, config) else {
             return Some((None, private_state, vec![]));
         };
+        report_plan_errors(diags, config_issues(&config));
         let mut planned = ApiState::plan_from(&config, proposed, &context);
         planned.id = prior.id.clone();
         planned.kong_service_id = prior.kong_service_id.clone();
@@ -332,6 +334,13 @@ impl Resource for ApiResource {
             }
         }
     }
+}
+
+/// The checks of a configuration that need neither Kong nor the provider configuration.
+fn config_issues(config: &ApiState) -> Vec<Issue> {
+    let mut issues = api::check_draft(&config.draft());
+    issues.extend(model_auth::check_draft(&auth::draft(config)));
+    issues
 }
 
 /// Plan-time checks that need the provider configuration.
