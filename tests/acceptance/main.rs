@@ -11,6 +11,7 @@ mod api_validation;
 mod auth_basic;
 mod auth_modes;
 mod auth_oidc;
+mod brownfield;
 mod certificate_data_source;
 mod certificate_examples;
 mod certificate_lifecycle;

@@ -1,0 +1,303 @@
+//! Adopting a Kong that already serves traffic (issue 14): an API made outside Terraform (by
+//! curl, shaped as decK or the community provider leave it) is imported with its plugins, whatever
+//! their ids and tags; later writes go to those plugins; what the declaration cannot express is
+//! named at import and at every plan, and never blocks a destroy without being named.
+
+use serde_json::{json, Value as Json};
+
+use crate::harness::{Kong, Workspace};
+
+/// An `import {}` block for `dispatch_api.legacy`.
+const IMPORT_LEGACY: &str = "import {\n  to = dispatch_api.legacy\n  id = \"legacy\"\n}\n";
+
+/// A service `legacy` and its route `legacy` (`/legacy`), made as an operator would by hand.
+fn legacy_service(kong: &Kong) -> Json {
+    let service = kong.send(
+        "POST",
+        "/services",
+        json!({"name": "legacy", "url": "http://legacy.internal/"}),
+    );
+    kong.send(
+        "POST",
+        "/services/legacy/routes",
+        json!({"name": "legacy", "paths": ["/legacy"]}),
+    );
+    service
+}
+
+/// Every plugin named `name` in Kong.
+fn plugins_named(kong: &Kong, name: &str) -> Vec<Json> {
+    kong.list("plugins")
+        .into_iter()
+        .filter(|p| p["name"] == name)
+        .collect()
+}
+
+/// The only plugin named `name` in Kong.
+#[track_caller]
+fn only_plugin(kong: &Kong, name: &str) -> Json {
+    let found = plugins_named(kong, name);
+    assert_eq!(found.len(), 1, "one {name} plugin: {found:?}");
+    found[0].clone()
+}
+
+#[track_caller]
+fn has_ownership_tag(entity: &Json) -> bool {
+    entity["tags"].as_array().is_some_and(|t| {
+        t.iter()
+            .any(|t| t == "managed-by:terraform-provider-dispatch")
+    })
+}
+
+/// `terraform plan -generate-config-out=generated.tf`; returns the plan's output and the file.
+#[track_caller]
+fn generate_config(ws: &Workspace) -> (String, String) {
+    let run = ws
+        .run(&[
+            "plan",
+            "-input=false",
+            "-no-color",
+            "-generate-config-out=generated.tf",
+        ])
+        .success();
+    let generated =
+        std::fs::read_to_string(ws.path().join("generated.tf")).expect("generated.tf written");
+    (run.output(), generated)
+}
+
+/// Edits `generated.tf` in place.
+#[track_caller]
+fn edit_generated(ws: &Workspace, from: &str, to: &str) {
+    let path = ws.path().join("generated.tf");
+    let text = std::fs::read_to_string(&path).expect("generated.tf");
+    assert!(text.contains(from), "generated.tf holds {from:?}:\n{text}");
+    std::fs::write(&path, text.replace(from, to)).expect("write generated.tf");
+}
+
+#[test]
+fn import_adopts_the_plugins_of_the_service_and_route_and_later_writes_go_to_them() {
+    let kong = Kong::start();
+    legacy_service(&kong);
+    // On the service, counting in Redis (which dispatch_api does not model), tagged by decK.
+    let limit = kong.send(
+        "POST",
+        "/services/legacy/plugins",
+        json!({"name": "rate-limiting", "tags": ["managed-by-deck"],
+               "config": {"minute": 100, "policy": "redis", "redis": {"host": "redis.internal"}}}),
+    );
+    // On the route.
+    let cors = kong.send(
+        "POST",
+        "/routes/legacy/plugins",
+        json!({"name": "cors", "config": {"origins": ["https://a.example"]}}),
+    );
+    // Disabled: not part of the declaration, but declaring the feature must write this one.
+    let size = kong.send(
+        "POST",
+        "/services/legacy/plugins",
+        json!({"name": "request-size-limiting", "enabled": false,
+               "config": {"allowed_payload_size": 10}}),
+    );
+
+    let ws = kong.workspace();
+    ws.write(IMPORT_LEGACY);
+    let (plan, generated) = generate_config(&ws);
+    assert!(
+        plan.contains("1 to import, 0 to add, 0 to change, 0 to destroy"),
+        "{plan}"
+    );
+    assert!(generated.contains("per_minute  = 100"), "{generated}");
+    assert!(
+        generated.contains("origins         = [\"https://a.example\"]"),
+        "{generated}"
+    );
+    assert!(
+        generated.contains("request_size_limit_kb      = null"),
+        "the disabled plugin is not part of the declaration:\n{generated}"
+    );
+    assert!(
+        plan.contains(&format!(
+            "plugin `request-size-limiting` (id {}) on the API's service, disabled",
+            size["id"].as_str().expect("id")
+        )),
+        "the disabled plugin is named: {plan}"
+    );
+
+    ws.apply().success();
+    let after_import = ws.plan();
+    assert_eq!(after_import.code, 0, "{}", after_import.output());
+
+    edit_generated(&ws, "per_minute  = 100", "per_minute  = 200");
+    edit_generated(&ws, "\"https://a.example\"", "\"https://b.example\"");
+    edit_generated(
+        &ws,
+        "request_size_limit_kb      = null",
+        "request_size_limit_kb = 64",
+    );
+    ws.apply().success();
+
+    // The adopted plugins were written where they are: no second plugin, same ids, now tagged.
+    let written = only_plugin(&kong, "rate-limiting");
+    assert_eq!(written["id"], limit["id"]);
+    assert_eq!(written["config"]["minute"], 200);
+    assert_eq!(
+        written["config"]["policy"], "redis",
+        "what dispatch_api does not model is kept"
+    );
+    assert_eq!(written["config"]["redis"]["host"], "redis.internal");
+    assert!(has_ownership_tag(&written), "{written}");
+    let written = only_plugin(&kong, "cors");
+    assert_eq!(written["id"], cors["id"]);
+    assert_eq!(written["route"], cors["route"], "still on the route");
+    assert_eq!(written["config"]["origins"], json!(["https://b.example"]));
+    assert!(has_ownership_tag(&written), "{written}");
+    let written = only_plugin(&kong, "request-size-limiting");
+    assert_eq!(written["id"], size["id"]);
+    assert_eq!(written["enabled"], true);
+    assert_eq!(written["config"]["allowed_payload_size"], 64);
+    assert_eq!(written["config"]["size_unit"], "kilobytes");
+
+    let replan = ws.plan();
+    assert_eq!(replan.code, 0, "{}", replan.output());
+
+    // Dropping a feature deletes the adopted plugin, not one at the derived id.
+    edit_generated(&ws, "request_size_limit_kb = 64", "");
+    ws.apply().success();
+    assert!(plugins_named(&kong, "request-size-limiting").is_empty());
+    assert_eq!(ws.plan().code, 0);
+
+    ws.destroy().success();
+    assert!(
+        kong.list("plugins").is_empty(),
+        "the plugins went with the API"
+    );
+    assert!(kong.list("services").is_empty());
+}
+
+#[test]
+fn what_the_declaration_cannot_express_is_named_and_destroy_names_the_routes_in_the_way() {
+    let kong = Kong::start();
+    let service = legacy_service(&kong);
+    let extra = kong.send(
+        "POST",
+        "/services/legacy/routes",
+        json!({"name": "legacy-admin", "paths": ["/legacy/admin"]}),
+    );
+    let key_auth = kong.send(
+        "POST",
+        "/services/legacy/plugins",
+        json!({"name": "key-auth"}),
+    );
+    let consumer = kong.send("POST", "/consumers", json!({"username": "partner"}));
+    let per_consumer = kong.send(
+        "POST",
+        "/services/legacy/plugins",
+        json!({"name": "rate-limiting", "consumer": {"id": consumer["id"]},
+               "config": {"minute": 1000}}),
+    );
+
+    let ws = kong.workspace();
+    ws.write(IMPORT_LEGACY);
+    let (plan, generated) = generate_config(&ws);
+    assert!(
+        !generated.contains("rate_limit {"),
+        "a consumer's plugin is not the API's:\n{generated}"
+    );
+    let named = |out: &str| {
+        for (what, id) in [
+            ("route `legacy-admin`", &extra["id"]),
+            ("plugin `key-auth`", &key_auth["id"]),
+            ("plugin `rate-limiting`", &per_consumer["id"]),
+        ] {
+            let id = id.as_str().expect("id");
+            assert!(
+                out.contains(&format!("{what} (id {id}")),
+                "{what} {id} is named:\n{out}"
+            );
+        }
+        assert!(out.contains("Terraform apply leaves them alone"), "{out}");
+    };
+    named(&plan);
+    ws.apply().success();
+    // At every plan while they are there.
+    let again = ws.plan();
+    assert_eq!(again.code, 0, "{}", again.output());
+    named(&again.output());
+
+    let refused = ws.destroy().failure().output();
+    assert!(
+        refused.contains(&format!(
+            "route `legacy-admin` (id {}; paths /legacy/admin)",
+            extra["id"].as_str().expect("id")
+        )),
+        "{refused}"
+    );
+    assert!(refused.contains("Nothing was deleted"), "{refused}");
+    assert!(refused.contains("destroy = false"), "{refused}");
+    assert_eq!(kong.get("/services/legacy")["id"], service["id"]);
+    assert_eq!(kong.list("routes").len(), 2, "nothing was deleted");
+    assert_eq!(kong.list("plugins").len(), 2);
+    assert_eq!(ws.state_list(), vec!["dispatch_api.legacy".to_string()]);
+
+    // Once the route serves another service, the destroy goes through and leaves it alone.
+    kong.send(
+        "POST",
+        "/services",
+        json!({"name": "admin", "url": "http://admin.internal/"}),
+    );
+    kong.send(
+        "PATCH",
+        &format!("/routes/{}", extra["id"].as_str().expect("id")),
+        json!({"service": {"name": "admin"}}),
+    );
+    let quiet = ws.plan();
+    assert!(
+        !quiet.output().contains("legacy-admin"),
+        "{}",
+        quiet.output()
+    );
+    ws.destroy().success();
+    assert!(kong.missing("/services/legacy"));
+    assert_eq!(
+        kong.get(&format!("/routes/{}", extra["id"].as_str().expect("id")))["name"],
+        "legacy-admin"
+    );
+    assert!(
+        kong.list("plugins").is_empty(),
+        "they went with the service"
+    );
+}
+
+#[test]
+fn destroy_names_a_route_added_to_a_created_api_behind_terraforms_back() {
+    let kong = Kong::start();
+    let ws = kong.workspace();
+    ws.write(
+        "resource \"dispatch_api\" \"hello\" {\n  name     = \"hello\"\n  function = \"f\"\n}\n",
+    );
+    ws.apply().success();
+    let service = ws.resource("dispatch_api.hello").expect("in state")["kong_service_id"]
+        .as_str()
+        .expect("service id")
+        .to_string();
+    let extra = kong.send(
+        "POST",
+        &format!("/services/{service}/routes"),
+        json!({"name": "sneaky", "paths": ["/sneaky"]}),
+    );
+
+    let refused = ws.destroy().failure().output();
+    assert!(
+        refused.contains(&format!(
+            "route `sneaky` (id {}; paths /sneaky)",
+            extra["id"].as_str().expect("id")
+        )),
+        "{refused}"
+    );
+    assert!(
+        refused.contains("The API's own route and its plugins were deleted"),
+        "{refused}"
+    );
+    assert!(!kong.missing(&format!("/services/{service}")));
+    assert!(!kong.missing("/routes/sneaky"), "never deleted");
+}
