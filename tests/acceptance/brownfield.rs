@@ -301,3 +301,35 @@ fn destroy_names_a_route_added_to_a_created_api_behind_terraforms_back() {
     assert!(!kong.missing(&format!("/services/{service}")));
     assert!(!kong.missing("/routes/sneaky"), "never deleted");
 }
+
+#[test]
+fn a_plugin_added_behind_terraforms_back_is_named_when_kong_refuses_the_apis_own() {
+    let kong = Kong::start();
+    let ws = kong.workspace();
+    let api = |extra: &str| {
+        format!("resource \"dispatch_api\" \"hello\" {{\n  name     = \"hello\"\n  function = \"f\"\n{extra}\n}}\n")
+    };
+    ws.write(&api(""));
+    ws.apply().success();
+    let theirs = kong.send(
+        "POST",
+        "/services/hello/plugins",
+        json!({"name": "rate-limiting", "config": {"minute": 7}}),
+    );
+
+    ws.write(&api("  rate_limit {\n    per_minute = 200\n  }"));
+    let refused = ws.apply().failure().output();
+    assert!(
+        refused.contains("A `rate-limiting` plugin is already on the API `hello`"),
+        "{refused}"
+    );
+    assert!(
+        refused.contains(&format!(
+            "the plugin `rate-limiting` with id {} is already on the API's Kong service",
+            theirs["id"].as_str().expect("id")
+        )),
+        "{refused}"
+    );
+    assert!(!refused.contains("API name already taken"), "{refused}");
+    assert_eq!(only_plugin(&kong, "rate-limiting"), theirs, "left alone");
+}

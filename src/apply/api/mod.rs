@@ -2,6 +2,7 @@
 //! its policies and authentication on the service, and on open-source Kong the OIDC issuer's
 //! consumer it shares with the other APIs of that issuer ([`issuer`]).
 
+mod conflict;
 mod create;
 mod delete;
 mod issuer;
@@ -15,6 +16,7 @@ use crate::model::api::{ApiSpec, HttpsMode, Upstream};
 use crate::model::auth::Authentication;
 use crate::model::{certificate, naming};
 
+pub use conflict::{Conflict, PluginHolder};
 pub use create::{create, CreateError};
 pub use delete::{delete, DeleteError};
 pub use issuer::{plan_oidc, IssuerError, PlanError};
@@ -74,19 +76,15 @@ pub struct NameHolder {
 pub struct WriteError {
     /// What went wrong.
     pub error: KongError,
-    /// Who holds the API's name, when Kong refused the write as a name already taken.
-    pub taken: Option<NameHolder>,
+    /// The entity in the way, when Kong refused the write as a duplicate.
+    pub conflict: Option<Conflict>,
 }
 
 impl WriteError {
-    /// The error, with the holder of the API's name looked up when Kong refused it as taken.
+    /// The error, with the entity in the way looked up when Kong refused it as a duplicate.
     async fn explained(context: &Context, spec: &ApiSpec, error: KongError) -> Self {
-        let taken = if error.is_unique_violation() {
-            name_holder(context, &spec.name).await
-        } else {
-            None
-        };
-        Self { error, taken }
+        let conflict = conflict::in_the_way(context, &spec.name, &error).await;
+        Self { error, conflict }
     }
 }
 
