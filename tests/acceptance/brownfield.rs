@@ -333,3 +333,85 @@ fn a_plugin_added_behind_terraforms_back_is_named_when_kong_refuses_the_apis_own
     assert!(!refused.contains("API name already taken"), "{refused}");
     assert_eq!(only_plugin(&kong, "rate-limiting"), theirs, "left alone");
 }
+
+#[test]
+fn authentication_and_logging_plugins_are_adopted_and_an_inexpressible_one_is_named() {
+    let kong = Kong::start();
+    for name in ["b", "c"] {
+        kong.send(
+            "POST",
+            "/services",
+            json!({"name": name, "url": format!("http://{name}.internal/")}),
+        );
+        kong.send(
+            "POST",
+            &format!("/services/{name}/routes"),
+            json!({"name": name, "paths": [format!("/{name}")]}),
+        );
+    }
+    kong.send(
+        "POST",
+        "/services/b/plugins",
+        json!({"name": "basic-auth", "config": {"hide_credentials": true}}),
+    );
+    let acl = kong.send(
+        "POST",
+        "/services/b/plugins",
+        json!({"name": "acl", "config": {"allow": ["staff"]}}),
+    );
+    // Passes the caller's password on to the function: not what dispatch_api sets.
+    let leaky = kong.send(
+        "POST",
+        "/services/c/plugins",
+        json!({"name": "basic-auth", "config": {"hide_credentials": false}}),
+    );
+    kong.send(
+        "POST",
+        "/services/c/plugins",
+        json!({"name": "http-log", "config": {"http_endpoint": "http://logs.internal/x"}}),
+    );
+
+    let ws = kong.workspace();
+    ws.write(
+        "import {\n  to = dispatch_api.b\n  id = \"b\"\n}\nimport {\n  to = dispatch_api.c\n  id = \"c\"\n}\n",
+    );
+    let (plan, generated) = generate_config(&ws);
+    assert!(
+        plan.contains("2 to import, 0 to add, 0 to change, 0 to destroy"),
+        "{plan}"
+    );
+    assert!(
+        generated.contains("allowed_groups = [\"staff\"]"),
+        "{generated}"
+    );
+    assert!(
+        generated.contains("http_endpoint = \"http://logs.internal/x\""),
+        "{generated}"
+    );
+    assert!(
+        plan.contains(&format!(
+            "plugin `basic-auth` (id {}) on the API's service: its settings are not what dispatch_api sets",
+            leaky["id"].as_str().expect("id")
+        )),
+        "{plan}"
+    );
+    ws.apply().success();
+    assert_eq!(ws.plan().code, 0);
+
+    edit_generated(
+        &ws,
+        "allowed_groups = [\"staff\"]",
+        "allowed_groups = [\"admins\", \"staff\"]",
+    );
+    ws.apply().success();
+    let acls = plugins_named(&kong, "acl");
+    assert_eq!(acls.len(), 1, "{acls:?}");
+    assert_eq!(acls[0]["id"], acl["id"]);
+    assert_eq!(acls[0]["config"]["allow"], json!(["admins", "staff"]));
+    assert_eq!(
+        plugins_named(&kong, "basic-auth").len(),
+        2,
+        "one per service"
+    );
+    assert_eq!(ws.plan().code, 0);
+}
