@@ -415,3 +415,66 @@ fn authentication_and_logging_plugins_are_adopted_and_an_inexpressible_one_is_na
     );
     assert_eq!(ws.plan().code, 0);
 }
+
+/// The paths a `terraform plan` reads, in order.
+fn plan_reads(kong: &Kong, ws: &Workspace) -> Vec<String> {
+    kong.sandbox.controls().reset_requests();
+    let plan = ws.plan();
+    assert_eq!(plan.code, 0, "{}", plan.output());
+    kong.sandbox
+        .controls()
+        .requests()
+        .iter()
+        .map(|r| format!("{} {}", r.method, r.path))
+        .collect()
+}
+
+#[test]
+fn only_an_imported_api_with_something_outside_pays_for_the_watch() {
+    let kong = Kong::start();
+    let service = legacy_service(&kong);
+    let service_id = service["id"].as_str().expect("id");
+    let key_auth = kong.send(
+        "POST",
+        "/services/legacy/plugins",
+        json!({"name": "key-auth"}),
+    );
+    let ws = kong.workspace();
+    ws.write(&format!(
+        "{IMPORT_LEGACY}resource \"dispatch_api\" \"legacy\" {{\n  name         = \"legacy\"\n  upstream_url = \"http://legacy.internal/\"\n  paths        = [\"/legacy\"]\n}}\n"
+    ));
+    ws.apply().success();
+
+    let watched = plan_reads(&kong, &ws);
+    for read in [
+        format!("GET /services/{service_id}/routes"),
+        format!("GET /services/{service_id}/plugins"),
+    ] {
+        assert!(watched.contains(&read), "{read} in {watched:?}");
+    }
+    assert_eq!(
+        watched.iter().filter(|r| r.ends_with("/plugins")).count(),
+        2,
+        "the service's plugins and the route's: {watched:?}"
+    );
+
+    // Once nothing is outside, the next refresh that is saved stops the watch.
+    kong.call(
+        "DELETE",
+        &format!("/plugins/{}", key_auth["id"].as_str().expect("id")),
+        None,
+    );
+    ws.apply().success();
+    let quiet = plan_reads(&kong, &ws);
+    assert_eq!(
+        quiet.len() + 3,
+        watched.len(),
+        "three reads less: {quiet:?} / {watched:?}"
+    );
+    assert!(
+        !quiet
+            .iter()
+            .any(|r| r.contains("/plugins") || r.ends_with("/routes")),
+        "{quiet:?}"
+    );
+}
