@@ -5,6 +5,7 @@
 
 use serde_json::{json, Value as Json};
 
+use crate::certs::CertSpec;
 use crate::harness::{Kong, Workspace};
 
 /// An `import {}` block for `dispatch_api.legacy`.
@@ -477,4 +478,68 @@ fn only_an_imported_api_with_something_outside_pays_for_the_watch() {
             .any(|r| r.contains("/plugins") || r.ends_with("/routes")),
         "{quiet:?}"
     );
+}
+
+#[test]
+fn a_certificate_and_a_user_made_by_curl_round_trip_through_generated_configuration() {
+    let kong = Kong::start();
+    let issued = CertSpec::leaf(&["hello.example.com", "www.example.com"]).self_signed();
+    kong.send(
+        "POST",
+        "/certificates",
+        json!({"cert": issued.cert_pem(), "key": issued.key_pem(),
+               "snis": ["www.example.com", "hello.example.com"]}),
+    );
+    kong.send("POST", "/consumers", json!({"username": "alice"}));
+    kong.send(
+        "POST",
+        "/consumers/alice/basic-auth",
+        json!({"username": "alice", "password": "old-secret"}),
+    );
+    kong.send("POST", "/consumers/alice/acls", json!({"group": "staff"}));
+
+    let ws = kong.workspace();
+    ws.write_file("site.key", &issued.key_pem());
+    ws.write(
+        "import {\n  to = dispatch_certificate.site\n  id = \"www.example.com\"\n}\nimport {\n  to = dispatch_basic_auth_user.alice\n  id = \"alice\"\n}\n",
+    );
+    let run = ws.run(&[
+        "plan",
+        "-input=false",
+        "-no-color",
+        "-generate-config-out=generated.tf",
+    ]);
+    let generated =
+        std::fs::read_to_string(ws.path().join("generated.tf")).expect("generated.tf written");
+    // Kong never returns the key or the password: the plan says so, on them, and nothing else.
+    let out = run.failure().output();
+    assert!(out.contains("private_key"), "{out}");
+    assert!(out.contains("password"), "{out}");
+    assert!(!out.contains("Internal error"), "{out}");
+    assert!(generated.contains("groups   = [\"staff\"]"), "{generated}");
+    assert!(
+        generated.contains("hostnames"),
+        "the SNIs are part of the certificate:\n{generated}"
+    );
+
+    edit_generated(
+        &ws,
+        "private_key = null # sensitive",
+        "private_key = file(\"${path.module}/site.key\")",
+    );
+    edit_generated(
+        &ws,
+        "password = null # sensitive",
+        "password = \"new-secret\"",
+    );
+    let plan = ws.plan();
+    assert!(
+        plan.output()
+            .contains("2 to import, 0 to add, 1 to change, 0 to destroy"),
+        "only the password is written: {}",
+        plan.output()
+    );
+    ws.apply().success();
+    let replan = ws.plan();
+    assert_eq!(replan.code, 0, "{}", replan.output());
 }
