@@ -29,6 +29,14 @@ pub fn report(diags: &mut Diagnostics, issues: impl IntoIterator<Item = Issue>) 
     }
 }
 
+/// At plan time, the errors among the checks `validate` already ran. Terraform validates a
+/// configuration with its input variables unknown, so a value that comes from a variable (a
+/// null in a required attribute, an invalid name) is only checked here; what `validate` could
+/// see never reaches the plan, so nothing is reported twice. Warnings were `validate`'s to give.
+pub fn report_plan_errors(diags: &mut Diagnostics, issues: impl IntoIterator<Item = Issue>) {
+    report(diags, issues.into_iter().filter(Issue::is_error));
+}
+
 /// An error for a failed Admin API call. `locate` maps Kong's field paths (such as
 /// `["hosts", "1"]`) to the user's attribute; unmapped fields are reported without a path.
 pub fn kong_error(

@@ -232,11 +232,31 @@ fn entity_page(
     }
     sections.push(schema_section(schema)?);
     if let Some(code) = code_block("shell", import) {
+        let blocks = code_block("terraform", &import_blocks(import)).unwrap_or_default();
         sections.push(format!(
-            "## Import\n\nImport is supported using the following syntax:\n\n{code}"
+            "## Import\n\nIn Terraform 1.5 and later, an `import` block imports it when you plan and apply (add `-generate-config-out=generated.tf` to the plan to have its configuration written):\n\n{blocks}\n\nImport is supported using the following syntax:\n\n{code}"
         ));
     }
     Ok(sections.join("\n\n") + "\n")
+}
+
+/// The `import {}` blocks that do what an `import.sh`'s `terraform import ADDRESS ID` commands
+/// do, its comments kept: the page shows both, and the commands are the ones the examples'
+/// tests run.
+fn import_blocks(script: &str) -> String {
+    script
+        .lines()
+        .map(|line| {
+            let command = line.trim().strip_prefix("terraform import ");
+            match command.and_then(|c| c.split_once(' ')) {
+                Some((address, id)) => {
+                    format!("import {{\n  to = {address}\n  id = \"{}\"\n}}", id.trim())
+                }
+                None => line.to_string(),
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 /// A fenced code block of a file's content, or `None` when it is empty.

@@ -117,6 +117,9 @@ pub fn read_only_copy(resource: &Block, lookup: &[(&str, &str)], description: &s
                 },
                 None => Attribute {
                     constraint: AttributeConstraint::Computed,
+                    description: Description::markdown(read_wording(
+                        &attribute.description.content,
+                    )),
                     ..attribute.clone()
                 },
             };
@@ -133,7 +136,7 @@ pub fn read_only_copy(resource: &Block, lookup: &[(&str, &str)], description: &s
         };
         let what = format!(
             "{} Read-only here: {shape}, with the fields of the resource's `{name}` block.",
-            nested_block(nested).description.content.trim_end()
+            read_wording(&nested_block(nested).description.content)
         );
         attributes.insert(name.clone(), computed(nested_type(nested), &what));
     }
@@ -144,6 +147,29 @@ pub fn read_only_copy(resource: &Block, lookup: &[(&str, &str)], description: &s
         description: Description::markdown(description),
         deprecated: false,
     }
+}
+
+/// The sentences of a resource's description that only tell how to configure it (a default
+/// that applies when it is left out, what removing a block does, what must be set), which a
+/// read-only copy does not copy: a data source sets nothing.
+const CONFIGURATION_ONLY: [&str; 5] = [
+    "Default ",
+    "Removing the block ",
+    "Fields left out ",
+    "Set at least ",
+    "Required with that mode",
+];
+
+/// A resource's description as a read-only copy shows it: without [`CONFIGURATION_ONLY`]
+/// sentences.
+fn read_wording(description: &str) -> String {
+    description
+        .trim_end()
+        .split_inclusive(". ")
+        .filter(|sentence| !CONFIGURATION_ONLY.iter().any(|s| sentence.starts_with(s)))
+        .collect::<String>()
+        .trim_end()
+        .to_string()
 }
 
 /// The block inside a nested block, whatever its nesting.
@@ -189,4 +215,23 @@ pub fn schema(block: Block) -> Schema {
 
 fn to_map<'a, T>(items: impl IntoIterator<Item = (&'a str, T)>) -> HashMap<String, T> {
     items.into_iter().map(|(k, v)| (k.to_string(), v)).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_read_only_copy_drops_what_only_configuration_needs() {
+        assert_eq!(
+            read_wording("Whether it strips the path (Kong `strip_path`). Default `true`."),
+            "Whether it strips the path (Kong `strip_path`)."
+        );
+        assert_eq!(
+            read_wording(
+                "Limits (Kong `rate-limiting`). Set at least one limit; a longer one may not be lower. Removing the block removes the plugin. Counted per node."
+            ),
+            "Limits (Kong `rate-limiting`). Counted per node."
+        );
+    }
 }

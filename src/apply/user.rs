@@ -139,8 +139,9 @@ pub async fn import(context: &Context, username: &str) -> Result<Option<FoundUse
     Ok(None)
 }
 
-/// Writes the user's entities on the consumer `id`: the consumer, the credential, the ACLs;
-/// then removes credentials and ACLs that are not the declared ones.
+/// Writes the user's entities on the consumer `id`: the consumer, the credential, the ACLs
+/// (where the consumer already holds them, see [`DesiredUser::adopting`]); then removes
+/// credentials and ACLs that are not the declared ones.
 async fn write_entities(
     context: &Context,
     desired: &DesiredUser,
@@ -148,18 +149,21 @@ async fn write_entities(
 ) -> Result<(), KongError> {
     let client = &context.client;
     client.put_consumer(id, &desired.consumer).await?;
+    let credentials = client.basic_auth_credentials(id).await?;
+    let acls = client.acls(id).await?;
+    let desired = desired.clone().adopting(&credentials, &acls);
     client
         .put_basic_auth(id, &desired.credential_id, &desired.credential)
         .await?;
     for (acl_id, acl) in &desired.acls {
         client.put_acl(id, acl_id, acl).await?;
     }
-    for credential in client.basic_auth_credentials(id).await? {
+    for credential in credentials {
         if credential.id != desired.credential_id {
             client.delete_basic_auth(id, &credential.id).await?;
         }
     }
-    for acl in client.acls(id).await? {
+    for acl in acls {
         if !desired.acls.iter().any(|(acl_id, _)| *acl_id == acl.id) {
             client.delete_acl(id, &acl.id).await?;
         }

@@ -11,8 +11,8 @@ use tf_provider::{AttributePath, DataSource, Diagnostics};
 use crate::apply;
 use crate::apply::api::Lookup;
 use crate::context::SharedContext;
-use crate::diagnostics::kong_error;
-use crate::model::validate;
+use crate::diagnostics::{kong_error, report};
+use crate::model::{null_required, validate, AttrPath, Issue};
 use crate::resources::api::{api_schema, ApiState};
 use crate::schema::{read_only_copy, schema};
 use crate::values::TfString;
@@ -35,6 +35,15 @@ impl<'de> Deserialize<'de> for ApiData {
             ..ApiState::default()
         }))
     }
+}
+
+/// The error for a null `name`.
+fn no_name() -> Issue {
+    null_required(
+        AttrPath::attr("name"),
+        "API name",
+        "Set the name of the API to read.",
+    )
 }
 
 /// The `dispatch_api` data source.
@@ -68,6 +77,9 @@ impl DataSource for ApiDataSource {
     }
 
     async fn validate<'a>(&self, diags: &mut Diagnostics, config: Self::State<'a>) -> Option<()> {
+        if config.0.name.is_null() {
+            report(diags, [no_name()]);
+        }
         if let Some(name) = config.0.name.as_ref_option() {
             if let Err(why) = validate::api_name(name) {
                 diags.error("Invalid API name", why, AttributePath::new("name"));
@@ -83,8 +95,9 @@ impl DataSource for ApiDataSource {
         _meta: Self::ProviderMetaState<'a>,
     ) -> Option<Self::State<'a>> {
         let context = self.context.get(diags)?;
+        // Terraform reads a data source once its configuration is known: no name is a null.
         let Some(name) = config.0.name.as_ref_option().cloned() else {
-            diags.error_short("The API name is not known", AttributePath::new("name"));
+            report(diags, [no_name()]);
             return None;
         };
         let kong_name = context.environment.naming.kong_name(&name);

@@ -3,6 +3,7 @@
 use super::client::{segment, Client};
 use super::entities::{Plugin, PluginFields, Route, RouteFields, Service, ServiceFields};
 use super::error::KongError;
+use serde_json::Value as Json;
 
 impl Client {
     /// `GET /services/{id or name}`.
@@ -97,5 +98,22 @@ impl Client {
     pub async fn service_plugins(&self, service_id: &str) -> Result<Vec<Plugin>, KongError> {
         self.list_all(&format!("/services/{}/plugins", segment(service_id)), &[])
             .await
+    }
+
+    /// The plugins attached to one route.
+    pub async fn route_plugins(&self, route_id: &str) -> Result<Vec<Plugin>, KongError> {
+        self.list_all(&format!("/routes/{}/plugins", segment(route_id)), &[])
+            .await
+    }
+
+    /// `GET /plugins/{id}` with every field Kong answers, for writing a plugin back with what
+    /// the provider does not model kept as it is.
+    pub async fn plugin_as_is(&self, id: &str) -> Result<Option<Json>, KongError> {
+        self.get(&format!("/plugins/{}", segment(id))).await
+    }
+
+    /// `PUT /plugins/{id}` with a whole body (see [`super::plugins::keeping`]).
+    pub async fn put_plugin_as_is(&self, id: &str, body: &Json) -> Result<Plugin, KongError> {
+        self.put(&format!("/plugins/{}", segment(id)), body).await
     }
 }

@@ -255,6 +255,64 @@ impl PluginConfig for OpenIdConnectConfig {
     const NAME: &'static str = "openid-connect";
 }
 
+/// The body that writes `desired` over a plugin Kong holds as `found` (its answer to `GET`),
+/// keeping what the provider does not model: the config fields of no typed config here (a
+/// `rate-limiting` plugin's `policy` and `redis`, say), and the plugin's own fields beside
+/// `config` (`protocols`, `instance_name`, its service, route and consumer). The typed config's
+/// fields take `desired`'s values, and those `desired` leaves out are left out, so that Kong
+/// resets them to its defaults as a plain `PUT` of `desired` would.
+pub fn keeping(found: &Json, desired: &PluginFields) -> Json {
+    let mut body = found.as_object().cloned().unwrap_or_default();
+    for read_only in ["id", "created_at", "updated_at"] {
+        body.remove(read_only);
+    }
+    let found_config = found.get("config").cloned().unwrap_or(Json::Null);
+    let mut config = found_config.as_object().cloned().unwrap_or_default();
+    for key in modelled_keys(&desired.name, &found_config) {
+        config.remove(&key);
+    }
+    if let Some(declared) = desired.config.as_object() {
+        for (key, value) in declared {
+            config.insert(key.clone(), value.clone());
+        }
+    }
+    body.insert("name".into(), Json::String(desired.name.clone()));
+    body.insert("config".into(), Json::Object(config));
+    body.insert("enabled".into(), Json::Bool(desired.enabled));
+    body.insert(
+        "tags".into(),
+        Json::Array(desired.tags.iter().cloned().map(Json::String).collect()),
+    );
+    Json::Object(body)
+}
+
+/// The fields of `config` that the typed config of the plugin `name` holds (those set there):
+/// what the provider declares for that kind. None for a kind it does not type, or a config that
+/// does not decode.
+fn modelled_keys(name: &str, config: &Json) -> Vec<String> {
+    fn keys<C: PluginConfig>(config: &Json) -> Vec<String> {
+        match C::deserialize(config) {
+            Ok(typed) => wire(&typed)
+                .as_object()
+                .map(|o| o.keys().cloned().collect())
+                .unwrap_or_default(),
+            Err(_) => Vec::new(),
+        }
+    }
+    match name {
+        CorsConfig::NAME => keys::<CorsConfig>(config),
+        RateLimitingConfig::NAME => keys::<RateLimitingConfig>(config),
+        RequestSizeLimitingConfig::NAME => keys::<RequestSizeLimitingConfig>(config),
+        HttpLogConfig::NAME => keys::<HttpLogConfig>(config),
+        RequestTerminationConfig::NAME => keys::<RequestTerminationConfig>(config),
+        BasicAuthConfig::NAME => keys::<BasicAuthConfig>(config),
+        AclConfig::NAME => keys::<AclConfig>(config),
+        JwtConfig::NAME => keys::<JwtConfig>(config),
+        OpenIdConnectConfig::NAME => keys::<OpenIdConnectConfig>(config),
+        _ => Vec::new(),
+    }
+}
+
 /// A field that is present (even as `null`) decodes to `Some`; a missing one keeps the
 /// default `None` through `#[serde(default)]`.
 fn present_or_null<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
@@ -312,6 +370,36 @@ mod tests {
             plugin("rate-limiting", json!({"minute": "many"})).config::<RateLimitingConfig>(),
             None,
             "a config that does not decode"
+        );
+    }
+
+    #[test]
+    fn writing_over_a_plugin_keeps_what_the_provider_does_not_model() {
+        let found = json!({
+            "id": "p", "created_at": 1, "updated_at": 2, "name": "rate-limiting",
+            "instance_name": "edge-limit", "protocols": ["https"],
+            "service": {"id": "svc"}, "route": null, "consumer": null, "enabled": false,
+            "tags": ["owner:ops"],
+            "config": {"second": 5, "minute": 100, "hour": null, "limit_by": "ip",
+                       "policy": "redis", "redis": {"host": "redis.internal", "port": 6379}}
+        });
+        let declared = RateLimitingConfig {
+            minute: Some(200.into()),
+            ..RateLimitingConfig::default()
+        };
+        let desired = PluginFields::new(&declared, "svc", vec!["managed".into()]);
+        let body = keeping(&found, &desired);
+        assert_eq!(
+            body,
+            json!({
+                "name": "rate-limiting", "instance_name": "edge-limit", "protocols": ["https"],
+                "service": {"id": "svc"}, "route": null, "consumer": null, "enabled": true,
+                "tags": ["managed"],
+                // Declared: minute. Modelled but left out: second and limit_by go back to
+                // Kong's defaults. Not modelled: policy and redis stay.
+                "config": {"minute": 200, "hour": null, "policy": "redis",
+                           "redis": {"host": "redis.internal", "port": 6379}}
+            })
         );
     }
 

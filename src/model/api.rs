@@ -334,6 +334,7 @@ pub fn locate(spec: &ApiSpec, path: &[String]) -> Option<AttrPath> {
     })
 }
 
+pub mod adopt;
 mod check;
 mod paths;
 mod read;
@@ -341,7 +342,7 @@ mod urls;
 
 pub use check::{check_draft, Draft};
 pub use paths::kong_paths;
-pub use read::{read_back, Observed, TAGS_DIFFER};
+pub use read::{read_back, read_kong, Observed, Reading, TAGS_DIFFER};
 pub use urls::invoke_urls;
 
 #[cfg(test)]

@@ -277,9 +277,9 @@ pub fn check_draft(draft: &AuthDraft) -> Vec<Issue> {
                     ));
                 }
             }
-            Field::Null => issues.push(Issue::error(
+            Field::Null => issues.push(super::null_required(
                 oidc_path().index(0).then("issuer"),
-                "Missing OIDC issuer",
+                "OIDC issuer",
                 "Set `issuer` to the issuer identifier of the OpenID Connect provider (the `iss` of its tokens).",
             )),
             Field::Unknown => {}

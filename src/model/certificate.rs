@@ -74,6 +74,20 @@ pub fn check(draft: &CertificateDraft, now: i64) -> Checked {
     let private_key = AttrPath::attr("private_key");
     let hostnames = AttrPath::attr("hostnames");
 
+    if draft.certificate == Field::Null {
+        issues.push(super::null_required(
+            certificate.clone(),
+            "certificate",
+            "Set the PEM certificate chain, leaf first, for example `certificate = file(\"api.example.com.chain.pem\")`.",
+        ));
+    }
+    if draft.private_key == Field::Null {
+        issues.push(super::null_required(
+            private_key.clone(),
+            "private key",
+            "The private key cannot be imported: Terraform never writes a sensitive value into generated configuration (`private_key = null # sensitive`), and Kong may not return it at all (Enterprise keyring encryption, a vault reference). Supply it: `private_key = file(\"api.example.com.key.pem\")`, or a sensitive variable (`private_key = var.api_key`). Kong keeps the key it holds until the next apply writes this one.",
+        ));
+    }
     let chain = match &draft.certificate {
         Field::Value(pem) if pem.len() > MAX_CERTIFICATE_LEN => {
             issues.push(too_long(

@@ -116,6 +116,19 @@ impl Issue {
     }
 }
 
+/// The error for a required attribute whose value is null. Terraform checks that a required
+/// attribute is written, not that its value is set: `name = var.n` with a variable that has no
+/// value, or what `terraform plan -generate-config-out` writes for a value it cannot know
+/// (`private_key = null # sensitive`), reaches the provider as null. `how` says what to write.
+pub fn null_required(path: AttrPath, what: &str, how: &str) -> Issue {
+    let attribute = path.to_string();
+    Issue::error(
+        path,
+        format!("Missing {what}"),
+        format!("`{attribute}` is required, but its value is null (an unset variable, or a null written for it). {how}"),
+    )
+}
+
 /// A value of a declaration at plan time: not known yet, absent, or known.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub enum Field<T> {

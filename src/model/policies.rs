@@ -265,6 +265,13 @@ pub fn check(draft: &PoliciesDraft) -> Vec<Issue> {
         rate_limit::check(limit, &mut issues);
     }
     if let Some(logging) = draft.logging.value() {
+        if logging.http_endpoint == Field::Null {
+            issues.push(super::null_required(
+                AttrPath::attr("logging").index(0).then("http_endpoint"),
+                "logging endpoint",
+                "Set the http(s) URL log entries are sent to, or remove the `logging` block.",
+            ));
+        }
         if let Some(endpoint) = logging.http_endpoint.value() {
             if let Err(why) = http_endpoint(endpoint) {
                 issues.push(Issue::error(

@@ -57,6 +57,20 @@ pub fn username(name: &str) -> Result<(), String> {
 /// Every problem of a declaration that can be seen without Kong.
 pub fn check_draft(draft: &UserDraft) -> Vec<Issue> {
     let mut issues = Vec::new();
+    if draft.username == Field::Null {
+        issues.push(super::null_required(
+            AttrPath::attr("username"),
+            "username",
+            "Set the username end users type.",
+        ));
+    }
+    if draft.password_empty == Field::Null {
+        issues.push(super::null_required(
+            AttrPath::attr("password"),
+            "password",
+            "Kong keeps only a salted hash of the password, so neither an import nor `terraform plan -generate-config-out` can fill it in: supply it, for example from a sensitive variable (`password = var.alice_password`). After an import, the first apply writes it.",
+        ));
+    }
     if let Some(name) = draft.username.value() {
         if let Err(detail) = username(name) {
             issues.push(Issue::error(
@@ -169,6 +183,27 @@ pub struct ObservedUser {
     pub groups: Vec<String>,
 }
 
+impl DesiredUser {
+    /// The same entities written where a consumer made outside Terraform already has them:
+    /// Kong's basic-auth `username` is unique and an ACL's (consumer, group) is its cache key
+    /// (`kong/plugins/basic-auth/daos.lua`, `kong/plugins/acl/daos.lua`, Kong 3.9), so a
+    /// credential with the declared username, or an ACL of a declared group, that the consumer
+    /// holds at another id is rewritten at that id (adopted) instead of colliding with a second
+    /// one at the derived id.
+    pub fn adopting(mut self, credentials: &[BasicAuthCredential], acls: &[Acl]) -> DesiredUser {
+        let username = Some(&self.credential.username);
+        if let Some(held) = credentials.iter().find(|c| c.username.as_ref() == username) {
+            self.credential_id = held.id.clone();
+        }
+        for (id, acl) in &mut self.acls {
+            if let Some(held) = acls.iter().find(|a| a.group == acl.group) {
+                *id = held.id.clone();
+            }
+        }
+        self
+    }
+}
+
 /// The user Kong's entities amount to. `password` is the declared one (none after an import).
 pub fn read_back(
     consumer: &Consumer,
@@ -188,8 +223,9 @@ pub fn read_back(
         .unwrap_or_default();
     let matches = match (ours, password) {
         (Some(credential), Some(password)) => {
+            // Whatever its id (one adopted at import keeps its own): the only credential, with
+            // the declared password.
             credentials.len() == 1
-                && credential.id == credential_id(&consumer.id)
                 && credential.password.as_ref().map(Secret::expose)
                     == Some(password_hash(password, &consumer.id).as_str())
         }
@@ -344,6 +380,49 @@ mod tests {
 
         let imported = read_back(&consumer, &credentials, &acls, None, &naming);
         assert_eq!(imported.password, PasswordCheck::Differs);
+    }
+
+    #[test]
+    fn a_credential_and_acls_made_outside_terraform_are_written_where_they_are() {
+        let naming = Naming::new(None);
+        let spec = spec();
+        let held = vec![BasicAuthCredential {
+            id: "theirs".into(),
+            username: Some("alice".into()),
+            password: None,
+        }];
+        let acls = vec![Acl {
+            id: "their-staff".into(),
+            group: "staff".into(),
+        }];
+        let desired = desired(&spec, &naming, "c1").adopting(&held, &acls);
+        assert_eq!(desired.credential_id, "theirs");
+        let ids: Vec<&str> = desired.acls.iter().map(|(id, _)| id.as_str()).collect();
+        assert_eq!(ids[1], "their-staff");
+        assert_ne!(ids[0], "their-staff", "admins keeps its derived id");
+
+        // Once written there, it reads back as declared.
+        let (consumer, mut credentials, acls) = stored(&desired, "c1");
+        assert_eq!(credentials[0].id, "theirs");
+        let observed = read_back(
+            &consumer,
+            &credentials,
+            &acls,
+            Some(&spec.password),
+            &naming,
+        );
+        assert_eq!(observed.password, PasswordCheck::Matches);
+        credentials[0].username = Some("bob".into());
+        let other = desired_for_c1().adopting(&credentials, &[]);
+        assert_eq!(
+            other.credential_id,
+            credential_id("c1"),
+            "another username is not adopted"
+        );
+    }
+
+    fn desired_for_c1() -> DesiredUser {
+        desired(&spec(), &Naming::new(None), "c1")
     }
 
     #[test]

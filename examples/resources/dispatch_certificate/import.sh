@@ -1,3 +1,5 @@
+# Kong never returns a private key: after -generate-config-out, set `private_key` (with file() or
+# a sensitive variable) before you apply.
 # By one of the hostnames the certificate serves (the whole certificate is imported, with all
 # its hostnames):
 terraform import dispatch_certificate.api api.example.com

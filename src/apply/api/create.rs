@@ -5,6 +5,7 @@ use super::issuer::{self, IssuerError};
 use super::{Ids, WriteError};
 use crate::apply::{keep_after_undo, Context};
 use crate::kong::KongError;
+use crate::model::api::adopt::Adopted;
 use crate::model::api::{self, ApiSpec, DesiredApi};
 use crate::model::Issue;
 
@@ -49,6 +50,7 @@ pub async fn create(context: &Context, spec: &ApiSpec) -> Result<Ids, CreateErro
         service: service_id,
         route: Some(route_id),
         kong_name: desired.service.name.clone(),
+        plugins: Adopted::new(),
     };
     match create_entities(context, &desired, &ids, spec.auth.jwt_issuer()).await {
         Ok(()) => Ok(ids),

@@ -3,9 +3,11 @@
 //! somewhere between the two declarations: the update says what Kong holds then.
 
 use super::issuer::{self, IssuerError};
-use super::{observe, Found, Ids, WriteError};
+use super::read::observe;
+use super::{Found, Ids, WriteError};
 use crate::apply::Context;
-use crate::kong::KongError;
+use crate::kong::{plugins, ForeignKey, KongError, PluginFields};
+use crate::model::api::adopt::{Adopted, AdoptedPlugin};
 use crate::model::api::{self, ApiSpec, DesiredApi};
 use crate::model::Issue;
 
@@ -83,7 +85,10 @@ pub async fn update(
         }
     }
     match update_entities(context, &desired, before.as_ref(), &ids, route_exists).await {
-        Ok(()) => Ok(ids),
+        Ok(()) => Ok(Ids {
+            plugins: adopted_after(&ids, &desired, before.as_ref()),
+            ..ids
+        }),
         Err(error) => {
             let error = WriteError::explained(context, spec, error).await;
             Err(failed(UpdateError::Write(error)).await)
@@ -111,15 +116,18 @@ async fn now_in_kong(
     before: Option<&ApiSpec>,
     after: &ApiSpec,
 ) -> Option<Found> {
-    let snapshot = observe(context, ids, before, Some(after)).await.ok()??;
-    snapshot.found(context, before).await.ok()
+    let snapshot = observe(context, ids, before, Some(after), false)
+        .await
+        .ok()??;
+    snapshot.found(context, ids, before).await.ok()
 }
 
 /// Brings Kong to `desired`. The service and route are always written (an update only runs
 /// when something differs, and what differs may be a field `before` cannot see, such as a name
 /// outside the organization); the route is put (at its derived id) when it does not exist.
-/// Plugins are written only when they differ from `before`, and removed in reverse order, so
-/// that an `acl` goes after the authentication it restricts.
+/// Plugins are written only when they differ from `before` (or are adopted and do not carry
+/// the ownership tags yet), and removed in reverse order, so that an `acl` goes after the
+/// authentication it restricts. An adopted plugin is written and removed where it is.
 async fn update_entities(
     context: &Context,
     desired: &DesiredApi,
@@ -138,10 +146,9 @@ async fn update_entities(
     }
     let had = |name: &str| before.and_then(|b| b.plugins.iter().find(|p| p.name == name));
     for plugin in &desired.plugins {
-        if had(&plugin.name) != Some(plugin) {
-            client
-                .put_plugin(&api::plugin_id(service_id, &plugin.name), plugin)
-                .await?;
+        let adopted = ids.plugins.get(&plugin.name);
+        if had(&plugin.name) != Some(plugin) || adopted.is_some_and(|a| !a.tagged) {
+            write_plugin(context, service_id, plugin, adopted).await?;
         }
     }
     for old in before
@@ -151,10 +158,64 @@ async fn update_entities(
         .rev()
     {
         if !desired.plugins.iter().any(|p| p.name == old.name) {
-            client
-                .delete_plugin(&api::plugin_id(service_id, &old.name))
-                .await?;
+            let id = match ids.plugins.get(&old.name) {
+                Some(adopted) => adopted.id.clone(),
+                None => api::plugin_id(service_id, &old.name),
+            };
+            client.delete_plugin(&id).await?;
         }
     }
     Ok(())
+}
+
+/// Writes one of the API's plugins: at its derived id on the service, or where the adopted one
+/// is, keeping what the provider does not model of it (see [`plugins::keeping`]): adopting a
+/// `rate-limiting` plugin that counts in Redis must not make it count on each node.
+async fn write_plugin(
+    context: &Context,
+    service_id: &str,
+    plugin: &PluginFields,
+    adopted: Option<&AdoptedPlugin>,
+) -> Result<(), KongError> {
+    let client = &context.client;
+    let Some(adopted) = adopted else {
+        let id = api::plugin_id(service_id, &plugin.name);
+        return client.put_plugin(&id, plugin).await.map(drop);
+    };
+    let body = match client.plugin_as_is(&adopted.id).await? {
+        Some(found) => plugins::keeping(&found, plugin),
+        None => {
+            // Deleted since it was read: put it back where it was.
+            let fields = PluginFields {
+                service: adopted.service.clone().map(ForeignKey::new),
+                route: adopted.route.clone().map(ForeignKey::new),
+                ..plugin.clone()
+            };
+            serde_json::to_value(&fields).unwrap_or_default()
+        }
+    };
+    client.put_plugin_as_is(&adopted.id, &body).await.map(drop)
+}
+
+/// The adopted plugins after a successful update: those of the declaration were written with
+/// the ownership tags, those `before` had and the declaration dropped were deleted, the others
+/// (outside the declaration) are as they were.
+fn adopted_after(ids: &Ids, desired: &DesiredApi, before: Option<&DesiredApi>) -> Adopted {
+    let has = |api: Option<&DesiredApi>, name: &str| {
+        api.is_some_and(|a| a.plugins.iter().any(|p| p.name == name))
+    };
+    ids.plugins
+        .iter()
+        .filter(|(name, _)| has(Some(desired), name) || !has(before, name))
+        .map(|(name, adopted)| {
+            let tagged = adopted.tagged || has(Some(desired), name);
+            (
+                name.clone(),
+                AdoptedPlugin {
+                    tagged,
+                    ..adopted.clone()
+                },
+            )
+        })
+        .collect()
 }

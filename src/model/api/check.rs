@@ -2,7 +2,7 @@
 
 use super::{HttpsMode, REDIRECT_CODES};
 use crate::model::policies::{self, PoliciesDraft};
-use crate::model::{validate, AttrPath, Field, Issue};
+use crate::model::{null_required, validate, AttrPath, Field, Issue};
 
 /// The values of a declaration at plan time, for the checks that span attributes.
 #[derive(Debug, Clone, Default)]
@@ -32,6 +32,13 @@ pub struct Draft {
 /// Every problem of a declaration that can be seen without the provider configuration.
 pub fn check_draft(draft: &Draft) -> Vec<Issue> {
     let mut issues = Vec::new();
+    if draft.name == Field::Null {
+        issues.push(null_required(
+            AttrPath::attr("name"),
+            "API name",
+            "Every API needs a name: letters, digits, `-` and `_`.",
+        ));
+    }
     let mut check = |path: AttrPath, summary: &str, result: Result<(), String>| {
         if let Err(detail) = result {
             issues.push(Issue::error(path, summary, detail));

@@ -1,9 +1,10 @@
 //! Kong's entities of an API ⇄ back to its declaration.
 
+use super::adopt::{self, Adopted, Outside, Trust};
 use super::paths::api_paths;
 use super::{
-    is_unlinked, plugin_id, target_of, ApiSpec, Environment, HttpsMode, Upstream,
-    DEFAULT_REDIRECT_CODE, TERMINATION_PLUGIN, UNLINKED_MESSAGE, UNLINKED_STATUS,
+    is_unlinked, target_of, ApiSpec, Environment, HttpsMode, Upstream, DEFAULT_REDIRECT_CODE,
+    TERMINATION_PLUGIN, UNLINKED_MESSAGE, UNLINKED_STATUS,
 };
 use crate::kong::plugins::RequestTerminationConfig;
 use crate::kong::{Plugin, Route, Service};
@@ -17,8 +18,8 @@ pub struct Observed<'a> {
     pub service: &'a Service,
     /// The route, unless it is gone.
     pub route: Option<&'a Route>,
-    /// The plugins attached to the service (empty when they were not needed, see
-    /// [`needs_plugins`]).
+    /// The plugins Kong has on the service and the route (empty when they were not needed, see
+    /// [`needs_plugins`](super::needs_plugins)).
     pub plugins: &'a [Plugin],
 }
 
@@ -26,7 +27,55 @@ pub struct Observed<'a> {
 /// tags. No declaration can hold it (it has a `/`), so the plan always shows the difference.
 pub const TAGS_DIFFER: &str = "(the Kong service and route have different tags: /)";
 
-/// The declaration Kong's entities amount to. `prior` (the last known declaration) decides
+/// What Kong's entities of an API amount to.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Reading {
+    /// The declaration.
+    pub spec: ApiSpec,
+    /// The plugins the API uses that the provider did not create where it would have.
+    pub adopted: Adopted,
+    /// The plugins attached to the API that the declaration cannot express.
+    pub outside: Vec<Outside>,
+}
+
+/// The declaration Kong's entities amount to, the plugins it adopted and what it cannot express.
+/// `observed.plugins` are all the plugins Kong has on the service and the route; `trust` says
+/// which of them may be the API's ([`adopt::resolve`]).
+pub fn read_kong(
+    observed: Observed<'_>,
+    trust: Trust<'_>,
+    prior: Option<&ApiSpec>,
+    env: &Environment,
+) -> Reading {
+    let resolved = adopt::resolve(
+        observed.plugins,
+        &observed.service.id,
+        observed.route.map(|r| r.id.as_str()),
+        trust,
+        &env.naming,
+    );
+    let own = Observed {
+        plugins: &resolved.plugins,
+        ..observed
+    };
+    let spec = read_spec(own, prior, env);
+    let mut outside = adopt::not_expressed(&resolved, &spec, &env.naming);
+    outside.splice(0..0, resolved.outside);
+    Reading {
+        spec,
+        adopted: resolved.adopted,
+        outside,
+    }
+}
+
+/// The declaration Kong's entities amount to, for an API whose plugins are all the provider's
+/// own (ids derived from the service's): [`read_kong`] with nothing adopted.
+pub fn read_back(observed: Observed<'_>, prior: Option<&ApiSpec>, env: &Environment) -> ApiSpec {
+    read_kong(observed, Trust::Known(&Adopted::new()), prior, env).spec
+}
+
+/// The declaration the API's own plugins (`observed.plugins`: at most one per kind, in force)
+/// and its service and route amount to. `prior` (the last known declaration) decides
 /// between equivalent spellings, so that only real differences show as drift.
 ///
 /// The name and the tags live on both the service and the route. When the two disagree (an
@@ -36,7 +85,7 @@ pub const TAGS_DIFFER: &str = "(the Kong service and route have different tags: 
 ///
 /// A managed request-termination plugin answering "no function linked" makes the API unlinked
 /// whatever its service points at: Kong answers 503 before calling the upstream.
-pub fn read_back(observed: Observed<'_>, prior: Option<&ApiSpec>, env: &Environment) -> ApiSpec {
+fn read_spec(observed: Observed<'_>, prior: Option<&ApiSpec>, env: &Environment) -> ApiSpec {
     let service = observed.service;
     let route = observed.route;
     let naming = &env.naming;
@@ -55,14 +104,11 @@ pub fn read_back(observed: Observed<'_>, prior: Option<&ApiSpec>, env: &Environm
         .iter()
         .find(|p| p.name == TERMINATION_PLUGIN);
     let upstream = read_upstream(service, termination, prior, &env.template);
-    // Only the plugins this provider created for the API (ids derived from the service's):
-    // one added by someone else is not the provider's to show or remove.
     let own_plugin = |name: &str| {
-        let id = plugin_id(&service.id, name);
         observed
             .plugins
             .iter()
-            .find(|p| p.name == name && p.id == id && p.enabled)
+            .find(|p| p.name == name && p.enabled)
     };
     let policies = policies::read_back(service, own_plugin, prior.map(|p| &p.policies));
 

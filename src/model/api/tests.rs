@@ -338,17 +338,32 @@ fn draft_checks_report_each_bad_attribute() {
 #[test]
 fn redirect_code_is_checked_only_against_known_https() {
     let draft = Draft {
+        name: Field::Unknown,
         https: Field::Unknown,
         redirect_code: Field::Value(302),
         ..Draft::default()
     };
     assert!(check_draft(&draft).is_empty());
     let draft = Draft {
+        name: Field::Unknown,
         https: Field::Value("required".into()),
         redirect_code: Field::Value(303),
         ..Draft::default()
     };
     assert_eq!(check_draft(&draft).len(), 1);
+}
+
+#[test]
+fn a_null_name_is_an_error_on_name_and_an_unknown_one_is_not() {
+    let issues = check_draft(&Draft::default());
+    assert_eq!(issues.len(), 1, "{issues:?}");
+    assert_eq!(issues[0].path.to_string(), "name");
+    assert_eq!(issues[0].summary, "Missing API name");
+    let unknown = Draft {
+        name: Field::Unknown,
+        ..Draft::default()
+    };
+    assert!(check_draft(&unknown).is_empty());
 }
 
 #[test]

@@ -3,7 +3,9 @@
 
 use tf_provider::{AttributePath, Diagnostics};
 
-use crate::apply::api::{CreateError, IssuerError, PlanError, UpdateError, WriteError};
+use crate::apply::api::{
+    Conflict, CreateError, IssuerError, PlanError, PluginHolder, UpdateError, WriteError,
+};
 use crate::diagnostics::{attribute_path, kong_error, report};
 use crate::idp::IdpError;
 use crate::kong::KongError;
@@ -53,18 +55,22 @@ pub(super) fn report_update_error(diags: &mut Diagnostics, spec: &ApiSpec, error
     }
 }
 
-/// Reports a failed write of the API's entities (`action`): a name another Kong entity holds
-/// says who holds it and how to take it over; anything else is Kong's error on the attribute
-/// concerned.
+/// Reports a failed write of the API's entities (`action`): a duplicate names the entity in
+/// the way (who holds the name, or the plugin already there) and how to proceed; anything else
+/// is Kong's error on the attribute concerned.
 fn report_write_error(diags: &mut Diagnostics, spec: &ApiSpec, action: &str, error: &WriteError) {
-    let Some(holder) = &error.taken else {
-        kong_error(
-            diags,
-            &format!("{action} the API `{}`", spec.name),
-            &error.error,
-            |path| api::locate(spec, path),
-        );
-        return;
+    let holder = match &error.conflict {
+        Some(Conflict::Name(holder)) => holder,
+        Some(Conflict::Plugin(plugin)) => return report_plugin_in_the_way(diags, spec, plugin),
+        None => {
+            kong_error(
+                diags,
+                &format!("{action} the API `{}`", spec.name),
+                &error.error,
+                |path| api::locate(spec, path),
+            );
+            return;
+        }
     };
     let (what, kong_name, name) = (holder.kind, &holder.kong_name, &spec.name);
     let detail = if holder.managed {
@@ -80,6 +86,25 @@ fn report_write_error(diags: &mut Diagnostics, spec: &ApiSpec, action: &str, err
         "API name already taken in Kong",
         detail,
         AttributePath::new("name"),
+    );
+}
+
+/// Kong refused the API's plugin because one of that kind is already on its service or route
+/// (one per kind and scope): a plugin made outside Terraform after the API was created or
+/// imported, which the provider does not take over silently.
+fn report_plugin_in_the_way(diags: &mut Diagnostics, spec: &ApiSpec, plugin: &PluginHolder) {
+    let (kind, id, name) = (&plugin.name, &plugin.id, &spec.name);
+    let place = if plugin.on_route { "route" } else { "service" };
+    let whose = if plugin.managed {
+        "It carries this provider's tags but is not this API's: another Terraform state probably manages it."
+    } else {
+        "It was not made by this provider (it has no ownership tags)."
+    };
+    diags.root_error(
+        format!("A `{kind}` plugin is already on the API `{name}`"),
+        format!(
+            "Kong refused to add the API's `{kind}` plugin: the plugin `{kind}` with id {id} is already on the API's Kong {place}, and Kong allows one plugin of a kind per service or route. {whose}\n\nTo let this API manage it with the declared settings, adopt it: remove the API from the state (`removed {{ from = dispatch_api.<name>  lifecycle {{ destroy = false }} }}`, or `terraform state rm`), import it again (`import {{ to = dispatch_api.<name>  id = \"{name}\" }}`) and apply. Otherwise delete that plugin (`DELETE /plugins/{id}`) and apply again."
+        ),
     );
 }
 

@@ -5,7 +5,9 @@
 
 mod auth;
 mod errors;
+mod outside;
 mod policies;
+mod private;
 mod schema;
 mod state;
 
@@ -17,11 +19,13 @@ use tf_provider::{AttributePath, Diagnostics, Resource};
 
 use crate::apply::{self, Context};
 use crate::context::SharedContext;
-use crate::diagnostics::{kong_error, report};
+use crate::diagnostics::{kong_error, report, report_plan_errors};
 use crate::model::api;
 use crate::model::auth as model_auth;
+use crate::model::Issue;
 use crate::values::{self, TfNumber, TfString, TfStringList, TfStringSet};
 
+use private::Private;
 pub use schema::api_schema;
 
 /// The state (and configuration) of one `dispatch_api`.
@@ -100,7 +104,7 @@ impl ApiResource {
 #[async_trait]
 impl Resource for ApiResource {
     type State<'a> = Option<ApiState>;
-    type PrivateState<'a> = ValueEmpty;
+    type PrivateState<'a> = Private;
     type ProviderMetaState<'a> = ValueEmpty;
 
     fn schema(&self, _diags: &mut Diagnostics) -> Option<Schema> {
@@ -109,8 +113,7 @@ impl Resource for ApiResource {
 
     async fn validate<'a>(&self, diags: &mut Diagnostics, config: Self::State<'a>) -> Option<()> {
         if let Some(config) = config {
-            report(diags, api::check_draft(&config.draft()));
-            report(diags, model_auth::check_draft(&auth::draft(&config)));
+            report(diags, config_issues(&config));
         }
         Some(())
     }
@@ -126,15 +129,21 @@ impl Resource for ApiResource {
         let Some(prior) = state else {
             return Some((None, private_state));
         };
-        let Some(ids) = prior.ids() else {
+        let Some(ids) = prior.ids(&private_state) else {
             return Some((Some(prior), private_state));
         };
-        match apply::api::read(&context, &ids, prior.spec().as_ref()).await {
-            Ok(None) => Some((None, private_state)),
-            Ok(Some(found)) => Some((
-                Some(ApiState::from_found(&found, &prior, &context)),
-                private_state,
-            )),
+        let look = private::looks(&private_state);
+        match apply::api::read(&context, &ids, prior.spec().as_ref(), look).await {
+            Ok(None) => Some((None, None)),
+            Ok(Some(found)) => {
+                if let Some(entities) = &found.outside {
+                    outside::warn_outside(diags, &found.spec.name, entities);
+                }
+                Some((
+                    Some(ApiState::from_found(&found, &prior, &context)),
+                    private::after_read(&found),
+                ))
+            }
             Err(error) => {
                 kong_error(diags, "read the API", &error, |_| None);
                 None
@@ -151,15 +160,16 @@ impl Resource for ApiResource {
     ) -> Option<(Self::State<'a>, Self::PrivateState<'a>)> {
         let context = self.context.get(diags)?;
         let (Some(proposed), Some(config)) = (proposed, config) else {
-            return Some((None, ValueEmpty::default()));
+            return Some((None, None));
         };
+        report_plan_errors(diags, config_issues(&config));
         let mut planned = ApiState::plan_from(&config, proposed, &context);
         planned.id = Value::Unknown;
         planned.kong_service_id = Value::Unknown;
         planned.kong_route_id = Value::Unknown;
         auth::plan(diags, &context, &mut planned).await;
         check_plan(diags, &planned, &context);
-        Some((Some(planned), ValueEmpty::default()))
+        Some((Some(planned), None))
     }
 
     async fn plan_update<'a>(
@@ -175,6 +185,7 @@ impl Resource for ApiResource {
         let (Some(prior), Some(proposed), Some(config)) = (prior, proposed, config) else {
             return Some((None, private_state, vec![]));
         };
+        report_plan_errors(diags, config_issues(&config));
         let mut planned = ApiState::plan_from(&config, proposed, &context);
         planned.id = prior.id.clone();
         planned.kong_service_id = prior.kong_service_id.clone();
@@ -254,7 +265,7 @@ impl Resource for ApiResource {
         if !auth::resolve(diags, &context, &mut planned).await {
             return Some((Some(prior), private_state));
         }
-        let (Some(spec), Some(ids)) = (planned.spec(), prior.ids()) else {
+        let (Some(spec), Some(ids)) = (planned.spec(), prior.ids(&private_state)) else {
             diags.root_error_short(
                 "Internal error: the planned API has unknown values at apply time",
             );
@@ -266,7 +277,8 @@ impl Resource for ApiResource {
                 let uncovered = apply::api::hosts_without_certificate(&context, &spec).await;
                 errors::warn_hosts_without_certificate(diags, &spec, uncovered);
                 let state = ApiState::from_spec(&spec, &ids, &planned, &context);
-                Some((Some(state), private_state))
+                let private = private::of(&ids, private::looks(&private_state));
+                Some((Some(state), private))
             }
             Err(failure) => {
                 errors::report_update_error(diags, &spec, &failure.error);
@@ -288,18 +300,28 @@ impl Resource for ApiResource {
         &self,
         diags: &mut Diagnostics,
         prior: Self::State<'a>,
-        _private_state: Self::PrivateState<'a>,
+        private_state: Self::PrivateState<'a>,
         _meta: Self::ProviderMetaState<'a>,
     ) -> Option<()> {
         let context = self.context.get(diags)?;
-        let Some(ids) = prior.as_ref().and_then(ApiState::ids) else {
+        let Some(ids) = prior.as_ref().and_then(|p| p.ids(&private_state)) else {
             return Some(());
         };
         let prior_auth = prior.as_ref().and_then(auth::spec);
-        match apply::api::delete(&context, &ids, prior_auth.as_ref()).await {
+        let look = private::looks(&private_state);
+        match apply::api::delete(&context, &ids, prior_auth.as_ref(), look).await {
             Ok(()) => Some(()),
-            Err(error) => {
+            Err(apply::api::DeleteError::Kong(error)) => {
                 kong_error(diags, "delete the API", &error, |_| None);
+                None
+            }
+            Err(apply::api::DeleteError::RoutesInTheWay {
+                routes,
+                route_deleted,
+            }) => {
+                let name = prior.as_ref().and_then(|p| p.name.as_ref_option().cloned());
+                let name = name.unwrap_or(ids.kong_name);
+                outside::report_routes_in_the_way(diags, &name, &routes, route_deleted);
                 None
             }
         }
@@ -312,9 +334,10 @@ impl Resource for ApiResource {
     ) -> Option<(Self::State<'a>, Self::PrivateState<'a>)> {
         let context = self.context.get(diags)?;
         match apply::api::import(&context, &id).await {
+            // What is outside the declaration is named by the read that follows every import.
             Ok(Some(found)) => Some((
                 Some(ApiState::from_found(&found, &ApiState::default(), &context)),
-                ValueEmpty::default(),
+                private::after_read(&found),
             )),
             Ok(None) => {
                 let kong_name = context.environment.naming.kong_name(&id);
@@ -332,6 +355,13 @@ impl Resource for ApiResource {
             }
         }
     }
+}
+
+/// The checks of a configuration that need neither Kong nor the provider configuration.
+fn config_issues(config: &ApiState) -> Vec<Issue> {
+    let mut issues = api::check_draft(&config.draft());
+    issues.extend(model_auth::check_draft(&auth::draft(config)));
+    issues
 }
 
 /// Plan-time checks that need the provider configuration.

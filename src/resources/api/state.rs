@@ -3,6 +3,7 @@
 
 use tf_provider::value::Value;
 
+use super::private::{self, Private};
 use super::{auth, policies, ApiState};
 use crate::apply::api::{Found, Ids};
 use crate::apply::Context;
@@ -144,12 +145,13 @@ impl ApiState {
         Self::from_spec(&found.spec, &found.ids, prior, context)
     }
 
-    /// The Kong ids the state records.
-    pub(super) fn ids(&self) -> Option<Ids> {
+    /// The Kong ids the state records, with the adopted plugins its private state records.
+    pub(super) fn ids(&self, private: &Private) -> Option<Ids> {
         Some(Ids {
             service: self.kong_service_id.as_ref_option()?.clone(),
             route: self.kong_route_id.as_ref_option().cloned(),
             kong_name: self.kong_name.as_ref_option().cloned().unwrap_or_default(),
+            plugins: private::adopted(private),
         })
     }
 }

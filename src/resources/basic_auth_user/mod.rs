@@ -10,7 +10,7 @@ use tf_provider::{AttributePath, Diagnostics, Resource};
 use crate::apply;
 use crate::apply::user::{FoundUser, Taken, UserWriteError};
 use crate::context::SharedContext;
-use crate::diagnostics::{kong_error, report};
+use crate::diagnostics::{kong_error, report, report_plan_errors};
 use crate::model::user::{self, PasswordCheck, UserDraft, UserSpec};
 use crate::model::{AttrPath, Field};
 use crate::resources::known_sorted;
@@ -231,6 +231,7 @@ impl Resource for BasicAuthUserResource {
         let Some(mut planned) = proposed else {
             return Some((None, ValueEmpty::default()));
         };
+        report_plan_errors(diags, user::check_draft(&planned.draft()));
         planned.id = Value::Unknown;
         Some((Some(planned), ValueEmpty::default()))
     }
@@ -248,6 +249,7 @@ impl Resource for BasicAuthUserResource {
         let (Some(prior), Some(mut planned)) = (prior, proposed) else {
             return Some((None, private_state, vec![]));
         };
+        report_plan_errors(diags, user::check_draft(&planned.draft()));
         planned.id = prior.id.clone();
         Some((Some(planned), private_state, vec![]))
     }
