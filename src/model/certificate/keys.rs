@@ -13,8 +13,6 @@
 use openssl::nid::Nid;
 use openssl::pkey::{HasPublic, Id, PKey, PKeyRef};
 
-use super::pki::shown_label;
-
 /// A public key as Kong compares them: the PEM OpenSSL writes for it, with its description.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PublicKey {
@@ -140,6 +138,21 @@ pub fn same_private_key(a: &str, b: &str) -> bool {
     match (key_block(a), key_block(b)) {
         (Ok(a), Ok(b)) => a.tag() == b.tag() && a.contents() == b.contents(),
         _ => a == b,
+    }
+}
+
+/// A PEM label as messages may show it. Real labels are a few upper-case words; the PEM parser
+/// takes a label across lines, so a broken BEGIN or END line can make one of whatever follows
+/// it (a private key's base64, in a bundle of certificate and key): such a label is not quoted.
+pub(super) fn shown_label(label: &str) -> String {
+    let plain = label.len() <= 40
+        && label
+            .chars()
+            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == ' ');
+    if plain {
+        label.to_string()
+    } else {
+        "(unreadable label)".to_string()
     }
 }
 

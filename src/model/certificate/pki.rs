@@ -6,7 +6,7 @@
 use openssl::x509::X509;
 use sha2::{Digest, Sha256};
 
-use super::keys::PublicKey;
+use super::keys::{shown_label, PublicKey};
 use x509_parser::certificate::X509Certificate;
 use x509_parser::extensions::GeneralName;
 use x509_parser::x509::X509Name;
@@ -80,21 +80,6 @@ pub enum ChainError {
         /// What the parser said.
         cause: String,
     },
-}
-
-/// A PEM label as messages may show it. Real labels are a few upper-case words; the PEM parser
-/// takes a label across lines, so a broken BEGIN or END line can make one of whatever follows
-/// it (a private key's base64, in a bundle of certificate and key): such a label is not quoted.
-pub(super) fn shown_label(label: &str) -> String {
-    let plain = label.len() <= 40
-        && label
-            .chars()
-            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == ' ');
-    if plain {
-        label.to_string()
-    } else {
-        "(unreadable label)".to_string()
-    }
 }
 
 /// What is wrong with broken PEM text, in words that quote none of it (`pem`'s own messages
