@@ -25,8 +25,8 @@ use dispatch_provider::model::auth::{
 use dispatch_provider::model::certificate::{self, CertificateDraft, CertificateSpec};
 use dispatch_provider::model::naming::Naming;
 use dispatch_provider::model::policies::{
-    Cors, CorsDraft, Logging, LoggingDraft, Policies, PoliciesDraft, RateLimit, RateLimitDraft,
-    CORS_METHODS, LIMIT_BY, MAX_TIMEOUT_MS, MAX_WHOLE,
+    Cors, CorsDraft, Logging, LoggingDraft, Monitoring, Policies, PoliciesDraft, RateLimit,
+    RateLimitDraft, CORS_METHODS, LIMIT_BY, MAX_TIMEOUT_MS, MAX_WHOLE,
 };
 use dispatch_provider::model::upstream::{Target, UpstreamTemplate, DEFAULT_FUNCTION_UPSTREAM_URL};
 use dispatch_provider::model::{validate, Field};
@@ -338,14 +338,20 @@ fn policies() -> BoxedStrategy<Policies> {
         prop::option::of(timeout),
         prop::option::of(count()),
         prop::option::of(upstream_url().prop_map(|http_endpoint| Logging { http_endpoint })),
+        prop::option::of(
+            prop::option::of(any::<bool>()).prop_map(|per_consumer| Monitoring { per_consumer }),
+        ),
     )
         .prop_map(
-            |(cors, rate_limit, timeout_ms, request_size_limit_kb, logging)| Policies {
-                cors,
-                rate_limit,
-                timeout_ms,
-                request_size_limit_kb,
-                logging,
+            |(cors, rate_limit, timeout_ms, request_size_limit_kb, logging, monitoring)| {
+                Policies {
+                    cors,
+                    rate_limit,
+                    timeout_ms,
+                    request_size_limit_kb,
+                    logging,
+                    monitoring,
+                }
             },
         )
         .boxed()
@@ -965,12 +971,13 @@ fn every_accepted_declaration_is_accepted_by_kong_and_reads_back() {
 }
 
 /// What a valid declaration should often hold, so that the property covers it.
-const KINDS: [&str; 7] = [
+const KINDS: [&str; 8] = [
     "basic authentication with groups",
     "OIDC authentication",
     "cors",
     "a rate limit",
     "logging",
+    "monitoring",
     "a request size limit",
     "a timeout",
 ];
@@ -983,6 +990,7 @@ fn kinds_of(spec: &ApiSpec) -> [bool; KINDS.len()] {
         p.cors.is_some(),
         p.rate_limit.is_some(),
         p.logging.is_some(),
+        p.monitoring.is_some(),
         p.request_size_limit_kb.is_some(),
         p.timeout_ms.is_some(),
     ]

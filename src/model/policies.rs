@@ -1,11 +1,12 @@
 //! The gateway policies of a `dispatch_api` ⇄ Kong: the `cors`, `rate-limiting`,
-//! `request-size-limiting` and `http-log` plugins on the API's service, and the service's upstream
-//! timeouts. The rules are Kong's (`kong/plugins/*/schema.lua`, `kong/db/schema/typedefs.lua`).
+//! `request-size-limiting`, `http-log` and `prometheus` plugins on the API's service, and the
+//! service's upstream timeouts. The rules are Kong's (`kong/plugins/*/schema.lua`, `kong/db/schema/typedefs.lua`).
 //!
 //! Only what the user declares is sent and read back: a field left out keeps Kong's default and
 //! never shows as a change, while drift in a declared field does.
 
 mod cors;
+mod monitoring;
 mod rate_limit;
 mod rules;
 
@@ -13,12 +14,14 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Number, Value as Json};
 
 pub use cors::{Cors, CorsDraft};
+pub use monitoring::Monitoring;
 pub use rate_limit::{RateLimit, RateLimitDraft, DEFAULT_LIMIT_BY, LIMIT_BY};
 pub use rules::{cors_method, cors_origin, http_endpoint, kong_header_name};
 
 use super::{AttrPath, Field, Issue};
 use crate::kong::plugins::{
-    self, CorsConfig, HttpLogConfig, PluginConfig, RateLimitingConfig, RequestSizeLimitingConfig,
+    self, CorsConfig, HttpLogConfig, PluginConfig, PrometheusConfig, RateLimitingConfig,
+    RequestSizeLimitingConfig,
 };
 use crate::kong::{Plugin, Service};
 
@@ -30,6 +33,8 @@ pub const RATE_LIMIT_PLUGIN: &str = RateLimitingConfig::NAME;
 pub const SIZE_LIMIT_PLUGIN: &str = RequestSizeLimitingConfig::NAME;
 /// Kong's plugin for `logging`.
 pub const LOGGING_PLUGIN: &str = HttpLogConfig::NAME;
+/// Kong's plugin for `monitoring`.
+pub const MONITORING_PLUGIN: &str = PrometheusConfig::NAME;
 
 /// Kong's default upstream connect/read/write timeout, in milliseconds.
 pub const DEFAULT_TIMEOUT_MS: u64 = 60_000;
@@ -56,6 +61,8 @@ pub struct Policies {
     pub request_size_limit_kb: Option<u64>,
     /// Where each request's log entry is sent.
     pub logging: Option<Logging>,
+    /// Prometheus metrics of the API's traffic.
+    pub monitoring: Option<Monitoring>,
 }
 
 /// The `logging` block; like [`RateLimit`], one struct for every stage (`T` holds a value).
@@ -84,6 +91,7 @@ impl Policies {
             || self.rate_limit.is_some()
             || self.request_size_limit_kb.is_some()
             || self.logging.is_some()
+            || self.monitoring.is_some()
     }
 
     /// The upstream timeout the service gets.
@@ -115,6 +123,9 @@ impl Policies {
                 http_endpoint: Some(logging.http_endpoint.clone()),
             }));
         }
+        if let Some(monitoring) = &self.monitoring {
+            plugins.push(wire(monitoring.config()));
+        }
         plugins
     }
 }
@@ -139,6 +150,8 @@ pub fn read_back<'a>(
         logging: config_of(&plugin).map(|c: HttpLogConfig| Logging {
             http_endpoint: c.http_endpoint.unwrap_or_default(),
         }),
+        monitoring: config_of(&plugin)
+            .and_then(|c| Monitoring::read(&c, prior.monitoring.as_ref())),
     }
 }
 
@@ -166,6 +179,11 @@ pub fn locate(path: &[String]) -> Option<AttrPath> {
     }
     if let Some(attr) = rate_limit::attribute_of(field) {
         return Some(in_block("rate_limit", attr));
+    }
+    if let Some(attr) = monitoring::attribute_of(field) {
+        return Some(attr.map_or(AttrPath::attr("monitoring"), |attr| {
+            in_block("monitoring", attr)
+        }));
     }
     match field {
         "allowed_payload_size" | "size_unit" => Some(AttrPath::attr("request_size_limit_kb")),

@@ -374,6 +374,7 @@ fn with_policies() -> ApiSpec {
         logging: Some(policies::Logging {
             http_endpoint: "http://logs.internal/kong".into(),
         }),
+        monitoring: Some(policies::Monitoring::default()),
     };
     s
 }
@@ -394,7 +395,13 @@ fn policies_become_service_plugins_and_timeouts() {
     let names: Vec<&str> = d.plugins.iter().map(|p| p.name.as_str()).collect();
     assert_eq!(
         names,
-        vec!["cors", "rate-limiting", "request-size-limiting", "http-log"]
+        vec![
+            "cors",
+            "rate-limiting",
+            "request-size-limiting",
+            "http-log",
+            "prometheus"
+        ]
     );
     for plugin in &d.plugins {
         assert_eq!(plugin.service, Some(ForeignKey::new("svc-1")));

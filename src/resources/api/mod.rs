@@ -75,6 +75,9 @@ pub struct ApiState {
     /// The `logging` block.
     #[serde(default, with = "values::optional_block")]
     pub logging: Value<policies::LoggingBlock>,
+    /// The `monitoring` block.
+    #[serde(default, with = "values::optional_block")]
+    pub monitoring: Value<policies::MonitoringBlock>,
     /// End-user authentication mode.
     pub authentication: TfString,
     /// Settings of basic authentication.

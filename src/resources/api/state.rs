@@ -133,6 +133,7 @@ impl ApiState {
             cors: policies.cors,
             rate_limit: policies.rate_limit,
             logging: policies.logging,
+            monitoring: policies.monitoring,
             authentication,
             basic_auth,
             oidc,
