@@ -23,7 +23,7 @@ use crate::resources::basic_auth_user::BasicAuthUserResource;
 use crate::resources::certificate::CertificateResource;
 use crate::schema::*;
 use crate::settings::{self, RawSettings};
-use crate::values::{self, TfString, TfStringMap};
+use crate::values::{self, TfNumber, TfString, TfStringMap};
 
 /// The provider's name: Terraform's `dispatch_*` types and the `dispatch` provider block.
 pub const PROVIDER_NAME: &str = "dispatch";
@@ -54,9 +54,9 @@ pub struct ProviderConfig {
     /// `gateway_url`.
     pub gateway_url: TfString,
     /// `request_timeout_ms`.
-    pub request_timeout_ms: Value<i64>,
+    pub request_timeout_ms: TfNumber,
     /// `max_retries`.
-    pub max_retries: Value<i64>,
+    pub max_retries: TfNumber,
 }
 
 impl ProviderConfig {
@@ -80,8 +80,8 @@ impl ProviderConfig {
                 .as_ref_option()
                 .is_none_or(|m| m.values().all(|v| !v.is_unknown()))
             && !self.tls_skip_verify.is_unknown()
-            && !self.request_timeout_ms.is_unknown()
-            && !self.max_retries.is_unknown()
+            && !self.request_timeout_ms.0.is_unknown()
+            && !self.max_retries.0.is_unknown()
     }
 
     fn raw(&self) -> RawSettings {
@@ -97,8 +97,8 @@ impl ProviderConfig {
             organization: values::string(&self.organization),
             function_upstream_url: values::string(&self.function_upstream_url),
             gateway_url: values::string(&self.gateway_url),
-            request_timeout_ms: self.request_timeout_ms.as_ref_option().copied(),
-            max_retries: self.max_retries.as_ref_option().copied(),
+            request_timeout_ms: self.request_timeout_ms.0.as_ref_option().cloned(),
+            max_retries: self.max_retries.0.as_ref_option().cloned(),
         }
     }
 }

@@ -29,7 +29,7 @@ use dispatch_provider::model::policies::{
     RateLimitDraft, CORS_METHODS, LIMIT_BY, MAX_TIMEOUT_MS, MAX_WHOLE,
 };
 use dispatch_provider::model::upstream::{Target, UpstreamTemplate, DEFAULT_FUNCTION_UPSTREAM_URL};
-use dispatch_provider::model::{validate, Field};
+use dispatch_provider::model::{validate, Field, Number};
 use dispatch_provider::secret::Secret;
 use dispatch_provider::settings::{self, RawSettings};
 use kong_sandbox::Sandbox;
@@ -343,15 +343,13 @@ fn policies() -> BoxedStrategy<Policies> {
         ),
     )
         .prop_map(
-            |(cors, rate_limit, timeout_ms, request_size_limit_kb, logging, monitoring)| {
-                Policies {
-                    cors,
-                    rate_limit,
-                    timeout_ms,
-                    request_size_limit_kb,
-                    logging,
-                    monitoring,
-                }
+            |(cors, rate_limit, timeout_ms, request_size_limit_kb, logging, monitoring)| Policies {
+                cors,
+                rate_limit,
+                timeout_ms,
+                request_size_limit_kb,
+                logging,
+                monitoring,
             },
         )
         .boxed()
@@ -417,8 +415,8 @@ fn optional_strings(values: &Option<Vec<String>>) -> Field<Vec<Option<String>>> 
     values.as_deref().map_or(Field::Null, strings_field)
 }
 
-fn number(value: Option<u64>) -> Field<f64> {
-    value.map_or(Field::Null, |n| Field::Value(n as f64))
+fn number(value: Option<u64>) -> Field<Number> {
+    value.map_or(Field::Null, |n| Field::Value(n.into()))
 }
 
 fn text(value: &Option<String>) -> Field<String> {
@@ -492,7 +490,7 @@ fn draft(spec: &ApiSpec, code: Option<i64>) -> Draft {
         paths: strings_field(&spec.paths),
         methods: strings_field(&spec.methods),
         https: Field::Value(spec.https.as_str().to_string()),
-        redirect_code: code.map_or(Field::Null, Field::Value),
+        redirect_code: code.map_or(Field::Null, |c| Field::Value(c.into())),
         tags: strings_field(&spec.tags),
         policies: policies_draft(&spec.policies),
     }
@@ -601,8 +599,8 @@ fn no_provider_configuration_makes_resolving_panic() {
         (text(), text(), text()),
         (
             prop::option::of(any::<bool>()),
-            prop::option::of(any::<i64>()),
-            prop::option::of(any::<i64>()),
+            prop::option::of(decimal()),
+            prop::option::of(decimal()),
         ),
         prop::collection::vec((any::<String>(), any::<String>()), 0..3),
     );
@@ -640,6 +638,40 @@ fn no_provider_configuration_makes_resolving_panic() {
                 Ok(())
             },
         )
+        .expect("property holds");
+}
+
+/// Any number Terraform can send for a number attribute: an integer, a double, or the decimal
+/// text of a number that is neither (`values::TfNumber`).
+fn decimal() -> BoxedStrategy<Number> {
+    prop_oneof![
+        any::<i64>().prop_map(Number::from),
+        any::<f64>().prop_filter_map("finite", Number::from_f64),
+        "[+-]?[0-9]{0,25}(\\.[0-9]{0,25})?([eE][+-]?[0-9]{1,12})?"
+            .prop_filter_map("decimal text", |t| t.parse().ok()),
+    ]
+    .boxed()
+}
+
+#[test]
+fn numbers_are_judged_exactly_and_written_back_as_themselves() {
+    TestRunner::new(config(2000))
+        .run(&(decimal(), any::<i64>(), any::<i64>()), |(n, a, b)| {
+            let (min, max) = (i128::from(a.min(b)), i128::from(a.max(b)));
+            let shown = n.to_string();
+            prop_assert_eq!(shown.parse::<Number>().ok(), Some(n.clone()), "{}", shown);
+            match n.whole_in(min, max) {
+                Ok(v) => {
+                    prop_assert!(n.is_whole() && (min..=max).contains(&v));
+                    prop_assert_eq!(Number::from(i64::try_from(v).expect("in range")), n);
+                }
+                Err(why) => {
+                    prop_assert!(why.contains(&shown), "{} names {}", why, shown);
+                    prop_assert!(n.to_i128().is_none_or(|v| !(min..=max).contains(&v)));
+                }
+            }
+            Ok(())
+        })
         .expect("property holds");
 }
 

@@ -7,12 +7,15 @@ pub mod certificate;
 pub mod issuer;
 pub mod jwk;
 pub mod naming;
+pub mod number;
 pub mod policies;
 pub mod upstream;
 pub mod user;
 pub mod validate;
 
 use std::fmt;
+
+pub use number::Number;
 
 /// One step of the path to the attribute an issue is about.
 #[derive(Debug, Clone, PartialEq, Eq)]

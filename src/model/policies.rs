@@ -18,7 +18,7 @@ pub use monitoring::Monitoring;
 pub use rate_limit::{RateLimit, RateLimitDraft, DEFAULT_LIMIT_BY, LIMIT_BY};
 pub use rules::{cors_method, cors_origin, http_endpoint, kong_header_name};
 
-use super::{AttrPath, Field, Issue};
+use super::{AttrPath, Field, Issue, Number as Decimal};
 use crate::kong::plugins::{
     self, CorsConfig, HttpLogConfig, PluginConfig, PrometheusConfig, RateLimitingConfig,
     RequestSizeLimitingConfig,
@@ -255,9 +255,9 @@ pub struct PoliciesDraft {
     /// The `rate_limit` block.
     pub rate_limit: Field<RateLimitDraft>,
     /// `timeout_ms`.
-    pub timeout_ms: Field<f64>,
+    pub timeout_ms: Field<Decimal>,
     /// `request_size_limit_kb`.
-    pub request_size_limit_kb: Field<f64>,
+    pub request_size_limit_kb: Field<Decimal>,
     /// The `logging` block.
     pub logging: Field<LoggingDraft>,
 }
@@ -266,7 +266,7 @@ pub struct PoliciesDraft {
 pub fn check(draft: &PoliciesDraft) -> Vec<Issue> {
     let mut issues = Vec::new();
     if let Some(ms) = draft.timeout_ms.value() {
-        if let Err(why) = rules::whole_in(*ms, 1, MAX_TIMEOUT_MS) {
+        if let Err(why) = rules::whole_in(ms, 1, MAX_TIMEOUT_MS) {
             issues.push(Issue::error(
                 AttrPath::attr("timeout_ms"),
                 "Invalid timeout",
@@ -275,7 +275,7 @@ pub fn check(draft: &PoliciesDraft) -> Vec<Issue> {
         }
     }
     if let Some(kb) = draft.request_size_limit_kb.value() {
-        if let Err(why) = rules::whole_in(*kb, 1, MAX_WHOLE) {
+        if let Err(why) = rules::whole_in(kb, 1, MAX_WHOLE) {
             issues.push(Issue::error(
                 AttrPath::attr("request_size_limit_kb"),
                 "Invalid request size limit",

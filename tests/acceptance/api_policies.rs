@@ -309,11 +309,18 @@ fn monitoring_added_changed_drifted_and_removed() {
     ws.write(&api("  monitoring {}"));
     apply_then_no_changes(&ws);
     let config = plugin_config(&kong, "prometheus");
-    for metric in ["status_code_metrics", "latency_metrics", "bandwidth_metrics"] {
+    for metric in [
+        "status_code_metrics",
+        "latency_metrics",
+        "bandwidth_metrics",
+    ] {
         assert_eq!(config[metric], true, "{metric} is always on");
     }
     assert_eq!(config["per_consumer"], false, "Kong's default");
-    assert_eq!(config["upstream_health_metrics"], false, "not the API's to set");
+    assert_eq!(
+        config["upstream_health_metrics"], false,
+        "not the API's to set"
+    );
 
     ws.write(&api("  monitoring {\n    per_consumer = true\n  }"));
     apply_then_no_changes(&ws);

@@ -2,7 +2,7 @@
 
 use super::{HttpsMode, REDIRECT_CODES};
 use crate::model::policies::{self, PoliciesDraft};
-use crate::model::{validate, AttrPath, Field, Issue};
+use crate::model::{validate, AttrPath, Field, Issue, Number};
 
 /// The values of a declaration at plan time, for the checks that span attributes.
 #[derive(Debug, Clone, Default)]
@@ -22,7 +22,7 @@ pub struct Draft {
     /// `https`.
     pub https: Field<String>,
     /// `https_redirect_status_code`.
-    pub redirect_code: Field<i64>,
+    pub redirect_code: Field<Number>,
     /// `tags`.
     pub tags: Field<Vec<Option<String>>>,
     /// The policy attributes and blocks.
@@ -104,7 +104,10 @@ pub fn check_draft(draft: &Draft) -> Vec<Issue> {
         );
     }
     if let Some(code) = draft.redirect_code.value() {
-        if !REDIRECT_CODES.iter().any(|c| i64::from(*c) == *code) {
+        if !REDIRECT_CODES
+            .iter()
+            .any(|c| code.to_i128() == Some(i128::from(*c)))
+        {
             check(
                 AttrPath::attr("https_redirect_status_code"),
                 "Invalid redirect status code",

@@ -312,7 +312,7 @@ fn draft_checks_report_each_bad_attribute() {
         paths: Field::Value(vec![Some("/ok".into()), Some("nope".into())]),
         methods: Field::Value(vec![Some("get".into())]),
         https: Field::Value("sometimes".into()),
-        redirect_code: Field::Value(301),
+        redirect_code: Field::Value(301u64.into()),
         tags: Field::Value(vec![Some("a,b".into())]),
         policies: PoliciesDraft::default(),
     };
@@ -338,13 +338,13 @@ fn draft_checks_report_each_bad_attribute() {
 fn redirect_code_is_checked_only_against_known_https() {
     let draft = Draft {
         https: Field::Unknown,
-        redirect_code: Field::Value(302),
+        redirect_code: Field::Value(302u64.into()),
         ..Draft::default()
     };
     assert!(check_draft(&draft).is_empty());
     let draft = Draft {
         https: Field::Value("required".into()),
-        redirect_code: Field::Value(303),
+        redirect_code: Field::Value(303u64.into()),
         ..Draft::default()
     };
     assert_eq!(check_draft(&draft).len(), 1);

@@ -3,7 +3,7 @@
 use super::rules::{cors_method, cors_origin, whole_in};
 use super::{keep, whole, CORS_METHODS, MAX_WHOLE};
 use crate::kong::plugins::CorsConfig;
-use crate::model::{sorted, validate, AttrPath, Field, Issue};
+use crate::model::{sorted, validate, AttrPath, Field, Issue, Number};
 
 /// The `cors` block: each field `None` when not declared. Sets are sorted.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -34,7 +34,7 @@ pub struct CorsDraft {
     /// `exposed_headers`.
     pub exposed_headers: Field<Vec<Option<String>>>,
     /// `max_age`.
-    pub max_age: Field<f64>,
+    pub max_age: Field<Number>,
 }
 
 impl Cors {
@@ -127,7 +127,7 @@ pub fn check(cors: &CorsDraft, issues: &mut Vec<Issue>) {
         }
     }
     if let Some(age) = cors.max_age.value() {
-        if let Err(why) = whole_in(*age, 0, MAX_WHOLE) {
+        if let Err(why) = whole_in(age, 0, MAX_WHOLE) {
             issues.push(Issue::error(
                 at("max_age"),
                 "Invalid CORS max_age",

@@ -1,17 +1,13 @@
 //! Kong's rules for the policy fields, as named functions (the plan-time checks call them).
 
 use super::CORS_METHODS;
-use crate::model::validate;
+use crate::model::{validate, Number};
 
-/// A whole number between `min` and `max`, or why not.
-pub fn whole_in(value: f64, min: u64, max: u64) -> Result<u64, String> {
-    if value.fract() != 0.0 || !value.is_finite() {
-        return Err(format!("is {value}, not a whole number"));
-    }
-    if value < min as f64 || value > max as f64 {
-        return Err(format!("is {value}, outside {min}..{max}"));
-    }
-    Ok(value as u64)
+/// A whole number between `min` and `max`, or why not. The number is judged exactly as
+/// written (see [`Number`]), not as its nearest double.
+pub fn whole_in(value: &Number, min: u64, max: u64) -> Result<u64, String> {
+    let whole = value.whole_in(min.into(), max.into())?;
+    u64::try_from(whole).map_err(|_| format!("is {value}, outside {min}..{max}"))
 }
 
 /// Checks a CORS origin as Kong does: `*`, or a regular expression PCRE compiles.

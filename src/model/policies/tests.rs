@@ -353,9 +353,14 @@ fn fractions_set_outside_terraform_read_as_the_next_whole_number() {
     assert_eq!(whole(number(json!(-1)).as_ref()), None);
 }
 
+/// A number of a draft, as Terraform would send it.
+fn num(value: f64) -> Decimal {
+    Decimal::from_f64(value).expect("finite")
+}
+
 fn rate(limits: [Option<f64>; 4], by: Option<&str>) -> RateLimitDraft {
     let [per_second, per_minute, per_hour, per_day] =
-        limits.map(|l| l.map_or(Field::Null, Field::Value));
+        limits.map(|l| l.map_or(Field::Null, |l| Field::Value(num(l))));
     RateLimitDraft {
         per_second,
         per_minute,
@@ -456,7 +461,7 @@ fn cors_fields_follow_kong_rules() {
         methods: strings(&["GET", "get", "FETCH"]),
         headers: strings(&["X-Ok", "bad header"]),
         exposed_headers: strings(&["X-Trace"]),
-        max_age: Field::Value(-1.0),
+        max_age: Field::Value(num(-1.0)),
     };
     let issues = check(&PoliciesDraft {
         cors: Field::Value(cors),
@@ -480,8 +485,8 @@ fn cors_fields_follow_kong_rules() {
 #[test]
 fn timeouts_sizes_and_endpoints_are_checked() {
     let issues = check(&PoliciesDraft {
-        timeout_ms: Field::Value(0.0),
-        request_size_limit_kb: Field::Value(1.5),
+        timeout_ms: Field::Value(num(0.0)),
+        request_size_limit_kb: Field::Value(num(1.5)),
         logging: Field::Value(LoggingDraft {
             http_endpoint: Field::Value("ftp://logs.example.com".into()),
         }),
@@ -496,14 +501,14 @@ fn timeouts_sizes_and_endpoints_are_checked() {
         ]
     );
     assert!(check(&PoliciesDraft {
-        timeout_ms: Field::Value(MAX_TIMEOUT_MS as f64),
-        request_size_limit_kb: Field::Value(1.0),
+        timeout_ms: Field::Value(MAX_TIMEOUT_MS.into()),
+        request_size_limit_kb: Field::Value(num(1.0)),
         ..PoliciesDraft::default()
     })
     .is_empty());
     assert!(
         check(&PoliciesDraft {
-            timeout_ms: Field::Value(MAX_TIMEOUT_MS as f64 + 1.0),
+            timeout_ms: Field::Value((MAX_TIMEOUT_MS + 1).into()),
             ..PoliciesDraft::default()
         })
         .len()
@@ -636,7 +641,11 @@ fn monitoring_with_a_promised_metric_off_reads_as_missing() {
         monitoring: Some(Monitoring::default()),
         ..Policies::default()
     };
-    for metric in ["status_code_metrics", "latency_metrics", "bandwidth_metrics"] {
+    for metric in [
+        "status_code_metrics",
+        "latency_metrics",
+        "bandwidth_metrics",
+    ] {
         for off in [json!(false), json!(null)] {
             let mut plugins = stored_all(&declared);
             plugins[0].config[metric] = off.clone();
@@ -665,12 +674,17 @@ fn monitoring_with_a_promised_metric_off_reads_as_missing() {
 
 #[test]
 fn kongs_complaints_about_monitoring_land_on_the_block() {
-    let at = |field: &str| locate(&["config".to_string(), field.to_string()]).map(|p| p.to_string());
+    let at =
+        |field: &str| locate(&["config".to_string(), field.to_string()]).map(|p| p.to_string());
     assert_eq!(
         at("per_consumer").as_deref(),
         Some("monitoring[0].per_consumer")
     );
-    for metric in ["status_code_metrics", "latency_metrics", "bandwidth_metrics"] {
+    for metric in [
+        "status_code_metrics",
+        "latency_metrics",
+        "bandwidth_metrics",
+    ] {
         assert_eq!(at(metric).as_deref(), Some("monitoring"), "{metric}");
     }
     assert_eq!(at("upstream_health_metrics"), None);

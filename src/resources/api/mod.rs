@@ -44,8 +44,7 @@ pub struct ApiState {
     /// HTTP/HTTPS mode.
     pub https: TfString,
     /// Answer to plain HTTP when HTTPS is required.
-    #[serde(serialize_with = "crate::values::number_as_text")]
-    pub https_redirect_status_code: Value<i64>,
+    pub https_redirect_status_code: TfNumber,
     /// Kong strip_path.
     pub strip_path: Value<bool>,
     /// Whether Kong serves the API.

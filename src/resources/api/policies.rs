@@ -193,11 +193,13 @@ fn strings(value: &TfStringSet) -> Option<Option<Vec<String>>> {
 
 /// A whole, non-negative number: `Some(None)` when null, `None` when unknown or not whole.
 fn whole(value: &TfNumber) -> Option<Option<u64>> {
-    match value.0 {
-        Value::Value(v) if v.fract() == 0.0 && v >= 0.0 && v <= MAX_WHOLE as f64 => {
-            Some(Some(v as u64))
-        }
-        Value::Value(_) | Value::Unknown => None,
+    match &value.0 {
+        Value::Value(v) => v
+            .whole_in(0, MAX_WHOLE.into())
+            .ok()
+            .and_then(|n| u64::try_from(n).ok())
+            .map(Some),
+        Value::Unknown => None,
         Value::Null => Some(None),
     }
 }
