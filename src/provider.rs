@@ -28,34 +28,24 @@ use crate::values::{self, TfNumber, TfString, TfStringMap};
 /// The provider's name: Terraform's `dispatch_*` types and the `dispatch` provider block.
 pub const PROVIDER_NAME: &str = "dispatch";
 
-/// The provider's configuration block. Never printed: it holds secrets.
+/// The provider's configuration block, each field the attribute of its name (documented in the
+/// schema, [`provider_schema`]). Never printed: it holds secrets.
 #[derive(Serialize, Deserialize, Default)]
 pub struct ProviderConfig {
-    /// `kong_admin_url`.
     pub kong_admin_url: TfString,
     /// `kong_admin_token` (sensitive).
     pub kong_admin_token: TfString,
-    /// `kong_workspace`.
     pub kong_workspace: TfString,
-    /// `kong_admin_headers`.
     pub kong_admin_headers: TfStringMap,
-    /// `tls_ca_certificate`.
     pub tls_ca_certificate: TfString,
-    /// `tls_client_certificate`.
     pub tls_client_certificate: TfString,
     /// `tls_client_key` (sensitive).
     pub tls_client_key: TfString,
-    /// `tls_skip_verify`.
     pub tls_skip_verify: Value<bool>,
-    /// `organization`.
     pub organization: TfString,
-    /// `function_upstream_url`.
     pub function_upstream_url: TfString,
-    /// `gateway_url`.
     pub gateway_url: TfString,
-    /// `request_timeout_ms`.
     pub request_timeout_ms: TfNumber,
-    /// `max_retries`.
     pub max_retries: TfNumber,
 }
 

@@ -4,26 +4,20 @@ use super::{HttpsMode, REDIRECT_CODES};
 use crate::model::policies::{self, PoliciesDraft};
 use crate::model::{validate, AttrPath, Field, Issue, Number};
 
-/// The values of a declaration at plan time, for the checks that span attributes.
+/// The values of a declaration at plan time, for the checks that span attributes. Each field
+/// holds the attribute of its name.
 #[derive(Debug, Clone, Default)]
 pub struct Draft {
-    /// `name`.
     pub name: Field<String>,
-    /// `function`.
     pub function: Field<String>,
-    /// `upstream_url`.
     pub upstream_url: Field<String>,
     /// `hosts`; `None` elements are not known yet.
     pub hosts: Field<Vec<Option<String>>>,
-    /// `paths`.
     pub paths: Field<Vec<Option<String>>>,
-    /// `methods`.
     pub methods: Field<Vec<Option<String>>>,
-    /// `https`.
     pub https: Field<String>,
     /// `https_redirect_status_code`.
     pub redirect_code: Field<Number>,
-    /// `tags`.
     pub tags: Field<Vec<Option<String>>>,
     /// The policy attributes and blocks.
     pub policies: PoliciesDraft,

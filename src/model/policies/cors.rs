@@ -25,15 +25,10 @@ pub struct Cors {
 /// The `cors` block at plan time; `None` elements are not known yet.
 #[derive(Debug, Clone, Default)]
 pub struct CorsDraft {
-    /// `origins`.
     pub origins: Field<Vec<Option<String>>>,
-    /// `methods`.
     pub methods: Field<Vec<Option<String>>>,
-    /// `headers`.
     pub headers: Field<Vec<Option<String>>>,
-    /// `exposed_headers`.
     pub exposed_headers: Field<Vec<Option<String>>>,
-    /// `max_age`.
     pub max_age: Field<Number>,
 }
 

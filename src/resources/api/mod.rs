@@ -65,16 +65,12 @@ pub struct ApiState {
     /// Largest request body in kilobytes.
     #[serde(default)]
     pub request_size_limit_kb: TfNumber,
-    /// The `cors` block.
     #[serde(default, with = "values::optional_block")]
     pub cors: Value<policies::CorsBlock>,
-    /// The `rate_limit` block.
     #[serde(default, with = "values::optional_block")]
     pub rate_limit: Value<policies::RateLimitBlock>,
-    /// The `logging` block.
     #[serde(default, with = "values::optional_block")]
     pub logging: Value<policies::LoggingBlock>,
-    /// The `monitoring` block.
     #[serde(default, with = "values::optional_block")]
     pub monitoring: Value<policies::MonitoringBlock>,
     /// End-user authentication mode.

@@ -204,19 +204,13 @@ fn whole(value: &TfNumber) -> Option<Option<u64>> {
     }
 }
 
-/// The state attributes of the policies.
+/// The state attributes of the policies, each field the attribute or block of its name.
 pub struct PolicyState {
-    /// `timeout_ms`.
     pub timeout_ms: TfNumber,
-    /// `request_size_limit_kb`.
     pub request_size_limit_kb: TfNumber,
-    /// The `cors` block.
     pub cors: Value<CorsBlock>,
-    /// The `rate_limit` block.
     pub rate_limit: Value<RateLimitBlock>,
-    /// The `logging` block.
     pub logging: Value<LoggingBlock>,
-    /// The `monitoring` block.
     pub monitoring: Value<MonitoringBlock>,
 }
 
