@@ -24,11 +24,5 @@ pub mod resources;
 pub mod schema;
 pub mod secret;
 pub mod settings;
-// The one place with unsafe code: libc calls on file descriptors (a pipe before stdout, and
-// TCP_NODELAY on the gRPC socket), which the standard library does not offer. Sound because
-// each descriptor is one the process owns (made by `pipe`/`dup` just before, or listed in
-// /proc/self/fd and only passed to setsockopt, which fails harmlessly on any other kind), each
-// pointer is to a local that outlives the call, and every return code is checked.
-#[allow(unsafe_code)]
 pub mod startup;
 pub mod values;

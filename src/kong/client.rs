@@ -21,6 +21,10 @@ use super::error::{KongError, KongErrorBody};
 use super::options::{self, ClientOptions, ConfigError};
 use super::redact;
 
+/// Kong's largest page: `max_page_size` in kong/api/endpoints.lua `extract_options` (Kong
+/// 3.9); a larger `size` is refused with "size must be an integer between 1 and 1000".
+pub const MAX_PAGE_SIZE: usize = 1000;
+
 /// The Admin API client. Cheap to clone: the connection pool is shared.
 #[derive(Clone)]
 pub struct Client {
@@ -189,21 +193,35 @@ impl Client {
         let mut out = Vec::new();
         let mut offset: Option<String> = None;
         loop {
-            let mut query = vec![("size", "1000".to_string())];
-            if !tags.is_empty() {
-                query.push(("tags", tags.join(",")));
-            }
-            if let Some(offset) = &offset {
-                query.push(("offset", offset.clone()));
-            }
-            let answer = self.request(Method::GET, path, &query, None).await?;
-            let page: Page<T> = self.decode(&Method::GET, path, answer)?;
+            let page: Page<T> = self.list_page(path, tags, offset.as_deref()).await?;
             out.extend(page.data);
             match page.offset {
-                Some(next) if !next.is_empty() => offset = Some(next),
-                _ => return Ok(out),
+                Some(next) => offset = Some(next),
+                None => return Ok(out),
             }
         }
+    }
+
+    /// One page of a collection, of Kong's largest size ([`MAX_PAGE_SIZE`]), from `offset`
+    /// (the first page when `None`); `tags` are ANDed. The page's `offset` is `None` on the
+    /// last page.
+    pub async fn list_page<T: DeserializeOwned>(
+        &self,
+        path: &str,
+        tags: &[String],
+        offset: Option<&str>,
+    ) -> Result<Page<T>, KongError> {
+        let mut query = vec![("size", MAX_PAGE_SIZE.to_string())];
+        if !tags.is_empty() {
+            query.push(("tags", tags.join(",")));
+        }
+        if let Some(offset) = offset {
+            query.push(("offset", offset.to_string()));
+        }
+        let answer = self.request(Method::GET, path, &query, None).await?;
+        let mut page: Page<T> = self.decode(&Method::GET, path, answer)?;
+        page.offset = page.offset.filter(|next| !next.is_empty());
+        Ok(page)
     }
 
     fn url_for(&self, path: &str, query: &[(&str, String)]) -> Result<Url, KongError> {

@@ -10,6 +10,9 @@ pub mod error;
 #[cfg(test)]
 mod client_tests;
 pub mod inventory;
+#[cfg(test)]
+mod inventory_scale_tests;
+mod listing;
 pub mod options;
 pub mod plugins;
 pub mod redact;

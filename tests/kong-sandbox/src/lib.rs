@@ -14,10 +14,12 @@ pub mod controls;
 pub mod entities;
 pub mod errors;
 pub mod schema;
+pub mod seed;
 pub mod server;
 pub mod store;
 
 pub use controls::{Controls, FaultAction, FaultRule, RequestRecord};
+pub use seed::{SeedError, SeedRequest, Seeder};
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -72,6 +74,7 @@ pub struct Sandbox {
     tls: bool,
     controls: Controls,
     app: Arc<api::App>,
+    seeder: Seeder,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
     thread: Option<std::thread::JoinHandle<()>>,
 }
@@ -90,6 +93,7 @@ impl Sandbox {
         let app = Arc::new(api::App::new(config.edition, config.admin_token.clone()));
         let (tx, rx) = tokio::sync::oneshot::channel();
         let (ready_tx, ready_rx) = std::sync::mpsc::channel::<std::io::Result<()>>();
+        let seeder = Seeder::new(app.clone());
         let c2 = controls.clone();
         let app_handle = app.clone();
         let thread = std::thread::Builder::new()
@@ -127,6 +131,7 @@ impl Sandbox {
             tls: config.tls.is_some(),
             controls,
             app: app_handle,
+            seeder,
             shutdown: Some(tx),
             thread: Some(thread),
         })
@@ -156,6 +161,11 @@ impl Sandbox {
     /// The test controls (request log, faults, latency).
     pub fn controls(&self) -> Controls {
         self.controls.clone()
+    }
+
+    /// Bulk seeding (Admin API writes in process, not recorded as requests).
+    pub fn seeder(&self) -> Seeder {
+        self.seeder.clone()
     }
 
     /// A handle that resets this sandbox (see [`Reset`]); cheap to clone.
