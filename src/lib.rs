@@ -13,7 +13,6 @@ pub mod apply;
 pub mod context;
 pub mod data_sources;
 pub mod diagnostics;
-pub mod docs;
 pub mod idp;
 pub mod interrupt;
 pub mod kong;
