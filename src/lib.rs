@@ -5,13 +5,14 @@
 //! [`resources`] and [`data_sources`] glue them to Terraform through tf-provider. The
 //! repository's `ARCHITECTURE.md` shows how a declaration travels through them.
 
-#![warn(missing_docs)]
+// No `missing_docs` lint: it asked for a comment on every public field, and ~60 of them only
+// repeated the field's name (`/// `timeout_ms`.`). A doc comment is written where it says
+// something the name does not; the structs that mirror a Terraform block say so once.
 
 pub mod apply;
 pub mod context;
 pub mod data_sources;
 pub mod diagnostics;
-pub mod docs;
 pub mod idp;
 pub mod interrupt;
 pub mod kong;

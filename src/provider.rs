@@ -23,40 +23,30 @@ use crate::resources::basic_auth_user::BasicAuthUserResource;
 use crate::resources::certificate::CertificateResource;
 use crate::schema::*;
 use crate::settings::{self, RawSettings};
-use crate::values::{self, TfString, TfStringMap};
+use crate::values::{self, TfNumber, TfString, TfStringMap};
 
 /// The provider's name: Terraform's `dispatch_*` types and the `dispatch` provider block.
 pub const PROVIDER_NAME: &str = "dispatch";
 
-/// The provider's configuration block. Never printed: it holds secrets.
+/// The provider's configuration block, each field the attribute of its name (documented in the
+/// schema, [`provider_schema`]). Never printed: it holds secrets.
 #[derive(Serialize, Deserialize, Default)]
 pub struct ProviderConfig {
-    /// `kong_admin_url`.
     pub kong_admin_url: TfString,
     /// `kong_admin_token` (sensitive).
     pub kong_admin_token: TfString,
-    /// `kong_workspace`.
     pub kong_workspace: TfString,
-    /// `kong_admin_headers`.
     pub kong_admin_headers: TfStringMap,
-    /// `tls_ca_certificate`.
     pub tls_ca_certificate: TfString,
-    /// `tls_client_certificate`.
     pub tls_client_certificate: TfString,
     /// `tls_client_key` (sensitive).
     pub tls_client_key: TfString,
-    /// `tls_skip_verify`.
     pub tls_skip_verify: Value<bool>,
-    /// `organization`.
     pub organization: TfString,
-    /// `function_upstream_url`.
     pub function_upstream_url: TfString,
-    /// `gateway_url`.
     pub gateway_url: TfString,
-    /// `request_timeout_ms`.
-    pub request_timeout_ms: Value<i64>,
-    /// `max_retries`.
-    pub max_retries: Value<i64>,
+    pub request_timeout_ms: TfNumber,
+    pub max_retries: TfNumber,
 }
 
 impl ProviderConfig {
@@ -80,8 +70,8 @@ impl ProviderConfig {
                 .as_ref_option()
                 .is_none_or(|m| m.values().all(|v| !v.is_unknown()))
             && !self.tls_skip_verify.is_unknown()
-            && !self.request_timeout_ms.is_unknown()
-            && !self.max_retries.is_unknown()
+            && !self.request_timeout_ms.0.is_unknown()
+            && !self.max_retries.0.is_unknown()
     }
 
     fn raw(&self) -> RawSettings {
@@ -97,8 +87,8 @@ impl ProviderConfig {
             organization: values::string(&self.organization),
             function_upstream_url: values::string(&self.function_upstream_url),
             gateway_url: values::string(&self.gateway_url),
-            request_timeout_ms: self.request_timeout_ms.as_ref_option().copied(),
-            max_retries: self.max_retries.as_ref_option().copied(),
+            request_timeout_ms: self.request_timeout_ms.0.as_ref_option().cloned(),
+            max_retries: self.max_retries.0.as_ref_option().cloned(),
         }
     }
 }

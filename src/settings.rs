@@ -9,7 +9,7 @@ use crate::kong::{ClientOptions, TlsOptions};
 use crate::model::api::Environment;
 use crate::model::naming::Naming;
 use crate::model::upstream::{UpstreamTemplate, DEFAULT_FUNCTION_UPSTREAM_URL};
-use crate::model::{validate, AttrPath, Issue};
+use crate::model::{validate, AttrPath, Issue, Number};
 use crate::secret::Secret;
 
 /// Default Admin API URL.
@@ -63,9 +63,9 @@ pub struct RawSettings {
     /// `gateway_url`.
     pub gateway_url: Option<String>,
     /// `request_timeout_ms`.
-    pub request_timeout_ms: Option<i64>,
+    pub request_timeout_ms: Option<Number>,
     /// `max_retries`.
-    pub max_retries: Option<i64>,
+    pub max_retries: Option<Number>,
 }
 
 /// A checked configuration: how to reach Kong, and what every API shares.
@@ -135,22 +135,29 @@ pub fn resolve(
         .map_err(|why| issues.push(invalid("gateway_url", "Invalid gateway URL", why)))
         .ok();
 
-    let timeout_ms = raw.request_timeout_ms.unwrap_or(DEFAULT_TIMEOUT_MS);
-    if !(1..=MAX_TIMEOUT_MS).contains(&timeout_ms) {
+    let timeout_ms = whole_setting(
+        raw.request_timeout_ms,
+        DEFAULT_TIMEOUT_MS,
+        1,
+        MAX_TIMEOUT_MS,
+    )
+    .map_err(|n| {
         issues.push(invalid(
             "request_timeout_ms",
             "Invalid timeout",
-            format!("{timeout_ms} is not between 1 and {MAX_TIMEOUT_MS} milliseconds"),
-        ));
-    }
-    let max_retries = raw.max_retries.unwrap_or(DEFAULT_MAX_RETRIES);
-    if !(0..=MAX_RETRIES).contains(&max_retries) {
-        issues.push(invalid(
-            "max_retries",
-            "Invalid retry count",
-            format!("{max_retries} is not between 0 and {MAX_RETRIES}"),
-        ));
-    }
+            format!("{n} is not a whole number of milliseconds between 1 and {MAX_TIMEOUT_MS}"),
+        ))
+    })
+    .unwrap_or(DEFAULT_TIMEOUT_MS);
+    let max_retries = whole_setting(raw.max_retries, DEFAULT_MAX_RETRIES, 0, MAX_RETRIES)
+        .map_err(|n| {
+            issues.push(invalid(
+                "max_retries",
+                "Invalid retry count",
+                format!("{n} is not a whole number between 0 and {MAX_RETRIES}"),
+            ))
+        })
+        .unwrap_or(DEFAULT_MAX_RETRIES);
 
     let client_cert = non_empty(raw.tls_client_certificate);
     let client_key = raw.tls_client_key.filter(|k| !k.expose().trim().is_empty());
@@ -195,6 +202,19 @@ pub fn resolve(
             gateway_url,
         },
     })
+}
+
+/// A whole-number setting: `default` when not set, the number when it is a whole number
+/// between `min` and `max`, else the number given.
+fn whole_setting(value: Option<Number>, default: i64, min: i64, max: i64) -> Result<i64, Number> {
+    let Some(value) = value else {
+        return Ok(default);
+    };
+    value
+        .whole_in(min.into(), max.into())
+        .ok()
+        .and_then(|n| i64::try_from(n).ok())
+        .ok_or(value)
 }
 
 fn invalid(attribute: &'static str, summary: &str, detail: impl Into<String>) -> Issue {
@@ -259,8 +279,8 @@ mod tests {
             organization: Some("-shop".into()),
             function_upstream_url: Some("http://fm/run".into()),
             gateway_url: Some("nope".into()),
-            request_timeout_ms: Some(0),
-            max_retries: Some(99),
+            request_timeout_ms: Some(0i64.into()),
+            max_retries: Some(99i64.into()),
             tls_client_certificate: Some("-----BEGIN CERTIFICATE-----".into()),
             ..RawSettings::default()
         };

@@ -4,7 +4,14 @@
 
 use std::ffi::OsString;
 
+// The one place with unsafe code, Unix only: libc calls on file descriptors (a pipe before
+// stdout, TCP_NODELAY on tf-provider's listener) that the standard library does not offer.
+// Sound because each descriptor is one the process owns (made by `pipe`/`dup` just before and
+// handed to exactly one `File`, or listed in /proc/self/fd and only passed to setsockopt, which
+// fails harmlessly on any other kind), each pointer is to a local that outlives the call, and
+// every return code is checked.
 #[cfg(unix)]
+#[allow(unsafe_code)]
 mod handshake;
 #[cfg(unix)]
 pub use handshake::{intercept_handshake, set_nodelay_on_all_sockets, HandshakeRewrite};

@@ -2,9 +2,11 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use serde::de::{self, Visitor};
+use serde::{Deserialize, Deserializer};
 use tf_provider::value::Value;
 
-use crate::model::Field;
+use crate::model::{Field, Number};
 use crate::secret::Secret;
 
 /// A Terraform string.
@@ -16,12 +18,16 @@ pub type TfStringList = Value<Vec<Value<String>>>;
 /// A Terraform map of strings.
 pub type TfStringMap = Value<BTreeMap<String, Value<String>>>;
 
-/// A number of the configuration. Kept as a float so that a fraction reaches the plan-time
-/// checks (and their message) instead of failing to decode, and written to Terraform as text,
-/// like every number of a state (see [`number_as_text`]).
-#[derive(Debug, Clone, Copy, Default, PartialEq, serde::Deserialize)]
-#[serde(transparent)]
-pub struct TfNumber(pub Value<f64>);
+/// A number attribute, decoded from whatever Terraform sends for it, exactly. cty's
+/// MessagePack encoder (`marshal` in `cty/msgpack/marshal.go`) writes a number as an integer
+/// when it is one that fits an int64, as a float64 when it is exactly one, and otherwise
+/// (`0.1`, `1.0000000000000000001`, `1e400`, a 30-digit integer) as its decimal text.
+/// tf-provider's `Value<f64>` and `Value<i64>` fail on the text with "data did not match any
+/// variant of untagged enum Value", on the whole resource; this type takes every form, so
+/// that the plan-time rules judge the number and put their error on the attribute. It is
+/// written back as text (see [`number_as_text`]), which Terraform reads as the same number.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TfNumber(pub Value<Number>);
 
 impl serde::Serialize for TfNumber {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
@@ -29,10 +35,53 @@ impl serde::Serialize for TfNumber {
     }
 }
 
+impl<'de> Deserialize<'de> for TfNumber {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        Value::<Decoded>::deserialize(deserializer).map(|value| Self(value.map(|d| d.0)))
+    }
+}
+
 impl TfNumber {
     /// The number, or null.
     pub fn of(value: Option<u64>) -> Self {
-        Self(value.map_or(Value::Null, |n| Value::Value(n as f64)))
+        Self(value.map_or(Value::Null, |n| Value::Value(n.into())))
+    }
+}
+
+/// A number in any of the forms Terraform writes one (see [`TfNumber`]).
+struct Decoded(Number);
+
+impl<'de> Deserialize<'de> for Decoded {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(DecodedVisitor)
+    }
+}
+
+struct DecodedVisitor;
+
+impl Visitor<'_> for DecodedVisitor {
+    type Value = Decoded;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a number, or the decimal text of one")
+    }
+
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Decoded, E> {
+        Ok(Decoded(v.into()))
+    }
+
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Decoded, E> {
+        Ok(Decoded(v.into()))
+    }
+
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Decoded, E> {
+        Number::from_f64(v)
+            .map(Decoded)
+            .ok_or_else(|| E::custom(format!("{v} is not a finite number")))
+    }
+
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Decoded, E> {
+        v.parse().map(Decoded).map_err(E::custom)
     }
 }
 
@@ -224,7 +273,10 @@ mod tests {
             serde_json::Value::Null
         );
         let read: TfNumber = serde_json::from_str("1.5").expect("a number");
-        assert_eq!(read, TfNumber(Value::Value(1.5)));
+        assert_eq!(
+            read,
+            TfNumber(Value::Value("1.5".parse().expect("a number")))
+        );
     }
 
     #[test]
@@ -241,5 +293,70 @@ mod tests {
         let absent = json(Value::Null, Value::Null);
         assert_eq!(absent["code"], serde_json::Value::Null);
         assert_eq!(absent["limit"], serde_json::Value::Null);
+    }
+
+    /// Decodes what Terraform's MessagePack holds for a number attribute (the encoding of
+    /// `value`), the way tf-provider decodes a configuration.
+    fn decoded<T: serde::Serialize>(value: &T) -> Result<TfNumber, rmp_serde::decode::Error> {
+        rmp_serde::from_slice(&rmp_serde::to_vec(value).expect("encodes"))
+    }
+
+    fn number(text: &str) -> TfNumber {
+        TfNumber(Value::Value(text.parse().expect("a number")))
+    }
+
+    #[test]
+    fn every_form_terraform_sends_a_number_in_decodes_exactly() {
+        // cty writes an int64 as an integer, an exact float64 as a float, anything else as text.
+        assert_eq!(decoded(&600i64).expect("int"), number("600"));
+        assert_eq!(decoded(&-7i64).expect("negative int"), number("-7"));
+        assert_eq!(
+            decoded(&u64::MAX).expect("uint64"),
+            number("18446744073709551615")
+        );
+        assert_eq!(decoded(&0.5f64).expect("float"), number("0.5"));
+        assert_eq!(decoded(&1e22f64).expect("large float"), number("1e22"));
+        for text in [
+            "0.1",
+            "1.0000000000000000001",
+            "123456789012345678901234567890",
+            "1e+400",
+            "-2.5e-400",
+        ] {
+            assert_eq!(decoded(&text).expect("text"), number(text), "{text}");
+        }
+        assert_eq!(decoded(&()).expect("nil"), TfNumber(Value::Null));
+        assert_eq!(
+            decoded(&Value::<i64>::Unknown).expect("unknown"),
+            TfNumber(Value::Unknown)
+        );
+        assert!(decoded(&"many").is_err(), "text that is no number");
+    }
+
+    #[test]
+    fn tf_providers_own_number_values_fail_on_decimal_text() {
+        // Why TfNumber exists: the whole resource failed to decode, with no attribute named.
+        let text = rmp_serde::to_vec(&"0.1").expect("encodes");
+        let error = rmp_serde::from_slice::<Value<f64>>(&text).expect_err("fails");
+        assert!(error.to_string().contains("untagged enum Value"), "{error}");
+    }
+
+    #[test]
+    fn a_number_in_a_block_decodes_and_is_written_back_as_the_same_text() {
+        #[derive(serde::Deserialize, serde::Serialize)]
+        struct Block {
+            max_age: TfNumber,
+            #[serde(default)]
+            per_day: TfNumber,
+        }
+        let config =
+            rmp_serde::to_vec_named(&serde_json::json!({"max_age": "0.1"})).expect("encodes");
+        let block: Block = rmp_serde::from_slice(&config).expect("decodes");
+        assert_eq!(block.max_age, number("0.1"));
+        assert_eq!(block.per_day, TfNumber(Value::Null));
+        let written: serde_json::Value =
+            rmp_serde::from_slice(&rmp_serde::to_vec_named(&block).expect("encodes"))
+                .expect("decodes");
+        assert_eq!(written["max_age"], "0.1");
     }
 }

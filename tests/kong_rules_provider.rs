@@ -14,7 +14,7 @@ use dispatch_provider::model::api::{self, Draft};
 use dispatch_provider::model::certificate::{self, CertificateDraft};
 use dispatch_provider::model::policies::{CorsDraft, LoggingDraft, RateLimitDraft};
 use dispatch_provider::model::user::{self, UserDraft};
-use dispatch_provider::model::{validate, Field, Issue};
+use dispatch_provider::model::{validate, Field, Issue, Number};
 use dispatch_provider::secret::Secret;
 use serde_json::Value as Json;
 
@@ -37,6 +37,11 @@ fn strings(value: &str) -> Field<Vec<Option<String>>> {
     Field::Value(vec![Some(value.to_string())])
 }
 
+/// A corpus number as the provider holds it (the corpus writes only numbers a double holds).
+fn decimal(input: &Json) -> Number {
+    Number::from_f64(number(input)).expect("a finite number in the corpus")
+}
+
 /// `api::check_draft` on a declaration that is valid but for what `set` puts in it.
 fn api_plan(set: impl FnOnce(&mut Draft)) -> Verdict {
     let mut draft = Draft {
@@ -49,7 +54,7 @@ fn api_plan(set: impl FnOnce(&mut Draft)) -> Verdict {
 
 fn rate_limit_plan(set: impl FnOnce(&mut RateLimitDraft)) -> Verdict {
     let mut limit = RateLimitDraft {
-        per_minute: Field::Value(5.0),
+        per_minute: Field::Value(Number::from(5u64)),
         ..RateLimitDraft::default()
     };
     set(&mut limit);
@@ -108,13 +113,18 @@ fn plan(field: &str, input: &Json, sni_material: &corpus::Material) -> Verdict {
         "cors.origins" => cors_plan(|c| c.origins = strings(&value())),
         "cors.methods" => cors_plan(|c| c.methods = strings(&value())),
         "cors.headers" => cors_plan(|c| c.headers = strings(&value())),
-        "cors.max_age" => cors_plan(|c| c.max_age = Field::Value(number(input))),
+        "cors.max_age" => cors_plan(|c| c.max_age = Field::Value(decimal(input))),
         "rate-limiting.limit" => rate_limit_plan(|l| {
             l.per_minute = Field::Null;
-            l.per_second = Field::Value(number(input));
+            l.per_second = Field::Value(decimal(input));
         }),
         "rate-limiting.periods" => rate_limit_plan(|l| {
-            let period = |name: &str| input[name].as_f64().map_or(Field::Null, Field::Value);
+            let period = |name: &str| {
+                input[name]
+                    .as_f64()
+                    .and_then(Number::from_f64)
+                    .map_or(Field::Null, Field::Value)
+            };
             l.per_second = period("second");
             l.per_minute = period("minute");
             l.per_hour = period("hour");
@@ -133,9 +143,9 @@ fn plan(field: &str, input: &Json, sni_material: &corpus::Material) -> Verdict {
             l.limit_by = Field::Value("header".into());
             l.header_name = Field::Value(value());
         }),
-        "services.timeout" => api_plan(|d| d.policies.timeout_ms = Field::Value(number(input))),
+        "services.timeout" => api_plan(|d| d.policies.timeout_ms = Field::Value(decimal(input))),
         "request-size-limiting.allowed_payload_size" => {
-            api_plan(|d| d.policies.request_size_limit_kb = Field::Value(number(input)))
+            api_plan(|d| d.policies.request_size_limit_kb = Field::Value(decimal(input)))
         }
         "http-log.http_endpoint" => api_plan(|d| {
             d.policies.logging = Field::Value(LoggingDraft {
@@ -144,7 +154,7 @@ fn plan(field: &str, input: &Json, sni_material: &corpus::Material) -> Verdict {
         }),
         "route.https_redirect_status_code" => api_plan(|d| {
             d.https = Field::Value("required".into());
-            d.redirect_code = Field::Value(number(input) as i64);
+            d.redirect_code = Field::Value(decimal(input));
         }),
         "certificate" => {
             let material = corpus::material(input);
@@ -228,6 +238,7 @@ fn the_linked_pcre2_is_the_one_that_compiles_like_kongs() {
     let mut buffer = [0u8; 64];
     // SAFETY: PCRE2_CONFIG_VERSION writes a NUL-terminated string of at most 24 code units
     // into the buffer given; its length is what pcre2_config returns.
+    #[allow(unsafe_code)]
     let written = unsafe {
         pcre2_sys::pcre2_config_8(
             pcre2_sys::PCRE2_CONFIG_VERSION,

@@ -23,10 +23,11 @@ use dispatch_provider::model::auth::{self as model_auth, Authentication, Mechani
 use dispatch_provider::model::certificate::{self, CertificateSpec};
 use dispatch_provider::model::naming::Naming;
 use dispatch_provider::model::policies::{
-    Cors, Logging, Policies, RateLimit, CORS_METHODS, LIMIT_BY, MAX_TIMEOUT_MS, MAX_WHOLE,
+    Cors, Logging, Monitoring, Policies, RateLimit, CORS_METHODS, LIMIT_BY, MAX_TIMEOUT_MS,
+    MAX_WHOLE,
 };
 use dispatch_provider::model::upstream::{Target, UpstreamTemplate, DEFAULT_FUNCTION_UPSTREAM_URL};
-use dispatch_provider::model::validate;
+use dispatch_provider::model::{validate, Number};
 use dispatch_provider::secret::Secret;
 use dispatch_provider::settings::{self, RawSettings};
 use kong_sandbox::Sandbox;
@@ -336,14 +337,18 @@ fn policies() -> BoxedStrategy<Policies> {
         prop::option::of(timeout),
         prop::option::of(count()),
         prop::option::of(upstream_url().prop_map(|http_endpoint| Logging { http_endpoint })),
+        prop::option::of(
+            prop::option::of(any::<bool>()).prop_map(|per_consumer| Monitoring { per_consumer }),
+        ),
     )
         .prop_map(
-            |(cors, rate_limit, timeout_ms, request_size_limit_kb, logging)| Policies {
+            |(cors, rate_limit, timeout_ms, request_size_limit_kb, logging, monitoring)| Policies {
                 cors,
                 rate_limit,
                 timeout_ms,
                 request_size_limit_kb,
                 logging,
+                monitoring,
             },
         )
         .boxed()
@@ -504,8 +509,8 @@ fn no_provider_configuration_makes_resolving_panic() {
         (text(), text(), text()),
         (
             prop::option::of(any::<bool>()),
-            prop::option::of(any::<i64>()),
-            prop::option::of(any::<i64>()),
+            prop::option::of(decimal()),
+            prop::option::of(decimal()),
         ),
         prop::collection::vec((any::<String>(), any::<String>()), 0..3),
     );
@@ -543,6 +548,40 @@ fn no_provider_configuration_makes_resolving_panic() {
                 Ok(())
             },
         )
+        .expect("property holds");
+}
+
+/// Any number Terraform can send for a number attribute: an integer, a double, or the decimal
+/// text of a number that is neither (`values::TfNumber`).
+fn decimal() -> BoxedStrategy<Number> {
+    prop_oneof![
+        any::<i64>().prop_map(Number::from),
+        any::<f64>().prop_filter_map("finite", Number::from_f64),
+        "[+-]?[0-9]{0,25}(\\.[0-9]{0,25})?([eE][+-]?[0-9]{1,12})?"
+            .prop_filter_map("decimal text", |t| t.parse().ok()),
+    ]
+    .boxed()
+}
+
+#[test]
+fn numbers_are_judged_exactly_and_written_back_as_themselves() {
+    TestRunner::new(config(2000))
+        .run(&(decimal(), any::<i64>(), any::<i64>()), |(n, a, b)| {
+            let (min, max) = (i128::from(a.min(b)), i128::from(a.max(b)));
+            let shown = n.to_string();
+            prop_assert_eq!(shown.parse::<Number>().ok(), Some(n.clone()), "{}", shown);
+            match n.whole_in(min, max) {
+                Ok(v) => {
+                    prop_assert!(n.is_whole() && (min..=max).contains(&v));
+                    prop_assert_eq!(Number::from(i64::try_from(v).expect("in range")), n);
+                }
+                Err(why) => {
+                    prop_assert!(why.contains(&shown), "{} names {}", why, shown);
+                    prop_assert!(n.to_i128().is_none_or(|v| !(min..=max).contains(&v)));
+                }
+            }
+            Ok(())
+        })
         .expect("property holds");
 }
 
@@ -874,12 +913,13 @@ fn every_accepted_declaration_is_accepted_by_kong_and_reads_back() {
 }
 
 /// What a valid declaration should often hold, so that the property covers it.
-const KINDS: [&str; 7] = [
+const KINDS: [&str; 8] = [
     "basic authentication with groups",
     "OIDC authentication",
     "cors",
     "a rate limit",
     "logging",
+    "monitoring",
     "a request size limit",
     "a timeout",
 ];
@@ -892,6 +932,7 @@ fn kinds_of(spec: &ApiSpec) -> [bool; KINDS.len()] {
         p.cors.is_some(),
         p.rate_limit.is_some(),
         p.logging.is_some(),
+        p.monitoring.is_some(),
         p.request_size_limit_kb.is_some(),
         p.timeout_ms.is_some(),
     ]

@@ -150,6 +150,32 @@ impl PluginConfig for HttpLogConfig {
     const NAME: &'static str = "http-log";
 }
 
+/// `prometheus` (`kong/plugins/prometheus/schema.lua`, Kong 3.9: every field a boolean that
+/// defaults to `false`; Kong answers `null` for one set to `null`, which its handler reads as
+/// `false`). `ai_metrics` and `upstream_health_metrics` are left out: the first is about Kong's
+/// AI plugins, and the second is one switch for the whole node (the handler sets the exporter's
+/// flag from whichever plugin logs last), so no single API may own it.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct PrometheusConfig {
+    /// Fills the `consumer` label of `kong_http_requests_total` and `kong_bandwidth_bytes`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub per_consumer: Option<bool>,
+    /// `kong_http_requests_total` by status code.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status_code_metrics: Option<bool>,
+    /// `kong_kong_latency_ms`, `kong_upstream_latency_ms` and `kong_request_latency_ms`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub latency_metrics: Option<bool>,
+    /// `kong_bandwidth_bytes`, ingress and egress.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub bandwidth_metrics: Option<bool>,
+}
+
+impl PluginConfig for PrometheusConfig {
+    const NAME: &'static str = "prometheus";
+}
+
 /// `request-termination`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]

@@ -174,29 +174,23 @@ pub fn group_name(group: &str) -> Result<(), String> {
 /// The `basic_auth` block at plan time.
 #[derive(Debug, Clone, Default)]
 pub struct BasicDraft {
-    /// `allowed_groups`.
     pub allowed_groups: Field<Vec<Option<String>>>,
 }
 
 /// The `oidc` block at plan time.
 #[derive(Debug, Clone, Default)]
 pub struct OidcDraft {
-    /// `issuer`.
     pub issuer: Field<String>,
-    /// `audiences`.
     pub audiences: Field<Vec<Option<String>>>,
-    /// `jwks_url`.
     pub jwks_url: Field<String>,
 }
 
-/// The authentication attributes of a declaration at plan time.
+/// The authentication attributes of a declaration at plan time, each field the attribute (or
+/// block) of its name.
 #[derive(Debug, Clone, Default)]
 pub struct AuthDraft {
-    /// `authentication`.
     pub authentication: Field<String>,
-    /// The `basic_auth` block.
     pub basic_auth: Field<BasicDraft>,
-    /// The `oidc` block.
     pub oidc: Field<OidcDraft>,
 }
 

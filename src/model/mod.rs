@@ -7,6 +7,7 @@ pub mod certificate;
 pub mod issuer;
 pub mod jwk;
 pub mod naming;
+pub mod number;
 pub mod org_prefix;
 pub mod policies;
 pub mod upstream;
@@ -14,6 +15,8 @@ pub mod user;
 pub mod validate;
 
 use std::fmt;
+
+pub use number::Number;
 
 /// One step of the path to the attribute an issue is about.
 #[derive(Debug, Clone, PartialEq, Eq)]

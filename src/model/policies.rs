@@ -1,11 +1,12 @@
 //! The gateway policies of a `dispatch_api` ⇄ Kong: the `cors`, `rate-limiting`,
-//! `request-size-limiting` and `http-log` plugins on the API's service, and the service's upstream
-//! timeouts. The rules are Kong's (`kong/plugins/*/schema.lua`, `kong/db/schema/typedefs.lua`).
+//! `request-size-limiting`, `http-log` and `prometheus` plugins on the API's service, and the
+//! service's upstream timeouts. The rules are Kong's (`kong/plugins/*/schema.lua`, `kong/db/schema/typedefs.lua`).
 //!
 //! Only what the user declares is sent and read back: a field left out keeps Kong's default and
 //! never shows as a change, while drift in a declared field does.
 
 mod cors;
+mod monitoring;
 mod rate_limit;
 
 use serde::{Deserialize, Serialize};
@@ -16,11 +17,13 @@ pub use super::validate::policy::{
     cors_method, cors_origin, kong_header_name, CORS_METHODS, MAX_TIMEOUT_MS, MAX_WHOLE,
 };
 pub use cors::{Cors, CorsDraft};
+pub use monitoring::Monitoring;
 pub use rate_limit::{RateLimit, RateLimitDraft, DEFAULT_LIMIT_BY, LIMIT_BY};
 
-use super::{validate, AttrPath, Field, Issue};
+use super::{validate, AttrPath, Field, Issue, Number as Decimal};
 use crate::kong::plugins::{
-    self, CorsConfig, HttpLogConfig, PluginConfig, RateLimitingConfig, RequestSizeLimitingConfig,
+    self, CorsConfig, HttpLogConfig, PluginConfig, PrometheusConfig, RateLimitingConfig,
+    RequestSizeLimitingConfig,
 };
 use crate::kong::{Plugin, Service};
 
@@ -32,6 +35,8 @@ pub const RATE_LIMIT_PLUGIN: &str = RateLimitingConfig::NAME;
 pub const SIZE_LIMIT_PLUGIN: &str = RequestSizeLimitingConfig::NAME;
 /// Kong's plugin for `logging`.
 pub const LOGGING_PLUGIN: &str = HttpLogConfig::NAME;
+/// Kong's plugin for `monitoring`.
+pub const MONITORING_PLUGIN: &str = PrometheusConfig::NAME;
 
 /// Kong's default upstream connect/read/write timeout, in milliseconds.
 pub const DEFAULT_TIMEOUT_MS: u64 = 60_000;
@@ -49,6 +54,8 @@ pub struct Policies {
     pub request_size_limit_kb: Option<u64>,
     /// Where each request's log entry is sent.
     pub logging: Option<Logging>,
+    /// Prometheus metrics of the API's traffic.
+    pub monitoring: Option<Monitoring>,
 }
 
 /// The `logging` block; like [`RateLimit`], one struct for every stage (`T` holds a value).
@@ -77,6 +84,7 @@ impl Policies {
             || self.rate_limit.is_some()
             || self.request_size_limit_kb.is_some()
             || self.logging.is_some()
+            || self.monitoring.is_some()
     }
 
     /// The upstream timeout the service gets.
@@ -108,6 +116,9 @@ impl Policies {
                 http_endpoint: Some(logging.http_endpoint.clone()),
             }));
         }
+        if let Some(monitoring) = &self.monitoring {
+            plugins.push(wire(monitoring.config()));
+        }
         plugins
     }
 }
@@ -132,6 +143,8 @@ pub fn read_back<'a>(
         logging: config_of(&plugin).map(|c: HttpLogConfig| Logging {
             http_endpoint: c.http_endpoint.unwrap_or_default(),
         }),
+        monitoring: config_of(&plugin)
+            .and_then(|c| Monitoring::read(&c, prior.monitoring.as_ref())),
     }
 }
 
@@ -159,6 +172,11 @@ pub fn locate(path: &[String]) -> Option<AttrPath> {
     }
     if let Some(attr) = rate_limit::attribute_of(field) {
         return Some(in_block("rate_limit", attr));
+    }
+    if let Some(attr) = monitoring::attribute_of(field) {
+        return Some(attr.map_or(AttrPath::attr("monitoring"), |attr| {
+            in_block("monitoring", attr)
+        }));
     }
     match field {
         "allowed_payload_size" | "size_unit" => Some(AttrPath::attr("request_size_limit_kb")),
@@ -230,9 +248,9 @@ pub struct PoliciesDraft {
     /// The `rate_limit` block.
     pub rate_limit: Field<RateLimitDraft>,
     /// `timeout_ms`.
-    pub timeout_ms: Field<f64>,
+    pub timeout_ms: Field<Decimal>,
     /// `request_size_limit_kb`.
-    pub request_size_limit_kb: Field<f64>,
+    pub request_size_limit_kb: Field<Decimal>,
     /// The `logging` block.
     pub logging: Field<LoggingDraft>,
 }
@@ -241,7 +259,7 @@ pub struct PoliciesDraft {
 pub fn check(draft: &PoliciesDraft) -> Vec<Issue> {
     let mut issues = Vec::new();
     if let Some(ms) = draft.timeout_ms.value() {
-        if let Err(why) = validate::policy::timeout_ms(*ms) {
+        if let Err(why) = validate::policy::timeout_ms(ms) {
             issues.push(Issue::error(
                 AttrPath::attr("timeout_ms"),
                 "Invalid timeout",
@@ -250,7 +268,7 @@ pub fn check(draft: &PoliciesDraft) -> Vec<Issue> {
         }
     }
     if let Some(kb) = draft.request_size_limit_kb.value() {
-        if let Err(why) = validate::policy::request_size_kb(*kb) {
+        if let Err(why) = validate::policy::request_size_kb(kb) {
             issues.push(Issue::error(
                 AttrPath::attr("request_size_limit_kb"),
                 "Invalid request size limit",

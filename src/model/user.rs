@@ -21,14 +21,12 @@ pub struct UserSpec {
     pub groups: Vec<String>,
 }
 
-/// The values of a declaration at plan time.
+/// The values of a declaration at plan time, each field the attribute of its name.
 #[derive(Debug, Clone, Default)]
 pub struct UserDraft {
-    /// `username`.
     pub username: Field<String>,
     /// `password` (only whether it is empty matters).
     pub password_empty: Field<bool>,
-    /// `groups`.
     pub groups: Field<Vec<Option<String>>>,
 }
 

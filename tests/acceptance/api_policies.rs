@@ -302,6 +302,70 @@ fn logging_added_changed_drifted_and_removed() {
     assert!(plugin(&kong, "http-log").is_none());
 }
 
+#[test]
+fn monitoring_added_changed_drifted_and_removed() {
+    let kong = Kong::start();
+    let ws = kong.workspace();
+    ws.write(&api("  monitoring {}"));
+    apply_then_no_changes(&ws);
+    let config = plugin_config(&kong, "prometheus");
+    for metric in [
+        "status_code_metrics",
+        "latency_metrics",
+        "bandwidth_metrics",
+    ] {
+        assert_eq!(config[metric], true, "{metric} is always on");
+    }
+    assert_eq!(config["per_consumer"], false, "Kong's default");
+    assert_eq!(
+        config["upstream_health_metrics"], false,
+        "not the API's to set"
+    );
+
+    ws.write(&api("  monitoring {\n    per_consumer = true\n  }"));
+    apply_then_no_changes(&ws);
+    assert_eq!(plugin_config(&kong, "prometheus")["per_consumer"], true);
+
+    // Fields the block does not hold never show.
+    patch_plugin(
+        &kong,
+        "prometheus",
+        json!({"upstream_health_metrics": true, "ai_metrics": true}),
+    );
+    assert_eq!(ws.plan().code, 0, "undeclared fields never show");
+
+    patch_plugin(&kong, "prometheus", json!({"per_consumer": false}));
+    drift_shows_and_is_repaired(&ws, "per_consumer");
+    assert_eq!(plugin_config(&kong, "prometheus")["per_consumer"], true);
+
+    // A metric the block promises, turned off in Kong: the block shows as missing and the
+    // apply turns it back on.
+    patch_plugin(&kong, "prometheus", json!({"latency_metrics": false}));
+    drift_shows_and_is_repaired(&ws, "monitoring");
+    let config = plugin_config(&kong, "prometheus");
+    assert_eq!(config["latency_metrics"], true);
+    assert_eq!(config["per_consumer"], true);
+
+    let id = plugin(&kong, "prometheus").expect("plugin")["id"]
+        .as_str()
+        .expect("id")
+        .to_string();
+    kong.call("DELETE", &format!("/plugins/{id}"), None);
+    drift_shows_and_is_repaired(&ws, "monitoring");
+    assert_eq!(plugin_config(&kong, "prometheus")["per_consumer"], true);
+
+    // An import reads it back whole: the plan after it is empty.
+    let imported = kong.workspace();
+    imported.write(&api("  monitoring {\n    per_consumer = true\n  }"));
+    imported.import("dispatch_api.p", "p").success();
+    let plan = imported.plan();
+    assert_eq!(plan.code, 0, "plan after import: {}", plan.output());
+
+    ws.write(&api(""));
+    apply_then_no_changes(&ws);
+    assert!(plugin(&kong, "prometheus").is_none());
+}
+
 const EVERY_POLICY: &str = r#"
   timeout_ms            = 2500
   request_size_limit_kb = 16

@@ -68,10 +68,9 @@ fn start_apply(ws: &Workspace) -> Child {
 
 /// What a terminal's Ctrl-C does: SIGINT to every process of the group.
 fn ctrl_c(group: &Child) {
-    let group = group.id() as libc::pid_t;
-    // SAFETY: kill() only sends a signal; a negative pid addresses the process group.
-    let sent = unsafe { libc::kill(-group, libc::SIGINT) };
-    assert_eq!(sent, 0, "SIGINT sent to the process group");
+    let group = rustix::process::Pid::from_child(group);
+    rustix::process::kill_process_group(group, rustix::process::Signal::INT)
+        .expect("SIGINT sent to the process group");
 }
 
 /// The end of a long output (300 planned APIs come first).
@@ -94,7 +93,7 @@ fn wait_until(what: &str, timeout: Duration, mut done: impl FnMut() -> bool) {
 
 /// Waits for Terraform, then for every process of its group (the provider) to be gone.
 fn wait_for_group(mut terraform: Child, ws: &Workspace) -> Run {
-    let group = terraform.id() as libc::pid_t;
+    let group = rustix::process::Pid::from_child(&terraform);
     let deadline = Instant::now() + Duration::from_secs(120);
     let status = loop {
         if let Some(status) = terraform.try_wait().expect("wait") {
@@ -103,12 +102,10 @@ fn wait_for_group(mut terraform: Child, ws: &Workspace) -> Run {
         assert!(Instant::now() < deadline, "terraform did not end");
         std::thread::sleep(Duration::from_millis(50));
     };
-    // SAFETY: signal 0 only checks whether a process of the group is left.
-    wait_until(
-        "the provider has exited",
-        Duration::from_secs(60),
-        || unsafe { libc::kill(-group, 0) != 0 },
-    );
+    // Signal 0 only checks whether a process of the group is left.
+    wait_until("the provider has exited", Duration::from_secs(60), || {
+        rustix::process::test_kill_process_group(group).is_err()
+    });
     let read = |name: &str| std::fs::read_to_string(ws.path().join(name)).unwrap_or_default();
     Run {
         code: status.code().unwrap_or(-1),

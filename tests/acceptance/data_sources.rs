@@ -36,6 +36,10 @@ resource "dispatch_api" "shop" {
   logging {
     http_endpoint = "http://logs.internal/kong"
   }
+
+  monitoring {
+    per_consumer = true
+  }
 }
 "#;
 

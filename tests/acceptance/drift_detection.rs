@@ -50,6 +50,9 @@ resource "dispatch_api" "full" {
   logging {
     http_endpoint = "http://logs.example.com/in"
   }
+  monitoring {
+    per_consumer = true
+  }
   depends_on = [dispatch_certificate.full]
 }
 "#

@@ -892,6 +892,9 @@ resource "dispatch_api" "walk" {
   logging {
     http_endpoint = "http://logs.example.com/in"
   }
+  monitoring {
+    per_consumer = true
+  }
 }
 "#
         .into(),

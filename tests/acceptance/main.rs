@@ -24,6 +24,7 @@ mod drift_detection;
 mod examples;
 mod failure_walk;
 mod lane_cleanup;
+mod numbers;
 mod org_prefix;
 mod pki;
 mod plugin_protocol;

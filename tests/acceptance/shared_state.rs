@@ -42,8 +42,7 @@ fn postgres_bin() -> PathBuf {
 }
 
 fn is_root() -> bool {
-    // SAFETY: geteuid has no preconditions and cannot fail.
-    unsafe { libc::geteuid() == 0 }
+    rustix::process::geteuid().is_root()
 }
 
 /// PostgreSQL refuses to run as root: as root, its programs run as the `postgres` user.

@@ -10,7 +10,8 @@ resource "dispatch_api" "orders" {
 
 # An API with gateway policies: browsers on example.com subdomains may call it, each client IP
 # gets 10 requests a second and 300 a minute, the function has 5 seconds to answer, request
-# bodies are limited to 64 KB, and every request is logged to an HTTP collector.
+# bodies are limited to 64 KB, every request is logged to an HTTP collector, and Kong exports
+# Prometheus metrics of its traffic (status codes, latencies, bandwidth).
 resource "dispatch_api" "search" {
   name                  = "search"
   function              = "search"
@@ -35,6 +36,8 @@ resource "dispatch_api" "search" {
   logging {
     http_endpoint = "http://logs.internal:8080/kong"
   }
+
+  monitoring {}
 }
 
 # An API declared before its function exists: it answers 503 "no function linked" until

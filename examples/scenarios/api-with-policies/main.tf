@@ -1,6 +1,7 @@
 # An API with every gateway policy: a single-page app on app.example.com calls the `checkout`
 # function from the browser (CORS), each client IP is rate limited, slow upstreams time out,
-# large bodies are refused, and every request is logged to an HTTP collector.
+# large bodies are refused, every request is logged to an HTTP collector, and Kong exports
+# Prometheus metrics of the API's traffic.
 terraform {
   required_providers {
     dispatch = {
@@ -57,6 +58,9 @@ resource "dispatch_api" "checkout" {
   logging {
     http_endpoint = var.log_collector_url
   }
+
+  # Requests by status code, latencies and bandwidth, at /metrics on Kong's Status API.
+  monitoring {}
 }
 
 output "urls" {

@@ -44,7 +44,8 @@ resource "dispatch_basic_auth_user" "bob" {
   groups   = ["customers"]
 }
 
-# Staff only: bob gets 403, anyone without credentials 401.
+# Staff only: bob gets 403, anyone without credentials 401. Kong's Prometheus metrics of the
+# API say which user made the requests (the consumer label, "shop.alice").
 resource "dispatch_api" "orders" {
   name           = "orders"
   function       = "orders-fn"
@@ -52,6 +53,10 @@ resource "dispatch_api" "orders" {
 
   basic_auth {
     allowed_groups = ["staff"]
+  }
+
+  monitoring {
+    per_consumer = true
   }
 }
 

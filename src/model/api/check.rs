@@ -2,28 +2,22 @@
 
 use super::{HttpsMode, REDIRECT_CODES};
 use crate::model::policies::{self, PoliciesDraft};
-use crate::model::{null_required, validate, AttrPath, Field, Issue};
+use crate::model::{null_required, validate, AttrPath, Field, Issue, Number};
 
-/// The values of a declaration at plan time, for the checks that span attributes.
+/// The values of a declaration at plan time, for the checks that span attributes. Each field
+/// holds the attribute of its name.
 #[derive(Debug, Clone, Default)]
 pub struct Draft {
-    /// `name`.
     pub name: Field<String>,
-    /// `function`.
     pub function: Field<String>,
-    /// `upstream_url`.
     pub upstream_url: Field<String>,
     /// `hosts`; `None` elements are not known yet.
     pub hosts: Field<Vec<Option<String>>>,
-    /// `paths`.
     pub paths: Field<Vec<Option<String>>>,
-    /// `methods`.
     pub methods: Field<Vec<Option<String>>>,
-    /// `https`.
     pub https: Field<String>,
     /// `https_redirect_status_code`.
-    pub redirect_code: Field<i64>,
-    /// `tags`.
+    pub redirect_code: Field<Number>,
     pub tags: Field<Vec<Option<String>>>,
     /// The policy attributes and blocks.
     pub policies: PoliciesDraft,
@@ -111,7 +105,10 @@ pub fn check_draft(draft: &Draft) -> Vec<Issue> {
         );
     }
     if let Some(code) = draft.redirect_code.value() {
-        if !REDIRECT_CODES.iter().any(|c| i64::from(*c) == *code) {
+        if !REDIRECT_CODES
+            .iter()
+            .any(|c| code.to_i128() == Some(i128::from(*c)))
+        {
             check(
                 AttrPath::attr("https_redirect_status_code"),
                 "Invalid redirect status code",

@@ -313,7 +313,7 @@ fn draft_checks_report_each_bad_attribute() {
         paths: Field::Value(vec![Some("/ok".into()), Some("nope".into())]),
         methods: Field::Value(vec![Some("get".into())]),
         https: Field::Value("sometimes".into()),
-        redirect_code: Field::Value(301),
+        redirect_code: Field::Value(301u64.into()),
         tags: Field::Value(vec![Some("a,b".into())]),
         policies: PoliciesDraft::default(),
     };
@@ -340,14 +340,14 @@ fn redirect_code_is_checked_only_against_known_https() {
     let draft = Draft {
         name: Field::Unknown,
         https: Field::Unknown,
-        redirect_code: Field::Value(302),
+        redirect_code: Field::Value(302u64.into()),
         ..Draft::default()
     };
     assert!(check_draft(&draft).is_empty());
     let draft = Draft {
         name: Field::Unknown,
         https: Field::Value("required".into()),
-        redirect_code: Field::Value(303),
+        redirect_code: Field::Value(303u64.into()),
         ..Draft::default()
     };
     assert_eq!(check_draft(&draft).len(), 1);
@@ -390,6 +390,7 @@ fn with_policies() -> ApiSpec {
         logging: Some(policies::Logging {
             http_endpoint: "http://logs.internal/kong".into(),
         }),
+        monitoring: Some(policies::Monitoring::default()),
     };
     s
 }
@@ -410,7 +411,13 @@ fn policies_become_service_plugins_and_timeouts() {
     let names: Vec<&str> = d.plugins.iter().map(|p| p.name.as_str()).collect();
     assert_eq!(
         names,
-        vec!["cors", "rate-limiting", "request-size-limiting", "http-log"]
+        vec![
+            "cors",
+            "rate-limiting",
+            "request-size-limiting",
+            "http-log",
+            "prometheus"
+        ]
     );
     for plugin in &d.plugins {
         assert_eq!(plugin.service, Some(ForeignKey::new("svc-1")));

@@ -2,7 +2,7 @@
 
 use super::{cors_method, cors_origin, keep, whole, CORS_METHODS};
 use crate::kong::plugins::CorsConfig;
-use crate::model::{sorted, validate, AttrPath, Field, Issue};
+use crate::model::{sorted, validate, AttrPath, Field, Issue, Number};
 
 /// The `cors` block: each field `None` when not declared. Sets are sorted.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -24,16 +24,11 @@ pub struct Cors {
 /// The `cors` block at plan time; `None` elements are not known yet.
 #[derive(Debug, Clone, Default)]
 pub struct CorsDraft {
-    /// `origins`.
     pub origins: Field<Vec<Option<String>>>,
-    /// `methods`.
     pub methods: Field<Vec<Option<String>>>,
-    /// `headers`.
     pub headers: Field<Vec<Option<String>>>,
-    /// `exposed_headers`.
     pub exposed_headers: Field<Vec<Option<String>>>,
-    /// `max_age`.
-    pub max_age: Field<f64>,
+    pub max_age: Field<Number>,
 }
 
 impl Cors {
@@ -122,7 +117,7 @@ pub fn check(cors: &CorsDraft, issues: &mut Vec<Issue>) {
         }
     }
     if let Some(age) = cors.max_age.value() {
-        if let Err(why) = validate::policy::max_age(*age) {
+        if let Err(why) = validate::policy::max_age(age) {
             issues.push(Issue::error(at("max_age"), "Invalid CORS max_age", why));
         }
     }

@@ -10,7 +10,7 @@ use serde_json::Number;
 
 use super::{keep, kong_header_name, whole};
 use crate::kong::plugins::RateLimitingConfig;
-use crate::model::{validate, AttrPath, Field, Issue};
+use crate::model::{validate, AttrPath, Field, Issue, Number as Decimal};
 
 /// What `rate-limiting` can count requests by (kong/plugins/rate-limiting/schema.lua `limit_by`,
 /// Kong 3.9: one_of).
@@ -41,7 +41,7 @@ pub struct RateLimit<N = Option<u64>, T = Option<String>> {
 }
 
 /// The `rate_limit` block at plan time.
-pub type RateLimitDraft = RateLimit<Field<f64>, Field<String>>;
+pub type RateLimitDraft = RateLimit<Field<Decimal>, Field<String>>;
 
 impl<N, T> RateLimit<N, T> {
     /// The block with every limit converted by `limit` and every other value by `text`;
@@ -160,7 +160,7 @@ pub fn check(limit: &RateLimitDraft, issues: &mut Vec<Issue>) {
         let value = (period.block)(&mut draft);
         none_set &= matches!(value, Field::Null);
         if let Some(v) = value.value() {
-            match validate::policy::rate_limit(period.name, *v) {
+            match validate::policy::rate_limit(period.name, v) {
                 Ok(n) => valid.push((period.name, n)),
                 Err(why) => issues.push(Issue::error(at(period.name), "Invalid rate limit", why)),
             }

@@ -42,6 +42,11 @@ fn stored(name: &str, config: &Json) -> Plugin {
             "allowed_payload_size": 128, "size_unit": "megabytes",
             "require_content_length": false,
         }),
+        MONITORING_PLUGIN => json!({
+            "per_consumer": false, "status_code_metrics": false, "ai_metrics": false,
+            "latency_metrics": false, "bandwidth_metrics": false,
+            "upstream_health_metrics": false,
+        }),
         _ => json!({
             "http_endpoint": null, "method": "POST", "content_type": "application/json",
             "timeout": 10000, "keepalive": 60000, "headers": null,
@@ -107,6 +112,9 @@ fn full() -> Policies {
         logging: Some(Logging {
             http_endpoint: "https://logs.example.com/kong".into(),
         }),
+        monitoring: Some(Monitoring {
+            per_consumer: Some(true),
+        }),
     }
 }
 
@@ -120,7 +128,8 @@ fn every_policy_becomes_its_plugin_with_only_declared_fields() {
             CORS_PLUGIN,
             RATE_LIMIT_PLUGIN,
             SIZE_LIMIT_PLUGIN,
-            LOGGING_PLUGIN
+            LOGGING_PLUGIN,
+            MONITORING_PLUGIN
         ]
     );
     assert_eq!(
@@ -142,6 +151,11 @@ fn every_policy_becomes_its_plugin_with_only_declared_fields() {
     assert_eq!(
         plugins[3].1,
         json!({"http_endpoint": "https://logs.example.com/kong"})
+    );
+    assert_eq!(
+        plugins[4].1,
+        json!({"per_consumer": true, "status_code_metrics": true, "latency_metrics": true,
+               "bandwidth_metrics": true})
     );
     assert_eq!(full().service_timeout_ms(), 5000);
 
@@ -254,6 +268,7 @@ fn a_removed_or_disabled_plugin_reads_as_no_policy() {
     assert_eq!(back.rate_limit, None);
     assert_eq!(back.request_size_limit_kb, None);
     assert_eq!(back.logging, None);
+    assert_eq!(back.monitoring, None);
     assert_eq!(back.timeout_ms, Some(5000));
 }
 
@@ -338,9 +353,14 @@ fn fractions_set_outside_terraform_read_as_the_next_whole_number() {
     assert_eq!(whole(number(json!(-1)).as_ref()), None);
 }
 
+/// A number of a draft, as Terraform would send it.
+fn num(value: f64) -> Decimal {
+    Decimal::from_f64(value).expect("finite")
+}
+
 fn rate(limits: [Option<f64>; 4], by: Option<&str>) -> RateLimitDraft {
     let [per_second, per_minute, per_hour, per_day] =
-        limits.map(|l| l.map_or(Field::Null, Field::Value));
+        limits.map(|l| l.map_or(Field::Null, |l| Field::Value(num(l))));
     RateLimitDraft {
         per_second,
         per_minute,
@@ -441,7 +461,7 @@ fn cors_fields_follow_kong_rules() {
         methods: strings(&["GET", "get", "FETCH"]),
         headers: strings(&["X-Ok", "bad header"]),
         exposed_headers: strings(&["X-Trace"]),
-        max_age: Field::Value(-1.0),
+        max_age: Field::Value(num(-1.0)),
     };
     let issues = check(&PoliciesDraft {
         cors: Field::Value(cors),
@@ -465,8 +485,8 @@ fn cors_fields_follow_kong_rules() {
 #[test]
 fn timeouts_sizes_and_endpoints_are_checked() {
     let issues = check(&PoliciesDraft {
-        timeout_ms: Field::Value(0.0),
-        request_size_limit_kb: Field::Value(1.5),
+        timeout_ms: Field::Value(num(0.0)),
+        request_size_limit_kb: Field::Value(num(1.5)),
         logging: Field::Value(LoggingDraft {
             http_endpoint: Field::Value("ftp://logs.example.com".into()),
         }),
@@ -481,14 +501,14 @@ fn timeouts_sizes_and_endpoints_are_checked() {
         ]
     );
     assert!(check(&PoliciesDraft {
-        timeout_ms: Field::Value(MAX_TIMEOUT_MS as f64),
-        request_size_limit_kb: Field::Value(1.0),
+        timeout_ms: Field::Value(MAX_TIMEOUT_MS.into()),
+        request_size_limit_kb: Field::Value(num(1.0)),
         ..PoliciesDraft::default()
     })
     .is_empty());
     assert!(
         check(&PoliciesDraft {
-            timeout_ms: Field::Value(MAX_TIMEOUT_MS as f64 + 1.0),
+            timeout_ms: Field::Value((MAX_TIMEOUT_MS + 1).into()),
             ..PoliciesDraft::default()
         })
         .len()
@@ -556,4 +576,116 @@ fn every_rate_limit_attribute_has_its_kong_field() {
     let wire = serde_json::to_value(all.config()).expect("json");
     assert_eq!(wire.as_object().map(|o| o.len()), Some(7), "{wire}");
     assert_eq!(RateLimit::read(&all.config(), Some(&all)), all);
+}
+
+#[test]
+fn monitoring_turns_on_the_three_metrics_and_sends_per_consumer_only_when_declared() {
+    let wire = |m: Monitoring| plugins::wire(&m.config());
+    assert_eq!(
+        wire(Monitoring::default()),
+        json!({"status_code_metrics": true, "latency_metrics": true, "bandwidth_metrics": true})
+    );
+    assert_eq!(
+        wire(Monitoring {
+            per_consumer: Some(false)
+        })["per_consumer"],
+        false
+    );
+    for declared in [None, Some(false), Some(true)] {
+        let policies = Policies {
+            monitoring: Some(Monitoring {
+                per_consumer: declared,
+            }),
+            ..Policies::default()
+        };
+        assert!(policies.has_plugins());
+        assert_eq!(round_trip(&policies), policies, "{declared:?}");
+    }
+}
+
+#[test]
+fn monitoring_reads_per_consumer_like_the_other_policies_fields() {
+    let read_with = |per_consumer: Json, prior: Option<Option<bool>>| {
+        let declared = Policies {
+            monitoring: Some(Monitoring {
+                per_consumer: Some(true),
+            }),
+            ..Policies::default()
+        };
+        let mut plugins = stored_all(&declared);
+        plugins[0].config["per_consumer"] = per_consumer;
+        let prior = prior.map(|per_consumer| Policies {
+            monitoring: Some(Monitoring { per_consumer }),
+            ..Policies::default()
+        });
+        read(&plugins, [60_000; 3], prior.as_ref())
+            .monitoring
+            .expect("monitoring")
+            .per_consumer
+    };
+    // Declared: Kong's value shows whatever it is (null is Kong's default, false).
+    assert_eq!(read_with(json!(false), Some(Some(true))), Some(false));
+    assert_eq!(read_with(json!(null), Some(Some(true))), Some(false));
+    assert_eq!(read_with(json!(true), Some(Some(false))), Some(true));
+    // Not declared: never shows, even when Kong changes it.
+    assert_eq!(read_with(json!(true), Some(None)), None);
+    // Import: only a value other than Kong's default.
+    assert_eq!(read_with(json!(true), None), Some(true));
+    assert_eq!(read_with(json!(false), None), None);
+    assert_eq!(read_with(json!(null), None), None);
+}
+
+#[test]
+fn monitoring_with_a_promised_metric_off_reads_as_missing() {
+    let declared = Policies {
+        monitoring: Some(Monitoring::default()),
+        ..Policies::default()
+    };
+    for metric in [
+        "status_code_metrics",
+        "latency_metrics",
+        "bandwidth_metrics",
+    ] {
+        for off in [json!(false), json!(null)] {
+            let mut plugins = stored_all(&declared);
+            plugins[0].config[metric] = off.clone();
+            assert_eq!(
+                read(&plugins, [60_000; 3], Some(&declared)).monitoring,
+                None,
+                "{metric} = {off}"
+            );
+        }
+    }
+    // Kong's defaults alone (a prometheus plugin made outside Terraform, or a config that
+    // does not decode) are not what the block promises either.
+    let bare = stored(MONITORING_PLUGIN, &json!({}));
+    assert_eq!(read(&[bare], [60_000; 3], None).monitoring, None);
+    let garbled = stored(MONITORING_PLUGIN, &json!({"status_code_metrics": "yes"}));
+    assert_eq!(
+        read(&[garbled], [60_000; 3], Some(&declared)).monitoring,
+        None
+    );
+    // Fields the block does not own never show.
+    let mut plugins = stored_all(&declared);
+    plugins[0].config["upstream_health_metrics"] = json!(true);
+    plugins[0].config["ai_metrics"] = json!(true);
+    assert_eq!(read(&plugins, [60_000; 3], Some(&declared)), declared);
+}
+
+#[test]
+fn kongs_complaints_about_monitoring_land_on_the_block() {
+    let at =
+        |field: &str| locate(&["config".to_string(), field.to_string()]).map(|p| p.to_string());
+    assert_eq!(
+        at("per_consumer").as_deref(),
+        Some("monitoring[0].per_consumer")
+    );
+    for metric in [
+        "status_code_metrics",
+        "latency_metrics",
+        "bandwidth_metrics",
+    ] {
+        assert_eq!(at(metric).as_deref(), Some("monitoring"), "{metric}");
+    }
+    assert_eq!(at("upstream_health_metrics"), None);
 }

@@ -4,6 +4,7 @@
 //! any number Terraform holds and returns the whole number sent to Kong, or why not.
 
 use super::{header_name, kong_pcre};
+use crate::model::Number;
 
 /// The methods Kong's `cors` accepts (kong/plugins/cors/schema.lua `METHODS`).
 pub const CORS_METHODS: [&str; 9] = [
@@ -15,21 +16,17 @@ pub const MAX_TIMEOUT_MS: u64 = 2_147_483_646;
 /// exactly (`2^53 - 1`).
 pub const MAX_WHOLE: u64 = 9_007_199_254_740_991;
 
-/// A whole number between `min` and `max`, or what is wrong with it.
-fn whole_in(value: f64, min: u64, max: u64) -> Result<u64, String> {
-    if !value.is_finite() || value.fract() != 0.0 {
-        return Err(format!("is {value}, not a whole number"));
-    }
-    if value < min as f64 || value > max as f64 {
-        return Err(format!("is {value}, outside {min}..{max}"));
-    }
-    Ok(value as u64)
+/// A whole number between `min` and `max`, or what is wrong with it. The number is judged
+/// exactly as written (see [`Number`]), not as its nearest double.
+fn whole_in(value: &Number, min: u64, max: u64) -> Result<u64, String> {
+    let whole = value.whole_in(min.into(), max.into())?;
+    u64::try_from(whole).map_err(|_| format!("is {value}, outside {min}..{max}"))
 }
 
 /// `timeout_ms`: the service's `connect_timeout`, `read_timeout` and `write_timeout`
 /// (kong/db/schema/entities/services.lua `nonzero_timeout`: an integer between 1 and
 /// `2^31 - 2`). Exactly Kong's rule.
-pub fn timeout_ms(value: f64) -> Result<u64, String> {
+pub fn timeout_ms(value: &Number) -> Result<u64, String> {
     whole_in(value, 1, MAX_TIMEOUT_MS).map_err(|why| {
         format!("`timeout_ms` {why}: Kong takes whole milliseconds between 1 and {MAX_TIMEOUT_MS}.")
     })
@@ -39,7 +36,7 @@ pub fn timeout_ms(value: f64) -> Result<u64, String> {
 /// (kong/plugins/request-size-limiting/schema.lua: an integer, no bounds). 0 is Kong's and
 /// refuses any body. Stricter on purpose: not below 0 (a negative size refuses every request
 /// with a `Content-Length`, bodiless ones included) and not above `2^53 - 1`.
-pub fn request_size_kb(value: f64) -> Result<u64, String> {
+pub fn request_size_kb(value: &Number) -> Result<u64, String> {
     whole_in(value, 0, MAX_WHOLE).map_err(|why| {
         format!("`request_size_limit_kb` {why}: give the largest request body in whole kilobytes, 0 or more (0 refuses any body).")
     })
@@ -48,7 +45,7 @@ pub fn request_size_kb(value: f64) -> Result<u64, String> {
 /// `cors.max_age`: cors's `max_age` (kong/plugins/cors/schema.lua: any number). Stricter on
 /// purpose: whole seconds, 0 or more, since Kong sends it as it is in `Access-Control-Max-Age`
 /// and browsers ignore anything but a non-negative whole number there (Fetch standard).
-pub fn max_age(value: f64) -> Result<u64, String> {
+pub fn max_age(value: &Number) -> Result<u64, String> {
     whole_in(value, 0, MAX_WHOLE).map_err(|why| {
         format!("`max_age` {why}: give the seconds a browser may cache a preflight answer, a whole number, 0 or more (browsers ignore anything else).")
     })
@@ -58,7 +55,7 @@ pub fn max_age(value: f64) -> Result<u64, String> {
 /// schema.lua: a number greater than 0). Stricter on purpose: a whole number of requests,
 /// since Kong lets a request through while `limit - usage > 0` (handler.lua), so a fraction
 /// behaves as the next whole number (and shows as a fraction in the rate-limit headers).
-pub fn rate_limit(attribute: &str, value: f64) -> Result<u64, String> {
+pub fn rate_limit(attribute: &str, value: &Number) -> Result<u64, String> {
     whole_in(value, 1, MAX_WHOLE).map_err(|why| {
         format!("`{attribute}` {why}: a limit is a whole number of requests, at least 1 (Kong lets a fraction through as the next whole number).")
     })

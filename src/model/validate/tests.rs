@@ -274,23 +274,25 @@ fn regex_paths_compile_as_kongs_router_compiles_them() {
 #[test]
 fn policy_numbers_follow_kong_or_a_documented_product_rule() {
     use policy::*;
-    assert_eq!(timeout_ms(1.0), Ok(1));
-    assert_eq!(timeout_ms(2_147_483_646.0), Ok(MAX_TIMEOUT_MS));
-    for bad in [0.0, 2_147_483_647.0, 0.1, -1.0, f64::NAN] {
-        assert!(timeout_ms(bad).is_err(), "{bad}");
+    // A number as Terraform sends it (NaN cannot be one: Terraform has no NaN).
+    let n = |v: f64| crate::model::Number::from_f64(v).expect("finite");
+    assert_eq!(timeout_ms(&n(1.0)), Ok(1));
+    assert_eq!(timeout_ms(&n(2_147_483_646.0)), Ok(MAX_TIMEOUT_MS));
+    for bad in [0.0, 2_147_483_647.0, 0.1, -1.0] {
+        assert!(timeout_ms(&n(bad)).is_err(), "{bad}");
     }
-    assert_eq!(request_size_kb(0.0), Ok(0), "Kong's integer takes 0");
-    assert!(request_size_kb(-1.0).is_err());
-    assert!(request_size_kb(1.5).is_err());
-    assert_eq!(max_age(0.0), Ok(0));
-    assert!(max_age(0.1).is_err() && max_age(-5.0).is_err());
-    assert_eq!(rate_limit("per_second", 1.0), Ok(1));
-    let why = rate_limit("per_second", 0.5).expect_err("fraction");
+    assert_eq!(request_size_kb(&n(0.0)), Ok(0), "Kong's integer takes 0");
+    assert!(request_size_kb(&n(-1.0)).is_err());
+    assert!(request_size_kb(&n(1.5)).is_err());
+    assert_eq!(max_age(&n(0.0)), Ok(0));
+    assert!(max_age(&n(0.1)).is_err() && max_age(&n(-5.0)).is_err());
+    assert_eq!(rate_limit("per_second", &n(1.0)), Ok(1));
+    let why = rate_limit("per_second", &n(0.5)).expect_err("fraction");
     assert!(
         why.contains("`per_second` is 0.5, not a whole number"),
         "{why}"
     );
-    assert!(rate_limit("per_day", 0.0).is_err());
+    assert!(rate_limit("per_day", &n(0.0)).is_err());
 }
 
 #[test]

@@ -48,8 +48,7 @@ pub struct ApiState {
     /// HTTP/HTTPS mode.
     pub https: TfString,
     /// Answer to plain HTTP when HTTPS is required.
-    #[serde(serialize_with = "crate::values::number_as_text")]
-    pub https_redirect_status_code: Value<i64>,
+    pub https_redirect_status_code: TfNumber,
     /// Kong strip_path.
     pub strip_path: Value<bool>,
     /// Whether Kong serves the API.
@@ -70,15 +69,14 @@ pub struct ApiState {
     /// Largest request body in kilobytes.
     #[serde(default)]
     pub request_size_limit_kb: TfNumber,
-    /// The `cors` block.
     #[serde(default, with = "values::optional_block")]
     pub cors: Value<policies::CorsBlock>,
-    /// The `rate_limit` block.
     #[serde(default, with = "values::optional_block")]
     pub rate_limit: Value<policies::RateLimitBlock>,
-    /// The `logging` block.
     #[serde(default, with = "values::optional_block")]
     pub logging: Value<policies::LoggingBlock>,
+    #[serde(default, with = "values::optional_block")]
+    pub monitoring: Value<policies::MonitoringBlock>,
     /// End-user authentication mode.
     pub authentication: TfString,
     /// Settings of basic authentication.

@@ -1,5 +1,6 @@
 //! The policy attributes and blocks of `dispatch_api` (`cors`, `rate_limit`, `timeout_ms`,
-//! `request_size_limit_kb`, `logging`): their schema, and their state ⇄ model conversions.
+//! `request_size_limit_kb`, `logging`, `monitoring`): their schema, and their state ⇄ model
+//! conversions.
 
 use serde::{Deserialize, Serialize};
 use tf_provider::schema::{Attribute, NestedBlock};
@@ -7,7 +8,8 @@ use tf_provider::value::Value;
 
 use super::ApiState;
 use crate::model::policies::{
-    Cors, CorsDraft, Logging, Policies, PoliciesDraft, RateLimit, MAX_TIMEOUT_MS, MAX_WHOLE,
+    Cors, CorsDraft, Logging, Monitoring, Policies, PoliciesDraft, RateLimit, MAX_TIMEOUT_MS,
+    MAX_WHOLE,
 };
 use crate::model::Field;
 use crate::resources::known_sorted;
@@ -36,6 +38,9 @@ pub type RateLimitBlock = RateLimit<TfNumber, TfString>;
 
 /// The `logging` block: the model's block, holding Terraform's values.
 pub type LoggingBlock = Logging<TfString>;
+
+/// The `monitoring` block: the model's block, holding Terraform's values.
+pub type MonitoringBlock = Monitoring<Value<bool>>;
 
 /// The policy attributes of the schema.
 pub fn schema_attributes() -> Vec<(&'static str, Attribute)> {
@@ -86,6 +91,17 @@ pub fn schema_blocks() -> Vec<(&'static str, NestedBlock)> {
                 [(
                     "http_endpoint",
                     required(string(), "Absolute `http://` or `https://` URL the log entries are POSTed to. No credentials in the URL: they would show in plans and state."),
+                )],
+                [],
+            )),
+        ),
+        (
+            "monitoring",
+            optional_block(block(
+                "Prometheus metrics of the API's traffic (Kong `prometheus` plugin on the API's service): requests by status code (`kong_http_requests_total`), latencies (`kong_request_latency_ms`, `kong_upstream_latency_ms`, `kong_kong_latency_ms`) and bandwidth (`kong_bandwidth_bytes`), labelled with the API's Kong service and route. Kong serves them for the whole node at `/metrics` on its Status API (and Admin API): every API's metrics are visible to whoever can scrape that endpoint. An empty block (`monitoring {}`) is enough. Removing the block removes the plugin.",
+                [(
+                    "per_consumer",
+                    optional(boolean(), "Whether `kong_http_requests_total` and `kong_bandwidth_bytes` also carry the consumer label: the user a request authenticated as (`basic` or `oidc` authentication). Default `false`."),
                 )],
                 [],
             )),
@@ -142,6 +158,7 @@ pub fn spec(state: &ApiState) -> Option<Policies> {
         logging: optional_block_spec(&state.logging, |l| {
             l.try_map(|t| t.as_ref_option().cloned())
         })?,
+        monitoring: optional_block_spec(&state.monitoring, |m| m.try_map(scalar))?,
     })
 }
 
@@ -176,27 +193,25 @@ fn strings(value: &TfStringSet) -> Option<Option<Vec<String>>> {
 
 /// A whole, non-negative number: `Some(None)` when null, `None` when unknown or not whole.
 fn whole(value: &TfNumber) -> Option<Option<u64>> {
-    match value.0 {
-        Value::Value(v) if v.fract() == 0.0 && v >= 0.0 && v <= MAX_WHOLE as f64 => {
-            Some(Some(v as u64))
-        }
-        Value::Value(_) | Value::Unknown => None,
+    match &value.0 {
+        Value::Value(v) => v
+            .whole_in(0, MAX_WHOLE.into())
+            .ok()
+            .and_then(|n| u64::try_from(n).ok())
+            .map(Some),
+        Value::Unknown => None,
         Value::Null => Some(None),
     }
 }
 
-/// The state attributes of the policies.
+/// The state attributes of the policies, each field the attribute or block of its name.
 pub struct PolicyState {
-    /// `timeout_ms`.
     pub timeout_ms: TfNumber,
-    /// `request_size_limit_kb`.
     pub request_size_limit_kb: TfNumber,
-    /// The `cors` block.
     pub cors: Value<CorsBlock>,
-    /// The `rate_limit` block.
     pub rate_limit: Value<RateLimitBlock>,
-    /// The `logging` block.
     pub logging: Value<LoggingBlock>,
+    pub monitoring: Value<MonitoringBlock>,
 }
 
 /// The state of read-back policies, written the way `prior` wrote "nothing" (null or empty).
@@ -232,6 +247,12 @@ pub fn state(policies: &Policies, prior: &ApiState) -> PolicyState {
                 .logging
                 .as_ref()
                 .and_then(|l| l.try_map(|endpoint| Some(Value::Value(endpoint.clone())))),
+        ),
+        monitoring: values::block(
+            policies
+                .monitoring
+                .as_ref()
+                .and_then(|m| m.try_map(|on| Some(bool_value(*on)))),
         ),
     }
 }

@@ -9,7 +9,7 @@ use crate::apply::api::{Found, Ids};
 use crate::apply::Context;
 use crate::model::api::{self, ApiSpec, Draft, HttpsMode, Upstream, DEFAULT_REDIRECT_CODE};
 use crate::resources::known_sorted;
-use crate::values::{self, field, field_strings, known_strings};
+use crate::values::{self, field, field_strings, known_strings, TfNumber};
 
 impl ApiState {
     /// The values of the configuration at plan time, for the model's checks.
@@ -22,7 +22,7 @@ impl ApiState {
             paths: field_strings(&self.paths),
             methods: field_strings(&self.methods),
             https: field(&self.https),
-            redirect_code: field(&self.https_redirect_status_code),
+            redirect_code: field(&self.https_redirect_status_code.0),
             tags: field_strings(&self.tags),
             policies: policies::draft(self),
         }
@@ -44,8 +44,8 @@ impl ApiState {
             paths: known_strings(&self.paths)?,
             methods: known_sorted(&self.methods)?,
             https,
-            redirect_code: match &self.https_redirect_status_code {
-                Value::Value(code) => u16::try_from(*code).ok()?,
+            redirect_code: match &self.https_redirect_status_code.0 {
+                Value::Value(code) => u16::try_from(code.to_i128()?).ok()?,
                 Value::Null => DEFAULT_REDIRECT_CODE,
                 Value::Unknown => return None,
             },
@@ -73,13 +73,13 @@ impl ApiState {
             (paths, _) => paths.clone(),
         };
         planned.https_redirect_status_code =
-            match (&config.https_redirect_status_code, &planned.https) {
+            match (&config.https_redirect_status_code.0, &planned.https) {
                 (Value::Null, Value::Value(h)) if h == HttpsMode::Required.as_str() => {
-                    Value::Value(i64::from(DEFAULT_REDIRECT_CODE))
+                    TfNumber::of(Some(DEFAULT_REDIRECT_CODE.into()))
                 }
-                (Value::Null, Value::Unknown) => Value::Unknown,
-                (Value::Null, _) => Value::Null,
-                (code, _) => *code,
+                (Value::Null, Value::Unknown) => TfNumber(Value::Unknown),
+                (Value::Null, _) => TfNumber(Value::Null),
+                _ => config.https_redirect_status_code.clone(),
             };
         planned.kong_name = match &config.name {
             Value::Value(name) => Value::Value(context.environment.naming.kong_name(name)),
@@ -117,11 +117,9 @@ impl ApiState {
             paths: values::list(&spec.paths),
             methods: values::set_like(&spec.methods, &prior.methods),
             https: Value::Value(spec.https.as_str().to_string()),
-            https_redirect_status_code: if spec.https == HttpsMode::Required {
-                Value::Value(i64::from(spec.redirect_code))
-            } else {
-                Value::Null
-            },
+            https_redirect_status_code: TfNumber::of(
+                (spec.https == HttpsMode::Required).then_some(spec.redirect_code.into()),
+            ),
             strip_path: Value::Value(spec.strip_path),
             enabled: Value::Value(spec.enabled),
             tags: values::set_like(&spec.tags, &prior.tags),
@@ -134,6 +132,7 @@ impl ApiState {
             cors: policies.cors,
             rate_limit: policies.rate_limit,
             logging: policies.logging,
+            monitoring: policies.monitoring,
             authentication,
             basic_auth,
             oidc,

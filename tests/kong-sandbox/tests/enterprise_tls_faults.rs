@@ -246,7 +246,11 @@ fn https_with_client_certificates_serves_resumed_sessions() {
         .into_ssl("localhost")
         .unwrap();
     // SAFETY: the session comes from a connection of this same connector (same context).
-    unsafe { ssl.set_session(&session).unwrap() };
+    // Test code: openssl offers session resumption only through this unsafe call.
+    #[allow(unsafe_code)]
+    unsafe {
+        ssl.set_session(&session).unwrap()
+    };
     let (answer, second) = get(ssl);
     assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
     assert!(second.ssl().session_reused(), "the session was resumed");

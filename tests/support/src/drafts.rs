@@ -9,7 +9,7 @@ use dispatch_provider::model::certificate::CertificateDraft;
 use dispatch_provider::model::policies::{
     CorsDraft, LoggingDraft, Policies, PoliciesDraft, RateLimitDraft,
 };
-use dispatch_provider::model::Field;
+use dispatch_provider::model::{Field, Number};
 use dispatch_provider::secret::Secret;
 
 /// A list attribute set to these strings.
@@ -21,8 +21,8 @@ fn optional_strings(values: &Option<Vec<String>>) -> Field<Vec<Option<String>>> 
     values.as_deref().map_or(Field::Null, strings)
 }
 
-fn number(value: Option<u64>) -> Field<f64> {
-    value.map_or(Field::Null, |n| Field::Value(n as f64))
+fn number(value: Option<u64>) -> Field<Number> {
+    value.map_or(Field::Null, |n| Field::Value(n.into()))
 }
 
 fn text(value: &Option<String>) -> Field<String> {
@@ -97,7 +97,7 @@ pub fn api(spec: &ApiSpec, code: Option<i64>) -> Draft {
         paths: strings(&spec.paths),
         methods: strings(&spec.methods),
         https: Field::Value(spec.https.as_str().to_string()),
-        redirect_code: code.map_or(Field::Null, Field::Value),
+        redirect_code: code.map_or(Field::Null, |c| Field::Value(c.into())),
         tags: strings(&spec.tags),
         policies: policies(&spec.policies),
     }

@@ -3,13 +3,13 @@ use std::collections::HashMap;
 use tf_provider::schema::Description;
 
 use super::*;
-use crate::schema::{
+use dispatch_provider::schema::{
     block, computed, list_of_strings, optional, optional_block, required, schema, sensitive,
     set_of_strings, string,
 };
 
-fn root() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
+fn root() -> PathBuf {
+    crate::repository_root()
 }
 
 #[test]
@@ -31,7 +31,7 @@ fn committed_docs_are_what_the_schema_generates() {
     }
     assert!(
         stale.is_empty(),
-        "docs/ is out of date ({}); run `cargo run --bin gen-docs` and commit the result",
+        "docs/ is out of date ({}); run `cargo run -p gen-docs` and commit the result",
         stale.join(", ")
     );
 }
@@ -137,8 +137,14 @@ fn sample() -> Schema {
             optional_block(block(
                 "Limits.",
                 [
-                    ("max", required(crate::schema::number(), "Most.")),
-                    ("min", optional(crate::schema::number(), "Least.")),
+                    (
+                        "max",
+                        required(dispatch_provider::schema::number(), "Most."),
+                    ),
+                    (
+                        "min",
+                        optional(dispatch_provider::schema::number(), "Least."),
+                    ),
                 ],
                 [],
             )),

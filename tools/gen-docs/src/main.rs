@@ -1,13 +1,13 @@
 //! Writes the provider's documentation under `docs/` from its schemas and `examples/`, in the
-//! Terraform Registry layout, and the README's "Installing" section: `cargo run --bin gen-docs`.
+//! Terraform Registry layout, and the README's "Installing" section: `cargo run -p gen-docs`.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use dispatch_provider::docs;
+mod docs;
 
 fn main() -> ExitCode {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let root = repository_root();
     let result = docs::pages(&root.join("examples"))
         .and_then(|pages| docs::write(&root.join("docs"), &pages).map(|()| pages.len()))
         .and_then(|count| docs::install::update_readme(&root.join("README.md")).map(|()| count));
@@ -24,4 +24,13 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// The repository's root: this crate sits in `tools/gen-docs`.
+fn repository_root() -> PathBuf {
+    let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
+    manifest
+        .ancestors()
+        .nth(2)
+        .map_or_else(|| manifest.join("../.."), Path::to_path_buf)
 }

@@ -4,13 +4,13 @@
 use std::path::Path;
 
 use super::DocsError;
-use crate::startup::{compatible_constraint, VERSION};
+use dispatch_provider::startup::{compatible_constraint, VERSION};
 
 const TEMPLATE: &str = include_str!("installing.md");
 
 /// The README line after which the section is written.
 pub const README_BEGIN: &str =
-    "<!-- Installing: written from src/docs/installing.md by `cargo run --bin gen-docs` -->";
+    "<!-- Installing: written from tools/gen-docs/src/docs/installing.md by `cargo run -p gen-docs` -->";
 /// The README line before which the section ends.
 pub const README_END: &str = "<!-- Installing: end -->";
 
@@ -82,11 +82,11 @@ mod tests {
 
     #[test]
     fn the_committed_readme_has_the_current_section() {
-        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md");
+        let path = crate::repository_root().join("README.md");
         let readme = std::fs::read_to_string(&path).expect("README.md");
         assert!(
             readme_with_section(&readme).expect("README.md has the markers") == readme,
-            "README.md's Installing section is out of date; run `cargo run --bin gen-docs` and \
+            "README.md's Installing section is out of date; run `cargo run -p gen-docs` and \
              commit the result"
         );
     }

@@ -5,7 +5,7 @@
 //! objects in their own sections, Sensitive marked).
 //!
 //! Resources and data sources are taken from the provider itself, so every one registered is
-//! documented. `cargo run --bin gen-docs` writes the files; a test fails when they are stale.
+//! documented. `cargo run -p gen-docs` writes the files; a test fails when they are stale.
 //! The provider's page also carries the "Installing" section of the README ([`install`]).
 
 use std::collections::BTreeMap;
@@ -17,7 +17,7 @@ use tf_provider::schema::{
 };
 use tf_provider::{Diagnostics, Provider};
 
-use crate::provider::{provider_schema, DispatchProvider, PROVIDER_NAME};
+use dispatch_provider::provider::{provider_schema, DispatchProvider, PROVIDER_NAME};
 
 pub mod install;
 
@@ -326,7 +326,7 @@ impl Group {
 
     fn of_block(nested: &NestedBlock) -> Group {
         let (_, min, _) = nesting(nested);
-        let block = crate::schema::nested_block(nested);
+        let block = dispatch_provider::schema::nested_block(nested);
         if min > 0 {
             Group::Required
         } else if block
@@ -396,7 +396,7 @@ fn write_block(
             path.push(name.clone());
             if let Some(child) = block.blocks.get(name) {
                 let (mode, min, max) = nesting(child);
-                let inner = crate::schema::nested_block(child);
+                let inner = dispatch_provider::schema::nested_block(child);
                 let mut line = format!("- `{name}` (Block{mode}");
                 if mode.is_empty() {
                     line.push_str(match Group::of_block(child) {
@@ -546,7 +546,9 @@ fn push_description(line: &mut String, description: &str) {
     line.push_str(&joined);
 }
 
-/// Every attribute and block of `schema` without a description, as dotted paths.
+/// Every attribute and block of `schema` without a description, as dotted paths (the tests
+/// refuse any).
+#[cfg(test)]
 pub fn undescribed(schema: &Schema) -> Vec<String> {
     fn walk(block: &Block, parents: &str, out: &mut Vec<String>) {
         for (name, attribute) in &block.attributes {
@@ -555,7 +557,7 @@ pub fn undescribed(schema: &Schema) -> Vec<String> {
             }
         }
         for (name, nested) in &block.blocks {
-            let inner = crate::schema::nested_block(nested);
+            let inner = dispatch_provider::schema::nested_block(nested);
             if inner.description.content.trim().is_empty() {
                 out.push(format!("{parents}{name}"));
             }
