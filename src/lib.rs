@@ -15,6 +15,7 @@ pub mod docs;
 pub mod idp;
 pub mod interrupt;
 pub mod kong;
+pub mod logging;
 pub mod model;
 pub mod plugin_front;
 pub mod provider;
