@@ -8,6 +8,8 @@ pub mod entities;
 pub mod error;
 
 #[cfg(test)]
+mod client_log_tests;
+#[cfg(test)]
 mod client_tests;
 pub mod inventory;
 #[cfg(test)]
