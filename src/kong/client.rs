@@ -458,7 +458,7 @@ fn log_call(
         Ok(answer) => Some(answer.status),
         Err(error) => error.status(),
     };
-    let error = result.as_ref().err().map(|e| tracing::field::display(e));
+    let error = result.as_ref().err().map(tracing::field::display);
     if let Some(delay) = retry_in {
         let retry_in_ms = delay.as_millis() as u64;
         tracing::warn!(
