@@ -17,14 +17,17 @@ pub fn attribute_path(path: &AttrPath) -> AttributePath {
     out
 }
 
-/// Adds every issue as an error or a warning on its attribute.
+/// Adds every issue as an error or a warning on its attribute (or on none, for an issue with
+/// an empty path: one about an environment variable, say).
 pub fn report(diags: &mut Diagnostics, issues: impl IntoIterator<Item = Issue>) {
     for issue in issues {
+        let root = issue.path.0.is_empty();
         let path = attribute_path(&issue.path);
-        if issue.is_error() {
-            diags.error(issue.summary, issue.detail, path);
-        } else {
-            diags.warning(issue.summary, issue.detail, path);
+        match (issue.is_error(), root) {
+            (true, true) => diags.root_error(issue.summary, issue.detail),
+            (true, false) => diags.error(issue.summary, issue.detail, path),
+            (false, true) => diags.root_warning(issue.summary, issue.detail),
+            (false, false) => diags.warning(issue.summary, issue.detail, path),
         }
     }
 }
