@@ -8,6 +8,7 @@
 #![warn(missing_docs)]
 
 pub mod apply;
+pub mod connect;
 pub mod context;
 pub mod data_sources;
 pub mod diagnostics;

@@ -10,6 +10,7 @@ use tf_provider::value::{Value, ValueEmpty};
 use tf_provider::{AttributePath, Diagnostics, DynamicDataSource, DynamicResource, Provider};
 
 use crate::apply::Context;
+use crate::connect;
 use crate::context::SharedContext;
 use crate::data_sources::api::ApiDataSource;
 use crate::data_sources::apis::ApisDataSource;
@@ -195,6 +196,7 @@ impl Provider for DispatchProvider {
             );
         }
         let summary = settings.client.summary();
+        let base_url = settings.client.base_url.clone();
         let client = match Client::new(settings.client) {
             Ok(client) => client.stopped_by(self.interrupt.stop_token()),
             Err(error) => {
@@ -207,15 +209,19 @@ impl Provider for DispatchProvider {
             organization = settings.environment.naming.organization().unwrap_or("-"),
             "provider configured"
         );
+        let node = connect::connect(diags, &client, &base_url, &settings.sources).await?;
         let inventory = Inventory::new(client.clone(), settings.environment.naming.listing_tags());
         let idp = IdpClient::new(idp::DEFAULT_TIMEOUT);
-        self.context.set(Context::new(
-            client,
-            inventory,
-            settings.environment,
-            idp,
-            self.interrupt.clone(),
-        ));
+        self.context.set(
+            Context::new(
+                client,
+                inventory,
+                settings.environment,
+                idp,
+                self.interrupt.clone(),
+            )
+            .with_node(node),
+        );
         Some(())
     }
 

@@ -105,6 +105,19 @@ impl Client {
         self
     }
 
+    /// The workspace that prefixes every path, if any.
+    pub fn workspace(&self) -> Option<&str> {
+        self.workspace.as_deref()
+    }
+
+    /// The same client without a workspace (its paths are the Admin API's root ones).
+    pub(super) fn without_workspace(&self) -> Self {
+        Self {
+            workspace: None,
+            ..self.clone()
+        }
+    }
+
     /// A counter that moves whenever a write starts or ends through this client (or a clone),
     /// so that cached reads can tell they may be stale.
     pub fn write_generation(&self) -> u64 {

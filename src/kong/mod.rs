@@ -15,6 +15,7 @@ pub mod inventory;
 #[cfg(test)]
 mod inventory_scale_tests;
 mod listing;
+pub mod node;
 pub mod options;
 pub mod plugins;
 pub mod redact;
@@ -24,4 +25,5 @@ pub use client::{segment, Client};
 pub use entities::*;
 pub use error::{FieldError, KongError, KongErrorBody};
 pub use inventory::Inventory;
+pub use node::{KongVersion, Node, ProbeError};
 pub use options::{ClientOptions, ConfigError, TlsOptions};
