@@ -128,28 +128,18 @@ fn report_kong(diags: &mut Diagnostics, error: &KongError, admin_url: &str, sour
                 format!("{token} If a proxy in front of Kong asks for credentials of its own, check kong_admin_headers."),
             )
         }
-        KongError::Unreachable { .. } => (
-            Some(sources.admin_url),
-            "Cannot reach Kong's Admin API",
-            format!("The Admin API URL {admin_url} comes from {url_from}. Check it, the TLS settings, and that Kong's Admin API is running and reachable from here."),
-        ),
-        KongError::Tls { .. } => (
-            None,
-            "No trusted TLS connection to Kong's Admin API",
-            "Check tls_ca_certificate (the CA bundle that signed the Admin API's certificate; the system's roots are used when it is not set), and tls_client_certificate and tls_client_key when Kong requires a client certificate. The provider never falls back to plain HTTP.".to_string(),
-        ),
-        KongError::Timeout { .. } => (
-            None,
-            "Kong's Admin API did not answer in time",
-            format!("The Admin API URL {admin_url} comes from {url_from}. Raise request_timeout_ms if Kong is slow but healthy."),
-        ),
         _ => (
             None,
             "Kong answered an error when the provider checked the connection",
             format!("The Admin API URL {admin_url} comes from {url_from}."),
         ),
     };
-    on(diags, source, summary.to_string(), format!("{error}\n\n{advice}"));
+    on(
+        diags,
+        source,
+        summary.to_string(),
+        format!("{error}\n\n{advice}"),
+    );
 }
 
 #[cfg(test)]

@@ -170,7 +170,9 @@ fn invalid_from(source: Source, summary: &str, why: impl Into<String>) -> Issue 
                 source.describe()
             ),
         ),
-        Source::Attribute(name) | Source::Default(name) => Issue::error(AttrPath::attr(name), summary, why),
+        Source::Attribute(name) | Source::Default(name) => {
+            Issue::error(AttrPath::attr(name), summary, why)
+        }
     }
 }
 
@@ -195,19 +197,10 @@ pub fn resolve(
         )
     });
     let admin_url = validate::base_url(&admin_url_raw)
-        .map_err(|why| {
-            issues.push(invalid_from(
-                admin_url_source,
-                "Invalid Admin API URL",
-                why,
-            ))
-        })
+        .map_err(|why| issues.push(invalid_from(admin_url_source, "Invalid Admin API URL", why)))
         .ok();
 
-    let (token, token_source) = match raw
-        .kong_admin_token
-        .filter(|t| !t.expose().is_empty())
-    {
+    let (token, token_source) = match raw.kong_admin_token.filter(|t| !t.expose().is_empty()) {
         Some(token) => (Some(token), Some(Source::Attribute("kong_admin_token"))),
         None => match non_empty(env_var(env::ADMIN_TOKEN)) {
             Some(token) => (
@@ -221,7 +214,12 @@ pub fn resolve(
         },
     };
 
-    let workspace = pick("kong_workspace", env::WORKSPACE, raw.kong_workspace, &env_var);
+    let workspace = pick(
+        "kong_workspace",
+        env::WORKSPACE,
+        raw.kong_workspace,
+        &env_var,
+    );
     if let Some((ws, source)) = &workspace {
         if let Err(why) = validate::workspace(ws) {
             issues.push(invalid_from(*source, "Invalid workspace", why));
@@ -434,15 +432,30 @@ mod tests {
         assert_eq!(
             said,
             vec![
-                ("".to_string(), "Invalid Admin API URL in KONG_ADMIN_URL".to_string()),
-                ("".to_string(), "Invalid workspace in KONG_WORKSPACE".to_string()),
-                ("".to_string(), "Invalid organization in DISPATCH_ORGANIZATION".to_string()),
+                (
+                    "".to_string(),
+                    "Invalid Admin API URL in KONG_ADMIN_URL".to_string()
+                ),
+                (
+                    "".to_string(),
+                    "Invalid workspace in KONG_WORKSPACE".to_string()
+                ),
+                (
+                    "".to_string(),
+                    "Invalid organization in DISPATCH_ORGANIZATION".to_string()
+                ),
             ],
             "not on an attribute the configuration does not hold"
         );
-        assert!(issues[0].detail.contains("`localhost:8001`"), "{}", issues[0].detail);
         assert!(
-            issues[0].detail.contains("the environment variable KONG_ADMIN_URL (read because `kong_admin_url` is not set"),
+            issues[0].detail.contains("`localhost:8001`"),
+            "{}",
+            issues[0].detail
+        );
+        assert!(
+            issues[0].detail.contains(
+                "the environment variable KONG_ADMIN_URL (read because `kong_admin_url` is not set"
+            ),
             "{}",
             issues[0].detail
         );
@@ -470,9 +483,18 @@ mod tests {
         };
         let s = resolve(raw, env).expect("valid");
         assert_eq!(s.sources.admin_url, Source::Default("kong_admin_url"));
-        assert_eq!(s.sources.admin_token.map(|s| s.name()), Some("KONG_ADMIN_TOKEN"));
-        assert_eq!(s.sources.workspace.map(|s| s.name()), Some("KONG_WORKSPACE"));
-        assert_eq!(s.sources.organization, Some(Source::Attribute("organization")));
+        assert_eq!(
+            s.sources.admin_token.map(|s| s.name()),
+            Some("KONG_ADMIN_TOKEN")
+        );
+        assert_eq!(
+            s.sources.workspace.map(|s| s.name()),
+            Some("KONG_WORKSPACE")
+        );
+        assert_eq!(
+            s.sources.organization,
+            Some(Source::Attribute("organization"))
+        );
     }
 
     #[test]

@@ -118,6 +118,14 @@ impl Client {
         }
     }
 
+    /// The same client, trying each request once.
+    pub(super) fn without_retries(&self) -> Self {
+        Self {
+            max_retries: 0,
+            ..self.clone()
+        }
+    }
+
     /// A counter that moves whenever a write starts or ends through this client (or a clone),
     /// so that cached reads can tell they may be stale.
     pub fn write_generation(&self) -> u64 {

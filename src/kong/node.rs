@@ -125,14 +125,21 @@ struct Workspace {
 
 impl Client {
     /// Checks that Kong can be worked with (see the module's documentation) and says what it
-    /// is. `Ok(None)` when Kong forbids this token to read its node information (403: an RBAC
-    /// role narrower than the endpoint), which the provider's own requests may still be allowed.
+    /// is. Only definite answers fail: a refused token (401), a missing workspace, or something
+    /// that is not Kong's Admin API. `Ok(None)` when Kong could not say what it is: it forbids
+    /// this token to read its node information (403: an RBAC role narrower than the endpoint,
+    /// which the provider's own requests may still be allowed), or it could not be asked (no
+    /// connection, TLS, timeout, 5xx). The probe is tried once, without retries: a plan that
+    /// needs nothing from Kong (`-refresh=false`) still works then, and the first request that
+    /// needs Kong fails with its own context (what it was doing, its path, its attempts).
     pub async fn probe(&self) -> Result<Option<Node>, ProbeError> {
-        let error = match self.node_info().await {
+        let once = self.without_retries();
+        let error = match once.node_info().await {
             Ok(info) => return Ok(Some(Node::of(&info))),
             Err(error) => error,
         };
         match (&error, self.workspace()) {
+            (KongError::Api { status: 401, .. }, _) => Err(ProbeError::Kong(error)),
             (KongError::Api { status: 403, .. }, _) => {
                 tracing::warn!(%error, "Kong does not let this token read its version and edition; going on without them");
                 Ok(None)
@@ -142,9 +149,12 @@ impl Client {
                 cause: cause.clone(),
             }),
             (KongError::Decode { .. }, Some(workspace)) => {
-                Err(self.why_no_workspace(workspace, error).await)
+                Err(once.why_no_workspace(workspace, error).await)
             }
-            _ => Err(ProbeError::Kong(error)),
+            _ => {
+                tracing::warn!(%error, "cannot check Kong's Admin API now; going on, and each request that needs Kong will say what failed");
+                Ok(None)
+            }
         }
     }
 

@@ -213,6 +213,13 @@ impl Workspace {
     }
 }
 
+/// Whether `request` is configure's check of Kong: `GET /`, or `GET /<workspace>/kong` with a
+/// workspace (the provider's `Client::probe`).
+pub fn is_configure_probe(request: &kong_sandbox::RequestRecord) -> bool {
+    let segments: Vec<&str> = request.path.split('/').filter(|s| !s.is_empty()).collect();
+    request.method == "GET" && matches!(segments.as_slice(), [] | [_, "kong"])
+}
+
 /// A running sandbox and a blocking Admin API client for arranging and inspecting Kong.
 pub struct Kong {
     /// The sandbox (stops when dropped).
@@ -246,6 +253,15 @@ impl Kong {
     /// A workspace pointed at this sandbox.
     pub fn workspace(&self) -> Workspace {
         Workspace::new(&self.url())
+    }
+
+    /// The Admin API requests since the last reset but configure's check of Kong (one per
+    /// provider process Terraform configures, see [`is_configure_probe`]): what the
+    /// declarations themselves cost.
+    pub fn requests_past_configure(&self) -> Vec<kong_sandbox::RequestRecord> {
+        let mut requests = self.sandbox.controls().requests();
+        requests.retain(|r| !is_configure_probe(r));
+        requests
     }
 
     /// Sends a request to the Admin API; returns the status and the JSON body (Null if none).

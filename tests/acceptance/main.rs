@@ -21,6 +21,7 @@ mod data_sources;
 mod drift_detection;
 mod examples;
 mod failure_walk;
+mod logs;
 mod pki;
 mod plugin_protocol;
 mod request_counts;

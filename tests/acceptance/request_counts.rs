@@ -3,7 +3,7 @@
 
 use serde_json::json;
 
-use crate::harness::Kong;
+use crate::harness::{is_configure_probe, Kong};
 
 const APIS: usize = 12;
 
@@ -22,20 +22,14 @@ fn count(kong: &Kong, method: &str) -> usize {
         .controls()
         .requests()
         .iter()
-        .filter(|r| r.method == method && !is_probe(r))
+        .filter(|r| r.method == method && !is_configure_probe(r))
         .count()
-}
-
-/// Configure's check of Kong (`GET /`: reachable, token accepted, version and edition), one per
-/// provider process Terraform configures. Counted apart from what each API costs.
-fn is_probe(request: &kong_sandbox::RequestRecord) -> bool {
-    request.method == "GET" && request.path == "/"
 }
 
 /// (requests for the APIs, configure's probes) since the last reset.
 fn costs(kong: &Kong) -> (usize, usize) {
     let requests = kong.sandbox.controls().requests();
-    let probes = requests.iter().filter(|r| is_probe(r)).count();
+    let probes = requests.iter().filter(|r| is_configure_probe(r)).count();
     (requests.len() - probes, probes)
 }
 
