@@ -123,7 +123,8 @@ fn report_kong(diags: &mut Diagnostics, error: &KongError, admin_url: &str, sour
                 None => "No token was sent: kong_admin_token is not set and KONG_ADMIN_TOKEN is empty, and this Kong requires one (Kong Enterprise with RBAC, enforce_rbac = on, reads it from the Kong-Admin-Token header).".to_string(),
             };
             (
-                sources.admin_token,
+                // Never on the attribute: Terraform would print its line, the token with it.
+                None,
                 "Kong refused the credentials",
                 format!("{token} If a proxy in front of Kong asks for credentials of its own, check kong_admin_headers."),
             )

@@ -72,12 +72,18 @@ where
 
     fn on_event(&self, event: &Event<'_>, ctx: Context<'_, S>) {
         let mut line = Map::new();
+        let mut spans = Vec::new();
         if let Some(scope) = ctx.event_scope(event) {
             for span in scope.from_root() {
+                spans.push(span.name());
                 if let Some(SpanFields(map)) = span.extensions().get::<SpanFields>() {
                     line.extend(map.iter().map(|(k, v)| (k.clone(), v.clone())));
                 }
             }
+        }
+        if !spans.is_empty() {
+            // Which operation the line belongs to (`kong_request`), outermost first.
+            line.insert("span".into(), Value::String(spans.join(":")));
         }
         let mut fields = Fields {
             map: line,
@@ -254,6 +260,7 @@ mod tests {
         assert_eq!(line["@message"], "Admin API call\nsecond line");
         assert_eq!(line["@module"], "dispatch.logging");
         assert_eq!(line["method"], "PUT", "span fields are on the line");
+        assert_eq!(line["span"], "kong_request", "and the span's name");
         assert_eq!(line["attempt"], 1);
         assert_eq!(line["status"], 200);
         assert_eq!(line["ok"], true);
