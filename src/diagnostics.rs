@@ -58,7 +58,13 @@ pub fn kong_error(
     };
     let mut detail = match error {
         // The timeout is the provider's setting: name it where the user can change it.
-        KongError::Timeout { .. } => format!("{error} (request_timeout_ms)"),
+        KongError::Timeout {
+            url,
+            timeout_ms,
+            tries,
+        } => format!(
+            "Kong's Admin API at {url} did not answer within {timeout_ms} ms (request_timeout_ms){tries}"
+        ),
         _ => error.to_string(),
     };
     match error {

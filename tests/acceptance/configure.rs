@@ -168,3 +168,39 @@ fn admin_api_failures_show_the_path_with_its_workspace_and_the_attempts() {
     assert!(out.contains("after 2 attempts over"), "{out}");
     assert!(ws.state_list().is_empty());
 }
+
+#[test]
+fn a_check_kong_does_not_answer_leaves_the_work_to_the_requests_that_need_kong() {
+    let kong = Kong::start();
+    let ws = kong.workspace();
+    ws.write(API);
+    // The first GET of the apply is the check of the plan's configure: its connection drops.
+    kong.sandbox.controls().inject(FaultRule {
+        method: Some("GET".into()),
+        path_contains: None,
+        skip: 0,
+        times: 1,
+        action: FaultAction::Reset,
+    });
+    let run = ws.run_with_env(
+        &["apply", "-auto-approve", "-no-color"],
+        &[("TF_LOG_PROVIDER", "warn")],
+    );
+    assert_eq!(run.code, 0, "{}", run.output());
+    let requests = kong.sandbox.controls().requests();
+    assert_eq!(
+        (
+            requests[0].method.as_str(),
+            requests[0].path.as_str(),
+            requests[0].status
+        ),
+        ("GET", "/", 0),
+        "{requests:?}"
+    );
+    assert!(
+        run.stderr.contains("cannot check Kong's Admin API now"),
+        "a warning in the log: {}",
+        run.stderr
+    );
+    assert_eq!(kong.get("/services/orders")["name"], "orders");
+}
