@@ -22,6 +22,7 @@ use crate::kong::{Client, ConfigError, Inventory};
 use crate::resources::api::ApiResource;
 use crate::resources::basic_auth_user::BasicAuthUserResource;
 use crate::resources::certificate::CertificateResource;
+use crate::resources::traced::Traced;
 use crate::schema::*;
 use crate::settings::{self, RawSettings};
 use crate::values::{self, TfString, TfStringMap};
@@ -230,14 +231,26 @@ impl Provider for DispatchProvider {
         _diags: &mut Diagnostics,
     ) -> Option<HashMap<String, Box<dyn DynamicResource>>> {
         let resources: Vec<(&str, Box<dyn DynamicResource>)> = vec![
-            ("api", Box::new(ApiResource::new(self.context.clone()))),
+            (
+                "api",
+                Box::new(Traced::new(
+                    "dispatch_api",
+                    ApiResource::new(self.context.clone()),
+                )),
+            ),
             (
                 "basic_auth_user",
-                Box::new(BasicAuthUserResource::new(self.context.clone())),
+                Box::new(Traced::new(
+                    "dispatch_basic_auth_user",
+                    BasicAuthUserResource::new(self.context.clone()),
+                )),
             ),
             (
                 "certificate",
-                Box::new(CertificateResource::new(self.context.clone())),
+                Box::new(Traced::new(
+                    "dispatch_certificate",
+                    CertificateResource::new(self.context.clone()),
+                )),
             ),
         ];
         Some(

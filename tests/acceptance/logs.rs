@@ -181,6 +181,13 @@ fn the_provider_level_filters_reads_writes_and_bodies() {
         for key in ["status", "duration_ms", "attempt"] {
             assert!(field(line, key).is_some(), "{key} in {line}");
         }
+        // Terraform sends no resource address: the line names the resource's type and name.
+        assert_eq!(field(line, "resource"), Some("dispatch_api"), "{line}");
+        assert_eq!(field(line, "operation"), Some("create"), "{line}");
+        assert!(
+            matches!(field(line, "name"), Some("orders" | "billing")),
+            "{line}"
+        );
     }
 
     // TF_LOG_PROVIDER_DISPATCH lowers what Terraform asks for.
