@@ -25,6 +25,7 @@ mod failure_walk;
 mod logs;
 mod pki;
 mod plugin_protocol;
+mod release;
 mod request_counts;
 mod secrets;
 mod shared_state;
