@@ -204,3 +204,27 @@ fn a_check_kong_does_not_answer_leaves_the_work_to_the_requests_that_need_kong()
     );
     assert_eq!(kong.get("/services/orders")["name"], "orders");
 }
+
+#[test]
+fn a_plan_without_refresh_needs_no_kong() {
+    let kong = Kong::start();
+    let ws = kong.workspace();
+    ws.write_with_provider("  request_timeout_ms = 2000", API);
+    ws.apply().success();
+    drop(kong);
+
+    // Configure cannot check Kong, and says so in the log, but a plan that reads nothing goes on.
+    let run = ws.run_with_env(
+        &["plan", "-refresh=false", "-detailed-exitcode", "-no-color"],
+        &[("TF_LOG_PROVIDER", "warn")],
+    );
+    assert_eq!(run.code, 0, "no change: {}", run.output());
+    assert!(
+        run.stderr.contains("cannot check Kong's Admin API now"),
+        "{}",
+        run.stderr
+    );
+    // A refresh needs Kong, and names it.
+    let out = ws.plan().failure().output();
+    assert!(out.contains("Cannot reach Kong"), "{out}");
+}
