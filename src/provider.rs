@@ -266,11 +266,26 @@ impl Provider for DispatchProvider {
         _diags: &mut Diagnostics,
     ) -> Option<HashMap<String, Box<dyn DynamicDataSource>>> {
         let data_sources: Vec<(&str, Box<dyn DynamicDataSource>)> = vec![
-            ("api", Box::new(ApiDataSource::new(self.context.clone()))),
-            ("apis", Box::new(ApisDataSource::new(self.context.clone()))),
+            (
+                "api",
+                Box::new(Traced::new(
+                    "data.dispatch_api",
+                    ApiDataSource::new(self.context.clone()),
+                )),
+            ),
+            (
+                "apis",
+                Box::new(Traced::new(
+                    "data.dispatch_apis",
+                    ApisDataSource::new(self.context.clone()),
+                )),
+            ),
             (
                 "certificate",
-                Box::new(CertificateDataSource::new(self.context.clone())),
+                Box::new(Traced::new(
+                    "data.dispatch_certificate",
+                    CertificateDataSource::new(self.context.clone()),
+                )),
             ),
         ];
         Some(

@@ -1,12 +1,12 @@
-//! A resource whose every operation runs in a `resource` span naming the resource type, the
-//! operation and the resource's `name` (or `username`, or the id being imported), so that each
-//! Admin API line inside says which resource it was for. Terraform sends no resource address to
+//! A resource (or data source) whose every operation runs in a `resource` span naming the
+//! resource type, the operation and the resource's `name` (or `username`, or the id being
+//! imported), so that each Admin API line inside says which resource it was for. Terraform sends no resource address to
 //! a provider; the type and the name are the closest the provider can say.
 
 use async_trait::async_trait;
 use serde::Serialize;
 use tf_provider::schema::Schema;
-use tf_provider::{AttributePath, Diagnostics, Resource};
+use tf_provider::{AttributePath, DataSource, Diagnostics, Resource};
 use tracing::Instrument;
 
 /// `inner`, traced as the resource type `kind` (`dispatch_api`).
@@ -163,5 +163,29 @@ impl<R: Resource> Resource for Traced<R> {
     ) -> Option<(Self::State<'a>, Self::PrivateState<'a>)> {
         let span = self.span("import", Some(&serde_json::json!({ "name": id })));
         self.inner.import(diags, id).instrument(span).await
+    }
+}
+
+#[async_trait]
+impl<D: DataSource> DataSource for Traced<D> {
+    type State<'a> = D::State<'a>;
+    type ProviderMetaState<'a> = D::ProviderMetaState<'a>;
+
+    fn schema(&self, diags: &mut Diagnostics) -> Option<Schema> {
+        self.inner.schema(diags)
+    }
+
+    async fn validate<'a>(&self, diags: &mut Diagnostics, config: Self::State<'a>) -> Option<()> {
+        self.inner.validate(diags, config).await
+    }
+
+    async fn read<'a>(
+        &self,
+        diags: &mut Diagnostics,
+        config: Self::State<'a>,
+        meta: Self::ProviderMetaState<'a>,
+    ) -> Option<Self::State<'a>> {
+        let span = self.span("read", Some(&config));
+        self.inner.read(diags, config, meta).instrument(span).await
     }
 }
