@@ -23,6 +23,7 @@ mod drift_detection;
 mod examples;
 mod failure_walk;
 mod logs;
+mod org_prefix;
 mod pki;
 mod plugin_protocol;
 mod release;

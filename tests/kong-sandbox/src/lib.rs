@@ -13,6 +13,7 @@ pub mod api;
 pub mod controls;
 pub mod entities;
 pub mod errors;
+pub mod router;
 pub mod schema;
 pub mod seed;
 pub mod server;
