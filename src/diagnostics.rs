@@ -17,14 +17,17 @@ pub fn attribute_path(path: &AttrPath) -> AttributePath {
     out
 }
 
-/// Adds every issue as an error or a warning on its attribute.
+/// Adds every issue as an error or a warning on its attribute (or on none, for an issue with
+/// an empty path: one about an environment variable, say).
 pub fn report(diags: &mut Diagnostics, issues: impl IntoIterator<Item = Issue>) {
     for issue in issues {
+        let root = issue.path.0.is_empty();
         let path = attribute_path(&issue.path);
-        if issue.is_error() {
-            diags.error(issue.summary, issue.detail, path);
-        } else {
-            diags.warning(issue.summary, issue.detail, path);
+        match (issue.is_error(), root) {
+            (true, true) => diags.root_error(issue.summary, issue.detail),
+            (true, false) => diags.error(issue.summary, issue.detail, path),
+            (false, true) => diags.root_warning(issue.summary, issue.detail),
+            (false, false) => diags.warning(issue.summary, issue.detail, path),
         }
     }
 }
@@ -63,7 +66,13 @@ pub fn kong_error(
     };
     let mut detail = match error {
         // The timeout is the provider's setting: name it where the user can change it.
-        KongError::Timeout { .. } => format!("{error} (request_timeout_ms)"),
+        KongError::Timeout {
+            url,
+            timeout_ms,
+            tries,
+        } => format!(
+            "Kong's Admin API at {url} did not answer within {timeout_ms} ms (request_timeout_ms){tries}"
+        ),
         _ => error.to_string(),
     };
     match error {
@@ -76,8 +85,11 @@ pub fn kong_error(
         KongError::Timeout { .. } => detail.push_str(
             "\n\nRaise request_timeout_ms if Kong is slow but healthy: a write that timed out may still be carried out by Kong after the provider gave up on it.",
         ),
-        KongError::Api { status: 401 | 403, .. } => detail.push_str(
-            "\n\nCheck kong_admin_token (or KONG_ADMIN_TOKEN) and kong_admin_headers.",
+        KongError::Api { status: 401, .. } => detail.push_str(
+            "\n\nKong did not accept the token: check kong_admin_token (or KONG_ADMIN_TOKEN), that its RBAC user is enabled, and kong_admin_headers when a proxy in front of Kong asks for credentials of its own.",
+        ),
+        KongError::Api { status: 403, .. } => detail.push_str(
+            "\n\nKong accepted the token but its RBAC roles do not allow this request: the token's user needs the permission on the endpoint above, in the workspace the path starts with, `default` when it names none (Kong Enterprise `/rbac/roles/<role>/endpoints`). Check kong_admin_token (or KONG_ADMIN_TOKEN) if another user's token was meant.",
         ),
         _ => {}
     }
@@ -105,5 +117,44 @@ pub fn kong_error(
             }
         }
         diags.root_error(summary, detail);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::kong::KongErrorBody;
+
+    fn detail_of(status: u16) -> String {
+        let error = KongError::Api {
+            method: "PUT".into(),
+            path: "/team-a/services/orders".into(),
+            status,
+            body: Box::new(KongErrorBody::default()),
+            retry_after_secs: None,
+            tries: Default::default(),
+        };
+        let mut diags = Diagnostics::default();
+        kong_error(&mut diags, "create the API `orders`", &error, |_| None);
+        diags.errors[0].detail.to_string()
+    }
+
+    #[test]
+    fn refusals_point_at_the_token_or_at_its_rbac_permissions() {
+        let unauthorized = detail_of(401);
+        assert!(
+            unauthorized.contains("PUT /team-a/services/orders"),
+            "{unauthorized}"
+        );
+        assert!(
+            unauthorized.contains("did not accept the token"),
+            "{unauthorized}"
+        );
+        let forbidden = detail_of(403);
+        assert!(
+            forbidden.contains("accepted the token but its RBAC roles do not allow"),
+            "{forbidden}"
+        );
+        assert!(forbidden.contains("/rbac/roles/"), "{forbidden}");
     }
 }

@@ -7,7 +7,6 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::sync::{Mutex, OnceCell};
-use tracing::Instrument;
 use url::Url;
 
 use crate::model::jwk::{self, JwksError, SigningKey};
@@ -120,6 +119,10 @@ impl IdpClient {
     ) -> Result<Vec<SigningKey>, IdpError> {
         let cache_key = (issuer.to_string(), jwks_url.map(str::to_string));
         if let Some(keys) = self.cache.lock().await.get(&cache_key) {
+            tracing::debug!(
+                issuer,
+                "issuer keys: cache hit (fetched earlier in this run)"
+            );
             return Ok(keys.clone());
         }
         let keys = self.fetch_keys(issuer, jwks_url).await?;
@@ -153,42 +156,49 @@ impl IdpClient {
         })
     }
 
+    /// One GET, logged as one line (debug) with its status, duration or error.
     async fn fetch(&self, url: &Url) -> Result<Vec<u8>, IdpError> {
-        let span = tracing::info_span!("idp_request", url = %url, status = tracing::field::Empty);
-        async {
-            let unreachable = |e: reqwest::Error| IdpError::Unreachable {
+        let began = std::time::Instant::now();
+        let result = self.get(url).await;
+        let duration_ms = began.elapsed().as_millis() as u64;
+        let (status, error) = match &result {
+            Ok(_) => (Some(200u16), None),
+            Err(IdpError::Status { status, .. }) => (Some(*status), None),
+            Err(error) => (None, Some(tracing::field::display(error))),
+        };
+        tracing::debug!(url = %url, status, duration_ms, error, "identity provider call");
+        result
+    }
+
+    async fn get(&self, url: &Url) -> Result<Vec<u8>, IdpError> {
+        let unreachable = |e: reqwest::Error| IdpError::Unreachable {
+            url: url.to_string(),
+            cause: describe(&e),
+        };
+        let mut response = self
+            .http()
+            .await?
+            .get(url.clone())
+            .header(reqwest::header::ACCEPT, "application/json")
+            .send()
+            .await
+            .map_err(unreachable)?;
+        if response.status() != reqwest::StatusCode::OK {
+            return Err(IdpError::Status {
                 url: url.to_string(),
-                cause: describe(&e),
-            };
-            let mut response = self
-                .http()
-                .await?
-                .get(url.clone())
-                .header(reqwest::header::ACCEPT, "application/json")
-                .send()
-                .await
-                .map_err(unreachable)?;
-            tracing::Span::current().record("status", response.status().as_u16());
-            if response.status() != reqwest::StatusCode::OK {
-                return Err(IdpError::Status {
+                status: response.status().as_u16(),
+            });
+        }
+        let mut body = Vec::new();
+        while let Some(chunk) = response.chunk().await.map_err(unreachable)? {
+            if body.len() + chunk.len() > MAX_DOCUMENT_BYTES {
+                return Err(IdpError::TooLarge {
                     url: url.to_string(),
-                    status: response.status().as_u16(),
                 });
             }
-            let mut body = Vec::new();
-            while let Some(chunk) = response.chunk().await.map_err(unreachable)? {
-                if body.len() + chunk.len() > MAX_DOCUMENT_BYTES {
-                    return Err(IdpError::TooLarge {
-                        url: url.to_string(),
-                    });
-                }
-                body.extend_from_slice(&chunk);
-            }
-            tracing::debug!("identity provider answered");
-            Ok(body)
+            body.extend_from_slice(&chunk);
         }
-        .instrument(span)
-        .await
+        Ok(body)
     }
 }
 

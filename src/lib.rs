@@ -10,12 +10,14 @@
 // something the name does not; the structs that mirror a Terraform block say so once.
 
 pub mod apply;
+pub mod connect;
 pub mod context;
 pub mod data_sources;
 pub mod diagnostics;
 pub mod idp;
 pub mod interrupt;
 pub mod kong;
+pub mod logging;
 pub mod model;
 pub mod plugin_front;
 pub mod provider;

@@ -10,6 +10,7 @@ use tf_provider::value::{Value, ValueEmpty};
 use tf_provider::{AttributePath, Diagnostics, DynamicDataSource, DynamicResource, Provider};
 
 use crate::apply::Context;
+use crate::connect;
 use crate::context::SharedContext;
 use crate::data_sources::api::ApiDataSource;
 use crate::data_sources::apis::ApisDataSource;
@@ -21,6 +22,7 @@ use crate::kong::{Client, ConfigError, Inventory};
 use crate::resources::api::ApiResource;
 use crate::resources::basic_auth_user::BasicAuthUserResource;
 use crate::resources::certificate::CertificateResource;
+use crate::resources::traced::Traced;
 use crate::schema::*;
 use crate::settings::{self, RawSettings};
 use crate::values::{self, TfNumber, TfString, TfStringMap};
@@ -185,6 +187,7 @@ impl Provider for DispatchProvider {
             );
         }
         let summary = settings.client.summary();
+        let base_url = settings.client.base_url.clone();
         let client = match Client::new(settings.client) {
             Ok(client) => client.stopped_by(self.interrupt.stop_token()),
             Err(error) => {
@@ -197,15 +200,19 @@ impl Provider for DispatchProvider {
             organization = settings.environment.naming.organization().unwrap_or("-"),
             "provider configured"
         );
+        let node = connect::connect(diags, &client, &base_url, &settings.sources).await?;
         let inventory = Inventory::new(client.clone(), settings.environment.naming.listing_tags());
         let idp = IdpClient::new(idp::DEFAULT_TIMEOUT);
-        self.context.set(Context::new(
-            client,
-            inventory,
-            settings.environment,
-            idp,
-            self.interrupt.clone(),
-        ));
+        self.context.set(
+            Context::new(
+                client,
+                inventory,
+                settings.environment,
+                idp,
+                self.interrupt.clone(),
+            )
+            .with_node(node),
+        );
         Some(())
     }
 
@@ -214,14 +221,26 @@ impl Provider for DispatchProvider {
         _diags: &mut Diagnostics,
     ) -> Option<HashMap<String, Box<dyn DynamicResource>>> {
         let resources: Vec<(&str, Box<dyn DynamicResource>)> = vec![
-            ("api", Box::new(ApiResource::new(self.context.clone()))),
+            (
+                "api",
+                Box::new(Traced::new(
+                    "dispatch_api",
+                    ApiResource::new(self.context.clone()),
+                )),
+            ),
             (
                 "basic_auth_user",
-                Box::new(BasicAuthUserResource::new(self.context.clone())),
+                Box::new(Traced::new(
+                    "dispatch_basic_auth_user",
+                    BasicAuthUserResource::new(self.context.clone()),
+                )),
             ),
             (
                 "certificate",
-                Box::new(CertificateResource::new(self.context.clone())),
+                Box::new(Traced::new(
+                    "dispatch_certificate",
+                    CertificateResource::new(self.context.clone()),
+                )),
             ),
         ];
         Some(
@@ -237,11 +256,26 @@ impl Provider for DispatchProvider {
         _diags: &mut Diagnostics,
     ) -> Option<HashMap<String, Box<dyn DynamicDataSource>>> {
         let data_sources: Vec<(&str, Box<dyn DynamicDataSource>)> = vec![
-            ("api", Box::new(ApiDataSource::new(self.context.clone()))),
-            ("apis", Box::new(ApisDataSource::new(self.context.clone()))),
+            (
+                "api",
+                Box::new(Traced::new(
+                    "data.dispatch_api",
+                    ApiDataSource::new(self.context.clone()),
+                )),
+            ),
+            (
+                "apis",
+                Box::new(Traced::new(
+                    "data.dispatch_apis",
+                    ApisDataSource::new(self.context.clone()),
+                )),
+            ),
             (
                 "certificate",
-                Box::new(CertificateDataSource::new(self.context.clone())),
+                Box::new(Traced::new(
+                    "data.dispatch_certificate",
+                    CertificateDataSource::new(self.context.clone()),
+                )),
             ),
         ];
         Some(

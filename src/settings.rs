@@ -1,5 +1,7 @@
 //! The provider configuration, resolved: attributes, then environment variables, then defaults,
-//! each checked with a message on the attribute that is wrong. Pure: the environment is passed in.
+//! each checked with a message on the attribute that is wrong, or naming the environment
+//! variable the value came from (Terraform can only point at what the configuration holds).
+//! Pure: the environment is passed in.
 
 use std::time::Duration;
 
@@ -75,6 +77,103 @@ pub struct Settings {
     pub client: ClientOptions,
     /// What every API's mapping depends on.
     pub environment: Environment,
+    /// Where the settings that may come from the environment came from.
+    pub sources: Sources,
+}
+
+/// Where a setting's value came from, so that a message about it names what to change.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Source {
+    /// The provider block's attribute of this name.
+    Attribute(&'static str),
+    /// This environment variable, read because the attribute is not set.
+    Env {
+        /// The variable.
+        variable: &'static str,
+        /// The attribute it stands in for.
+        attribute: &'static str,
+    },
+    /// The documented default of this attribute (it is not set, nor its variable).
+    Default(&'static str),
+}
+
+impl Source {
+    /// What to change: `kong_workspace`, or `KONG_WORKSPACE` when the value came from there.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Source::Attribute(name) | Source::Default(name) => name,
+            Source::Env { variable, .. } => variable,
+        }
+    }
+
+    /// Where the value came from, in a sentence's words.
+    pub fn describe(&self) -> String {
+        match self {
+            Source::Attribute(name) => format!("`{name}` in the provider block"),
+            Source::Env {
+                variable,
+                attribute,
+            } => format!(
+                "the environment variable {variable} (read because `{attribute}` is not set in the provider block)"
+            ),
+            Source::Default(name) => format!("the default of `{name}` (neither it nor its environment variable is set)"),
+        }
+    }
+}
+
+/// Where the settings with an environment-variable fallback came from (`None`: not set at all).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Sources {
+    /// `kong_admin_url` / `KONG_ADMIN_URL`.
+    pub admin_url: Source,
+    /// `kong_admin_token` / `KONG_ADMIN_TOKEN`.
+    pub admin_token: Option<Source>,
+    /// `kong_workspace` / `KONG_WORKSPACE`.
+    pub workspace: Option<Source>,
+    /// `organization` / `DISPATCH_ORGANIZATION`.
+    pub organization: Option<Source>,
+}
+
+/// The attribute's value when set (not blank), else the variable's, with where it came from.
+fn pick(
+    attribute: &'static str,
+    variable: &'static str,
+    value: Option<String>,
+    env_var: &impl Fn(&str) -> Option<String>,
+) -> Option<(String, Source)> {
+    let non_empty = |v: Option<String>| v.filter(|s| !s.trim().is_empty());
+    non_empty(value)
+        .map(|v| (v, Source::Attribute(attribute)))
+        .or_else(|| {
+            non_empty(env_var(variable)).map(|v| {
+                (
+                    v,
+                    Source::Env {
+                        variable,
+                        attribute,
+                    },
+                )
+            })
+        })
+}
+
+/// An error about a value, on its attribute, or naming the environment variable it came from
+/// (the configuration has no line to point at then).
+fn invalid_from(source: Source, summary: &str, why: impl Into<String>) -> Issue {
+    match source {
+        Source::Env { variable, .. } => Issue::error(
+            AttrPath(Vec::new()),
+            format!("{summary} in {variable}"),
+            format!(
+                "{}\n\nThe value comes from {}. Correct or unset {variable}, or set the attribute.",
+                why.into(),
+                source.describe()
+            ),
+        ),
+        Source::Attribute(name) | Source::Default(name) => {
+            Issue::error(AttrPath::attr(name), summary, why)
+        }
+    }
 }
 
 /// Resolves and checks the configuration. `env_var` reads an environment variable.
@@ -85,24 +184,48 @@ pub fn resolve(
     let mut issues = Vec::new();
     let non_empty = |v: Option<String>| v.filter(|s| !s.trim().is_empty());
 
-    let admin_url_raw = non_empty(raw.kong_admin_url)
-        .or_else(|| non_empty(env_var(env::ADMIN_URL)))
-        .unwrap_or_else(|| DEFAULT_ADMIN_URL.to_string());
+    let (admin_url_raw, admin_url_source) = pick(
+        "kong_admin_url",
+        env::ADMIN_URL,
+        raw.kong_admin_url,
+        &env_var,
+    )
+    .unwrap_or_else(|| {
+        (
+            DEFAULT_ADMIN_URL.to_string(),
+            Source::Default("kong_admin_url"),
+        )
+    });
     let admin_url = validate::base_url(&admin_url_raw)
-        .map_err(|why| issues.push(invalid("kong_admin_url", "Invalid Admin API URL", why)))
+        .map_err(|why| issues.push(invalid_from(admin_url_source, "Invalid Admin API URL", why)))
         .ok();
 
-    let token = raw
-        .kong_admin_token
-        .filter(|t| !t.expose().is_empty())
-        .or_else(|| non_empty(env_var(env::ADMIN_TOKEN)).map(Secret::new));
+    let (token, token_source) = match raw.kong_admin_token.filter(|t| !t.expose().is_empty()) {
+        Some(token) => (Some(token), Some(Source::Attribute("kong_admin_token"))),
+        None => match non_empty(env_var(env::ADMIN_TOKEN)) {
+            Some(token) => (
+                Some(Secret::new(token)),
+                Some(Source::Env {
+                    variable: env::ADMIN_TOKEN,
+                    attribute: "kong_admin_token",
+                }),
+            ),
+            None => (None, None),
+        },
+    };
 
-    let workspace = non_empty(raw.kong_workspace).or_else(|| non_empty(env_var(env::WORKSPACE)));
-    if let Some(ws) = &workspace {
+    let workspace = pick(
+        "kong_workspace",
+        env::WORKSPACE,
+        raw.kong_workspace,
+        &env_var,
+    );
+    if let Some((ws, source)) = &workspace {
         if let Err(why) = validate::workspace(ws) {
-            issues.push(invalid("kong_workspace", "Invalid workspace", why));
+            issues.push(invalid_from(*source, "Invalid workspace", why));
         }
     }
+    let (workspace, workspace_source) = workspace.unzip();
 
     for (name, _) in &raw.kong_admin_headers {
         if let Err(why) = validate::header_name(name) {
@@ -110,13 +233,18 @@ pub fn resolve(
         }
     }
 
-    let organization =
-        non_empty(raw.organization).or_else(|| non_empty(env_var(env::ORGANIZATION)));
-    if let Some(org) = &organization {
+    let organization = pick(
+        "organization",
+        env::ORGANIZATION,
+        raw.organization,
+        &env_var,
+    );
+    if let Some((org, source)) = &organization {
         if let Err(why) = validate::organization(org) {
-            issues.push(invalid("organization", "Invalid organization", why));
+            issues.push(invalid_from(*source, "Invalid organization", why));
         }
     }
+    let (organization, organization_source) = organization.unzip();
 
     let template_raw = non_empty(raw.function_upstream_url)
         .unwrap_or_else(|| DEFAULT_FUNCTION_UPSTREAM_URL.to_string());
@@ -200,6 +328,12 @@ pub fn resolve(
             naming: Naming::new(organization),
             template,
             gateway_url,
+        },
+        sources: Sources {
+            admin_url: admin_url_source,
+            admin_token: token_source,
+            workspace: workspace_source,
+            organization: organization_source,
         },
     })
 }
@@ -299,6 +433,87 @@ mod tests {
                 "max_retries",
                 "tls_client_key"
             ]
+        );
+    }
+
+    #[test]
+    fn a_bad_value_from_the_environment_names_its_variable() {
+        let env = |name: &str| match name {
+            "KONG_ADMIN_URL" => Some("localhost:8001".to_string()),
+            "KONG_WORKSPACE" => Some("a b".to_string()),
+            "DISPATCH_ORGANIZATION" => Some("-shop".to_string()),
+            _ => None,
+        };
+        let issues = resolve(RawSettings::default(), env).expect_err("invalid");
+        let said: Vec<(String, String)> = issues
+            .iter()
+            .map(|i| (i.path.to_string(), i.summary.clone()))
+            .collect();
+        assert_eq!(
+            said,
+            vec![
+                (
+                    "".to_string(),
+                    "Invalid Admin API URL in KONG_ADMIN_URL".to_string()
+                ),
+                (
+                    "".to_string(),
+                    "Invalid workspace in KONG_WORKSPACE".to_string()
+                ),
+                (
+                    "".to_string(),
+                    "Invalid organization in DISPATCH_ORGANIZATION".to_string()
+                ),
+            ],
+            "not on an attribute the configuration does not hold"
+        );
+        assert!(
+            issues[0].detail.contains("`localhost:8001`"),
+            "{}",
+            issues[0].detail
+        );
+        assert!(
+            issues[0].detail.contains(
+                "the environment variable KONG_ADMIN_URL (read because `kong_admin_url` is not set"
+            ),
+            "{}",
+            issues[0].detail
+        );
+
+        // The attribute wins, and is what a message points at.
+        let raw = RawSettings {
+            kong_admin_url: Some("ftp://kong".into()),
+            ..RawSettings::default()
+        };
+        let issues = resolve(raw, env).expect_err("invalid");
+        assert_eq!(issues[0].path.to_string(), "kong_admin_url");
+        assert_eq!(issues[0].summary, "Invalid Admin API URL");
+    }
+
+    #[test]
+    fn sources_say_where_each_value_came_from() {
+        let env = |name: &str| match name {
+            "KONG_ADMIN_TOKEN" => Some("tok".to_string()),
+            "KONG_WORKSPACE" => Some("team-a".to_string()),
+            _ => None,
+        };
+        let raw = RawSettings {
+            organization: Some("shop".into()),
+            ..RawSettings::default()
+        };
+        let s = resolve(raw, env).expect("valid");
+        assert_eq!(s.sources.admin_url, Source::Default("kong_admin_url"));
+        assert_eq!(
+            s.sources.admin_token.map(|s| s.name()),
+            Some("KONG_ADMIN_TOKEN")
+        );
+        assert_eq!(
+            s.sources.workspace.map(|s| s.name()),
+            Some("KONG_WORKSPACE")
+        );
+        assert_eq!(
+            s.sources.organization,
+            Some(Source::Attribute("organization"))
         );
     }
 

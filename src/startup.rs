@@ -24,33 +24,10 @@ pub fn quiet_backtraces() {
     std::env::set_var("RUST_LIB_BACKTRACE", "0");
 }
 
-/// Logs go to stderr, which Terraform collects into its own log (`TF_LOG`). The level follows
-/// `DISPATCH_LOG` (a tracing filter), else `TF_LOG_PROVIDER`, else `TF_LOG`, else warnings.
+/// Logs go to stderr as JSON lines Terraform reads, at the level Terraform keeps for the
+/// provider (see [`crate::logging`]).
 pub fn init_logging() {
-    if std::env::var_os("PLUGIN_LOG_FILE").is_some() {
-        // tf-provider installs its own subscriber in that case, and would panic on a second one.
-        return;
-    }
-    let filter = std::env::var("DISPATCH_LOG").ok().unwrap_or_else(|| {
-        let level = std::env::var("TF_LOG_PROVIDER")
-            .or_else(|_| std::env::var("TF_LOG"))
-            .unwrap_or_default()
-            .to_ascii_lowercase();
-        match level.as_str() {
-            "trace" | "json" => "trace",
-            "debug" => "debug",
-            "info" => "info",
-            "error" => "error",
-            _ => "warn",
-        }
-        .to_string()
-    });
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::new(filter))
-        .with_span_events(tracing_subscriber::fmt::format::FmtSpan::CLOSE)
-        .with_ansi(false)
-        .with_writer(std::io::stderr)
-        .try_init();
+    crate::logging::init();
 }
 
 /// TCP_NODELAY on the plugin's gRPC socket (tf-provider 0.2.2 leaves Nagle's algorithm on,

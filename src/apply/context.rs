@@ -5,7 +5,7 @@
 use crate::apply::IssuerSecrets;
 use crate::idp::IdpClient;
 use crate::interrupt::Interrupt;
-use crate::kong::{Client, Inventory, KongError};
+use crate::kong::{Client, Inventory, KongError, KongVersion, Node};
 use crate::model::api::Environment;
 
 /// The configured provider.
@@ -20,15 +20,18 @@ pub struct Context {
     pub idp: IdpClient,
     /// The jwt secrets of OIDC issuers, read once per plan for all the APIs of an issuer.
     pub issuer_secrets: IssuerSecrets,
-    /// Whether Kong is the Enterprise edition, asked once per provider process and only when
-    /// an API needs to know.
+    /// What Kong said about itself when the provider was configured (`None` when the token
+    /// may not read it).
+    node: Option<Node>,
+    /// Whether Kong is the Enterprise edition, when `node` could not say: asked once per
+    /// provider process and only when an API needs to know.
     enterprise: tokio::sync::OnceCell<bool>,
     /// Terraform's stop and shutdown (Ctrl-C).
     pub interrupt: Interrupt,
 }
 
 impl Context {
-    /// The context of a configured provider.
+    /// The context of a configured provider, talking to the Kong `node` describes (when known).
     pub fn new(
         client: Client,
         inventory: Inventory,
@@ -43,8 +46,20 @@ impl Context {
             inventory,
             environment,
             idp,
+            node: None,
             enterprise: tokio::sync::OnceCell::new(),
         }
+    }
+
+    /// The same context, knowing what Kong said about itself at configuration.
+    pub fn with_node(mut self, node: Option<Node>) -> Self {
+        self.node = node;
+        self
+    }
+
+    /// Kong's version, for rules that depend on it (`None` when Kong did not say).
+    pub fn kong_version(&self) -> Option<&KongVersion> {
+        self.node.as_ref().and_then(|node| node.version.as_ref())
     }
 
     /// `Err(KongError::Interrupted)` once Terraform is exiting without recording the results
@@ -59,8 +74,12 @@ impl Context {
         }
     }
 
-    /// Whether Kong is the Enterprise edition (`GET /`, asked once).
+    /// Whether Kong is the Enterprise edition: what configuration learnt, else `GET /` (asked
+    /// once).
     pub async fn is_enterprise(&self) -> Result<bool, KongError> {
+        if let Some(node) = &self.node {
+            return Ok(node.enterprise);
+        }
         self.enterprise
             .get_or_try_init(|| async { Ok(self.client.node_info().await?.is_enterprise()) })
             .await

@@ -17,7 +17,7 @@ use tracing::Instrument;
 use url::Url;
 
 use super::entities::{NodeInfo, Page};
-use super::error::{KongError, KongErrorBody};
+use super::error::{KongError, KongErrorBody, Tries};
 use super::options::{self, ClientOptions, ConfigError};
 use super::redact;
 
@@ -71,8 +71,9 @@ pub fn segment(value: &str) -> String {
     utf8_percent_encode(value, SEGMENT).to_string()
 }
 
-/// The body of a successful answer, kept as bytes until decoded.
+/// A successful answer: its status, and its body kept as bytes until decoded.
 struct Answer {
+    status: u16,
     body: Vec<u8>,
 }
 
@@ -104,6 +105,27 @@ impl Client {
         self
     }
 
+    /// The workspace that prefixes every path, if any.
+    pub fn workspace(&self) -> Option<&str> {
+        self.workspace.as_deref()
+    }
+
+    /// The same client without a workspace (its paths are the Admin API's root ones).
+    pub(super) fn without_workspace(&self) -> Self {
+        Self {
+            workspace: None,
+            ..self.clone()
+        }
+    }
+
+    /// The same client, trying each request once.
+    pub(super) fn without_retries(&self) -> Self {
+        Self {
+            max_retries: 0,
+            ..self.clone()
+        }
+    }
+
     /// A counter that moves whenever a write starts or ends through this client (or a clone),
     /// so that cached reads can tell they may be stale.
     pub fn write_generation(&self) -> u64 {
@@ -119,7 +141,7 @@ impl Client {
         };
         self.get(path).await?.ok_or_else(|| KongError::Decode {
             method: "GET".into(),
-            path: path.into(),
+            path: self.shown_path(path),
             cause: "Kong answered 404 to its root endpoint; is kong_admin_url the Admin API?"
                 .into(),
         })
@@ -242,6 +264,15 @@ impl Client {
         Ok(url)
     }
 
+    /// The Admin API path as sent, with the workspace that prefixes it: what errors and logs
+    /// show, so that a wrong workspace is visible in them.
+    fn shown_path(&self, path: &str) -> String {
+        match &self.workspace {
+            Some(workspace) => format!("/{}/{}", segment(workspace), path.trim_start_matches('/')),
+            None => format!("/{}", path.trim_start_matches('/')),
+        }
+    }
+
     async fn request(
         &self,
         method: Method,
@@ -263,7 +294,8 @@ impl Client {
 
     /// Sends the request; an idempotent one is retried after a transient failure, with
     /// exponential back-off and jitter (Kong's `Retry-After` wins, but never adds retries). A
-    /// stop from Terraform ends the wait at once.
+    /// stop from Terraform ends the wait at once. Each attempt is one log line; an error says
+    /// how many attempts were made and for how long.
     async fn send_with_retries(
         &self,
         method: &Method,
@@ -284,23 +316,49 @@ impl Client {
             .with_jitter()
             .with_max_times(retries)
             .build();
+        let shown = self.shown_path(path);
+        let started = Instant::now();
+        let mut attempts = 0;
         loop {
-            let error = match self.attempt(method.clone(), path, url, body.clone()).await {
-                Ok(answer) => return Ok(answer),
-                Err(error) if !error.is_transient() => return Err(error),
-                Err(error) => error,
+            attempts += 1;
+            let span = tracing::info_span!(
+                "kong_request",
+                method = %method,
+                path = %shown,
+                query = url.query(),
+                attempt = attempts,
+            );
+            let began = Instant::now();
+            let result = self
+                .attempt(method.clone(), &shown, url, body.clone())
+                .instrument(span.clone())
+                .await;
+            let retry_in = match &result {
+                Err(error) if error.is_transient() && !self.stop.is_cancelled() => delays
+                    .next()
+                    .map(|delay| error.retry_after().unwrap_or(delay)),
+                _ => None,
             };
-            let Some(delay) = delays.next() else {
+            span.in_scope(|| log_call(method, &result, began.elapsed(), retry_in));
+            let error = match result {
+                Ok(answer) => return Ok(answer),
+                Err(error) => error.tried(Tries {
+                    attempts,
+                    elapsed_ms: started.elapsed().as_millis() as u64,
+                }),
+            };
+            let Some(delay) = retry_in else {
+                if error.is_transient() && self.stop.is_cancelled() && delays.next().is_some() {
+                    return Err(KongError::Stopped {
+                        after: Box::new(error),
+                    });
+                }
                 return Err(error);
             };
-            let delay = error.retry_after().unwrap_or(delay);
-            if !self.stop.is_cancelled() {
-                tracing::warn!(%error, retry_in_ms = delay.as_millis() as u64, "retrying Kong request");
-                tokio::select! {
-                    biased;
-                    () = self.stop.cancelled() => {}
-                    () = tokio::time::sleep(delay) => continue,
-                }
+            tokio::select! {
+                biased;
+                () = self.stop.cancelled() => {}
+                () = tokio::time::sleep(delay) => continue,
             }
             tracing::info!(%error, "Terraform asked the provider to stop: not retrying");
             return Err(KongError::Stopped {
@@ -309,72 +367,56 @@ impl Client {
         }
     }
 
+    /// One attempt; `shown` is the path with its workspace, for errors.
     async fn attempt(
         &self,
         method: Method,
-        path: &str,
+        shown: &str,
         url: &Url,
         body: Option<Vec<u8>>,
     ) -> Result<Answer, KongError> {
-        let span = tracing::info_span!(
-            "kong_request",
-            method = %method,
-            path = %path,
-            status = tracing::field::Empty,
-            duration_ms = tracing::field::Empty,
-        );
-        async {
-            let started = Instant::now();
-            let mut request = self.http.request(method.clone(), url.clone());
-            if let Some(body) = body {
-                if tracing::enabled!(tracing::Level::TRACE) {
-                    tracing::trace!(body = %redact::loggable(&body), "Kong request body");
-                }
-                request = request
-                    .header(reqwest::header::CONTENT_TYPE, "application/json")
-                    .body(body);
-            }
-            let result = request.send().await;
-            let span = tracing::Span::current();
-            span.record("duration_ms", started.elapsed().as_millis() as u64);
-            let response = match result {
-                Ok(response) => response,
-                Err(error) => {
-                    let error = self.transport_error(url, error);
-                    tracing::debug!(%error, "Kong request failed");
-                    return Err(error);
-                }
-            };
-            let status = response.status();
-            span.record("status", status.as_u16());
-            let retry_after = response
-                .headers()
-                .get(RETRY_AFTER)
-                .and_then(|v| v.to_str().ok())
-                .and_then(|v| v.trim().parse::<u64>().ok());
-            let body = response
-                .bytes()
-                .await
-                .map_err(|e| self.transport_error(url, e))?
-                .to_vec();
-            tracing::debug!("Kong answered");
+        let mut request = self.http.request(method.clone(), url.clone());
+        if let Some(body) = body {
             if tracing::enabled!(tracing::Level::TRACE) {
-                tracing::trace!(body = %redact::loggable(&body), "Kong answer body");
+                tracing::trace!(body = %redact::loggable(&body), "Kong request body");
             }
-            if status.is_success() {
-                return Ok(Answer { body });
-            }
-            let parsed: KongErrorBody = serde_json::from_slice(&body).unwrap_or_default();
-            Err(KongError::Api {
-                method: method.to_string(),
-                path: path.to_string(),
-                status: status.as_u16(),
-                body: Box::new(parsed),
-                retry_after_secs: retry_after,
-            })
+            request = request
+                .header(reqwest::header::CONTENT_TYPE, "application/json")
+                .body(body);
         }
-        .instrument(span)
-        .await
+        let response = request
+            .send()
+            .await
+            .map_err(|error| self.transport_error(url, error))?;
+        let status = response.status();
+        let retry_after = response
+            .headers()
+            .get(RETRY_AFTER)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.trim().parse::<u64>().ok());
+        let body = response
+            .bytes()
+            .await
+            .map_err(|e| self.transport_error(url, e))?
+            .to_vec();
+        if tracing::enabled!(tracing::Level::TRACE) {
+            tracing::trace!(status = status.as_u16(), body = %redact::loggable(&body), "Kong answer body");
+        }
+        if status.is_success() {
+            return Ok(Answer {
+                status: status.as_u16(),
+                body,
+            });
+        }
+        let parsed: KongErrorBody = serde_json::from_slice(&body).unwrap_or_default();
+        Err(KongError::Api {
+            method: method.to_string(),
+            path: shown.to_string(),
+            status: status.as_u16(),
+            body: Box::new(parsed),
+            retry_after_secs: retry_after,
+            tries: Tries::default(),
+        })
     }
 
     fn transport_error(&self, url: &Url, error: reqwest::Error) -> KongError {
@@ -386,6 +428,7 @@ impl Client {
             return KongError::Timeout {
                 url: shown.to_string(),
                 timeout_ms: self.timeout.as_millis() as u64,
+                tries: Tries::default(),
             };
         }
         if is_tls_failure(&error) {
@@ -398,6 +441,7 @@ impl Client {
             url: shown.to_string(),
             cause: error_chain(&error),
             connected: !error.is_connect(),
+            tries: Tries::default(),
         }
     }
 
@@ -415,9 +459,40 @@ impl Client {
         };
         serde_json::from_slice(bytes).map_err(|e| KongError::Decode {
             method: method.to_string(),
-            path: path.to_string(),
+            path: self.shown_path(path),
             cause: e.to_string(),
         })
+    }
+}
+
+/// The one log line of an attempt (inside its `kong_request` span, which holds the method, the
+/// path with its workspace, the query and the attempt number): writes at info, reads at debug,
+/// and a failure that will be retried at warn, with the wait before the next attempt.
+fn log_call(
+    method: &Method,
+    result: &Result<Answer, KongError>,
+    took: Duration,
+    retry_in: Option<Duration>,
+) {
+    let duration_ms = took.as_millis() as u64;
+    let status = match result {
+        Ok(answer) => Some(answer.status),
+        Err(error) => error.status(),
+    };
+    let error = result.as_ref().err().map(tracing::field::display);
+    if let Some(delay) = retry_in {
+        let retry_in_ms = delay.as_millis() as u64;
+        tracing::warn!(
+            status,
+            duration_ms,
+            error,
+            retry_in_ms,
+            "Admin API call failed; retrying"
+        );
+    } else if *method == Method::GET || *method == Method::HEAD {
+        tracing::debug!(status, duration_ms, error, "Admin API call");
+    } else {
+        tracing::info!(status, duration_ms, error, "Admin API call");
     }
 }
 

@@ -35,7 +35,7 @@ pub struct FieldError {
 #[derive(Debug, thiserror::Error)]
 pub enum KongError {
     /// No connection could be made or kept (refused, reset, DNS, TLS handshake).
-    #[error("cannot reach Kong's Admin API at {url}: {cause}")]
+    #[error("cannot reach Kong's Admin API at {url}{tries}: {cause}")]
     Unreachable {
         /// The URL that was requested (never with credentials).
         url: String,
@@ -44,6 +44,8 @@ pub enum KongError {
         /// Whether a connection was made (so the request may have reached Kong); `false` when
         /// it was refused or never established.
         connected: bool,
+        /// How often and for how long it was tried.
+        tries: Tries,
     },
     /// The TLS handshake with the Admin API failed: an untrusted or mismatched server
     /// certificate, or a client certificate Kong refused (or required and did not get). Never
@@ -56,19 +58,21 @@ pub enum KongError {
         cause: String,
     },
     /// Kong did not answer within the configured timeout.
-    #[error("Kong's Admin API at {url} did not answer within {timeout_ms} ms")]
+    #[error("Kong's Admin API at {url} did not answer within {timeout_ms} ms{tries}")]
     Timeout {
         /// The URL that was requested.
         url: String,
         /// The timeout that was exceeded.
         timeout_ms: u64,
+        /// How often and for how long it was tried.
+        tries: Tries,
     },
     /// Kong answered with an error status.
-    #[error("{method} {path}: Kong answered {status}: {}", .body.describe())]
+    #[error("{method} {path}: Kong answered {status}{tries}: {}", .body.describe())]
     Api {
         /// HTTP method of the request.
         method: String,
-        /// Admin API path of the request.
+        /// Admin API path of the request, with the workspace that prefixes it.
         path: String,
         /// HTTP status Kong answered.
         status: u16,
@@ -76,13 +80,15 @@ pub enum KongError {
         body: Box<KongErrorBody>,
         /// Kong's `Retry-After`, in seconds, when it sent one.
         retry_after_secs: Option<u64>,
+        /// How often and for how long it was tried (only for answers worth retrying: 429, 5xx).
+        tries: Tries,
     },
     /// Kong answered 2xx with a body this client could not understand.
     #[error("{method} {path}: unexpected answer from Kong: {cause}")]
     Decode {
         /// HTTP method of the request.
         method: String,
-        /// Admin API path of the request.
+        /// Admin API path of the request, with the workspace that prefixes it.
         path: String,
         /// What did not parse.
         cause: String,
@@ -108,7 +114,48 @@ pub enum KongError {
     Interrupted,
 }
 
+/// How a request that failed was tried: the attempts made, and the time from the first
+/// attempt's start to the last one's end (back-off waits included). Shown in the error of a
+/// failure worth retrying (no answer, a timeout, 429, 5xx), empty for the others.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Tries {
+    /// Attempts made (0: not recorded).
+    pub attempts: u32,
+    /// Milliseconds from the first attempt to the end of the last.
+    pub elapsed_ms: u64,
+}
+
+impl fmt::Display for Tries {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let time = if self.elapsed_ms < 1000 {
+            format!("{} ms", self.elapsed_ms)
+        } else {
+            format!("{:.1} s", self.elapsed_ms as f64 / 1000.0)
+        };
+        match self.attempts {
+            0 => Ok(()),
+            1 => write!(f, " after 1 attempt ({time})"),
+            n => write!(f, " after {n} attempts over {time}"),
+        }
+    }
+}
+
 impl KongError {
+    /// The same error, saying how it was tried (for the failures worth retrying; others are
+    /// returned unchanged).
+    pub fn tried(mut self, record: Tries) -> Self {
+        match &mut self {
+            KongError::Unreachable { tries, .. } | KongError::Timeout { tries, .. } => {
+                *tries = record
+            }
+            KongError::Api { status, tries, .. } if *status == 429 || *status >= 500 => {
+                *tries = record
+            }
+            _ => {}
+        }
+        self
+    }
+
     /// The HTTP status Kong answered, if it answered.
     pub fn status(&self) -> Option<u16> {
         match self {
@@ -265,6 +312,7 @@ mod tests {
                 fields: Some(fields),
             }),
             retry_after_secs: None,
+            tries: Tries::default(),
         }
     }
 
@@ -295,6 +343,7 @@ mod tests {
             status,
             body: Box::default(),
             retry_after_secs: None,
+            tries: Tries::default(),
         };
         assert!(!status(400).may_have_been_done(), "Kong refused");
         assert!(!status(409).may_have_been_done());
@@ -304,12 +353,14 @@ mod tests {
             url: "http://kong:8001/".into(),
             cause: "reset".into(),
             connected,
+            tries: Tries::default(),
         };
         assert!(unreachable(true).may_have_been_done());
         assert!(!unreachable(false).may_have_been_done(), "never connected");
         assert!(KongError::Timeout {
             url: "http://kong:8001/".into(),
-            timeout_ms: 10
+            timeout_ms: 10,
+            tries: Tries::default(),
         }
         .may_have_been_done());
         let tls = KongError::Tls {
@@ -320,7 +371,8 @@ mod tests {
         assert!(!tls.may_land_later() && !status(502).may_land_later());
         assert!(KongError::Timeout {
             url: "http://kong:8001/".into(),
-            timeout_ms: 10
+            timeout_ms: 10,
+            tries: Tries::default(),
         }
         .may_land_later());
         assert!(
@@ -338,5 +390,51 @@ mod tests {
         );
         assert!(!err.is_not_found());
         assert!(!err.is_unique_violation());
+    }
+
+    #[test]
+    fn failures_worth_retrying_say_how_they_were_tried() {
+        let unavailable = KongError::Api {
+            method: "PUT".into(),
+            path: "/team-a/services/x".into(),
+            status: 503,
+            body: Box::new(KongErrorBody {
+                message: Some("unavailable".into()),
+                ..KongErrorBody::default()
+            }),
+            retry_after_secs: None,
+            tries: Tries::default(),
+        }
+        .tried(Tries {
+            attempts: 4,
+            elapsed_ms: 2345,
+        });
+        assert_eq!(
+            unavailable.to_string(),
+            "PUT /team-a/services/x: Kong answered 503 after 4 attempts over 2.3 s: unavailable"
+        );
+        let refused = api_error(json!({})).tried(Tries {
+            attempts: 1,
+            elapsed_ms: 3,
+        });
+        assert_eq!(
+            refused.to_string(),
+            "PUT /routes/x: Kong answered 400: 2 schema violations",
+            "a refusal is not retried: nothing to say about tries"
+        );
+        let unreachable = KongError::Unreachable {
+            url: "http://kong:8001/services/x".into(),
+            cause: "Connection refused".into(),
+            connected: false,
+            tries: Tries::default(),
+        }
+        .tried(Tries {
+            attempts: 1,
+            elapsed_ms: 12,
+        });
+        assert_eq!(
+            unreachable.to_string(),
+            "cannot reach Kong's Admin API at http://kong:8001/services/x after 1 attempt (12 ms): Connection refused"
+        );
     }
 }

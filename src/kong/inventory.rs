@@ -115,32 +115,48 @@ impl Inventory {
 
     /// What `listing` holds for `key`, fetching pages while the budget allows; `None` means
     /// "ask Kong directly". With `whole`, only a complete listing answers (see
-    /// [`Answer`]).
+    /// [`Answer`]). Each lookup is one debug line: served by the listing (a hit) or not (a
+    /// miss, and why).
     async fn listed<T: Listed>(
         &self,
         listing: &Listing<T>,
         key: &str,
         whole: bool,
     ) -> Option<Vec<T>> {
+        let (found, why) = self.look_up(listing, key, whole).await;
+        let cache = if found.is_some() { "hit" } else { "miss" };
+        tracing::debug!(collection = T::PATH, key, cache, why, "listing lookup");
+        found
+    }
+
+    async fn look_up<T: Listed>(
+        &self,
+        listing: &Listing<T>,
+        key: &str,
+        whole: bool,
+    ) -> (Option<Vec<T>>, &'static str) {
         let seen = self.lookups.fetch_add(1, Ordering::SeqCst) + 1;
-        if seen <= DIRECT_READS || listing.refused() {
-            return None;
+        if seen <= DIRECT_READS {
+            return (None, "one of the first lookups, read directly");
+        }
+        if listing.refused() {
+            return (None, "Kong refused to list this collection");
         }
         let mut pages = listing.lock().await;
         loop {
             match pages.answer(&self.client, key, whole) {
-                Answer::Listed(found) => return Some(found),
-                Answer::Absent => return None,
+                Answer::Listed(found) => return (Some(found), "listed"),
+                Answer::Absent => return (None, "not in the listing, read directly"),
                 Answer::NotYet => {}
             }
             let budget = LISTED_PER_LOOKUP * self.lookups.load(Ordering::SeqCst);
             if pages.listed > budget {
                 // The rest of the organization costs more than it has been worth so far.
-                return None;
+                return (None, "listing budget spent, read directly");
             }
             if let Err(error) = pages.fetch_next(&self.client, &self.tags).await {
                 listing.refuse(&error);
-                return None;
+                return (None, "listing failed, read directly");
             }
         }
     }

@@ -8,11 +8,14 @@ pub mod entities;
 pub mod error;
 
 #[cfg(test)]
+mod client_log_tests;
+#[cfg(test)]
 mod client_tests;
 pub mod inventory;
 #[cfg(test)]
 mod inventory_scale_tests;
 mod listing;
+pub mod node;
 pub mod options;
 pub mod plugins;
 pub mod redact;
@@ -22,4 +25,5 @@ pub use client::{segment, Client};
 pub use entities::*;
 pub use error::{FieldError, KongError, KongErrorBody};
 pub use inventory::Inventory;
+pub use node::{KongVersion, Node, ProbeError};
 pub use options::{ClientOptions, ConfigError, TlsOptions};

@@ -4,6 +4,7 @@
 pub mod api;
 pub mod basic_auth_user;
 pub mod certificate;
+pub mod traced;
 
 use crate::values::{known_strings, TfStringSet};
 

@@ -7,10 +7,9 @@ use serde_json::json;
 use crate::certs::CertSpec;
 use crate::harness::{needs_sandbox, strings, Kong};
 
+/// The Admin API requests since the last reset but configure's check of Kong, as "METHOD path".
 fn requests(kong: &Kong) -> Vec<String> {
-    kong.sandbox
-        .controls()
-        .requests()
+    kong.requests_past_configure()
         .iter()
         .map(|r| format!("{} {}", r.method, r.path))
         .collect()

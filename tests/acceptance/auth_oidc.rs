@@ -490,3 +490,56 @@ resource "terraform_data" "idp" {{
     assert_eq!(kong.list("jwts").len(), 2);
     assert_eq!(ws.plan().code, 0);
 }
+
+#[test]
+fn an_issuer_that_is_down_blocks_neither_plan_nor_destroy_of_an_existing_api() {
+    let idp = FakeIdp::start();
+    let issuer = idp.issuer();
+    let kong = Kong::start();
+    let ws = kong.workspace();
+    ws.write(&oidc_api("orders", &issuer, ""));
+    ws.apply().success();
+
+    drop(idp);
+    // An existing API is planned with the keys Kong holds, and the plan says so.
+    let plan = ws.plan();
+    assert_eq!(plan.code, 0, "no change: {}", plan.output());
+    assert!(
+        plan.output().contains("Planned without the OIDC issuer"),
+        "{}",
+        plan.output()
+    );
+
+    // A new API needs the issuer's keys; the error says that -refresh=false does not help.
+    let mut body = oidc_api("orders", &issuer, "");
+    body.push_str(&oidc_api("billing", &issuer, ""));
+    ws.write(&body);
+    let run = ws.run(&["plan", "-refresh=false", "-no-color"]);
+    assert_ne!(run.code, 0);
+    let out = run.output();
+    assert!(
+        out.contains("Cannot use the OIDC issuer's signing keys"),
+        "{out}"
+    );
+    assert!(out.contains("`-refresh=false` does not help"), "{out}");
+    assert!(
+        out.contains("`terraform destroy` never needs the issuer"),
+        "{out}"
+    );
+
+    // Removing the API never needs its identity provider.
+    ws.write(&oidc_api("orders", &issuer, ""));
+    let run = ws.destroy();
+    assert_eq!(run.code, 0, "{}", run.output());
+    assert!(ws.state_list().is_empty());
+    assert!(
+        kong.managed("services").is_empty(),
+        "{:?}",
+        kong.managed("services")
+    );
+    assert!(
+        kong.managed("consumers").is_empty(),
+        "{:?}",
+        kong.managed("consumers")
+    );
+}

@@ -29,11 +29,9 @@ pub fn write_certificate(ws: &Workspace, issued: &Issued, extra: &str) {
     ws.write(&certificate_config(extra));
 }
 
-/// The Admin API requests the last command made, as "METHOD path".
+/// The Admin API requests the last command made but configure's check of Kong, as "METHOD path".
 fn requests(kong: &Kong) -> Vec<String> {
-    kong.sandbox
-        .controls()
-        .requests()
+    kong.requests_past_configure()
         .iter()
         .map(|r| format!("{} {}", r.method, r.path))
         .collect()

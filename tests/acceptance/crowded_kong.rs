@@ -140,7 +140,7 @@ fn a_plan_beside_thousands_of_foreign_apis_lists_one_page_of_each() {
         "foreign APIs change nothing: {}",
         plan.output()
     );
-    let requests = kong.sandbox.controls().requests();
+    let requests = kong.requests_past_configure();
     for collection in ["/services", "/routes"] {
         let listings: Vec<_> = requests.iter().filter(|r| r.path == collection).collect();
         assert_eq!(

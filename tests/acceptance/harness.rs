@@ -215,6 +215,13 @@ impl Workspace {
     }
 }
 
+/// Whether `request` is configure's check of Kong: `GET /`, or `GET /<workspace>/kong` with a
+/// workspace (the provider's `Client::probe`).
+pub fn is_configure_probe(request: &kong_sandbox::RequestRecord) -> bool {
+    let segments: Vec<&str> = request.path.split('/').filter(|s| !s.is_empty()).collect();
+    request.method == "GET" && matches!(segments.as_slice(), [] | [_, "kong"])
+}
+
 /// The Kong a test arranges, drives and inspects: an in-process sandbox of its own, or, in the
 /// real-Kong lane ([`test_support::lane`]), the Kong at `DISPATCH_TEST_KONG_URL`.
 pub struct Kong {
@@ -271,6 +278,15 @@ impl Kong {
     /// A workspace pointed at this Kong.
     pub fn workspace(&self) -> Workspace {
         Workspace::new(&self.url())
+    }
+
+    /// The Admin API requests since the last reset but configure's check of Kong (one per
+    /// provider process Terraform configures, see [`is_configure_probe`]): what the
+    /// declarations themselves cost.
+    pub fn requests_past_configure(&self) -> Vec<kong_sandbox::RequestRecord> {
+        let mut requests = self.sandbox.controls().requests();
+        requests.retain(|r| !is_configure_probe(r));
+        requests
     }
 
     /// Sends a request to the Admin API; returns the status and the JSON body (Null if none).

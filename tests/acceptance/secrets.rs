@@ -383,9 +383,12 @@ fn secrets_are_absent_from_the_diagnostics_of_failures_they_cause() {
     ws.write_with_provider(&secret_provider().replace(ADMIN_TOKEN, wrong), body);
     let run = ws.run_with_env(&["apply", "-auto-approve", "-no-color"], TRACE);
     assert_ne!(run.code, 0);
+    // Configure's check of Kong meets the refusal first, and names the token's attribute.
     assert!(
-        run.output()
-            .contains("Kong refused the credentials while trying to create the API"),
+        run.output().contains("Kong refused the credentials")
+            && run
+                .output()
+                .contains("`kong_admin_token` in the provider block"),
         "{}",
         run.output()
     );

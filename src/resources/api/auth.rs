@@ -8,6 +8,7 @@ use tf_provider::value::Value;
 use tf_provider::Diagnostics;
 
 use super::{errors, ApiState};
+use crate::apply::api::PlanError;
 use crate::apply::{self, Context};
 use crate::diagnostics::report;
 use crate::model::auth::{
@@ -187,7 +188,12 @@ pub fn plan_defaults(config: &ApiState, planned: &mut ApiState) {
 
 /// Fills the computed values of the `oidc` block: the mechanism from Kong's edition and, on
 /// open source, the key ids from the issuer's current keys. Failures are errors on `oidc`.
-pub async fn plan(diags: &mut Diagnostics, context: &Context, planned: &mut ApiState) {
+pub async fn plan(
+    diags: &mut Diagnostics,
+    context: &Context,
+    planned: &mut ApiState,
+    prior: Option<&ApiState>,
+) {
     let mode = planned.authentication.clone();
     let Value::Value(block) = &mut planned.oidc else {
         return;
@@ -229,13 +235,36 @@ pub async fn plan(diags: &mut Diagnostics, context: &Context, planned: &mut ApiS
         }
         Err(error) => {
             let issuer = issuer.clone();
-            errors::report_oidc_plan_error(diags, &issuer, &error);
-            return;
+            match (&error, held_keys(prior, block)) {
+                (PlanError::Keys(why), Some((mechanism, kids))) => {
+                    errors::warn_planned_with_held_keys(diags, &issuer, why);
+                    block.mechanism = mechanism;
+                    block.signing_key_ids = kids;
+                }
+                _ => {
+                    errors::report_oidc_plan_error(diags, &issuer, &error);
+                    return;
+                }
+            }
         }
     }
     if let Some(auth) = spec(planned) {
         report(diags, model::edition_issues(&auth));
     }
+}
+
+/// The mechanism and key ids the prior state holds for the same issuer and JWKS URL (what Kong
+/// holds, as the refresh read it), for a plan that cannot ask the issuer: an API that exists
+/// must stay plannable (and destroyable: Terraform plans before it destroys) while its issuer
+/// is down. `None` for a new API or another issuer, whose keys only the issuer can give.
+fn held_keys(prior: Option<&ApiState>, block: &OidcBlock) -> Option<(TfString, TfStringList)> {
+    let Value::Value(held) = &prior?.oidc else {
+        return None;
+    };
+    let same = held.issuer == block.issuer && held.jwks_url == block.jwks_url;
+    let known = matches!(held.mechanism, Value::Value(_))
+        && matches!(held.signing_key_ids, Value::Value(_));
+    (same && known).then(|| (held.mechanism.clone(), held.signing_key_ids.clone()))
 }
 
 /// At apply time: fills the `oidc` block's computed values that the plan could not know (its
@@ -249,6 +278,6 @@ pub async fn resolve(diags: &mut Diagnostics, context: &Context, planned: &mut A
         return true;
     }
     let errors = diags.errors.len();
-    plan(diags, context, planned).await;
+    plan(diags, context, planned, None).await;
     diags.errors.len() == errors
 }

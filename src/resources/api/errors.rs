@@ -121,8 +121,25 @@ pub(super) fn report_oidc_plan_error(diags: &mut Diagnostics, issuer: &str, erro
             error,
             |_| None,
         ),
-        PlanError::Keys(error) => idp_error(diags, issuer, error),
+        PlanError::Keys(error) => diags.error(
+            "Cannot use the OIDC issuer's signing keys",
+            format!(
+                "Open-source Kong checks tokens of `{issuer}` with the issuer's public keys, which the provider fetches and writes to Kong as jwt secrets; they could not be had: {error}.\n\nNothing was written to Kong. `-refresh=false` does not help: the keys come from the issuer, not from Kong, for an API that is new or changes its issuer (an existing API is planned with the keys Kong holds while its issuer is down, and `terraform destroy` never needs the issuer)."
+            ),
+            oidc_path(),
+        ),
     }
+}
+
+/// Warns that the plan kept the keys Kong holds because the issuer could not be asked.
+pub(super) fn warn_planned_with_held_keys(diags: &mut Diagnostics, issuer: &str, error: &IdpError) {
+    diags.warning(
+        "Planned without the OIDC issuer",
+        format!(
+            "The signing keys of `{issuer}` could not be fetched ({error}), so this plan keeps the keys Kong holds for it and cannot show a key rotation at the issuer. Removing the API does not need the issuer; a change of its `oidc` block does, at apply."
+        ),
+        oidc_path(),
+    );
 }
 
 fn idp_error(diags: &mut Diagnostics, issuer: &str, error: &IdpError) {

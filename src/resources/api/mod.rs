@@ -165,7 +165,7 @@ impl Resource for ApiResource {
         planned.id = Value::Unknown;
         planned.kong_service_id = Value::Unknown;
         planned.kong_route_id = Value::Unknown;
-        auth::plan(diags, &context, &mut planned).await;
+        auth::plan(diags, &context, &mut planned, None).await;
         check_plan(diags, &planned, &context);
         Some((Some(planned), None))
     }
@@ -191,7 +191,7 @@ impl Resource for ApiResource {
             Value::Value(id) => Value::Value(id.clone()),
             _ => Value::Unknown,
         };
-        auth::plan(diags, &context, &mut planned).await;
+        auth::plan(diags, &context, &mut planned, Some(&prior)).await;
         check_plan(diags, &planned, &context);
         Some((Some(planned), private_state, vec![]))
     }
