@@ -13,11 +13,12 @@ pub mod api;
 pub mod controls;
 pub mod entities;
 pub mod errors;
+pub mod hostile;
 pub mod schema;
 pub mod server;
 pub mod store;
 
-pub use controls::{Controls, FaultAction, FaultRule, RequestRecord};
+pub use controls::{Controls, FaultAction, FaultRule, PagingFault, RequestRecord};
 
 use std::net::SocketAddr;
 use std::sync::Arc;
