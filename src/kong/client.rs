@@ -16,9 +16,11 @@ use tokio_util::sync::CancellationToken;
 use tracing::Instrument;
 use url::Url;
 
+use super::body::{self, ReadError, MAX_ANSWER_BYTES};
 use super::entities::{NodeInfo, Page};
 use super::error::{KongError, KongErrorBody};
 use super::options::{self, ClientOptions, ConfigError};
+use super::paging::{Identified, Pager};
 use super::redact;
 
 /// The Admin API client. Cheap to clone: the connection pool is shared.
@@ -180,13 +182,15 @@ impl Client {
         }
     }
 
-    /// Every entity of a collection, following Kong's pages; `tags` are ANDed.
-    pub async fn list_all<T: DeserializeOwned>(
+    /// Every entity of a collection, following Kong's pages (checked by a [`Pager`]: a
+    /// listing whose pages would never end is an error); `tags` are ANDed.
+    pub async fn list_all<T: DeserializeOwned + Identified>(
         &self,
         path: &str,
         tags: &[String],
     ) -> Result<Vec<T>, KongError> {
         let mut out = Vec::new();
+        let mut pager = Pager::new(path);
         let mut offset: Option<String> = None;
         loop {
             let mut query = vec![("size", "1000".to_string())];
@@ -197,11 +201,12 @@ impl Client {
                 query.push(("offset", offset.clone()));
             }
             let answer = self.request(Method::GET, path, &query, None).await?;
+            let bytes = answer.body.len();
             let page: Page<T> = self.decode(&Method::GET, path, answer)?;
+            offset = pager.next(&page, bytes)?;
             out.extend(page.data);
-            match page.offset {
-                Some(next) if !next.is_empty() => offset = Some(next),
-                _ => return Ok(out),
+            if offset.is_none() {
+                return Ok(out);
             }
         }
     }
@@ -334,11 +339,18 @@ impl Client {
                 .get(RETRY_AFTER)
                 .and_then(|v| v.to_str().ok())
                 .and_then(|v| v.trim().parse::<u64>().ok());
-            let body = response
-                .bytes()
-                .await
-                .map_err(|e| self.transport_error(url, e))?
-                .to_vec();
+            let body = match body::read_capped(response, MAX_ANSWER_BYTES).await {
+                Ok(body) => body,
+                Err(ReadError::Transport(e)) => return Err(self.transport_error(url, e)),
+                Err(ReadError::TooLarge { declared }) if status.is_success() => {
+                    let error = body::too_large(method.as_str(), path, MAX_ANSWER_BYTES, declared);
+                    tracing::debug!(%error, "Kong answered");
+                    return Err(error);
+                }
+                // An error status keeps its meaning (a 404, a 5xx to retry); only its
+                // message is lost.
+                Err(ReadError::TooLarge { .. }) => Vec::new(),
+            };
             tracing::debug!("Kong answered");
             if tracing::enabled!(tracing::Level::TRACE) {
                 tracing::trace!(body = %redact::loggable(&body), "Kong answer body");

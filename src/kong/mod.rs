@@ -1,5 +1,6 @@
 //! A typed client for Kong's Admin API. Nothing in here knows about Terraform.
 
+pub mod body;
 mod certificates;
 pub mod client;
 mod consumers;
@@ -9,8 +10,11 @@ pub mod error;
 
 #[cfg(test)]
 mod client_tests;
+#[cfg(test)]
+mod hostile_tests;
 pub mod inventory;
 pub mod options;
+pub mod paging;
 pub mod plugins;
 pub mod redact;
 

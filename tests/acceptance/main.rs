@@ -20,6 +20,7 @@ mod data_sources;
 mod drift_detection;
 mod examples;
 mod failure_walk;
+mod hostile_kong;
 mod pki;
 mod plugin_protocol;
 mod request_counts;
