@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use tokio::sync::Mutex;
+use tokio::sync::{Mutex, OnceCell};
 use tracing::Instrument;
 use url::Url;
 
@@ -62,7 +62,10 @@ type KeySource = (String, Option<String>);
 /// with many APIs of one issuer asks it once.
 #[derive(Clone)]
 pub struct IdpClient {
-    http: reqwest::Client,
+    timeout: Duration,
+    /// Built at the first fetch: building loads the system's root certificates, which costs
+    /// as much CPU as refreshing a hundred APIs, and most provider processes never fetch keys.
+    http: Arc<OnceCell<reqwest::Client>>,
     cache: Arc<Mutex<HashMap<KeySource, Vec<SigningKey>>>>,
 }
 
@@ -74,30 +77,38 @@ impl std::fmt::Debug for IdpClient {
 
 impl IdpClient {
     /// A client whose requests time out after `timeout`.
-    pub fn new(timeout: Duration) -> Result<Self, IdpError> {
-        let http = reqwest::Client::builder()
-            .timeout(timeout)
-            .connect_timeout(timeout)
-            .user_agent(concat!(
-                "terraform-provider-dispatch/",
-                env!("CARGO_PKG_VERSION")
-            ))
-            // A redirect could lead a https issuer's keys to plain http.
-            .redirect(reqwest::redirect::Policy::custom(|attempt| {
-                if attempt.previous().len() < 5
-                    && jwk::identity_provider_url(attempt.url().as_str()).is_ok()
-                {
-                    attempt.follow()
-                } else {
-                    attempt.stop()
-                }
-            }))
-            .build()
-            .map_err(|e| IdpError::Url(format!("cannot build the HTTP client: {e}")))?;
-        Ok(Self {
-            http,
+    pub fn new(timeout: Duration) -> Self {
+        Self {
+            timeout,
+            http: Arc::default(),
             cache: Arc::default(),
-        })
+        }
+    }
+
+    async fn http(&self) -> Result<&reqwest::Client, IdpError> {
+        self.http
+            .get_or_try_init(|| async {
+                reqwest::Client::builder()
+                    .timeout(self.timeout)
+                    .connect_timeout(self.timeout)
+                    .user_agent(concat!(
+                        "terraform-provider-dispatch/",
+                        env!("CARGO_PKG_VERSION")
+                    ))
+                    // A redirect could lead a https issuer's keys to plain http.
+                    .redirect(reqwest::redirect::Policy::custom(|attempt| {
+                        if attempt.previous().len() < 5
+                            && jwk::identity_provider_url(attempt.url().as_str()).is_ok()
+                        {
+                            attempt.follow()
+                        } else {
+                            attempt.stop()
+                        }
+                    }))
+                    .build()
+                    .map_err(|e| IdpError::Url(format!("cannot build the HTTP client: {e}")))
+            })
+            .await
     }
 
     /// The signing keys of `issuer`, from `jwks_url` when given, else from its discovery
@@ -150,7 +161,8 @@ impl IdpClient {
                 cause: describe(&e),
             };
             let mut response = self
-                .http
+                .http()
+                .await?
                 .get(url.clone())
                 .header(reqwest::header::ACCEPT, "application/json")
                 .send()

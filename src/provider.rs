@@ -208,16 +208,7 @@ impl Provider for DispatchProvider {
             "provider configured"
         );
         let inventory = Inventory::new(client.clone(), settings.environment.naming.listing_tags());
-        let idp = match IdpClient::new(idp::DEFAULT_TIMEOUT) {
-            Ok(idp) => idp,
-            Err(error) => {
-                diags.root_error(
-                    "Cannot prepare the identity provider client",
-                    error.to_string(),
-                );
-                return None;
-            }
-        };
+        let idp = IdpClient::new(idp::DEFAULT_TIMEOUT);
         self.context.set(Context::new(
             client,
             inventory,

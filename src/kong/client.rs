@@ -23,6 +23,10 @@ use super::options::{self, ClientOptions, ConfigError};
 use super::paging::{Identified, Pager};
 use super::redact;
 
+/// Kong's largest page: `max_page_size` in kong/api/endpoints.lua `extract_options` (Kong
+/// 3.9); a larger `size` is refused with "size must be an integer between 1 and 1000".
+pub const MAX_PAGE_SIZE: usize = 1000;
+
 /// The Admin API client. Cheap to clone: the connection pool is shared.
 #[derive(Clone)]
 pub struct Client {
@@ -193,22 +197,40 @@ impl Client {
         let mut pager = Pager::new(path);
         let mut offset: Option<String> = None;
         loop {
-            let mut query = vec![("size", "1000".to_string())];
-            if !tags.is_empty() {
-                query.push(("tags", tags.join(",")));
-            }
-            if let Some(offset) = &offset {
-                query.push(("offset", offset.clone()));
-            }
-            let answer = self.request(Method::GET, path, &query, None).await?;
-            let bytes = answer.body.len();
-            let page: Page<T> = self.decode(&Method::GET, path, answer)?;
-            offset = pager.next(&page, bytes)?;
+            let page: Page<T> = self
+                .list_page(path, tags, offset.as_deref(), &mut pager)
+                .await?;
             out.extend(page.data);
-            if offset.is_none() {
-                return Ok(out);
+            match page.offset {
+                Some(next) => offset = Some(next),
+                None => return Ok(out),
             }
         }
+    }
+
+    /// One page of a collection, of Kong's largest size ([`MAX_PAGE_SIZE`]), from `offset`
+    /// (the first page when `None`); `tags` are ANDed. The page's `offset` is `None` on the
+    /// last page. `pager` holds the listing's earlier pages: a page that repeats one of them, or
+    /// a listing past its budget, is a [`KongError::Paging`].
+    pub async fn list_page<T: DeserializeOwned + Identified>(
+        &self,
+        path: &str,
+        tags: &[String],
+        offset: Option<&str>,
+        pager: &mut Pager,
+    ) -> Result<Page<T>, KongError> {
+        let mut query = vec![("size", MAX_PAGE_SIZE.to_string())];
+        if !tags.is_empty() {
+            query.push(("tags", tags.join(",")));
+        }
+        if let Some(offset) = offset {
+            query.push(("offset", offset.to_string()));
+        }
+        let answer = self.request(Method::GET, path, &query, None).await?;
+        let bytes = answer.body.len();
+        let mut page: Page<T> = self.decode(&Method::GET, path, answer)?;
+        page.offset = pager.next(&page, bytes)?;
+        Ok(page)
     }
 
     fn url_for(&self, path: &str, query: &[(&str, String)]) -> Result<Url, KongError> {

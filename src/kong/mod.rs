@@ -13,6 +13,9 @@ mod client_tests;
 #[cfg(test)]
 mod hostile_tests;
 pub mod inventory;
+#[cfg(test)]
+mod inventory_scale_tests;
+mod listing;
 pub mod options;
 pub mod paging;
 pub mod plugins;

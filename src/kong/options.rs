@@ -140,6 +140,12 @@ pub(crate) fn http_client(options: &ClientOptions) -> Result<reqwest::Client, Co
         .pool_idle_timeout(Duration::from_secs(90))
         .redirect(reqwest::redirect::Policy::none());
 
+    if options.base_url.scheme() == "http" {
+        // Plain HTTP, and redirects are never followed: no TLS, so the system's root
+        // certificates (whose loading costs as much CPU as refreshing a hundred APIs, in
+        // every provider process) are not loaded.
+        builder = builder.tls_built_in_root_certs(false);
+    }
     let tls = &options.tls;
     if let Some(ca) = &tls.ca_pem {
         let certs = reqwest::Certificate::from_pem_bundle(ca.as_bytes()).map_err(|e| {

@@ -6,7 +6,7 @@ use url::Url;
 use super::auth::{self, Authentication};
 use super::naming::{self, derived_id, Naming};
 use super::policies::{self, Policies};
-use super::upstream::{Target, UpstreamTemplate, UNLINKED_URL};
+use super::upstream::{unlinked_target, Target, UpstreamTemplate, UNLINKED_URL};
 use super::{AttrPath, Issue};
 use crate::kong::plugins::{PluginConfig, RequestTerminationConfig};
 use crate::kong::{ForeignKey, PluginFields, RouteFields, Service, ServiceFields};
@@ -186,8 +186,13 @@ pub fn desired(
         Upstream::Url(url) => Target::from_url(url).map_err(|why| {
             Issue::error(AttrPath::attr("upstream_url"), "Invalid upstream URL", why)
         }),
-        Upstream::Unlinked => Target::from_url(UNLINKED_URL)
-            .map_err(|why| Issue::error(AttrPath::attr("function"), "Internal error", why)),
+        Upstream::Unlinked => unlinked_target().cloned().ok_or_else(|| {
+            Issue::error(
+                AttrPath::attr("function"),
+                "Internal error",
+                format!("`{UNLINKED_URL}` is not a valid upstream URL"),
+            )
+        }),
     };
     let paths = kong_paths(spec, &env.naming);
     if paths.is_empty() && spec.hosts.is_empty() && spec.methods.is_empty() {
@@ -287,7 +292,7 @@ pub fn needs_plugins_between(
 /// True when the service points at the "no function" placeholder, so that reading it back
 /// must also look at its request-termination plugin.
 pub fn is_unlinked(service: &Service) -> bool {
-    Target::from_url(UNLINKED_URL).is_ok_and(|t| t == target_of(service))
+    unlinked_target().is_some_and(|t| *t == target_of(service))
 }
 
 pub(super) fn target_of(service: &Service) -> Target {

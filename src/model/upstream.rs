@@ -1,6 +1,8 @@
 //! Where an API sends its traffic: a Dispatch function (through the `function_upstream_url`
 //! template), any URL, or nowhere yet; and how a Kong service's target maps back to that.
 
+use std::sync::LazyLock;
+
 use super::validate;
 
 /// The default `function_upstream_url`: Dispatch's function manager runs the function.
@@ -10,6 +12,13 @@ pub const DEFAULT_FUNCTION_UPSTREAM_URL: &str =
 /// The upstream of an API with no function and no URL. `.invalid` can never resolve, and the
 /// request-termination plugin answers before Kong would try.
 pub const UNLINKED_URL: &str = "http://no-function.dispatch.invalid";
+
+/// The Kong target of [`UNLINKED_URL`], parsed once: every API read back is compared with it.
+pub fn unlinked_target() -> Option<&'static Target> {
+    static UNLINKED: LazyLock<Option<Target>> =
+        LazyLock::new(|| Target::from_url(UNLINKED_URL).ok());
+    UNLINKED.as_ref()
+}
 
 /// Where a Kong service points: the fields Kong keeps for its upstream.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -84,6 +93,9 @@ impl Target {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct UpstreamTemplate {
     template: String,
+    /// The template's canonical target before and after the function's name, worked out once
+    /// (reading a function back compares every Kong target with it).
+    around: (String, String),
 }
 
 /// A function name that cannot clash with real text of a template, valid in hosts and paths.
@@ -119,20 +131,31 @@ impl UpstreamTemplate {
         } else {
             template.to_string()
         };
-        let this = Self { template: filled };
-        let marked = Target::from_url(&this.url_for(MARKER)).map_err(|why| {
-            format!("`{template}` does not give a valid upstream URL for a function: {why}")
-        })?;
+        let rewritten = || {
+            format!(
+                "`{template}` puts `{{function}}` where the URL is rewritten (a host with non-ASCII characters): the function could not be read back from Kong"
+            )
+        };
+        let marked = Target::from_url(&filled.replace("{function}", MARKER))
+            .map_err(|why| {
+                format!("`{template}` does not give a valid upstream URL for a function: {why}")
+            })?
+            .canonical();
+        let Some((before, after)) = marked.split_once(MARKER) else {
+            return Err(rewritten());
+        };
+        let this = Self {
+            around: (before.to_string(), after.to_string()),
+            template: filled,
+        };
         // Reading a function back from a Kong target needs its name as written in the URL; a
         // host with non-ASCII characters is rewritten (punycode), name and all.
         let recognised = |function: &str| {
             this.target_for(function)
                 .is_ok_and(|t| this.function_of(&t).as_deref() == Some(function))
         };
-        if !marked.canonical().contains(MARKER) || !SAMPLES.iter().all(|f| recognised(f)) {
-            return Err(format!(
-                "`{template}` puts `{{function}}` where the URL is rewritten (a host with non-ASCII characters): the function could not be read back from Kong"
-            ));
+        if !SAMPLES.iter().all(|f| recognised(f)) {
+            return Err(rewritten());
         }
         Ok(this)
     }
@@ -152,6 +175,11 @@ impl UpstreamTemplate {
     /// every declaration that maps to Kong must read back to itself.
     pub fn checked_target(&self, function: &str) -> Result<Target, String> {
         let target = self.target_for(function)?;
+        if self.name_in(&target).as_deref() == Some(function) {
+            // `function_of` would parse this function's URL again to check that the target
+            // round-trips: it is that very parse.
+            return Ok(target);
+        }
         match self.function_of(&target) {
             Some(read) if read == function => Ok(target),
             Some(read) => Err(format!(
@@ -167,17 +195,23 @@ impl UpstreamTemplate {
 
     /// The function a Kong target invokes, when it is this template's URL for some function.
     pub fn function_of(&self, target: &Target) -> Option<String> {
-        let marked = self.target_for(MARKER).ok()?.canonical();
-        let (prefix, suffix) = marked.split_once(MARKER)?;
-        let actual = target.canonical();
-        let candidate = actual.strip_prefix(prefix)?.strip_suffix(suffix)?;
-        if validate::function_name(candidate).is_err() {
-            return None;
-        }
-        match self.target_for(candidate) {
-            Ok(round_trip) if &round_trip == target => Some(candidate.to_string()),
+        let candidate = self.name_in(target)?;
+        match self.target_for(&candidate) {
+            Ok(round_trip) if &round_trip == target => Some(candidate),
             _ => None,
         }
+    }
+
+    /// The valid function name where the template has `{function}`, if the target has the
+    /// template's text around it (whether it round-trips is not checked).
+    fn name_in(&self, target: &Target) -> Option<String> {
+        let (before, after) = &self.around;
+        let actual = target.canonical();
+        let candidate = actual
+            .strip_prefix(before.as_str())?
+            .strip_suffix(after.as_str())?;
+        validate::function_name(candidate).ok()?;
+        Some(candidate.to_string())
     }
 }
 

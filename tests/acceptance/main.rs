@@ -15,6 +15,7 @@ mod certificate_data_source;
 mod certificate_examples;
 mod certificate_lifecycle;
 mod concurrency;
+mod crowded_kong;
 mod ctrl_c;
 mod data_sources;
 mod drift_detection;

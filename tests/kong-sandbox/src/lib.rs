@@ -15,10 +15,12 @@ pub mod entities;
 pub mod errors;
 pub mod hostile;
 pub mod schema;
+pub mod seed;
 pub mod server;
 pub mod store;
 
 pub use controls::{Controls, FaultAction, FaultRule, PagingFault, RequestRecord};
+pub use seed::{SeedError, SeedRequest, Seeder};
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -73,6 +75,7 @@ pub struct Sandbox {
     tls: bool,
     controls: Controls,
     app: Arc<api::App>,
+    seeder: Seeder,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
     thread: Option<std::thread::JoinHandle<()>>,
 }
@@ -91,6 +94,7 @@ impl Sandbox {
         let app = Arc::new(api::App::new(config.edition, config.admin_token.clone()));
         let (tx, rx) = tokio::sync::oneshot::channel();
         let (ready_tx, ready_rx) = std::sync::mpsc::channel::<std::io::Result<()>>();
+        let seeder = Seeder::new(app.clone());
         let c2 = controls.clone();
         let app_handle = app.clone();
         let thread = std::thread::Builder::new()
@@ -128,6 +132,7 @@ impl Sandbox {
             tls: config.tls.is_some(),
             controls,
             app: app_handle,
+            seeder,
             shutdown: Some(tx),
             thread: Some(thread),
         })
@@ -157,6 +162,11 @@ impl Sandbox {
     /// The test controls (request log, faults, latency).
     pub fn controls(&self) -> Controls {
         self.controls.clone()
+    }
+
+    /// Bulk seeding (Admin API writes in process, not recorded as requests).
+    pub fn seeder(&self) -> Seeder {
+        self.seeder.clone()
     }
 
     /// A handle that resets this sandbox (see [`Reset`]); cheap to clone.

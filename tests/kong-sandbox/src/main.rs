@@ -1,5 +1,5 @@
 //! `kong-sandbox`: serves the sandbox Admin API until killed, plus a control
-//! listener (plain HTTP JSON) for the request log, faults, latency and a reset
+//! listener (plain HTTP JSON) for the request log, faults, latency, bulk seeding and a reset
 //! (`POST /reset`: every entity, counter, fault and the latency dropped).
 
 use bytes::Bytes;
@@ -7,7 +7,7 @@ use http_body_util::{BodyExt, Full};
 use hyper::{Request, Response};
 use hyper_util::rt::TokioIo;
 use kong_sandbox::{
-    Controls, Edition, FaultAction, FaultRule, PagingFault, Reset, Sandbox, SandboxConfig,
+    Controls, Edition, FaultAction, FaultRule, PagingFault, Reset, Sandbox, SandboxConfig, Seeder,
     TlsConfig,
 };
 use serde_json::{json, Value};
@@ -137,6 +137,7 @@ async fn control(
     req: Request<hyper::body::Incoming>,
     c: Controls,
     reset: Reset,
+    seeder: Seeder,
 ) -> Result<Response<Full<Bytes>>, hyper::Error> {
     let method = req.method().as_str().to_string();
     let path = req.uri().path().trim_end_matches('/').to_string();
@@ -185,6 +186,19 @@ async fn control(
                 reply(200, json!({ "ok": true }))
             }
             None => reply(400, json!({ "message": "expected {\"ms\": N}" })),
+        },
+        ("POST", "/seed") => match Seeder::requests_from_json(&parsed) {
+            // Runs on a blocking thread: tens of thousands of writes hold the store for a while.
+            Ok(requests) => match tokio::task::spawn_blocking(move || seeder.seed(&requests)).await
+            {
+                Ok(Ok(applied)) => reply(200, json!({ "applied": applied })),
+                Ok(Err(e)) => reply(
+                    400,
+                    json!({ "message": e.to_string(), "index": e.index, "status": e.status, "body": e.body }),
+                ),
+                Err(e) => reply(500, json!({ "message": e.to_string() })),
+            },
+            Err(e) => reply(400, json!({ "message": e })),
         },
         _ => reply(404, json!({ "message": "Not found" })),
     })
@@ -239,6 +253,7 @@ fn main() {
     };
     let controls = sandbox.controls();
     let resetter = sandbox.resetter();
+    let seeder = sandbox.seeder();
     let rt = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -271,8 +286,11 @@ fn main() {
             };
             let c = controls.clone();
             let r = resetter.clone();
+            let seeder = seeder.clone();
             tokio::spawn(async move {
-                let svc = hyper::service::service_fn(move |req| control(req, c.clone(), r.clone()));
+                let svc = hyper::service::service_fn(move |req| {
+                    control(req, c.clone(), r.clone(), seeder.clone())
+                });
                 let _ = hyper::server::conn::http1::Builder::new()
                     .serve_connection(TokioIo::new(tcp), svc)
                     .await;

@@ -78,6 +78,28 @@ fn binary_serves_admin_api_and_controls() {
     assert_eq!(ctl.get("/requests").json()["count"], 0);
     assert_eq!(ctl.put("/latency", json!({ "ms": 0 })).status, 200);
     assert_eq!(ctl.delete("/faults").status, 200);
+
+    // Bulk seeding: carried out in process, not recorded as Admin API requests.
+    let r = ctl.post(
+        "/seed",
+        json!({ "requests": [
+            { "method": "PUT", "path": "/default/services/bulk-1", "body": { "host": "b1.test", "tags": ["bulk"] } },
+            { "method": "PUT", "path": "/default/services/bulk-2", "body": { "host": "b2.test", "tags": ["bulk"] } },
+        ] }),
+    );
+    assert_eq!(r.status, 200, "{:?}", r.json());
+    assert_eq!(r.json()["applied"], 2);
+    assert_eq!(ctl.get("/requests").json()["count"], 0);
+    let listed = a.get("/services?tags=bulk").json();
+    assert_eq!(listed["data"].as_array().map(Vec::len), Some(2));
+    let r = ctl.post(
+        "/seed",
+        json!({ "requests": [ { "method": "PUT", "path": "/default/services/bad", "body": { "host": "" } } ] }),
+    );
+    assert_eq!(r.status, 400);
+    assert_eq!(r.json()["index"], 0);
+    assert_eq!(r.json()["status"], 400);
+    assert_eq!(ctl.post("/seed", json!({ "nope": [] })).status, 400);
 }
 
 // `POST /reset` on the control port: a fresh node again (entities, workspaces, counters, faults,
