@@ -83,6 +83,18 @@ impl Naming {
         is_managed(Some(tags)) && in_organization
     }
 
+    /// The other organization Kong's tags give an entity to (the first `dispatch-org:` tag that
+    /// is not this organization's), whether the provider manages the entity or not. This
+    /// organization never imports, changes or deletes such an entity; an entity without an
+    /// organization tag has no other owner (an unmanaged one can be imported, and APIs created
+    /// without an organization can be moved into one).
+    pub fn foreign_owner<'a>(&self, tags: Option<&'a [String]>) -> Option<&'a str> {
+        tags.unwrap_or_default()
+            .iter()
+            .filter_map(|t| t.strip_prefix(ORG_TAG_PREFIX))
+            .find(|org| Some(*org) != self.organization())
+    }
+
     /// The path prefix of APIs without hosts: `/<organization>`, or nothing.
     pub fn path_prefix(&self) -> Option<String> {
         self.organization.as_ref().map(|org| format!("/{org}"))
@@ -182,6 +194,29 @@ mod tests {
         assert!(!shop.owns(None));
         assert!(none.owns(Some(&no_org)));
         assert!(!none.owns(Some(&in_shop)));
+    }
+
+    #[test]
+    fn another_organizations_tag_names_the_owner_managed_or_not() {
+        let tags = |t: &[&str]| t.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        let shop = Naming::new(Some("shop".into()));
+        let none = Naming::new(None);
+        let blog = tags(&[MANAGED_TAG, "dispatch-org:blog", "dispatch-api:x"]);
+        let forged = tags(&["team:a", "dispatch-org:blog"]);
+        let both = tags(&[MANAGED_TAG, "dispatch-org:shop", "dispatch-org:blog"]);
+        let in_shop = tags(&[MANAGED_TAG, "dispatch-org:shop"]);
+        let no_org = tags(&[MANAGED_TAG]);
+        let unmanaged = tags(&["team:a"]);
+        assert_eq!(shop.foreign_owner(Some(&blog)), Some("blog"));
+        assert_eq!(shop.foreign_owner(Some(&forged)), Some("blog"));
+        assert_eq!(shop.foreign_owner(Some(&both)), Some("blog"));
+        assert_eq!(none.foreign_owner(Some(&in_shop)), Some("shop"));
+        for owned in [&in_shop, &no_org, &unmanaged] {
+            assert_eq!(shop.foreign_owner(Some(owned)), None, "{owned:?}");
+        }
+        assert_eq!(none.foreign_owner(Some(&no_org)), None);
+        assert_eq!(none.foreign_owner(Some(&unmanaged)), None);
+        assert_eq!(shop.foreign_owner(None), None);
     }
 
     #[test]

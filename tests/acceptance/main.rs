@@ -22,6 +22,7 @@ mod drift_detection;
 mod examples;
 mod failure_walk;
 mod hostile_kong;
+mod organizations;
 mod pki;
 mod plugin_protocol;
 mod request_counts;

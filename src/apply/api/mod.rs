@@ -8,6 +8,7 @@ mod update;
 
 use std::collections::HashMap;
 
+use crate::apply::ownership::{self, Guarded};
 use crate::apply::Context;
 use crate::kong::{KongError, Plugin, Route, Service};
 use crate::model::api::{self, ApiSpec, HttpsMode, Observed, Upstream};
@@ -111,8 +112,18 @@ pub async fn read(
 }
 
 /// Deletes the API's entities. An issuer's keys go while the service's plugins still record the
-/// issuer, so a release that fails is retried with the rest of the delete.
+/// issuer, so a release that fails is retried with the rest of the delete. Nothing is deleted
+/// when the service or the route belongs to another organization.
 pub async fn delete(
+    context: &Context,
+    ids: &Ids,
+    prior: Option<&Authentication>,
+) -> Result<(), Guarded<KongError>> {
+    ownership::check_api(context, &ids.service, ids.route.as_deref()).await?;
+    Ok(delete_entities(context, ids, prior).await?)
+}
+
+async fn delete_entities(
     context: &Context,
     ids: &Ids,
     prior: Option<&Authentication>,
@@ -129,8 +140,9 @@ pub async fn delete(
 }
 
 /// The API behind a Kong service with this id or (in the organization) this name, as an
-/// import reads it: with no declaration to compare with.
-pub async fn import(context: &Context, id: &str) -> Result<Option<Found>, KongError> {
+/// import reads it: with no declaration to compare with. A service (or its route) of another
+/// organization is refused.
+pub async fn import(context: &Context, id: &str) -> Result<Option<Found>, Guarded<KongError>> {
     let client = &context.client;
     let service = if uuid::Uuid::parse_str(id).is_ok() {
         client.service(id).await?
@@ -147,7 +159,13 @@ pub async fn import(context: &Context, id: &str) -> Result<Option<Found>, KongEr
             None => return Ok(None),
         },
     };
-    from_service(context, service).await.map(Some)
+    let shown = service.name.as_deref().unwrap_or(&service.id);
+    ownership::check(context, "service", shown, service.tags.as_deref())?;
+    let found = from_service(context, service).await?;
+    if let Some(route) = &found.ids.route {
+        ownership::check_route(context, route).await?;
+    }
+    Ok(Some(found))
 }
 
 /// What a lookup of an API by name finds.

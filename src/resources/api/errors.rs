@@ -50,6 +50,11 @@ pub(super) fn report_update_error(diags: &mut Diagnostics, spec: &ApiSpec, error
             |_| None,
         ),
         UpdateError::Write(error) => report_write_error(diags, spec, "update", error),
+        UpdateError::Foreign(foreign) => crate::resources::report_foreign(
+            diags,
+            &format!("update the API `{}`", spec.name),
+            foreign,
+        ),
     }
 }
 

@@ -15,11 +15,13 @@ use tf_provider::schema::Schema;
 use tf_provider::value::{Value, ValueEmpty};
 use tf_provider::{AttributePath, Diagnostics, Resource};
 
+use crate::apply::ownership::Guarded;
 use crate::apply::{self, Context};
 use crate::context::SharedContext;
 use crate::diagnostics::{kong_error, report};
 use crate::model::api;
 use crate::model::auth as model_auth;
+use crate::resources::report_foreign;
 use crate::values::{self, TfNumber, TfString, TfStringList, TfStringSet};
 
 pub use schema::api_schema;
@@ -298,7 +300,11 @@ impl Resource for ApiResource {
         let prior_auth = prior.as_ref().and_then(auth::spec);
         match apply::api::delete(&context, &ids, prior_auth.as_ref()).await {
             Ok(()) => Some(()),
-            Err(error) => {
+            Err(Guarded::Foreign(foreign)) => {
+                report_foreign(diags, "delete the API", &foreign);
+                None
+            }
+            Err(Guarded::Failed(error)) => {
                 kong_error(diags, "delete the API", &error, |_| None);
                 None
             }
@@ -326,7 +332,11 @@ impl Resource for ApiResource {
                 );
                 None
             }
-            Err(error) => {
+            Err(Guarded::Foreign(foreign)) => {
+                report_foreign(diags, "import the API", &foreign);
+                None
+            }
+            Err(Guarded::Failed(error)) => {
                 kong_error(diags, "import the API", &error, |_| None);
                 None
             }

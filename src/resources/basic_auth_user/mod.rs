@@ -8,12 +8,14 @@ use tf_provider::value::{Value, ValueEmpty};
 use tf_provider::{AttributePath, Diagnostics, Resource};
 
 use crate::apply;
+use crate::apply::ownership::Guarded;
 use crate::apply::user::{FoundUser, Taken, UserWriteError};
 use crate::context::SharedContext;
 use crate::diagnostics::{kong_error, report};
 use crate::model::user::{self, PasswordCheck, UserDraft, UserSpec};
 use crate::model::{AttrPath, Field};
 use crate::resources::known_sorted;
+use crate::resources::report_foreign;
 use crate::schema::*;
 use crate::secret::Secret;
 use crate::values::{self, field, field_strings, TfString, TfStringSet};
@@ -319,7 +321,11 @@ impl Resource for BasicAuthUserResource {
                 Some(UserState::applied(&spec, &id, &planned)),
                 private_state,
             )),
-            Err(failure) => {
+            Err(Guarded::Foreign(foreign)) => {
+                report_foreign(diags, "update the user", &foreign);
+                Some((Some(prior), private_state))
+            }
+            Err(Guarded::Failed(failure)) => {
                 report_write_error(diags, &spec, "update", &failure.error);
                 // What Kong holds now (the prior state when it cannot be read), judged against
                 // the password that may or may not have been written.
@@ -345,7 +351,11 @@ impl Resource for BasicAuthUserResource {
         };
         match apply::user::delete(&context, &id).await {
             Ok(()) => Some(()),
-            Err(error) => {
+            Err(Guarded::Foreign(foreign)) => {
+                report_foreign(diags, "delete the user", &foreign);
+                None
+            }
+            Err(Guarded::Failed(error)) => {
                 kong_error(diags, "delete the user", &error, |_| None);
                 None
             }
@@ -374,7 +384,11 @@ impl Resource for BasicAuthUserResource {
                 );
                 None
             }
-            Err(error) => {
+            Err(Guarded::Foreign(foreign)) => {
+                report_foreign(diags, "import the user", &foreign);
+                None
+            }
+            Err(Guarded::Failed(error)) => {
                 kong_error(diags, "import the user", &error, |_| None);
                 None
             }

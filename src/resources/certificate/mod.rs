@@ -11,6 +11,7 @@ use tf_provider::{AttributePath, Diagnostics, Resource};
 
 use crate::apply;
 use crate::apply::certificate::{CertificateWriteError, FoundCertificate, Prior};
+use crate::apply::ownership::Guarded;
 use crate::context::SharedContext;
 use crate::diagnostics::{kong_error, report};
 use crate::model::certificate::{
@@ -18,6 +19,7 @@ use crate::model::certificate::{
 };
 use crate::model::{AttrPath, Field, Issue};
 use crate::resources::known_sorted;
+use crate::resources::report_foreign;
 use crate::schema::*;
 use crate::secret::Secret;
 use crate::values::{self, field, field_strings, TfString, TfStringList, TfStringSet};
@@ -391,7 +393,11 @@ impl Resource for CertificateResource {
         };
         match apply::certificate::update(&context, &id, &spec, &prior.prior()).await {
             Ok(found) => Some((Some(planned.found(found)), private_state)),
-            Err(failure) => {
+            Err(Guarded::Foreign(foreign)) => {
+                report_foreign(diags, "update the certificate", &foreign);
+                Some((Some(prior), private_state))
+            }
+            Err(Guarded::Failed(failure)) => {
                 report_write_error(diags, "update the certificate", &failure.error);
                 // Keep tracking what Kong holds now (or the prior state when Kong cannot be
                 // read): the next plan shows what is left to do.
@@ -417,7 +423,11 @@ impl Resource for CertificateResource {
         };
         match apply::certificate::delete(&context, &id).await {
             Ok(()) => Some(()),
-            Err(error) => {
+            Err(Guarded::Foreign(foreign)) => {
+                report_foreign(diags, "delete the certificate", &foreign);
+                None
+            }
+            Err(Guarded::Failed(error)) => {
                 kong_error(diags, "delete the certificate", &error, |_| None);
                 None
             }
@@ -431,7 +441,7 @@ impl Resource for CertificateResource {
     ) -> Option<(Self::State<'a>, Self::PrivateState<'a>)> {
         let context = self.context.get(diags)?;
         // Kong looks a non-UUID up as an SNI name, so one call serves both forms.
-        match apply::certificate::read(&context, &id, &Prior::default()).await {
+        match apply::certificate::import(&context, &id).await {
             Ok(Some(found)) => Some((
                 Some(CertificateState::default().found(found)),
                 ValueEmpty::default(),
@@ -445,7 +455,11 @@ impl Resource for CertificateResource {
                 );
                 None
             }
-            Err(error) => {
+            Err(Guarded::Foreign(foreign)) => {
+                report_foreign(diags, "import the certificate", &foreign);
+                None
+            }
+            Err(Guarded::Failed(error)) => {
                 kong_error(diags, "import the certificate", &error, |_| None);
                 None
             }
