@@ -227,6 +227,9 @@ pub fn check(draft: &CertificateDraft, now: i64) -> Checked {
         if let Err(why) = validate::tag(tag) {
             issues.push(Issue::error(AttrPath::attr("tags"), "Invalid tag", why));
         }
+        if let Err(why) = naming::user_tag(tag) {
+            issues.push(Issue::error(AttrPath::attr("tags"), "Reserved tag", why));
+        }
     }
 
     Checked {

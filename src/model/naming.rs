@@ -122,6 +122,21 @@ pub fn is_system_tag(tag: &str) -> bool {
         || tag.starts_with(ISSUER_TAG_PREFIX)
 }
 
+/// Checks a tag the user declares: the tags the provider writes itself to say what it manages
+/// and for whom ([`is_system_tag`]) are refused. Declared, they would forge ownership (make an
+/// entity look like another organization's, or managed when it is not), and since a read-back
+/// leaves them out of `tags` they would show as a change at every plan. Other `managed-by:`
+/// values are left to other tools (decK and the like), whose entities can be imported.
+pub fn user_tag(tag: &str) -> Result<(), String> {
+    if is_system_tag(tag) {
+        Err(format!(
+            "`{tag}` is reserved: the provider writes `{MANAGED_TAG}` and the `{ORG_TAG_PREFIX}`, `{API_TAG_PREFIX}` and `{ISSUER_TAG_PREFIX}` tags itself, to mark what it manages and for which organization, API and issuer"
+        ))
+    } else {
+        Ok(())
+    }
+}
+
 /// True when Kong's tags mark the entity as created by this provider.
 pub fn is_managed(tags: Option<&[String]>) -> bool {
     tags.is_some_and(|tags| tags.iter().any(|t| t == MANAGED_TAG))
@@ -217,6 +232,29 @@ mod tests {
         assert_eq!(none.foreign_owner(Some(&no_org)), None);
         assert_eq!(none.foreign_owner(Some(&unmanaged)), None);
         assert_eq!(shop.foreign_owner(None), None);
+    }
+
+    #[test]
+    fn the_tags_the_provider_writes_are_reserved() {
+        for reserved in [
+            MANAGED_TAG,
+            "dispatch-org:other",
+            "dispatch-org:",
+            "dispatch-api:x",
+            "dispatch-oidc-issuer:abc",
+        ] {
+            let why = user_tag(reserved).expect_err(reserved);
+            assert!(why.contains("is reserved"), "{why}");
+        }
+        for free in [
+            "team:a",
+            "managed-by:deck",
+            "managed-by:terraform-provider-dispatch-old",
+            "Dispatch-Org:other",
+            "org:shop",
+        ] {
+            assert_eq!(user_tag(free), Ok(()), "{free}");
+        }
     }
 
     #[test]

@@ -241,3 +241,48 @@ fn another_organizations_user_is_never_imported_updated_or_destroyed() {
     assert_refused(&out, "delete the user", "shop.bob", "blog");
     assert_eq!(entity(&kong, &format!("/consumers/{bob}")), given);
 }
+
+/// Issue 12, item 5: the tags the provider writes to mark ownership cannot be declared. Before,
+/// they were written to Kong (an API of `shop` made to look like `other`'s) and every later
+/// plan showed a change.
+#[test]
+fn ownership_tags_are_refused_at_plan_before_any_request() {
+    let kong = Kong::start();
+    let ws = kong.workspace();
+    let issued = CertSpec::leaf(&["forged.example.com"]).self_signed();
+    ws.write_file("site.crt", &issued.cert_pem());
+    ws.write_file("site.key", &issued.key_pem());
+    ws.write_with_provider(
+        SHOP,
+        r#"
+resource "dispatch_api" "forged" {
+  name     = "forged"
+  function = "forged"
+  tags     = ["team:a", "managed-by:terraform-provider-dispatch", "dispatch-org:other"]
+}
+
+resource "dispatch_certificate" "forged" {
+  certificate = file("${path.module}/site.crt")
+  private_key = file("${path.module}/site.key")
+  tags        = ["dispatch-api:forged"]
+}
+"#,
+    );
+    kong.sandbox.controls().reset_requests();
+    let out = ws.plan().failure().output();
+    assert_eq!(out.matches("Error: Reserved tag").count(), 3, "{out}");
+    for tag in [
+        "managed-by:terraform-provider-dispatch",
+        "dispatch-org:other",
+        "dispatch-api:forged",
+    ] {
+        assert!(out.contains(&format!("`{tag}` is reserved")), "{out}");
+    }
+    assert!(out.contains("with dispatch_api.forged"), "{out}");
+    assert!(out.contains("with dispatch_certificate.forged"), "{out}");
+    assert_eq!(
+        kong.sandbox.controls().request_count(),
+        0,
+        "refused before any request"
+    );
+}
