@@ -85,11 +85,15 @@ pub fn resolve(
     let mut issues = Vec::new();
     let non_empty = |v: Option<String>| v.filter(|s| !s.trim().is_empty());
 
-    let admin_url_raw = non_empty(raw.kong_admin_url)
+    let configured_url = non_empty(raw.kong_admin_url);
+    let from_env = configured_url.is_none();
+    let admin_url_raw = configured_url
         .or_else(|| non_empty(env_var(env::ADMIN_URL)))
         .unwrap_or_else(|| DEFAULT_ADMIN_URL.to_string());
     let admin_url = validate::base_url(&admin_url_raw)
-        .map_err(|why| issues.push(invalid("kong_admin_url", "Invalid Admin API URL", why)))
+        .map_err(|why| {
+            issues.push(invalid_url(&admin_url_raw, from_env, why));
+        })
         .ok();
 
     let token = raw
@@ -201,6 +205,23 @@ fn invalid(attribute: &'static str, summary: &str, detail: impl Into<String>) ->
     Issue::error(AttrPath::attr(attribute), summary, detail)
 }
 
+/// The issue of an Admin API URL that is not valid. One with userinfo (which may hold a
+/// password) names where it came from instead of pointing at `kong_admin_url`: Terraform prints
+/// the source line of the attribute a diagnostic is on, password included. The URL is shown
+/// without its userinfo either way.
+fn invalid_url(raw: &str, from_env: bool, why: String) -> Issue {
+    const SUMMARY: &str = "Invalid Admin API URL";
+    if crate::kong::redact::url(raw) == raw {
+        return invalid("kong_admin_url", SUMMARY, why);
+    }
+    let source = if from_env {
+        env::ADMIN_URL
+    } else {
+        "kong_admin_url"
+    };
+    Issue::error(AttrPath::default(), SUMMARY, format!("{source}: {why}"))
+}
+
 /// The admin URL as it will be used, for messages.
 pub fn describe(url: &Url) -> String {
     url.as_str().trim_end_matches('/').to_string()
@@ -280,6 +301,40 @@ mod tests {
                 "tls_client_key"
             ]
         );
+    }
+
+    #[test]
+    fn a_password_in_an_invalid_admin_url_is_never_shown_nor_pointed_at() {
+        let configured = RawSettings {
+            kong_admin_url: Some("http://admin:pw-8c1e@ho st:8001".into()),
+            ..RawSettings::default()
+        };
+        let env = |name: &str| {
+            (name == env::ADMIN_URL).then(|| "ftp://admin:pw-8c1e@kong:8001".to_string())
+        };
+        for (raw, env_var, source) in [
+            (configured, None, "kong_admin_url: "),
+            (RawSettings::default(), Some(env), "KONG_ADMIN_URL: "),
+        ] {
+            let issues = match env_var {
+                Some(env_var) => resolve(raw, env_var),
+                None => resolve(raw, no_env),
+            }
+            .expect_err("invalid");
+            assert_eq!(issues.len(), 1, "{issues:?}");
+            let issue = &issues[0];
+            assert!(!issue.detail.contains("pw-8c1e"), "{issue:?}");
+            assert!(issue.detail.starts_with(source), "{issue:?}");
+            assert!(issue.detail.contains("<redacted>@"), "{issue:?}");
+            assert_eq!(issue.path, AttrPath::default(), "not on the attribute");
+        }
+        // Without userinfo the issue stays on the attribute.
+        let plain = RawSettings {
+            kong_admin_url: Some("http://ho st:8001".into()),
+            ..RawSettings::default()
+        };
+        let issues = resolve(plain, no_env).expect_err("invalid");
+        assert_eq!(issues[0].path, AttrPath::attr("kong_admin_url"));
     }
 
     #[test]

@@ -44,7 +44,7 @@ pub struct Client {
 impl fmt::Debug for Client {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Client")
-            .field("base_url", &self.base_url.as_str())
+            .field("base_url", &redact::url(self.base_url.as_str()))
             .field("workspace", &self.workspace)
             .field("timeout", &self.timeout)
             .field("max_retries", &self.max_retries)
