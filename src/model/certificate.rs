@@ -450,7 +450,9 @@ pub fn sni_lookup_names(host: &str) -> Vec<String> {
 /// The hosts of an API (route hosts, with or without a port) for which Kong has no SNI, so
 /// that HTTPS clients get Kong's default certificate. Sorted, without duplicates.
 pub fn hosts_without_certificate(hosts: &[String], snis: &[String]) -> Vec<String> {
-    let snis: Vec<String> = snis.iter().map(|s| s.to_ascii_lowercase()).collect();
+    // A set: an API may have thousands of hosts, and Kong thousands of SNIs.
+    let snis: std::collections::HashSet<String> =
+        snis.iter().map(|s| s.to_ascii_lowercase()).collect();
     let served = |host: &str| {
         sni_lookup_names(host)
             .iter()
