@@ -55,9 +55,7 @@ identified!(
     super::entities::Consumer,
     super::entities::BasicAuthCredential,
     super::entities::Acl,
-    super::entities::JwtSecret,
-    super::certificates::Certificate,
-    super::certificates::Sni
+    super::entities::JwtSecret
 );
 
 /// The pages of one listing seen so far.
