@@ -68,7 +68,19 @@ const SEGMENT: &AsciiSet = &CONTROLS
     .add(b'{')
     .add(b'}');
 
-/// Escapes one path segment, so a name can never change the path it is put in.
+/// True for `.` and `..`, also percent-encoded (`%2e`, `.%2E`, ...): URL parsers read such a
+/// path segment as "this path" or "the parent path", so as the name or id in an Admin API path
+/// it would address another resource (`GET /consumers/..` is `GET /`). Escaping cannot help:
+/// the URL standard decodes `%2e` in dot segments.
+pub fn is_dot_segment(value: &str) -> bool {
+    let decoded = value.to_ascii_lowercase().replace("%2e", ".");
+    decoded == "." || decoded == ".."
+}
+
+/// Escapes one path segment: `/`, `?`, `#`, `%`, `\\` and the like cannot change the path a name
+/// is put in. Escaping cannot neutralise the dot segments `.` and `..` (URL parsers resolve
+/// them, `%2e` included): [`Client`] refuses a path holding one before any request, and the
+/// model refuses them as names and import ids.
 pub fn segment(value: &str) -> String {
     utf8_percent_encode(value, SEGMENT).to_string()
 }
@@ -240,6 +252,15 @@ impl Client {
             relative.push('/');
         }
         relative.push_str(path.trim_start_matches('/'));
+        let before_query = relative.split(['?', '#']).next().unwrap_or_default();
+        if let Some(dots) = before_query.split('/').find(|s| is_dot_segment(s)) {
+            return Err(KongError::Url {
+                path: path.to_string(),
+                cause: format!(
+                    "the path segment `{dots}` would address another resource (`.` and `..` mean the current and the parent path)"
+                ),
+            });
+        }
         let mut url = self.base_url.join(&relative).map_err(|e| KongError::Url {
             path: path.to_string(),
             cause: e.to_string(),
@@ -513,6 +534,29 @@ mod tests {
                 .as_str(),
             "https://gw.example/admin/team-a/services?size=1000"
         );
+    }
+
+    #[test]
+    fn dot_segments_are_refused_before_any_request() {
+        let c = client("http://kong:8001", Some("team"));
+        // Escaping leaves `.` and `..` as they are; an encoded dot reaches the check only in a
+        // path built without `segment`, and is refused too.
+        for path in [
+            format!("/consumers/{}", segment(".")),
+            format!("/consumers/{}", segment("..")),
+            "/consumers/%2e%2E".to_string(),
+            "/consumers/.%2e/acls".to_string(),
+        ] {
+            let error = c.url_for(&path, &[]).expect_err(&path);
+            assert!(matches!(error, KongError::Url { .. }), "{error:?}");
+            assert!(error.to_string().contains("would address another resource"));
+        }
+        // Escaped percent signs are not dots; other dots are plain characters.
+        assert_eq!(segment("%2e%2e"), "%252e%252e");
+        for name in ["%2e%2e", "...", "a..b", "*.example.com"] {
+            let path = format!("/consumers/{}", segment(name));
+            assert!(c.url_for(&path, &[]).is_ok(), "{name}");
+        }
     }
 
     #[test]

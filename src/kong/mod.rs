@@ -22,7 +22,7 @@ pub mod plugins;
 pub mod redact;
 
 pub use certificates::{Certificate, CertificateFields, Sni};
-pub use client::{segment, Client};
+pub use client::{is_dot_segment, segment, Client};
 pub use entities::*;
 pub use error::{FieldError, KongError, KongErrorBody};
 pub use inventory::Inventory;

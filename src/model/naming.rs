@@ -137,6 +137,19 @@ pub fn user_tag(tag: &str) -> Result<(), String> {
     }
 }
 
+/// Checks a name, id or hostname (`what`) that the provider puts in an Admin API path: `.` and
+/// `..` are refused (see [`crate::kong::is_dot_segment`]); Kong itself accepts them as names, but no Admin
+/// API path can address them.
+pub fn path_segment(what: &str, value: &str) -> Result<(), String> {
+    if crate::kong::is_dot_segment(value) {
+        Err(format!(
+            "`{value}` cannot be {what}: as a segment of an Admin API path it means the current or the parent path, so it would address another Kong resource"
+        ))
+    } else {
+        Ok(())
+    }
+}
+
 /// True when Kong's tags mark the entity as created by this provider.
 pub fn is_managed(tags: Option<&[String]>) -> bool {
     tags.is_some_and(|tags| tags.iter().any(|t| t == MANAGED_TAG))
@@ -254,6 +267,18 @@ mod tests {
             "org:shop",
         ] {
             assert_eq!(user_tag(free), Ok(()), "{free}");
+        }
+    }
+
+    #[test]
+    fn dot_segments_are_refused_also_percent_encoded() {
+        for dots in [".", "..", "%2e", "%2E", ".%2e", "%2e.", "%2E%2e"] {
+            assert!(crate::kong::is_dot_segment(dots), "{dots}");
+            let why = path_segment("an import id", dots).expect_err(dots);
+            assert!(why.contains("cannot be an import id"), "{why}");
+        }
+        for fine in ["...", "a.", ".a", "a..b", "%2e%2e%2e", "%2", ""] {
+            assert!(!crate::kong::is_dot_segment(fine), "{fine}");
         }
     }
 

@@ -104,3 +104,58 @@ fn a_gigabyte_answer_is_refused_at_the_cap() {
         assert_eq!(listed(&kong, "/services"), 1, "not retried: {out}");
     }
 }
+
+/// Issue 12, item 8: `terraform import dispatch_api.x ..` sent `GET /`, and `.` sent
+/// `GET /consumers/`: `.` and `..` (and their percent-encoded forms) are refused as import ids
+/// and usernames before any request.
+#[test]
+fn dot_segments_are_refused_before_any_request() {
+    let kong = Kong::start();
+    let ws = kong.workspace();
+    ws.write(
+        r#"
+resource "dispatch_api" "x" {
+  name     = "x"
+  function = "x"
+}
+
+resource "dispatch_basic_auth_user" "x" {
+  username = "x"
+  password = "correct horse battery staple"
+}
+
+resource "dispatch_certificate" "x" {
+  certificate = "-----BEGIN CERTIFICATE-----"
+  private_key = "-----BEGIN PRIVATE KEY-----"
+}
+"#,
+    );
+    kong.sandbox.controls().reset_requests();
+    for (address, id) in [
+        ("dispatch_api.x", ".."),
+        ("dispatch_api.x", "%2e%2E"),
+        ("dispatch_basic_auth_user.x", "."),
+        ("dispatch_certificate.x", ".."),
+    ] {
+        let out = ws.import(address, id).failure().output();
+        assert!(out.contains("Invalid import id"), "{address} {id}: {out}");
+        assert!(
+            out.contains(&format!("`{id}` cannot be an import id")),
+            "{out}"
+        );
+    }
+    assert_eq!(kong.sandbox.controls().request_count(), 0, "no request");
+
+    for username in [".", ".."] {
+        ws.write(&format!(
+            "resource \"dispatch_basic_auth_user\" \"dots\" {{\n  username = \"{username}\"\n  password = \"correct horse battery staple\"\n}}\n"
+        ));
+        let out = ws.plan().failure().output();
+        assert!(out.contains("Invalid username"), "{out}");
+        assert!(
+            out.contains(&format!("`{username}` cannot be a username")),
+            "{out}"
+        );
+    }
+    assert_eq!(kong.sandbox.controls().request_count(), 0, "no request");
+}

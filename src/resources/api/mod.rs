@@ -317,6 +317,12 @@ impl Resource for ApiResource {
         id: String,
     ) -> Option<(Self::State<'a>, Self::PrivateState<'a>)> {
         let context = self.context.get(diags)?;
+        // `.` and `..` in an Admin API path would address another resource: refused before
+        // any request.
+        if let Err(why) = crate::model::naming::path_segment("an import id", &id) {
+            diags.root_error("Invalid import id", why);
+            return None;
+        }
         match apply::api::import(&context, &id).await {
             Ok(Some(found)) => Some((
                 Some(ApiState::from_found(&found, &ApiState::default(), &context)),

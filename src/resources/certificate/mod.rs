@@ -440,6 +440,12 @@ impl Resource for CertificateResource {
         id: String,
     ) -> Option<(Self::State<'a>, Self::PrivateState<'a>)> {
         let context = self.context.get(diags)?;
+        // `.` and `..` in an Admin API path would address another resource: refused before
+        // any request.
+        if let Err(why) = crate::model::naming::path_segment("an import id", &id) {
+            diags.root_error("Invalid import id", why);
+            return None;
+        }
         // Kong looks a non-UUID up as an SNI name, so one call serves both forms.
         match apply::certificate::import(&context, &id).await {
             Ok(Some(found)) => Some((
