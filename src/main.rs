@@ -1,13 +1,58 @@
 //! The provider binary: start-up only.
 
+use std::io::Write;
 use std::process::ExitCode;
 
 use dispatch_provider::interrupt::{self, Interrupt};
 use dispatch_provider::plugin_front;
 use dispatch_provider::provider::{DispatchProvider, PROVIDER_NAME};
-use dispatch_provider::startup;
+use dispatch_provider::startup::{self, Invocation};
 
 fn main() -> ExitCode {
+    // Answered before logging, the runtime or the plugin server exist: no handshake line.
+    match Invocation::of_this_process() {
+        Invocation::Serve => serve(),
+        Invocation::Version => {
+            say(std::io::stdout(), &format!("{}\n", startup::version_line()));
+            ExitCode::SUCCESS
+        }
+        Invocation::Help => {
+            say(std::io::stdout(), &startup::help());
+            ExitCode::SUCCESS
+        }
+        Invocation::Unknown(argument) => {
+            say(
+                std::io::stderr(),
+                &format!(
+                    "terraform-provider-dispatch: unknown argument `{argument}`\n\n{}",
+                    startup::help()
+                ),
+            );
+            ExitCode::from(2)
+        }
+        Invocation::NotStartedByTerraform => {
+            say(
+                std::io::stderr(),
+                &format!(
+                    "terraform-provider-dispatch: this is a Terraform plugin, started by \
+                     Terraform (it sets {}); it does nothing when run by hand.\n\n{}",
+                    startup::MAGIC_COOKIE_KEY,
+                    startup::help()
+                ),
+            );
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Writes `text`; a closed pipe (`--help | head`) is not worth a panic.
+fn say(mut stream: impl Write, text: &str) {
+    let _ = stream
+        .write_all(text.as_bytes())
+        .and_then(|()| stream.flush());
+}
+
+fn serve() -> ExitCode {
     startup::quiet_backtraces();
     startup::init_logging();
     let runtime = match tokio::runtime::Builder::new_multi_thread()

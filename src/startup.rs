@@ -1,9 +1,13 @@
-//! Process start-up: quiet diagnostics, logs on stderr, and TCP_NODELAY on the plugin's gRPC
-//! socket (tf-provider 0.2.2 leaves Nagle's algorithm on, which costs ~40 ms per call).
+//! Process start-up: the command line (`--version`, `--help`) answered before any plugin
+//! machinery starts, quiet diagnostics, logs on stderr, and TCP_NODELAY on the plugin's gRPC
+//! socket where the operating system allows it.
 
-use std::fs::File;
-use std::io::{BufRead, BufReader, Write};
-use std::os::fd::{FromRawFd, RawFd};
+use std::ffi::OsString;
+
+#[cfg(unix)]
+mod handshake;
+#[cfg(unix)]
+pub use handshake::{intercept_handshake, set_nodelay_on_all_sockets, HandshakeRewrite};
 
 /// `Diagnostic::new` captures a backtrace whenever `RUST_BACKTRACE` asks for one, and appends
 /// it to every error shown to users. `RUST_LIB_BACKTRACE` wins over `RUST_BACKTRACE` for
@@ -42,137 +46,174 @@ pub fn init_logging() {
         .try_init();
 }
 
-/// Puts a pipe in front of stdout. When tf-provider prints its handshake line, its listening
-/// socket exists and Terraform has not connected yet (it waits for that line): that is when
-/// TCP_NODELAY is set on the listener, and Linux passes it on to the accepted connection.
-/// Everything written to stdout is then forwarded unchanged.
+/// TCP_NODELAY on the plugin's gRPC socket (tf-provider 0.2.2 leaves Nagle's algorithm on,
+/// which costs ~40 ms per call), when the plugin front does not serve Terraform. On Linux, see
+/// `startup/handshake.rs`; on other systems this does nothing and the provider works the same,
+/// a little slower.
 pub fn tune_handshake() -> std::io::Result<()> {
-    intercept_handshake(None)
-}
-
-/// What replaces the handshake line: given the line (without its line break), the line to
-/// print instead, or `None` to print it unchanged.
-pub type HandshakeRewrite = Box<dyn FnOnce(&str) -> Option<String> + Send>;
-
-/// As [`tune_handshake`], and the handshake line is replaced by what `rewrite` makes of it
-/// (the plugin front's line: Terraform then connects to the front, which sets TCP_NODELAY on
-/// what it accepts; the listener's TCP_NODELAY still serves the front's own connection to
-/// tf-provider).
-pub fn intercept_handshake(rewrite: Option<HandshakeRewrite>) -> std::io::Result<()> {
-    let mut fds = [0 as RawFd; 2];
-    // SAFETY: plain POSIX calls on descriptors this function owns; errors are checked.
-    unsafe {
-        if libc::pipe(fds.as_mut_ptr()) != 0 {
-            return Err(std::io::Error::last_os_error());
-        }
-        let original = libc::dup(1);
-        if original < 0 {
-            return Err(std::io::Error::last_os_error());
-        }
-        if libc::dup2(fds[1], 1) < 0 {
-            return Err(std::io::Error::last_os_error());
-        }
-        libc::close(fds[1]);
-        let reader = BufReader::new(File::from_raw_fd(fds[0]));
-        let mut stdout = File::from_raw_fd(original);
-        std::thread::Builder::new()
-            .name("stdout-forwarder".into())
-            .spawn(move || forward(reader, &mut stdout, rewrite))?;
-    }
+    #[cfg(target_os = "linux")]
+    return intercept_handshake(None);
+    #[cfg(not(target_os = "linux"))]
     Ok(())
 }
 
-fn forward(reader: BufReader<File>, stdout: &mut File, mut rewrite: Option<HandshakeRewrite>) {
-    for line in reader.split(b'\n') {
-        let Ok(mut line) = line else { return };
-        if line.starts_with(b"1|6|tcp|") {
-            let tuned = set_nodelay_on_all_sockets();
-            tracing::debug!(tuned, "TCP_NODELAY set on the plugin's listening socket");
-            let rewritten = rewrite
-                .take()
-                .zip(std::str::from_utf8(&line).ok())
-                .and_then(|(rewrite, text)| rewrite(text));
-            if let Some(rewritten) = rewritten {
-                line = rewritten.into_bytes();
+/// The version users see, as `Cargo.toml` gives it.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+
+/// The environment variable and value Terraform sets for every plugin it starts (the
+/// go-plugin handshake: terraform `internal/plugin6/serve.go`, `Handshake.MagicCookieKey` and
+/// `MagicCookieValue`, read at 1.17.0-dev; the release tests start the provider through
+/// Terraform 1.11 and 1.15).
+pub const MAGIC_COOKIE_KEY: &str = "TF_PLUGIN_MAGIC_COOKIE";
+/// See [`MAGIC_COOKIE_KEY`].
+pub const MAGIC_COOKIE_VALUE: &str =
+    "d602bf8f470bc67ca7faa0386276bbdd4330efaf76d1a219cb4d6991ca9872b2";
+
+/// What the process was started to do.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Invocation {
+    /// Serve the provider to the Terraform that started it.
+    Serve,
+    /// Print [`version_line`] and exit.
+    Version,
+    /// Print [`help`] and exit.
+    Help,
+    /// An argument this program does not take (Terraform never passes any).
+    Unknown(String),
+    /// Run by hand without arguments: serving would print a handshake line and wait forever
+    /// for a Terraform that is not there.
+    NotStartedByTerraform,
+}
+
+impl Invocation {
+    /// Reads the arguments (without the program name) and the handshake variable.
+    pub fn parse(mut args: impl Iterator<Item = OsString>, magic_cookie: Option<OsString>) -> Self {
+        match args.next() {
+            None if magic_cookie.as_deref() == Some(MAGIC_COOKIE_VALUE.as_ref()) => {
+                Invocation::Serve
             }
+            None => Invocation::NotStartedByTerraform,
+            Some(arg) => match arg.to_str() {
+                Some("--version" | "-version" | "-V" | "version") => Invocation::Version,
+                Some("--help" | "-help" | "-h" | "help") => Invocation::Help,
+                _ => Invocation::Unknown(arg.to_string_lossy().into_owned()),
+            },
         }
-        line.push(b'\n');
-        if stdout
-            .write_all(&line)
-            .and_then(|_| stdout.flush())
-            .is_err()
-        {
-            return;
-        }
+    }
+
+    /// The invocation of this process.
+    pub fn of_this_process() -> Self {
+        Self::parse(
+            std::env::args_os().skip(1),
+            std::env::var_os(MAGIC_COOKIE_KEY),
+        )
     }
 }
 
-/// Sets TCP_NODELAY on every TCP socket of this process; returns how many accepted it.
-pub fn set_nodelay_on_all_sockets() -> usize {
-    let Ok(entries) = std::fs::read_dir("/proc/self/fd") else {
-        return 0;
-    };
-    let mut tuned = 0;
-    for entry in entries.flatten() {
-        let Some(fd) = entry
-            .file_name()
-            .to_str()
-            .and_then(|n| n.parse::<RawFd>().ok())
-        else {
-            continue;
-        };
-        let is_socket = std::fs::read_link(entry.path())
-            .is_ok_and(|target| target.to_string_lossy().starts_with("socket:"));
-        if is_socket && set_nodelay(fd) {
-            tuned += 1;
-        }
-    }
-    tuned
+/// `terraform-provider-dispatch <version>`.
+pub fn version_line() -> String {
+    format!("terraform-provider-dispatch {VERSION}")
 }
 
-fn set_nodelay(fd: RawFd) -> bool {
-    let on: libc::c_int = 1;
-    // SAFETY: setsockopt only reads `on`; a descriptor that is not a TCP socket makes it fail
-    // with ENOPROTOOPT or ENOTSOCK, which is ignored.
-    unsafe {
-        libc::setsockopt(
-            fd,
-            libc::IPPROTO_TCP,
-            libc::TCP_NODELAY,
-            (&on as *const libc::c_int).cast(),
-            std::mem::size_of::<libc::c_int>() as libc::socklen_t,
-        ) == 0
+/// What the binary is and how Terraform starts it.
+pub fn help() -> String {
+    format!(
+        "{version}
+The Terraform provider of Dispatch's API Gateway & Manager: APIs in front of functions, TLS
+certificates, end-user authentication and gateway policies, written into Kong through its
+Admin API.
+
+This program is a Terraform plugin (plugin protocol 6), not a command to run by hand. Terraform
+starts it, with the handshake variable {MAGIC_COOKIE_KEY} set, for a configuration that
+requires the provider:
+
+  terraform {{
+    required_providers {{
+      dispatch = {{
+        source  = \"dispatchframework/dispatch\"
+        version = \"{constraint}\"
+      }}
+    }}
+  }}
+
+once `terraform init` has installed it from a registry, a filesystem mirror or a network
+mirror (the README's \"Installing\" section says how to publish and pin it).
+
+Usage:
+  terraform-provider-dispatch --version   print the version and exit
+  terraform-provider-dispatch --help      print this text and exit
+
+Logs go to stderr, which Terraform shows with TF_LOG_PROVIDER=debug (or DISPATCH_LOG, a
+tracing filter).
+",
+        version = version_line(),
+        constraint = compatible_constraint(VERSION),
+    )
+}
+
+/// The `version` constraint to suggest: every release that cannot break a configuration
+/// written for this one (the README's versioning policy). Before 1.0 a breaking change bumps
+/// the minor version, so `~> 0.1.0` (0.1.x); from 1.0 on it bumps the major, so `~> 1.4` (1.x
+/// from 1.4).
+pub fn compatible_constraint(version: &str) -> String {
+    let mut parts = version.split(['.', '-', '+']);
+    match (parts.next(), parts.next()) {
+        (Some("0"), Some(minor)) => format!("~> 0.{minor}.0"),
+        (Some(major), Some(minor)) => format!("~> {major}.{minor}"),
+        _ => format!("~> {version}"),
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::net::{TcpListener, TcpStream};
-    use std::os::fd::AsRawFd;
 
-    fn nodelay(fd: RawFd) -> bool {
-        let mut value: libc::c_int = 0;
-        let mut len = std::mem::size_of::<libc::c_int>() as libc::socklen_t;
-        // SAFETY: getsockopt writes at most `len` bytes into `value`.
-        let rc = unsafe {
-            libc::getsockopt(
-                fd,
-                libc::IPPROTO_TCP,
-                libc::TCP_NODELAY,
-                (&mut value as *mut libc::c_int).cast(),
-                &mut len,
-            )
-        };
-        rc == 0 && value != 0
+    fn parse(args: &[&str], cookie: Option<&str>) -> Invocation {
+        Invocation::parse(args.iter().map(OsString::from), cookie.map(OsString::from))
     }
 
     #[test]
-    fn connections_accepted_after_tuning_have_nodelay() {
-        let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
-        assert!(set_nodelay_on_all_sockets() >= 1);
-        let _client = TcpStream::connect(listener.local_addr().expect("addr")).expect("connect");
-        let (accepted, _) = listener.accept().expect("accept");
-        assert!(nodelay(accepted.as_raw_fd()));
+    fn terraform_starts_the_server_with_its_handshake_variable() {
+        assert_eq!(parse(&[], Some(MAGIC_COOKIE_VALUE)), Invocation::Serve);
+        assert_eq!(parse(&[], None), Invocation::NotStartedByTerraform);
+        assert_eq!(
+            parse(&[], Some("another plugin system")),
+            Invocation::NotStartedByTerraform
+        );
+    }
+
+    #[test]
+    fn version_and_help_answer_whoever_asks() {
+        for cookie in [None, Some(MAGIC_COOKIE_VALUE)] {
+            assert_eq!(parse(&["--version"], cookie), Invocation::Version);
+            assert_eq!(parse(&["-V"], cookie), Invocation::Version);
+            assert_eq!(parse(&["--help"], cookie), Invocation::Help);
+            assert_eq!(parse(&["-h"], cookie), Invocation::Help);
+        }
+        assert_eq!(
+            parse(&["--serve"], None),
+            Invocation::Unknown("--serve".into())
+        );
+    }
+
+    #[test]
+    fn the_version_line_and_the_help_name_the_version() {
+        assert_eq!(
+            version_line(),
+            format!("terraform-provider-dispatch {}", env!("CARGO_PKG_VERSION"))
+        );
+        let help = help();
+        assert!(help.starts_with(&version_line()), "{help}");
+        assert!(help.contains("source  = \"dispatchframework/dispatch\""));
+        assert!(help.contains(MAGIC_COOKIE_KEY));
+    }
+
+    #[test]
+    fn the_suggested_constraint_never_lets_a_breaking_release_in() {
+        assert_eq!(compatible_constraint("0.1.0"), "~> 0.1.0");
+        assert_eq!(compatible_constraint("0.1.7"), "~> 0.1.0");
+        assert_eq!(compatible_constraint("1.4.2"), "~> 1.4");
+        assert_eq!(compatible_constraint("2.0.0-rc.1"), "~> 2.0");
+        assert_eq!(compatible_constraint("7"), "~> 7");
     }
 }

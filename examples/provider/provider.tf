@@ -1,7 +1,8 @@
 terraform {
   required_providers {
     dispatch = {
-      source = "dispatchframework/dispatch"
+      source  = "dispatchframework/dispatch"
+      version = "~> 0.1.0"
     }
   }
 }

@@ -36,9 +36,10 @@ fn example_dirs() -> Vec<PathBuf> {
 }
 
 /// A workspace holding a copy of the example's `.tf` files and the files they read (such as
-/// PEM certificates); `import.sh` stays behind. Documentation snippets
-/// (`resource.tf`, `data-source.tf`) declare no provider source: it is added, as a reader's
-/// own configuration would.
+/// PEM certificates); `import.sh` stays behind. Every example declares its provider's source
+/// and version itself (`versions.tf` beside the documentation snippets), so that it works on
+/// its own: `release::install::every_example_installs_the_release_on_its_own` runs
+/// `terraform init` on each of them.
 fn workspace_for(kong: &Kong, example: &Path) -> Workspace {
     let ws = kong.workspace();
     let mut declares_source = false;
@@ -53,13 +54,11 @@ fn workspace_for(kong: &Kong, example: &Path) -> Workspace {
             std::fs::copy(&path, ws.path().join(file_name)).expect("copy example file");
         }
     }
-    if !declares_source {
-        std::fs::write(
-            ws.path().join("zz_provider_source.tf"),
-            "terraform {\n  required_providers {\n    dispatch = { source = \"dispatchframework/dispatch\" }\n  }\n}\n",
-        )
-        .expect("provider source");
-    }
+    assert!(
+        declares_source,
+        "{}: no required_providers block (add a versions.tf)",
+        example.display()
+    );
     ws
 }
 

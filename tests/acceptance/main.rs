@@ -25,6 +25,7 @@ mod hostile_kong;
 mod organizations;
 mod pki;
 mod plugin_protocol;
+mod release;
 mod request_counts;
 mod secrets;
 mod shared_state;

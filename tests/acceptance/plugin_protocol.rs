@@ -34,6 +34,10 @@ impl Plugin {
         let params = rcgen::CertificateParams::new(vec!["localhost".to_string()]).expect("params");
         let client = params.self_signed(&key).expect("certificate");
         let mut child = Command::new(provider_binary())
+            .env(
+                dispatch_provider::startup::MAGIC_COOKIE_KEY,
+                dispatch_provider::startup::MAGIC_COOKIE_VALUE,
+            )
             .env("PLUGIN_CLIENT_CERT", client.pem())
             .env("PLUGIN_PROTOCOL_VERSIONS", "6")
             .env_remove("TF_LOG")

@@ -41,6 +41,10 @@ async fn main() {
     let params = rcgen::CertificateParams::new(vec!["localhost".to_string()]).expect("params");
     let client_cert = params.self_signed(&key).expect("certificate");
     let mut child = Command::new(provider_binary())
+        .env(
+            dispatch_provider::startup::MAGIC_COOKIE_KEY,
+            dispatch_provider::startup::MAGIC_COOKIE_VALUE,
+        )
         .env("PLUGIN_CLIENT_CERT", client_cert.pem())
         .env("DISPATCH_LOG", "dispatch_provider::plugin_front=debug")
         .stdout(Stdio::piped())
