@@ -13,7 +13,8 @@ use crate::kong::{ForeignKey, PluginFields, RouteFields, Service, ServiceFields}
 
 /// Kong's default answer to plain HTTP on an HTTPS-only route ("Please use HTTPS").
 pub const DEFAULT_REDIRECT_CODE: u16 = 426;
-/// The answers Kong accepts for `https_redirect_status_code`.
+/// The answers Kong accepts for `https_redirect_status_code` (kong/db/schema/entities/routes.lua,
+/// Kong 3.9: one_of).
 pub const REDIRECT_CODES: [u16; 5] = [426, 301, 302, 307, 308];
 /// Kong's default upstream timeouts, in milliseconds.
 pub const DEFAULT_UPSTREAM_TIMEOUT_MS: u64 = policies::DEFAULT_TIMEOUT_MS;
@@ -194,8 +195,11 @@ pub fn desired(
             )
         }),
     };
-    let paths = kong_paths(spec, &env.naming);
-    if paths.is_empty() && spec.hosts.is_empty() && spec.methods.is_empty() {
+    let paths = kong_paths(spec, &env.naming).unwrap_or_else(|errors| {
+        issues.extend(errors);
+        Vec::new()
+    });
+    if paths.is_empty() && issues.is_empty() && spec.hosts.is_empty() && spec.methods.is_empty() {
         issues.push(Issue::error(
             AttrPath::attr("paths"),
             "The API matches no request",

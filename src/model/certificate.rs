@@ -1,12 +1,11 @@
 //! `dispatch_certificate` ⇄ Kong: one Kong certificate with its SNIs; every check of the PEM a
 //! user declares; and which hostnames the certificates in Kong serve (for `dispatch_api`).
 
+mod keys;
 mod pki;
 
-pub use pki::{
-    chain_ders, parse_chain, private_key_public_half, same_private_key, BrokenLink,
-    CertificateInfo, Chain, ChainError, Curve, KeyError, PublicKey,
-};
+pub use keys::{article, private_key_public_half, same_private_key, KeyError, PublicKey};
+pub use pki::{chain_ders, parse_chain, BrokenLink, CertificateInfo, Chain, ChainError};
 
 use super::naming::{self, Naming};
 use super::{sorted, validate, AttrPath, Field, Issue};
@@ -109,6 +108,16 @@ pub fn check(draft: &CertificateDraft, now: i64) -> Checked {
             ));
             None
         }
+        // Kong stores a vault reference as it is and skips its checks, and the certificate's
+        // (kong/db/schema/init.lua: referenceable fields; `key` is one).
+        Field::Value(secret) if validate::vault_reference(secret.expose()) => {
+            issues.push(Issue::warning(
+                private_key.clone(),
+                "Private key from a vault",
+                "private_key is a vault reference: Kong reads the key from the vault when it serves the certificate, so neither Kong nor the plan can check that it is the certificate's key.",
+            ));
+            None
+        }
         Field::Value(secret) => match private_key_public_half(secret.expose()) {
             Ok(key) => Some(key),
             Err(e) => {
@@ -135,29 +144,22 @@ pub fn check(draft: &CertificateDraft, now: i64) -> Checked {
                 ),
             ));
         }
-        if let PublicKey::Unsupported(kind) = &chain.leaf.public_key {
-            issues.push(Issue::error(
-                certificate.clone(),
-                "Unsupported certificate key",
-                format!("The certificate's public key is {kind}: use a certificate for an RSA key or an ECDSA key on P-256, P-384 or P-521."),
-            ));
-        } else if let Some(key) = &key {
+        if let Some(key) = &key {
+            // Kong's rule: OpenSSL writes the same public key PEM for both
+            // (kong/db/schema/entities/certificates.lua, 3.9).
             if *key != chain.leaf.public_key {
-                let detail = if std::mem::discriminant(key)
-                    == std::mem::discriminant(&chain.leaf.public_key)
-                    && key.describe() == chain.leaf.public_key.describe()
-                {
+                let (held, given) = (chain.leaf.public_key.describe(), key.describe());
+                let detail = if held == given {
                     format!(
-                        "private_key is not the key of the leaf certificate `{}`: both are {} keys, but a different one. Give the key the certificate was issued for.",
+                        "private_key is not the key of the leaf certificate `{}`: both are {given} keys, but a different one. Give the key the certificate was issued for.",
                         chain.leaf.subject,
-                        key.describe()
                     )
                 } else {
                     format!(
-                        "private_key is not the key of the leaf certificate `{}`: the certificate holds an {} key and private_key is an {} key.",
+                        "private_key is not the key of the leaf certificate `{}`: the certificate holds {} {held} key and private_key is {} {given} key.",
                         chain.leaf.subject,
-                        chain.leaf.public_key.describe(),
-                        key.describe()
+                        article(&held),
+                        article(&given),
                     )
                 };
                 issues.push(Issue::error(

@@ -33,15 +33,8 @@ impl SigningKey {
 /// The SHA-256 fingerprint of a PEM public key (see [`SigningKey::fingerprint`]); `None` when
 /// the text is not a PEM public key.
 pub fn pem_fingerprint(pem: &str) -> Option<String> {
-    let body: String = pem
-        .lines()
-        .map(str::trim)
-        .filter(|line| !line.is_empty() && !line.starts_with("-----"))
-        .collect();
-    let der = base64::engine::general_purpose::STANDARD
-        .decode(body.as_bytes())
-        .ok()?;
-    Some(base64::engine::general_purpose::STANDARD_NO_PAD.encode(Sha256::digest(der)))
+    let block = pem::parse(pem).ok()?;
+    Some(base64::engine::general_purpose::STANDARD_NO_PAD.encode(Sha256::digest(block.contents())))
 }
 
 /// Why an issuer's keys cannot be used.

@@ -7,6 +7,7 @@ pub mod certificate;
 pub mod issuer;
 pub mod jwk;
 pub mod naming;
+pub mod org_prefix;
 pub mod policies;
 pub mod upstream;
 pub mod user;

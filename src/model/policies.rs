@@ -7,16 +7,18 @@
 
 mod cors;
 mod rate_limit;
-mod rules;
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Number, Value as Json};
 
+pub use super::validate::http_endpoint;
+pub use super::validate::policy::{
+    cors_method, cors_origin, kong_header_name, CORS_METHODS, MAX_TIMEOUT_MS, MAX_WHOLE,
+};
 pub use cors::{Cors, CorsDraft};
 pub use rate_limit::{RateLimit, RateLimitDraft, DEFAULT_LIMIT_BY, LIMIT_BY};
-pub use rules::{cors_method, cors_origin, http_endpoint, kong_header_name};
 
-use super::{AttrPath, Field, Issue};
+use super::{validate, AttrPath, Field, Issue};
 use crate::kong::plugins::{
     self, CorsConfig, HttpLogConfig, PluginConfig, RateLimitingConfig, RequestSizeLimitingConfig,
 };
@@ -33,15 +35,6 @@ pub const LOGGING_PLUGIN: &str = HttpLogConfig::NAME;
 
 /// Kong's default upstream connect/read/write timeout, in milliseconds.
 pub const DEFAULT_TIMEOUT_MS: u64 = 60_000;
-/// The largest timeout Kong accepts (`2^31 - 2` milliseconds).
-pub const MAX_TIMEOUT_MS: u64 = 2_147_483_646;
-/// The largest whole number a JSON number (a Lua double in Kong) holds exactly.
-pub const MAX_WHOLE: u64 = 9_007_199_254_740_991;
-
-/// The methods Kong's `cors` accepts, which are also its default.
-pub const CORS_METHODS: [&str; 9] = [
-    "GET", "HEAD", "PUT", "PATCH", "POST", "DELETE", "OPTIONS", "TRACE", "CONNECT",
-];
 
 /// The policies of one API, as declared (every field known, defaults not filled in).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -248,20 +241,20 @@ pub struct PoliciesDraft {
 pub fn check(draft: &PoliciesDraft) -> Vec<Issue> {
     let mut issues = Vec::new();
     if let Some(ms) = draft.timeout_ms.value() {
-        if let Err(why) = rules::whole_in(*ms, 1, MAX_TIMEOUT_MS) {
+        if let Err(why) = validate::policy::timeout_ms(*ms) {
             issues.push(Issue::error(
                 AttrPath::attr("timeout_ms"),
                 "Invalid timeout",
-                format!("`timeout_ms` {why}: Kong takes whole milliseconds between 1 and {MAX_TIMEOUT_MS}."),
+                why,
             ));
         }
     }
     if let Some(kb) = draft.request_size_limit_kb.value() {
-        if let Err(why) = rules::whole_in(*kb, 1, MAX_WHOLE) {
+        if let Err(why) = validate::policy::request_size_kb(*kb) {
             issues.push(Issue::error(
                 AttrPath::attr("request_size_limit_kb"),
                 "Invalid request size limit",
-                format!("`request_size_limit_kb` {why}: give the largest request body in whole kilobytes, at least 1."),
+                why,
             ));
         }
     }
@@ -273,7 +266,7 @@ pub fn check(draft: &PoliciesDraft) -> Vec<Issue> {
     }
     if let Some(logging) = draft.logging.value() {
         if let Some(endpoint) = logging.http_endpoint.value() {
-            if let Err(why) = rules::http_endpoint(endpoint) {
+            if let Err(why) = http_endpoint(endpoint) {
                 issues.push(Issue::error(
                     AttrPath::attr("logging").index(0).then("http_endpoint"),
                     "Invalid logging endpoint",

@@ -36,19 +36,13 @@ pub struct Target {
 impl Target {
     /// Parses an upstream URL into the fields Kong keeps, refusing what Kong cannot hold.
     pub fn from_url(raw: &str) -> Result<Self, String> {
-        let parsed = validate::upstream_url(raw)?;
-        let host = parsed
-            .host_str()
-            .unwrap_or_default()
-            .trim_start_matches('[')
-            .trim_end_matches(']')
-            .to_string();
-        let port = parsed.port_or_known_default().unwrap_or(80);
+        let url = validate::upstream_url(raw)?;
+        let default_port = if url.scheme == "https" { 443 } else { 80 };
         Ok(Self {
-            protocol: parsed.scheme().to_string(),
-            host,
-            port,
-            path: validate::raw_path(raw).map(str::to_string),
+            protocol: url.scheme.to_string(),
+            host: url.host,
+            port: url.port.unwrap_or(default_port),
+            path: url.path.map(str::to_string),
         })
     }
 

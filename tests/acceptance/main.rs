@@ -23,6 +23,7 @@ mod examples;
 mod failure_walk;
 mod hostile_kong;
 mod organizations;
+mod org_prefix;
 mod pki;
 mod plugin_protocol;
 mod release;

@@ -121,7 +121,8 @@ fn organization_prefixes_names_paths_and_tags() {
         d.route.paths,
         Some(vec![
             "/shop/cart".to_string(),
-            "~/shop/items/\\d+".to_string()
+            // A regex goes in a group after the prefix, so that it cannot leave it.
+            "~/shop/(?:items/\\d+)".to_string()
         ])
     );
     assert!(d.route.tags.contains(&"dispatch-org:shop".to_string()));

@@ -1,86 +1,15 @@
-//! Reading the PEM a user declares: the certificate chain (x509-parser) and the public half
-//! of the private key (RustCrypto's `pkcs8`, `pkcs1` and NIST-curve crates). No error message
-//! here ever quotes the private key.
+//! Reading the certificate chain a user declares: each certificate must be one OpenSSL reads
+//! (Kong 3.9: kong/db/schema/typedefs.lua `validate_certificate`, lua-resty-openssl
+//! `x509.new`), and x509-parser describes the leaf (subject, issuer, DNS names, validity).
+//! No error message here ever quotes a private key.
 
-use pkcs8::der::Decode;
-use pkcs8::ObjectIdentifier;
+use openssl::x509::X509;
 use sha2::{Digest, Sha256};
+
+use super::keys::PublicKey;
 use x509_parser::certificate::X509Certificate;
 use x509_parser::extensions::GeneralName;
 use x509_parser::x509::X509Name;
-
-const RSA_ENCRYPTION: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.1");
-const RSASSA_PSS: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.10");
-const EC_PUBLIC_KEY: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.10045.2.1");
-const ED25519: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.101.112");
-const ED448: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.101.113");
-const DSA: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.10040.4.1");
-
-/// The NIST curves Kong's OpenSSL and every browser accept for ECDSA certificates.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Curve {
-    /// secp256r1.
-    P256,
-    /// secp384r1.
-    P384,
-    /// secp521r1.
-    P521,
-}
-
-impl Curve {
-    /// The curve's usual name.
-    pub fn name(self) -> &'static str {
-        match self {
-            Curve::P256 => "P-256",
-            Curve::P384 => "P-384",
-            Curve::P521 => "P-521",
-        }
-    }
-}
-
-/// A public key, in a form where equal keys compare equal whatever their encoding.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum PublicKey {
-    /// RSA: modulus and public exponent, big-endian without leading zeros.
-    Rsa {
-        /// `n`.
-        modulus: Vec<u8>,
-        /// `e`.
-        exponent: Vec<u8>,
-    },
-    /// ECDSA: the curve and the uncompressed SEC1 point.
-    Ec {
-        /// The curve.
-        curve: Curve,
-        /// `04 || x || y`.
-        point: Vec<u8>,
-    },
-    /// A key type this provider does not handle (named for messages).
-    Unsupported(String),
-}
-
-impl PublicKey {
-    /// "RSA 2048-bit", "ECDSA P-256", ...
-    pub fn describe(&self) -> String {
-        match self {
-            PublicKey::Rsa { modulus, .. } => format!("RSA {}-bit", bit_length(modulus)),
-            PublicKey::Ec { curve, .. } => format!("ECDSA {}", curve.name()),
-            PublicKey::Unsupported(name) => name.clone(),
-        }
-    }
-}
-
-fn bit_length(big_endian: &[u8]) -> usize {
-    match big_endian.first() {
-        Some(first) => (big_endian.len() - 1) * 8 + (8 - first.leading_zeros() as usize),
-        None => 0,
-    }
-}
-
-fn trim_leading_zeros(bytes: &[u8]) -> Vec<u8> {
-    let start = bytes.iter().position(|b| *b != 0).unwrap_or(bytes.len());
-    bytes[start..].to_vec()
-}
 
 /// What the leaf certificate says, as `dispatch_certificate` shows it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -153,42 +82,10 @@ pub enum ChainError {
     },
 }
 
-/// Why a private key cannot be used. The messages never quote the key.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum KeyError {
-    /// Not a single PEM block.
-    #[error("no PEM private key found: expected a `-----BEGIN PRIVATE KEY-----` (PKCS#8), `-----BEGIN RSA PRIVATE KEY-----` or `-----BEGIN EC PRIVATE KEY-----` block")]
-    NoPem,
-    /// The PEM framing or base64 is broken.
-    #[error("the PEM text of the private key is malformed (broken BEGIN/END lines or base64)")]
-    Malformed,
-    /// A certificate where the key should be.
-    #[error("private_key holds a certificate, not a private key: the certificate (and its chain) belongs in `certificate`")]
-    Certificate,
-    /// A public key where the private key should be.
-    #[error("private_key holds a public key (`{0}`), not the private key")]
-    Public(String),
-    /// More than one key.
-    #[error("private_key holds {0} private keys: give only the one that belongs to the leaf certificate")]
-    Several(usize),
-    /// A passphrase-protected key.
-    #[error("the private key is encrypted with a passphrase, which Kong cannot use: decrypt it first (for example `openssl pkey -in key.pem -out key-clear.pem`)")]
-    Encrypted,
-    /// An unknown PEM label.
-    #[error("a `{0}` block is not a private key")]
-    Label(String),
-    /// The content does not decode as the key type its label announces.
-    #[error("the {0} private key is malformed and cannot be read")]
-    Invalid(&'static str),
-    /// A key type this provider does not handle.
-    #[error("{0} keys are not supported: use an RSA key or an ECDSA key on P-256, P-384 or P-521")]
-    Unsupported(String),
-}
-
 /// A PEM label as messages may show it. Real labels are a few upper-case words; the PEM parser
 /// takes a label across lines, so a broken BEGIN or END line can make one of whatever follows
 /// it (a private key's base64, in a bundle of certificate and key): such a label is not quoted.
-fn shown_label(label: &str) -> String {
+pub(super) fn shown_label(label: &str) -> String {
     let plain = label.len() <= 40
         && label
             .chars()
@@ -251,9 +148,22 @@ pub fn parse_chain(pem_text: &str) -> Result<Chain, ChainError> {
                 rest.len()
             )));
         }
-        certificates.push(certificate);
+        // What Kong itself asks of a certificate: that OpenSSL reads it.
+        let x509 = X509::from_der(block.contents()).map_err(|_| {
+            invalid("OpenSSL (which Kong reads certificates with) cannot read it".into())
+        })?;
+        certificates.push((certificate, x509));
     }
-    let leaf = &certificates[0];
+    let (leaf, leaf_x509) = &certificates[0];
+    let public_key = leaf_x509
+        .public_key()
+        .ok()
+        .and_then(|key| PublicKey::of(&key))
+        .ok_or_else(|| ChainError::InvalidX509 {
+            position: 1,
+            cause: "OpenSSL (which Kong compares keys with) cannot read its public key".into(),
+        })?;
+    let certificates: Vec<&X509Certificate<'_>> = certificates.iter().map(|(c, _)| c).collect();
     let broken_link = certificates.windows(2).enumerate().find_map(|(i, pair)| {
         (pair[0].issuer().as_raw() != pair[1].subject().as_raw()).then(|| BrokenLink {
             position: i + 1,
@@ -262,14 +172,18 @@ pub fn parse_chain(pem_text: &str) -> Result<Chain, ChainError> {
         })
     });
     Ok(Chain {
-        leaf: describe(leaf, blocks[0].contents())
+        leaf: describe(leaf, blocks[0].contents(), public_key)
             .map_err(|cause| ChainError::InvalidX509 { position: 1, cause })?,
         length: certificates.len(),
         broken_link,
     })
 }
 
-fn describe(leaf: &X509Certificate<'_>, der: &[u8]) -> Result<CertificateInfo, String> {
+fn describe(
+    leaf: &X509Certificate<'_>,
+    der: &[u8],
+    public_key: PublicKey,
+) -> Result<CertificateInfo, String> {
     let dns_names = match leaf.subject_alternative_name() {
         Ok(Some(san)) => san
             .value
@@ -294,7 +208,7 @@ fn describe(leaf: &X509Certificate<'_>, der: &[u8]) -> Result<CertificateInfo, S
         not_before: leaf.validity().not_before.timestamp(),
         not_after: leaf.validity().not_after.timestamp(),
         fingerprint_sha256,
-        public_key: spki_public_key(leaf.public_key().raw),
+        public_key,
     })
 }
 
@@ -352,143 +266,6 @@ fn escape_rfc4514(value: &str) -> String {
     out
 }
 
-/// The public key of a DER SubjectPublicKeyInfo.
-fn spki_public_key(spki_der: &[u8]) -> PublicKey {
-    let Ok(spki) = pkcs8::SubjectPublicKeyInfoRef::from_der(spki_der) else {
-        return PublicKey::Unsupported("an unreadable public key".into());
-    };
-    let oid = spki.algorithm.oid;
-    if oid == RSA_ENCRYPTION {
-        return match spki
-            .subject_public_key
-            .as_bytes()
-            .and_then(|bits| pkcs1::RsaPublicKeyRef::from_der(bits).ok())
-        {
-            Some(key) => PublicKey::Rsa {
-                modulus: trim_leading_zeros(key.modulus.as_bytes()),
-                exponent: trim_leading_zeros(key.public_exponent.as_bytes()),
-            },
-            None => PublicKey::Unsupported("a malformed RSA public key".into()),
-        };
-    }
-    if oid == EC_PUBLIC_KEY {
-        use p256::elliptic_curve::sec1::ToSec1Point;
-        if let Ok(key) = p256::PublicKey::try_from(&spki) {
-            return ec(Curve::P256, key.to_sec1_point(false).as_bytes());
-        }
-        if let Ok(key) = p384::PublicKey::try_from(&spki) {
-            return ec(Curve::P384, key.to_sec1_point(false).as_bytes());
-        }
-        if let Ok(key) = p521::PublicKey::try_from(&spki) {
-            return ec(Curve::P521, key.to_sec1_point(false).as_bytes());
-        }
-        return PublicKey::Unsupported("ECDSA on a curve other than P-256, P-384 or P-521".into());
-    }
-    PublicKey::Unsupported(algorithm_name(oid))
-}
-
-fn ec(curve: Curve, point: &[u8]) -> PublicKey {
-    PublicKey::Ec {
-        curve,
-        point: point.to_vec(),
-    }
-}
-
-fn algorithm_name(oid: ObjectIdentifier) -> String {
-    match oid {
-        o if o == RSASSA_PSS => "RSA-PSS".into(),
-        o if o == ED25519 => "Ed25519".into(),
-        o if o == ED448 => "Ed448".into(),
-        o if o == DSA => "DSA".into(),
-        o => format!("algorithm {o}"),
-    }
-}
-
-/// The single private key block of `pem_text` (an `EC PARAMETERS` block before it, as
-/// `openssl ecparam -genkey` writes, is skipped).
-fn key_block(pem_text: &str) -> Result<pem::Pem, KeyError> {
-    let blocks = pem::parse_many(pem_text).map_err(|_| KeyError::Malformed)?;
-    let mut keys: Vec<pem::Pem> = Vec::new();
-    for block in blocks {
-        match block.tag() {
-            "EC PARAMETERS" => {}
-            "CERTIFICATE" => return Err(KeyError::Certificate),
-            "PUBLIC KEY" | "RSA PUBLIC KEY" => {
-                return Err(KeyError::Public(shown_label(block.tag())))
-            }
-            _ => keys.push(block),
-        }
-    }
-    match keys.len() {
-        0 => Err(KeyError::NoPem),
-        1 => Ok(keys.remove(0)),
-        n => Err(KeyError::Several(n)),
-    }
-}
-
-/// The public half of a PEM private key (PKCS#8, PKCS#1 RSA or SEC1 EC).
-pub fn private_key_public_half(pem_text: &str) -> Result<PublicKey, KeyError> {
-    let block = key_block(pem_text)?;
-    let encrypted = block
-        .headers()
-        .get("Proc-Type")
-        .is_some_and(|v| v.contains("ENCRYPTED"));
-    if encrypted {
-        return Err(KeyError::Encrypted);
-    }
-    let der = block.contents();
-    match block.tag() {
-        "ENCRYPTED PRIVATE KEY" => Err(KeyError::Encrypted),
-        "RSA PRIVATE KEY" => rsa_private(der),
-        "EC PRIVATE KEY" => ec_private(der),
-        "PRIVATE KEY" => {
-            let info =
-                pkcs8::PrivateKeyInfoRef::from_der(der).map_err(|_| KeyError::Invalid("PKCS#8"))?;
-            match info.algorithm.oid {
-                o if o == RSA_ENCRYPTION => rsa_private(info.private_key.as_bytes()),
-                o if o == EC_PUBLIC_KEY => ec_private(der),
-                o => Err(KeyError::Unsupported(algorithm_name(o))),
-            }
-        }
-        other => Err(KeyError::Label(shown_label(other))),
-    }
-}
-
-fn rsa_private(pkcs1_der: &[u8]) -> Result<PublicKey, KeyError> {
-    let key = pkcs1::RsaPrivateKeyRef::from_der(pkcs1_der).map_err(|_| KeyError::Invalid("RSA"))?;
-    let public = key.public_key();
-    Ok(PublicKey::Rsa {
-        modulus: trim_leading_zeros(public.modulus.as_bytes()),
-        exponent: trim_leading_zeros(public.public_exponent.as_bytes()),
-    })
-}
-
-/// An EC key in PKCS#8 or SEC1 DER; each curve's crate checks the curve it names.
-fn ec_private(der: &[u8]) -> Result<PublicKey, KeyError> {
-    use p256::elliptic_curve::sec1::ToSec1Point;
-    if let Ok(key) = p256::SecretKey::from_der(der) {
-        return Ok(ec(
-            Curve::P256,
-            key.public_key().to_sec1_point(false).as_bytes(),
-        ));
-    }
-    if let Ok(key) = p384::SecretKey::from_der(der) {
-        return Ok(ec(
-            Curve::P384,
-            key.public_key().to_sec1_point(false).as_bytes(),
-        ));
-    }
-    if let Ok(key) = p521::SecretKey::from_der(der) {
-        return Ok(ec(
-            Curve::P521,
-            key.public_key().to_sec1_point(false).as_bytes(),
-        ));
-    }
-    Err(KeyError::Invalid(
-        "EC (or it is on a curve other than P-256, P-384 or P-521)",
-    ))
-}
-
 /// The DER of each certificate of a PEM chain, to compare chains whatever their line breaks;
 /// `None` when the text is not a PEM chain.
 pub fn chain_ders(pem_text: &str) -> Option<Vec<Vec<u8>>> {
@@ -497,12 +274,4 @@ pub fn chain_ders(pem_text: &str) -> Option<Vec<Vec<u8>>> {
         return None;
     }
     Some(blocks.into_iter().map(pem::Pem::into_contents).collect())
-}
-
-/// Whether two PEM private keys hold the same key encoding (whatever their line breaks).
-pub fn same_private_key(a: &str, b: &str) -> bool {
-    match (key_block(a), key_block(b)) {
-        (Ok(a), Ok(b)) => a.tag() == b.tag() && a.contents() == b.contents(),
-        _ => a == b,
-    }
 }

@@ -1,7 +1,6 @@
 //! The `cors` block ⇄ Kong's `cors` plugin (`kong/plugins/cors/schema.lua`, Kong 3.9).
 
-use super::rules::{cors_method, cors_origin, whole_in};
-use super::{keep, whole, CORS_METHODS, MAX_WHOLE};
+use super::{cors_method, cors_origin, keep, whole, CORS_METHODS};
 use crate::kong::plugins::CorsConfig;
 use crate::model::{sorted, validate, AttrPath, Field, Issue};
 
@@ -117,22 +116,14 @@ pub fn check(cors: &CorsDraft, issues: &mut Vec<Issue>) {
         ("exposed_headers", &cors.exposed_headers),
     ] {
         for header in values.known_elements() {
-            if let Err(why) = validate::header_name(header) {
-                issues.push(Issue::error(
-                    at(name),
-                    "Invalid CORS header",
-                    format!("{why}: CORS headers are header names, such as `X-Request-Id`."),
-                ));
+            if let Err(why) = validate::policy::cors_header(header) {
+                issues.push(Issue::error(at(name), "Invalid CORS header", why));
             }
         }
     }
     if let Some(age) = cors.max_age.value() {
-        if let Err(why) = whole_in(*age, 0, MAX_WHOLE) {
-            issues.push(Issue::error(
-                at("max_age"),
-                "Invalid CORS max_age",
-                format!("`max_age` {why}: give the seconds a browser may cache a preflight answer, 0 or more."),
-            ));
+        if let Err(why) = validate::policy::max_age(*age) {
+            issues.push(Issue::error(at("max_age"), "Invalid CORS max_age", why));
         }
     }
 }

@@ -8,12 +8,12 @@
 use serde::{Deserialize, Serialize};
 use serde_json::Number;
 
-use super::rules::{kong_header_name, whole_in};
-use super::{keep, whole, MAX_WHOLE};
+use super::{keep, kong_header_name, whole};
 use crate::kong::plugins::RateLimitingConfig;
 use crate::model::{validate, AttrPath, Field, Issue};
 
-/// What `rate-limiting` can count requests by.
+/// What `rate-limiting` can count requests by (kong/plugins/rate-limiting/schema.lua `limit_by`,
+/// Kong 3.9: one_of).
 pub const LIMIT_BY: [&str; 6] = ["consumer", "credential", "ip", "service", "header", "path"];
 /// Kong's default `limit_by`.
 pub const DEFAULT_LIMIT_BY: &str = "consumer";
@@ -160,16 +160,9 @@ pub fn check(limit: &RateLimitDraft, issues: &mut Vec<Issue>) {
         let value = (period.block)(&mut draft);
         none_set &= matches!(value, Field::Null);
         if let Some(v) = value.value() {
-            match whole_in(*v, 1, MAX_WHOLE) {
+            match validate::policy::rate_limit(period.name, *v) {
                 Ok(n) => valid.push((period.name, n)),
-                Err(why) => issues.push(Issue::error(
-                    at(period.name),
-                    "Invalid rate limit",
-                    format!(
-                        "`{}` {why}: a limit is a whole number of requests, at least 1.",
-                        period.name
-                    ),
-                )),
+                Err(why) => issues.push(Issue::error(at(period.name), "Invalid rate limit", why)),
             }
         }
     }
@@ -189,7 +182,8 @@ pub fn check(limit: &RateLimitDraft, issues: &mut Vec<Issue>) {
             format!("Set at least one of {listed} (Kong's rate-limiting needs one), or remove the `rate_limit` block."),
         ));
     }
-    // Kong: a longer period's limit may not be lower than a shorter one's.
+    // Kong: a longer period's limit may not be lower than a shorter one's
+    // (kong/plugins/rate-limiting/schema.lua `validate_periods_order`, Kong 3.9).
     for (j, &(longer, high)) in valid.iter().enumerate() {
         if let Some(&(shorter, low)) = valid[..j].iter().find(|(_, low)| high < *low) {
             issues.push(Issue::error(

@@ -41,7 +41,7 @@ pub type LoggingBlock = Logging<TfString>;
 pub fn schema_attributes() -> Vec<(&'static str, Attribute)> {
     vec![
         ("timeout_ms", optional(number(), &format!("Timeout in milliseconds for connecting to the upstream, and between two reads or two writes of a request to it (Kong's service `connect_timeout`, `read_timeout` and `write_timeout`); 1 to {MAX_TIMEOUT_MS}. Default 60000, Kong's default."))),
-        ("request_size_limit_kb", optional(number(), "Largest request body accepted, in kilobytes (Kong `request-size-limiting` with `size_unit = \"kilobytes\"`); a larger body gets 413. At least 1. Absent: no limit.")),
+        ("request_size_limit_kb", optional(number(), "Largest request body accepted, in kilobytes (Kong `request-size-limiting` with `size_unit = \"kilobytes\"`); a larger body gets 413. 0 or more (0 refuses any body). Absent: no limit.")),
     ]
 }
 

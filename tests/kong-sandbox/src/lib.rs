@@ -14,6 +14,7 @@ pub mod controls;
 pub mod entities;
 pub mod errors;
 pub mod hostile;
+pub mod router;
 pub mod schema;
 pub mod seed;
 pub mod server;

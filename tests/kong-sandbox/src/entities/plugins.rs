@@ -223,7 +223,7 @@ fn http_log() -> Arc<Schema> {
         Field::string(),
     );
     let cfg = config(vec![
-        ("http_endpoint", url().required()),
+        ("http_endpoint", url().required().referenceable()),
         ("method", Field::string().default(json!("POST")).one_of(&["POST", "PUT", "PATCH"])),
         (
             "content_type",

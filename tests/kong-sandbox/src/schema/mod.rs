@@ -142,6 +142,15 @@ pub struct Field {
     pub err: Option<String>,
     /// validators
     pub checks: Vec<Check>,
+    /// `referenceable`: a vault reference is stored as it is, unchecked
+    pub referenceable: bool,
+}
+
+/// `kong.vault.is_reference` (K:pdk/vault.lua): `{vault://…}`.
+pub fn is_reference(value: &Value) -> bool {
+    value
+        .as_str()
+        .is_some_and(|s| s.starts_with("{vault://") && s.ends_with('}'))
 }
 
 impl Field {
@@ -155,7 +164,15 @@ impl Field {
             eq_null: false,
             err: None,
             checks: vec![],
+            referenceable: false,
         }
+    }
+
+    /// `referenceable = true` (K:db/schema/init.lua `validate_field` skips the checks of a vault
+    /// reference, and `run_entity_check` the entity checks that read it).
+    pub fn referenceable(mut self) -> Field {
+        self.referenceable = true;
+        self
     }
     /// string
     pub fn string() -> Field {
@@ -781,6 +798,10 @@ impl Schema {
                 }
             } else {
                 all_nil = false;
+                let field = sub.and_then(|s| s.field(f)).or_else(|| self.field(f));
+                if field.is_some_and(|field| field.referenceable) && v.is_some_and(is_reference) {
+                    return;
+                }
             }
             if errors.contains_key(*f) {
                 all_ok = false;
@@ -1151,6 +1172,9 @@ pub fn validate_field(field: &Field, value: &Value) -> Result<(), ErrTree> {
         Ty::Str => {
             if !value.is_string() {
                 return Err(ErrTree::msg("expected a string"));
+            }
+            if field.referenceable && is_reference(value) {
+                return Ok(());
             }
             implicit_len_min = !field.checks.iter().any(|c| matches!(c, Check::LenMin(_)));
         }

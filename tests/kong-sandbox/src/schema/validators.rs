@@ -70,35 +70,71 @@ fn normalize_ipv4(address: &str) -> Result<HostInfo, String> {
     Ok(HostInfo { kind: "ipv4", port })
 }
 
-fn normalize_ipv6(address: &str) -> Result<HostInfo, String> {
-    let (addr, port) = if let Some(rest) = address.strip_prefix('[') {
-        match rest.find(']') {
-            Some(end) => {
-                let inner = &rest[..end];
-                let after = &rest[end + 1..];
-                if after.is_empty() {
-                    (inner, None)
-                } else if let Some(p) = after.strip_prefix(':') {
-                    if p.is_empty() || !p.bytes().all(|b| b.is_ascii_digit()) {
-                        return Err(format!("invalid ipv6 address: {address}"));
-                    }
-                    (inner, Some(p))
-                } else {
-                    return Err(format!("invalid ipv6 address: {address}"));
-                }
-            }
-            None => return Err(format!("invalid ipv6 address: {address}")),
-        }
-    } else {
-        (address, None)
-    };
-    if addr.parse::<std::net::Ipv6Addr>().is_err() {
-        return Err(format!("invalid ipv6 address: {address}"));
+/// Lua's `^(%b[])(.-)$`: a `[...]` with balanced brackets at the start, and the rest.
+fn balanced_brackets(s: &str) -> Option<(&str, &str)> {
+    if !s.starts_with('[') {
+        return None;
     }
-    let port = match port {
-        Some(p) => Some(parse_port(p)?),
-        None => None,
+    let mut depth = 0i32;
+    for (i, c) in s.char_indices() {
+        if c == '[' {
+            depth += 1;
+        } else if c == ']' {
+            depth -= 1;
+            if depth == 0 {
+                return Some((&s[..=i], &s[i + 1..]));
+            }
+        }
+    }
+    None
+}
+
+/// `ip.normalize_ipv6` (K:tools/ip.lua): Kong's own parser, not the RFC's: the first `::` is
+/// expanded to the missing `0` groups (a leading or trailing `:` gets a `0` first), then the
+/// address must be exactly eight groups of one to four hex digits, so a dotted IPv4 tail
+/// (`::ffff:10.0.0.1`) is refused and `1::2:3:4:5:6:7:8` is accepted.
+fn normalize_ipv6(address: &str) -> Result<HostInfo, String> {
+    let invalid = || format!("invalid ipv6 address: {address}");
+    let (check, port) = match balanced_brackets(address) {
+        Some((bracketed, rest)) => {
+            let check = &bracketed[1..bracketed.len() - 1];
+            let port = if rest.is_empty() {
+                None
+            } else {
+                // `port:match("^:(%d-)$")`; zero digits gives "", and `tonumber("") > 65535`
+                // raises a Lua error (a 500 in Kong): refused either way.
+                match rest.strip_prefix(':') {
+                    Some(d) if !d.is_empty() && d.bytes().all(|b| b.is_ascii_digit()) => {
+                        Some(parse_port(d)?)
+                    }
+                    Some("") => return Err("invalid port number".into()),
+                    _ => return Err("invalid ipv6 address".into()),
+                }
+            };
+            (check.to_string(), port)
+        }
+        None => (address.to_string(), None),
     };
+    let mut check = check;
+    if check.starts_with(':') {
+        check = format!("0{check}");
+    }
+    if check.ends_with(':') {
+        check.push('0');
+    }
+    if check.contains("::") {
+        let count = check.matches(':').count() as i64;
+        let ins = format!(":{}", "0:".repeat((8 - count).max(0) as usize));
+        check = check.replacen("::", &ins, 1);
+    }
+    let groups: Vec<&str> = check.split(':').collect();
+    let ok = groups.len() == 8
+        && groups
+            .iter()
+            .all(|g| (1..=4).contains(&g.len()) && g.bytes().all(|b| b.is_ascii_hexdigit()));
+    if !ok {
+        return Err(invalid());
+    }
     Ok(HostInfo { kind: "ipv6", port })
 }
 
