@@ -58,7 +58,9 @@ pub fn kong_error(
             format!("Kong refused the credentials while trying to {action}")
         }
         KongError::Api { .. } => format!("Kong refused to {action}"),
-        KongError::Decode { .. } => format!("Unexpected answer from Kong while trying to {action}"),
+        KongError::Decode { .. } | KongError::TooLarge { .. } | KongError::Paging { .. } => {
+            format!("Unexpected answer from Kong while trying to {action}")
+        }
         KongError::Url { .. } => format!("Cannot address the Admin API to {action}"),
         KongError::Stopped { .. } | KongError::Interrupted => {
             format!("Interrupted while trying to {action}")
@@ -90,6 +92,9 @@ pub fn kong_error(
         ),
         KongError::Api { status: 403, .. } => detail.push_str(
             "\n\nKong accepted the token but its RBAC roles do not allow this request: the token's user needs the permission on the endpoint above, in the workspace the path starts with, `default` when it names none (Kong Enterprise `/rbac/roles/<role>/endpoints`). Check kong_admin_token (or KONG_ADMIN_TOKEN) if another user's token was meant.",
+        ),
+        KongError::TooLarge { .. } | KongError::Paging { .. } => detail.push_str(
+            "\n\nKong's Admin API never answers like this: check that kong_admin_url (or KONG_ADMIN_URL) is Kong's Admin API, and what stands between it and the provider (a proxy, a load balancer).",
         ),
         _ => {}
     }

@@ -131,7 +131,7 @@ pub fn provider_schema() -> Schema {
             ("tls_client_certificate", optional(string(), "PEM client certificate for mutual TLS with the Admin API. Requires `tls_client_key`.")),
             ("tls_client_key", sensitive(optional(string(), "PEM private key of `tls_client_certificate`."))),
             ("tls_skip_verify", optional(boolean(), "Accept any certificate from the Admin API. Insecure: the provider warns on every run. Default `false`.")),
-            ("organization", optional(string(), "Dispatch organization. When set, every Kong name is `<organization>.<name>`, every entity is tagged `dispatch-org:<organization>`, and APIs without `hosts` are served under `/<organization>`. Falls back to `DISPATCH_ORGANIZATION`.")),
+            ("organization", optional(string(), "Dispatch organization. When set, every Kong name is `<organization>.<name>`, every entity is tagged `dispatch-org:<organization>`, and APIs without `hosts` are served under `/<organization>`. An entity tagged for another organization (`dispatch-org:<other>`) is never imported, changed or deleted: the error names its owner. Falls back to `DISPATCH_ORGANIZATION`.")),
             ("function_upstream_url", optional(string(), "Template of the URL that invokes a function, with a `{function}` placeholder and optionally `{organization}`. Default `http://dispatch-function-manager/v1/functions/{function}/runs`.")),
             ("gateway_url", optional(string(), "Public base URL of the Kong proxy, used for the `urls` of APIs without `hosts`. Default `http://localhost:8000`; the other scheme's URL uses Kong's usual port pairing (8000/8443, 80/443).")),
             ("request_timeout_ms", optional(number(), "Timeout of one Admin API request, in milliseconds. Default 30000.")),

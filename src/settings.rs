@@ -197,7 +197,7 @@ pub fn resolve(
         )
     });
     let admin_url = validate::base_url(&admin_url_raw)
-        .map_err(|why| issues.push(invalid_from(admin_url_source, "Invalid Admin API URL", why)))
+        .map_err(|why| issues.push(invalid_url(&admin_url_raw, admin_url_source, why)))
         .ok();
 
     let (token, token_source) = match raw.kong_admin_token.filter(|t| !t.expose().is_empty()) {
@@ -353,6 +353,24 @@ fn whole_setting(value: Option<Number>, default: i64, min: i64, max: i64) -> Res
 
 fn invalid(attribute: &'static str, summary: &str, detail: impl Into<String>) -> Issue {
     Issue::error(AttrPath::attr(attribute), summary, detail)
+}
+
+/// The issue of an Admin API URL that is not valid. One with userinfo (which may hold a
+/// password) names where it came from instead of pointing at `kong_admin_url`: Terraform prints
+/// the source line of the attribute a diagnostic is on, password included. The URL is shown
+/// without its userinfo either way.
+fn invalid_url(raw: &str, source: Source, why: String) -> Issue {
+    const SUMMARY: &str = "Invalid Admin API URL";
+    if crate::kong::redact::url(raw) == raw {
+        return invalid_from(source, SUMMARY, why);
+    }
+    // A password in the URL: Terraform would print the attribute's source line (and so the
+    // password) under a diagnostic placed on it, so the message names where the value came from.
+    Issue::error(
+        AttrPath::default(),
+        SUMMARY,
+        format!("{}: {why}", source.name()),
+    )
 }
 
 /// The admin URL as it will be used, for messages.
@@ -515,6 +533,40 @@ mod tests {
             s.sources.organization,
             Some(Source::Attribute("organization"))
         );
+    }
+
+    #[test]
+    fn a_password_in_an_invalid_admin_url_is_never_shown_nor_pointed_at() {
+        let configured = RawSettings {
+            kong_admin_url: Some("http://admin:pw-8c1e@ho st:8001".into()),
+            ..RawSettings::default()
+        };
+        let env = |name: &str| {
+            (name == env::ADMIN_URL).then(|| "ftp://admin:pw-8c1e@kong:8001".to_string())
+        };
+        for (raw, env_var, source) in [
+            (configured, None, "kong_admin_url: "),
+            (RawSettings::default(), Some(env), "KONG_ADMIN_URL: "),
+        ] {
+            let issues = match env_var {
+                Some(env_var) => resolve(raw, env_var),
+                None => resolve(raw, no_env),
+            }
+            .expect_err("invalid");
+            assert_eq!(issues.len(), 1, "{issues:?}");
+            let issue = &issues[0];
+            assert!(!issue.detail.contains("pw-8c1e"), "{issue:?}");
+            assert!(issue.detail.starts_with(source), "{issue:?}");
+            assert!(issue.detail.contains("<redacted>@"), "{issue:?}");
+            assert_eq!(issue.path, AttrPath::default(), "not on the attribute");
+        }
+        // Without userinfo the issue stays on the attribute.
+        let plain = RawSettings {
+            kong_admin_url: Some("http://ho st:8001".into()),
+            ..RawSettings::default()
+        };
+        let issues = resolve(plain, no_env).expect_err("invalid");
+        assert_eq!(issues[0].path, AttrPath::attr("kong_admin_url"));
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! `dispatch_certificate` against Kong: one certificate with its SNIs, written in one request so
 //! that a rotation never leaves a hostname without a certificate.
 
+use crate::apply::ownership::{self, Guarded};
 use crate::apply::{keep_after_undo, Context};
 use crate::kong::{Certificate, KongError};
 use crate::model::certificate::{self, CertificateSpec, ReadBack};
@@ -96,6 +97,19 @@ pub async fn read(
     Ok(kong.map(|kong| found(&kong, prior)))
 }
 
+/// The certificate with this id, or the one Kong serves for exactly this hostname, as an import
+/// reads it; one of another organization is refused.
+pub async fn import(
+    context: &Context,
+    id_or_hostname: &str,
+) -> Result<Option<FoundCertificate>, Guarded<KongError>> {
+    let Some(kong) = context.client.certificate(id_or_hostname).await? else {
+        return Ok(None);
+    };
+    ownership::check(context, "certificate", &kong.id, kong.tags.as_deref())?;
+    Ok(Some(found(&kong, &Prior::default())))
+}
+
 /// The certificate Kong serves for `hostname`: exact SNI first, then the wildcards, in the
 /// order Kong itself picks.
 pub async fn served_for(
@@ -139,13 +153,21 @@ pub async fn create(
 
 /// Replaces certificate, key and SNIs of the certificate `id` together, in one request: no
 /// moment without a certificate. `prior` is the last known declaration, for reading Kong back
-/// after a failure.
+/// after a failure. Nothing is written to a certificate of another organization.
 pub async fn update(
     context: &Context,
     id: &str,
     spec: &CertificateSpec,
     prior: &Prior,
-) -> Result<FoundCertificate, UpdateFailure> {
+) -> Result<FoundCertificate, Guarded<UpdateFailure>> {
+    match ownership::check_certificate(context, id).await {
+        Ok(()) => {}
+        Err(Guarded::Foreign(foreign)) => return Err(Guarded::Foreign(foreign)),
+        Err(Guarded::Failed(error)) => {
+            let error = CertificateWriteError { error, taken: None };
+            return Err(Guarded::Failed(UpdateFailure { error, now: None }));
+        }
+    }
     let fields = certificate::desired(spec, &context.environment.naming);
     let error = match context.client.put_certificate(id, &fields).await {
         Ok(kong) => return Ok(found(&kong, &prior_of(spec))),
@@ -153,12 +175,13 @@ pub async fn update(
     };
     // What Kong holds now: the next plan shows what is left to do.
     let now = read(context, id, prior).await.ok().flatten();
-    Err(UpdateFailure { error, now })
+    Err(Guarded::Failed(UpdateFailure { error, now }))
 }
 
-/// Deletes the certificate (its SNIs go with it).
-pub async fn delete(context: &Context, id: &str) -> Result<(), KongError> {
-    context.client.delete_certificate(id).await
+/// Deletes the certificate (its SNIs go with it), unless it belongs to another organization.
+pub async fn delete(context: &Context, id: &str) -> Result<(), Guarded<KongError>> {
+    ownership::check_certificate(context, id).await?;
+    Ok(context.client.delete_certificate(id).await?)
 }
 
 fn prior_of(spec: &CertificateSpec) -> Prior {

@@ -11,6 +11,7 @@ pub mod api;
 pub mod certificate;
 mod context;
 mod issuer_secrets;
+pub mod ownership;
 pub mod user;
 
 pub use context::Context;

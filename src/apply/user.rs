@@ -1,6 +1,7 @@
 //! `dispatch_basic_auth_user` against Kong: one consumer, its basic-auth credential and one ACL
 //! per group.
 
+use crate::apply::ownership::{self, Guarded};
 use crate::apply::{keep_after_undo, Context};
 use crate::kong::KongError;
 use crate::model::naming;
@@ -109,8 +110,21 @@ pub async fn create(context: &Context, spec: &UserSpec) -> Result<String, Create
     Err(CreateFailure { error, leftover })
 }
 
-/// Brings the user of the consumer `id` to `spec`.
-pub async fn update(context: &Context, spec: &UserSpec, id: &str) -> Result<(), UpdateFailure> {
+/// Brings the user of the consumer `id` to `spec`. Nothing is written to a consumer of another
+/// organization.
+pub async fn update(
+    context: &Context,
+    spec: &UserSpec,
+    id: &str,
+) -> Result<(), Guarded<UpdateFailure>> {
+    match ownership::check_consumer(context, id).await {
+        Ok(()) => {}
+        Err(Guarded::Foreign(foreign)) => return Err(Guarded::Foreign(foreign)),
+        Err(Guarded::Failed(error)) => {
+            let error = UserWriteError { error, taken: None };
+            return Err(Guarded::Failed(UpdateFailure { error, now: None }));
+        }
+    }
     let desired = user::desired(spec, &context.environment.naming, id);
     let Err(error) = write_entities(context, &desired, id).await else {
         return Ok(());
@@ -119,24 +133,34 @@ pub async fn update(context: &Context, spec: &UserSpec, id: &str) -> Result<(), 
     // Judged against the password that may or may not have been written: the next plan shows
     // what is left to do.
     let now = read(context, id, Some(&spec.password)).await.ok().flatten();
-    Err(UpdateFailure { error, now })
+    Err(Guarded::Failed(UpdateFailure { error, now }))
 }
 
-/// Deletes the user's consumer (its credential and ACLs go with it).
-pub async fn delete(context: &Context, id: &str) -> Result<(), KongError> {
-    context.client.delete_consumer(id).await
+/// Deletes the user's consumer (its credential and ACLs go with it), unless it belongs to
+/// another organization.
+pub async fn delete(context: &Context, id: &str) -> Result<(), Guarded<KongError>> {
+    ownership::check_consumer(context, id).await?;
+    Ok(context.client.delete_consumer(id).await?)
 }
 
-/// The user named `username` in the organization, else the consumer with the id `username`.
-pub async fn import(context: &Context, username: &str) -> Result<Option<FoundUser>, KongError> {
+/// The user named `username` in the organization, else the consumer with the id `username`;
+/// a consumer of another organization is refused.
+pub async fn import(
+    context: &Context,
+    username: &str,
+) -> Result<Option<FoundUser>, Guarded<KongError>> {
     let kong_name = context.environment.naming.kong_name(username);
-    if let Some(found) = read(context, &kong_name, None).await? {
-        return Ok(Some(found));
+    let client = &context.client;
+    let mut consumer = client.consumer(&kong_name).await?;
+    if consumer.is_none() && uuid::Uuid::parse_str(username).is_ok() {
+        consumer = client.consumer(username).await?;
     }
-    if uuid::Uuid::parse_str(username).is_ok() {
-        return read(context, username, None).await;
-    }
-    Ok(None)
+    let Some(consumer) = consumer else {
+        return Ok(None);
+    };
+    let shown = consumer.username.as_deref().unwrap_or(&consumer.id);
+    ownership::check(context, "consumer", shown, consumer.tags.as_deref())?;
+    Ok(read(context, &consumer.id, None).await?)
 }
 
 /// Writes the user's entities on the consumer `id`: the consumer, the credential, the ACLs

@@ -86,6 +86,19 @@ impl Client {
     }
 }
 
+// Listed through a `Pager` (kong::paging), which must not import this module back.
+impl super::paging::Identified for Certificate {
+    fn id(&self) -> &str {
+        &self.id
+    }
+}
+
+impl super::paging::Identified for Sni {
+    fn id(&self) -> &str {
+        &self.id
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -16,9 +16,11 @@ use tokio_util::sync::CancellationToken;
 use tracing::Instrument;
 use url::Url;
 
+use super::body::{self, ReadError, MAX_ANSWER_BYTES};
 use super::entities::{NodeInfo, Page};
 use super::error::{KongError, KongErrorBody, Tries};
 use super::options::{self, ClientOptions, ConfigError};
+use super::paging::{Identified, Pager};
 use super::redact;
 
 /// Kong's largest page: `max_page_size` in kong/api/endpoints.lua `extract_options` (Kong
@@ -42,7 +44,7 @@ pub struct Client {
 impl fmt::Debug for Client {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Client")
-            .field("base_url", &self.base_url.as_str())
+            .field("base_url", &redact::url(self.base_url.as_str()))
             .field("workspace", &self.workspace)
             .field("timeout", &self.timeout)
             .field("max_retries", &self.max_retries)
@@ -66,7 +68,19 @@ const SEGMENT: &AsciiSet = &CONTROLS
     .add(b'{')
     .add(b'}');
 
-/// Escapes one path segment, so a name can never change the path it is put in.
+/// True for `.` and `..`, also percent-encoded (`%2e`, `.%2E`, ...): URL parsers read such a
+/// path segment as "this path" or "the parent path", so as the name or id in an Admin API path
+/// it would address another resource (`GET /consumers/..` is `GET /`). Escaping cannot help:
+/// the URL standard decodes `%2e` in dot segments.
+pub fn is_dot_segment(value: &str) -> bool {
+    let decoded = value.to_ascii_lowercase().replace("%2e", ".");
+    decoded == "." || decoded == ".."
+}
+
+/// Escapes one path segment: `/`, `?`, `#`, `%`, `\\` and the like cannot change the path a name
+/// is put in. Escaping cannot neutralise the dot segments `.` and `..` (URL parsers resolve
+/// them, `%2e` included): [`Client`] refuses a path holding one before any request, and the
+/// model refuses them as names and import ids.
 pub fn segment(value: &str) -> String {
     utf8_percent_encode(value, SEGMENT).to_string()
 }
@@ -206,16 +220,20 @@ impl Client {
         }
     }
 
-    /// Every entity of a collection, following Kong's pages; `tags` are ANDed.
-    pub async fn list_all<T: DeserializeOwned>(
+    /// Every entity of a collection, following Kong's pages (checked by a [`Pager`]: a
+    /// listing whose pages would never end is an error); `tags` are ANDed.
+    pub async fn list_all<T: DeserializeOwned + Identified>(
         &self,
         path: &str,
         tags: &[String],
     ) -> Result<Vec<T>, KongError> {
         let mut out = Vec::new();
+        let mut pager = Pager::new(path);
         let mut offset: Option<String> = None;
         loop {
-            let page: Page<T> = self.list_page(path, tags, offset.as_deref()).await?;
+            let page: Page<T> = self
+                .list_page(path, tags, offset.as_deref(), &mut pager)
+                .await?;
             out.extend(page.data);
             match page.offset {
                 Some(next) => offset = Some(next),
@@ -226,12 +244,14 @@ impl Client {
 
     /// One page of a collection, of Kong's largest size ([`MAX_PAGE_SIZE`]), from `offset`
     /// (the first page when `None`); `tags` are ANDed. The page's `offset` is `None` on the
-    /// last page.
-    pub async fn list_page<T: DeserializeOwned>(
+    /// last page. `pager` holds the listing's earlier pages: a page that repeats one of them, or
+    /// a listing past its budget, is a [`KongError::Paging`].
+    pub async fn list_page<T: DeserializeOwned + Identified>(
         &self,
         path: &str,
         tags: &[String],
         offset: Option<&str>,
+        pager: &mut Pager,
     ) -> Result<Page<T>, KongError> {
         let mut query = vec![("size", MAX_PAGE_SIZE.to_string())];
         if !tags.is_empty() {
@@ -241,8 +261,9 @@ impl Client {
             query.push(("offset", offset.to_string()));
         }
         let answer = self.request(Method::GET, path, &query, None).await?;
+        let bytes = answer.body.len();
         let mut page: Page<T> = self.decode(&Method::GET, path, answer)?;
-        page.offset = page.offset.filter(|next| !next.is_empty());
+        page.offset = pager.next(&page, bytes)?;
         Ok(page)
     }
 
@@ -253,6 +274,15 @@ impl Client {
             relative.push('/');
         }
         relative.push_str(path.trim_start_matches('/'));
+        let before_query = relative.split(['?', '#']).next().unwrap_or_default();
+        if let Some(dots) = before_query.split('/').find(|s| is_dot_segment(s)) {
+            return Err(KongError::Url {
+                path: path.to_string(),
+                cause: format!(
+                    "the path segment `{dots}` would address another resource (`.` and `..` mean the current and the parent path)"
+                ),
+            });
+        }
         let mut url = self.base_url.join(&relative).map_err(|e| KongError::Url {
             path: path.to_string(),
             cause: e.to_string(),
@@ -394,11 +424,21 @@ impl Client {
             .get(RETRY_AFTER)
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.trim().parse::<u64>().ok());
-        let body = response
-            .bytes()
-            .await
-            .map_err(|e| self.transport_error(url, e))?
-            .to_vec();
+        let body = match body::read_capped(response, MAX_ANSWER_BYTES).await {
+            Ok(body) => body,
+            Err(ReadError::Transport(e)) => return Err(self.transport_error(url, e)),
+            Err(ReadError::TooLarge { declared }) if status.is_success() => {
+                return Err(body::too_large(
+                    method.as_str(),
+                    shown,
+                    MAX_ANSWER_BYTES,
+                    declared,
+                ));
+            }
+            // An error status keeps its meaning (a 404, a 5xx to retry); only its message is
+            // lost.
+            Err(ReadError::TooLarge { .. }) => Vec::new(),
+        };
         if tracing::enabled!(tracing::Level::TRACE) {
             tracing::trace!(status = status.as_u16(), body = %redact::loggable(&body), "Kong answer body");
         }
@@ -572,6 +612,29 @@ mod tests {
                 .as_str(),
             "https://gw.example/admin/team-a/services?size=1000"
         );
+    }
+
+    #[test]
+    fn dot_segments_are_refused_before_any_request() {
+        let c = client("http://kong:8001", Some("team"));
+        // Escaping leaves `.` and `..` as they are; an encoded dot reaches the check only in a
+        // path built without `segment`, and is refused too.
+        for path in [
+            format!("/consumers/{}", segment(".")),
+            format!("/consumers/{}", segment("..")),
+            "/consumers/%2e%2E".to_string(),
+            "/consumers/.%2e/acls".to_string(),
+        ] {
+            let error = c.url_for(&path, &[]).expect_err(&path);
+            assert!(matches!(error, KongError::Url { .. }), "{error:?}");
+            assert!(error.to_string().contains("would address another resource"));
+        }
+        // Escaped percent signs are not dots; other dots are plain characters.
+        assert_eq!(segment("%2e%2e"), "%252e%252e");
+        for name in ["%2e%2e", "...", "a..b", "*.example.com"] {
+            let path = format!("/consumers/{}", segment(name));
+            assert!(c.url_for(&path, &[]).is_ok(), "{name}");
+        }
     }
 
     #[test]

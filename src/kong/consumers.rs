@@ -119,7 +119,7 @@ impl Client {
             .await
     }
 
-    async fn nested_list<T: serde::de::DeserializeOwned>(
+    async fn nested_list<T: serde::de::DeserializeOwned + super::paging::Identified>(
         &self,
         consumer_id: &str,
         collection: &str,

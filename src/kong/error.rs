@@ -93,6 +93,28 @@ pub enum KongError {
         /// What did not parse.
         cause: String,
     },
+    /// Kong's answer was larger than the provider reads from one answer
+    /// ([`super::body::MAX_ANSWER_BYTES`]); reading stopped there.
+    #[error("{method} {path}: Kong's answer is larger than {limit} bytes ({} MiB), the most the provider reads from one Admin API answer{}", .limit >> 20, announced(.declared))]
+    TooLarge {
+        /// HTTP method of the request.
+        method: String,
+        /// Admin API path of the request.
+        path: String,
+        /// The limit, in bytes.
+        limit: u64,
+        /// The size Kong announced (`Content-Length`), when it did.
+        declared: Option<u64>,
+    },
+    /// Kong's pages of a list did not end as Kong's pages do (an offset or an entity came back)
+    /// or not within the budget of one listing ([`super::paging`]).
+    #[error("GET {path}: stopped following Kong's pages: {cause}")]
+    Paging {
+        /// Admin API path of the list.
+        path: String,
+        /// What was wrong with the pages.
+        cause: String,
+    },
     /// No Admin API URL could be made for a path (the base URL cannot take it).
     #[error("cannot build an Admin API URL for {path}: {cause}")]
     Url {
@@ -182,6 +204,8 @@ impl KongError {
             KongError::Unreachable { .. } | KongError::Timeout { .. } => true,
             // A certificate does not become trusted by asking again.
             KongError::Tls { .. } | KongError::Decode { .. } | KongError::Url { .. } => false,
+            // Asking again brings the same answer.
+            KongError::TooLarge { .. } | KongError::Paging { .. } => false,
             KongError::Stopped { .. } | KongError::Interrupted => false,
         }
     }
@@ -196,6 +220,10 @@ impl KongError {
             KongError::Api { status, .. } => *status >= 500,
             KongError::Unreachable { connected, .. } => *connected,
             KongError::Timeout { .. } | KongError::Decode { .. } => true,
+            // Kong answered 2xx: it carried the request out.
+            KongError::TooLarge { .. } => true,
+            // Lists are reads.
+            KongError::Paging { .. } => false,
             KongError::Tls { .. } | KongError::Url { .. } => false,
             KongError::Stopped { after } => after.may_have_been_done(),
             // What was written has been undone.
@@ -241,6 +269,13 @@ impl KongError {
         }
         out
     }
+}
+
+/// ", and announced N bytes" when Kong's Content-Length said so.
+fn announced(declared: &Option<u64>) -> String {
+    declared
+        .map(|bytes| format!(" (it announced {bytes} bytes)"))
+        .unwrap_or_default()
 }
 
 fn flatten_fields(value: &Json, path: &mut Vec<String>, out: &mut Vec<FieldError>) {

@@ -13,12 +13,13 @@ use tokio::sync::{Mutex, MutexGuard};
 use super::client::Client;
 use super::entities::{Plugin, Route, Service};
 use super::error::KongError;
+use super::paging::{Identified, Pager};
 
 /// How long a listing may serve reads.
 pub const FRESHNESS: Duration = Duration::from_secs(10);
 
 /// An entity kind that can be listed and looked up in a listing.
-pub trait Listed: DeserializeOwned + Clone + Send {
+pub trait Listed: DeserializeOwned + Identified + Clone + Send {
     /// The collection's Admin API path.
     const PATH: &'static str;
     /// The key lookups use: the id, or for a plugin the id of its service.
@@ -81,6 +82,8 @@ struct Partial<T> {
     by_key: HashMap<String, Vec<T>>,
     /// The offset of the next page; `None` once the last page is in.
     next: Option<String>,
+    /// The pages fetched, so that pages that would never end are an error.
+    pager: Pager,
 }
 
 /// What a listing can say about a key.
@@ -151,9 +154,21 @@ impl<T: Listed> Pages<T> {
         }
         let generation = client.write_generation();
         let offset = self.current.as_ref().and_then(|c| c.next.clone());
-        let page = client
-            .list_page::<T>(T::PATH, tags, offset.as_deref())
-            .await?;
+        let mut pager = match self.current.as_mut() {
+            Some(current) => std::mem::replace(&mut current.pager, Pager::new(T::PATH)),
+            None => Pager::new(T::PATH),
+        };
+        let fetched = client
+            .list_page::<T>(T::PATH, tags, offset.as_deref(), &mut pager)
+            .await;
+        let page = match fetched {
+            Ok(page) => page,
+            Err(error) => {
+                // The pages held may be the start of a listing that would never end.
+                self.current = None;
+                return Err(error);
+            }
+        };
         self.listed += page.data.len().max(1);
         let overtaken = client.write_generation() != generation
             || self
@@ -170,7 +185,9 @@ impl<T: Listed> Pages<T> {
             started: Instant::now(),
             by_key: HashMap::new(),
             next: None,
+            pager: Pager::new(T::PATH),
         });
+        current.pager = pager;
         for entity in page.data {
             if let Some(key) = entity.key() {
                 current

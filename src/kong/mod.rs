@@ -1,5 +1,6 @@
 //! A typed client for Kong's Admin API. Nothing in here knows about Terraform.
 
+pub mod body;
 mod certificates;
 pub mod client;
 mod consumers;
@@ -11,17 +12,20 @@ pub mod error;
 mod client_log_tests;
 #[cfg(test)]
 mod client_tests;
+#[cfg(test)]
+mod hostile_tests;
 pub mod inventory;
 #[cfg(test)]
 mod inventory_scale_tests;
 mod listing;
 pub mod node;
 pub mod options;
+pub mod paging;
 pub mod plugins;
 pub mod redact;
 
 pub use certificates::{Certificate, CertificateFields, Sni};
-pub use client::{segment, Client};
+pub use client::{is_dot_segment, segment, Client};
 pub use entities::*;
 pub use error::{FieldError, KongError, KongErrorBody};
 pub use inventory::Inventory;

@@ -123,6 +123,13 @@ struct Workspace {
     name: String,
 }
 
+/// Workspace names are unique: the listing's repeat checks go by name.
+impl super::paging::Identified for Workspace {
+    fn id(&self) -> &str {
+        &self.name
+    }
+}
+
 impl Client {
     /// Checks that Kong can be worked with (see the module's documentation) and says what it
     /// is. Only definite answers fail: a refused token (401), a missing workspace, or something

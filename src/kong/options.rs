@@ -23,8 +23,9 @@ pub struct TlsOptions {
     pub skip_verify: bool,
 }
 
-/// Everything needed to build a [`Client`].
-#[derive(Debug, Clone)]
+/// Everything needed to build a [`Client`]. Its `Debug` is [`ClientOptions::summary`]: the base
+/// URL may hold a password.
+#[derive(Clone)]
 pub struct ClientOptions {
     /// Admin API base URL, such as `http://localhost:8001`.
     pub base_url: Url,
@@ -51,7 +52,7 @@ impl ClientOptions {
         let headers: Vec<&str> = self.extra_headers.iter().map(|(n, _)| n.as_str()).collect();
         format!(
             "admin_url={} workspace={} admin_token={} extra_headers=[{}] tls_ca={} tls_client_certificate={} tls_skip_verify={} timeout_ms={} max_retries={}",
-            self.base_url,
+            super::redact::url(self.base_url.as_str()),
             self.workspace.as_deref().unwrap_or("-"),
             set(self.admin_token.is_some()),
             headers.join(","),
@@ -61,6 +62,12 @@ impl ClientOptions {
             self.timeout.as_millis(),
             self.max_retries,
         )
+    }
+}
+
+impl std::fmt::Debug for ClientOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "ClientOptions({})", self.summary())
     }
 }
 
@@ -187,7 +194,7 @@ mod tests {
     #[test]
     fn options_summary_and_debug_hold_no_secret() {
         let options = ClientOptions {
-            base_url: Url::parse("https://kong:8444").expect("url"),
+            base_url: Url::parse("https://admin:url-s3cret@kong:8444").expect("url"),
             admin_token: Some(Secret::new("tok-s3cret")),
             workspace: Some("team".into()),
             extra_headers: vec![("X-Proxy-Auth".into(), Secret::new("hdr-s3cret"))],
@@ -205,9 +212,19 @@ mod tests {
         };
         let summary = options.summary();
         let debug = format!("{options:?}");
-        for text in [&summary, &debug] {
+        let client = super::super::Client::new(ClientOptions {
+            tls: TlsOptions::default(),
+            ..options.clone()
+        })
+        .expect("client");
+        let client = format!("{client:?}");
+        for text in [&summary, &debug, &client] {
             assert!(!text.contains("s3cret"), "{text}");
         }
+        assert!(
+            summary.contains("admin_url=https://<redacted>@kong:8444/"),
+            "{summary}"
+        );
         assert!(summary.contains("admin_token=set"), "{summary}");
         assert!(
             summary.contains("extra_headers=[X-Proxy-Auth]"),

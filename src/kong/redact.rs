@@ -13,6 +13,23 @@ pub const REDACTED: &str = "<redacted>";
 /// The longest body text logged; the rest is cut (the size is still logged).
 const MAX_LOGGED: usize = 4096;
 
+/// A URL as it may be shown: any userinfo (`user:password@`) before the host replaced by
+/// [`REDACTED`]. Works on text that is not a valid URL too (an invalid configuration is echoed in
+/// its error): the authority is whatever follows `scheme://` up to the first `/`, `?` or `#`,
+/// and the userinfo is what precedes its last `@`. Without `://`, the text is taken as starting
+/// with the authority (`admin:pw@kong:8001`, which the URL parser reads as a scheme and a path).
+pub fn url(text: &str) -> String {
+    let (scheme, rest) = match text.find("://") {
+        Some(at) => text.split_at(at + 3),
+        None => ("", text),
+    };
+    let authority_len = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    match rest[..authority_len].rfind('@') {
+        Some(at) => format!("{scheme}{REDACTED}{}", &rest[at..]),
+        None => text.to_string(),
+    }
+}
+
 /// True for a field name whose value is treated as a secret.
 pub fn is_secret_field(name: &str) -> bool {
     let name = name.to_ascii_lowercase();
@@ -109,6 +126,33 @@ mod tests {
             shown.contains("\"key_alt\":null"),
             "nothing to hide in null"
         );
+    }
+
+    #[test]
+    fn userinfo_is_taken_out_of_urls_valid_or_not() {
+        for (given, shown) in [
+            (
+                "http://admin:s3cret@kong:8001/admin",
+                "http://<redacted>@kong:8001/admin",
+            ),
+            ("https://only-user@kong", "https://<redacted>@kong"),
+            // An `@` in the password, unescaped: the last one ends the userinfo.
+            ("http://a:p@ss@kong:8001", "http://<redacted>@kong:8001"),
+            // Not valid URLs, echoed in their errors.
+            (
+                "http://admin:s3cret@ho st:8001",
+                "http://<redacted>@ho st:8001",
+            ),
+            ("ftp://admin:s3cret@kong", "ftp://<redacted>@kong"),
+            ("admin:s3cret@kong:8001", "<redacted>@kong:8001"),
+            ("http://admin:s3cret@[::1", "http://<redacted>@[::1"),
+            // An `@` after the authority is not userinfo.
+            ("http://kong:8001/a@b?c=d@e", "http://kong:8001/a@b?c=d@e"),
+            ("http://kong:8001", "http://kong:8001"),
+            ("", ""),
+        ] {
+            assert_eq!(url(given), shown, "{given}");
+        }
     }
 
     #[test]

@@ -243,6 +243,9 @@ pub fn check(draft: &CertificateDraft, now: i64) -> Checked {
         if let Err(why) = validate::tag(tag) {
             issues.push(Issue::error(AttrPath::attr("tags"), "Invalid tag", why));
         }
+        if let Err(why) = naming::user_tag(tag) {
+            issues.push(Issue::error(AttrPath::attr("tags"), "Reserved tag", why));
+        }
     }
 
     Checked {
@@ -463,7 +466,9 @@ pub fn sni_lookup_names(host: &str) -> Vec<String> {
 /// The hosts of an API (route hosts, with or without a port) for which Kong has no SNI, so
 /// that HTTPS clients get Kong's default certificate. Sorted, without duplicates.
 pub fn hosts_without_certificate(hosts: &[String], snis: &[String]) -> Vec<String> {
-    let snis: Vec<String> = snis.iter().map(|s| s.to_ascii_lowercase()).collect();
+    // A set: an API may have thousands of hosts, and Kong thousands of SNIs.
+    let snis: std::collections::HashSet<String> =
+        snis.iter().map(|s| s.to_ascii_lowercase()).collect();
     let served = |host: &str| {
         sni_lookup_names(host)
             .iter()

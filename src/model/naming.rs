@@ -83,6 +83,18 @@ impl Naming {
         is_managed(Some(tags)) && in_organization
     }
 
+    /// The other organization Kong's tags give an entity to (the first `dispatch-org:` tag that
+    /// is not this organization's), whether the provider manages the entity or not. This
+    /// organization never imports, changes or deletes such an entity; an entity without an
+    /// organization tag has no other owner (an unmanaged one can be imported, and APIs created
+    /// without an organization can be moved into one).
+    pub fn foreign_owner<'a>(&self, tags: Option<&'a [String]>) -> Option<&'a str> {
+        tags.unwrap_or_default()
+            .iter()
+            .filter_map(|t| t.strip_prefix(ORG_TAG_PREFIX))
+            .find(|org| Some(*org) != self.organization())
+    }
+
     /// The path prefix of APIs without hosts: `/<organization>`, or nothing.
     pub fn path_prefix(&self) -> Option<String> {
         self.organization.as_ref().map(|org| format!("/{org}"))
@@ -108,6 +120,34 @@ pub fn is_system_tag(tag: &str) -> bool {
         || tag.starts_with(API_TAG_PREFIX)
         || tag.starts_with(ORG_TAG_PREFIX)
         || tag.starts_with(ISSUER_TAG_PREFIX)
+}
+
+/// Checks a tag the user declares: the tags the provider writes itself to say what it manages
+/// and for whom ([`is_system_tag`]) are refused. Declared, they would forge ownership (make an
+/// entity look like another organization's, or managed when it is not), and since a read-back
+/// leaves them out of `tags` they would show as a change at every plan. Other `managed-by:`
+/// values are left to other tools (decK and the like), whose entities can be imported.
+pub fn user_tag(tag: &str) -> Result<(), String> {
+    if is_system_tag(tag) {
+        Err(format!(
+            "`{tag}` is reserved: the provider writes `{MANAGED_TAG}` and the `{ORG_TAG_PREFIX}`, `{API_TAG_PREFIX}` and `{ISSUER_TAG_PREFIX}` tags itself, to mark what it manages and for which organization, API and issuer"
+        ))
+    } else {
+        Ok(())
+    }
+}
+
+/// Checks a name, id or hostname (`what`) that the provider puts in an Admin API path: `.` and
+/// `..` are refused (see [`crate::kong::is_dot_segment`]); Kong itself accepts them as names, but no Admin
+/// API path can address them.
+pub fn path_segment(what: &str, value: &str) -> Result<(), String> {
+    if crate::kong::is_dot_segment(value) {
+        Err(format!(
+            "`{value}` cannot be {what}: as a segment of an Admin API path it means the current or the parent path, so it would address another Kong resource"
+        ))
+    } else {
+        Ok(())
+    }
 }
 
 /// True when Kong's tags mark the entity as created by this provider.
@@ -182,6 +222,64 @@ mod tests {
         assert!(!shop.owns(None));
         assert!(none.owns(Some(&no_org)));
         assert!(!none.owns(Some(&in_shop)));
+    }
+
+    #[test]
+    fn another_organizations_tag_names_the_owner_managed_or_not() {
+        let tags = |t: &[&str]| t.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        let shop = Naming::new(Some("shop".into()));
+        let none = Naming::new(None);
+        let blog = tags(&[MANAGED_TAG, "dispatch-org:blog", "dispatch-api:x"]);
+        let forged = tags(&["team:a", "dispatch-org:blog"]);
+        let both = tags(&[MANAGED_TAG, "dispatch-org:shop", "dispatch-org:blog"]);
+        let in_shop = tags(&[MANAGED_TAG, "dispatch-org:shop"]);
+        let no_org = tags(&[MANAGED_TAG]);
+        let unmanaged = tags(&["team:a"]);
+        assert_eq!(shop.foreign_owner(Some(&blog)), Some("blog"));
+        assert_eq!(shop.foreign_owner(Some(&forged)), Some("blog"));
+        assert_eq!(shop.foreign_owner(Some(&both)), Some("blog"));
+        assert_eq!(none.foreign_owner(Some(&in_shop)), Some("shop"));
+        for owned in [&in_shop, &no_org, &unmanaged] {
+            assert_eq!(shop.foreign_owner(Some(owned)), None, "{owned:?}");
+        }
+        assert_eq!(none.foreign_owner(Some(&no_org)), None);
+        assert_eq!(none.foreign_owner(Some(&unmanaged)), None);
+        assert_eq!(shop.foreign_owner(None), None);
+    }
+
+    #[test]
+    fn the_tags_the_provider_writes_are_reserved() {
+        for reserved in [
+            MANAGED_TAG,
+            "dispatch-org:other",
+            "dispatch-org:",
+            "dispatch-api:x",
+            "dispatch-oidc-issuer:abc",
+        ] {
+            let why = user_tag(reserved).expect_err(reserved);
+            assert!(why.contains("is reserved"), "{why}");
+        }
+        for free in [
+            "team:a",
+            "managed-by:deck",
+            "managed-by:terraform-provider-dispatch-old",
+            "Dispatch-Org:other",
+            "org:shop",
+        ] {
+            assert_eq!(user_tag(free), Ok(()), "{free}");
+        }
+    }
+
+    #[test]
+    fn dot_segments_are_refused_also_percent_encoded() {
+        for dots in [".", "..", "%2e", "%2E", ".%2e", "%2e.", "%2E%2e"] {
+            assert!(crate::kong::is_dot_segment(dots), "{dots}");
+            let why = path_segment("an import id", dots).expect_err(dots);
+            assert!(why.contains("cannot be an import id"), "{why}");
+        }
+        for fine in ["...", "a.", ".a", "a..b", "%2e%2e%2e", "%2", ""] {
+            assert!(!crate::kong::is_dot_segment(fine), "{fine}");
+        }
     }
 
     #[test]

@@ -65,6 +65,9 @@ impl Number {
         if !self.is_whole() {
             return None;
         }
+        if self.digits.is_empty() {
+            return Some(0);
+        }
         // 39 digits hold every i128; more never fit.
         let width = (self.digits.len() as i64).checked_add(self.exponent)?;
         if width > 39 {
@@ -220,6 +223,10 @@ mod tests {
     fn whole_numbers_and_their_values() {
         assert_eq!(n("2147483646").to_i128(), Some(2_147_483_646));
         assert_eq!(n("-42").to_i128(), Some(-42));
+        // Zero has no digits; it is whole and within any range that holds 0.
+        assert_eq!(n("0").to_i128(), Some(0));
+        assert_eq!(n("0.000").whole_in(0, 10), Ok(0));
+        assert!(n("0").whole_in(1, 10).is_err());
         assert_eq!(n("1e38").to_i128(), Some(10i128.pow(38)));
         assert_eq!(n("1e39").to_i128(), None, "beyond an i128");
         assert_eq!(n("1e400").to_i128(), None);

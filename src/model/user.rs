@@ -33,6 +33,8 @@ pub struct UserDraft {
 /// Checks a username: what an end user types in HTTP Basic authentication, so no `:` (the
 /// separator of username and password), no control characters, no surrounding spaces.
 pub fn username(name: &str) -> Result<(), String> {
+    // The username is a path segment of the credential's lookups (`/basic-auths/{username}`).
+    super::naming::path_segment("a username", name)?;
     if name.is_empty() {
         return Err("the username cannot be empty".into());
     }

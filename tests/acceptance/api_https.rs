@@ -1,5 +1,5 @@
-//! HTTPS on APIs: a warning at apply time for each host of an HTTPS API that no certificate in
-//! Kong serves; none when a certificate (exact or wildcard) does; no extra request for APIs
+//! HTTPS on APIs: one warning at apply time naming the hosts of an HTTPS API that no
+//! certificate in Kong serves (a capped list); none when a certificate (exact or wildcard) does; no extra request for APIs
 //! without hosts or without HTTPS; `https = "required"` and its redirect code.
 
 use serde_json::json;
@@ -35,23 +35,34 @@ resource "dispatch_api" "secure" {
     );
     let plan = ws.plan();
     assert!(
-        !plan.output().contains("No certificate for the HTTPS host"),
+        !plan.output().contains("No certificate for"),
         "plan does not ask Kong about certificates"
     );
     kong.sandbox.controls().reset_requests();
     let output = ws.apply().success().output();
-    assert!(
-        output.contains("No certificate for the HTTPS host `secure.example.com`"),
+    // One warning names both hosts (issue 12: one warning per host did not scale).
+    assert_eq!(
+        output.matches("Warning: No certificate for").count(),
+        1,
         "{output}"
     );
-    assert!(output.contains("No certificate for the HTTPS host `api.example.com:8443`"));
-    assert!(output.contains("whose `hostnames` include `api.example.com`;"));
     assert!(
-        output.contains("on `secure.example.com`, but Kong has no certificate for it"),
+        output.contains("Warning: No certificate for 2 HTTPS hosts"),
         "{output}"
     );
-    assert!(output.contains("on `api.example.com:8443`, but Kong has no certificate for it"));
-    assert!(output.contains("(no SNI among `api.example.com`, `*.example.com`, `api.example.*`)"));
+    assert!(
+        output.contains("- `secure.example.com`: no SNI among `secure.example.com`, `*.example.com`, `secure.example.*` (a certificate for `secure.example.com`)"),
+        "{output}"
+    );
+    assert!(
+        output.contains("- `api.example.com:8443`: no SNI among `api.example.com`, `*.example.com`, `api.example.*` (a certificate for `api.example.com`)"),
+        "{output}"
+    );
+    assert!(output.contains("Declare a `dispatch_certificate` whose `hostnames` include them;"));
+    assert!(
+        output.contains("(https = \"required\"), but Kong has no certificate for these hosts"),
+        "{output}"
+    );
     assert!(output.contains("depends_on = [dispatch_certificate.<name>]"));
     assert_eq!(
         requests(&kong).iter().filter(|r| *r == "GET /snis").count(),
@@ -103,10 +114,7 @@ resource "dispatch_api" "shop" {
 "#,
     );
     let output = ws.apply().success().output();
-    assert!(
-        !output.contains("No certificate for the HTTPS host"),
-        "{output}"
-    );
+    assert!(!output.contains("No certificate for"), "{output}");
 
     // An update that adds a host the wildcard does not cover warns about that host only.
     ws.write(
@@ -127,10 +135,54 @@ resource "dispatch_api" "shop" {
     );
     let output = ws.apply().success().output();
     assert!(
-        output.contains("on `shop.example.org`, but Kong has no certificate"),
+        output.contains("No certificate for the HTTPS host `shop.example.org`"),
         "{output}"
     );
-    assert!(!output.contains("on `shop.example.com`, but"));
+    assert!(
+        output.contains("but Kong has no certificate for this host"),
+        "{output}"
+    );
+    assert!(output.contains("- `shop.example.org`: no SNI among"));
+    assert!(!output.contains("`shop.example.com`: no SNI"));
+}
+
+/// Issue 12, item 6: an API with hundreds of hosts without a certificate gets one short warning
+/// that names a few of them and counts the rest (5000 hosts made 5000 warnings, each showing the
+/// whole list: 773 MB). The unit tests of the warning take 5000 hosts; here 300 keep Terraform's
+/// own handling of the set (minutes for 5000 on a loaded machine) out of the suite's time.
+#[test]
+fn hundreds_of_hosts_without_a_certificate_make_one_short_warning() {
+    let kong = Kong::start();
+    let ws = kong.workspace();
+    // Written out: a literal list is what the issue's configuration held.
+    let hosts: Vec<String> = (0..300)
+        .map(|i| format!("\"h{i}.many.example.com\""))
+        .collect();
+    ws.write(&format!(
+        "resource \"dispatch_api\" \"many\" {{\n  name     = \"many\"\n  function = \"many\"\n  hosts    = [{}]\n}}\n",
+        hosts.join(", ")
+    ));
+    let output = ws.apply().success().output();
+    assert_eq!(
+        output.matches("No certificate for").count(),
+        1,
+        "one warning"
+    );
+    assert!(
+        output.contains("Warning: No certificate for 300 HTTPS hosts"),
+        "{}",
+        &output[output.len().saturating_sub(4000)..]
+    );
+    assert_eq!(
+        output.matches(": no SNI among").count(),
+        20,
+        "a capped list"
+    );
+    assert!(output.contains("- and 280 more"));
+    // The first host in (string) order is named with its lookups.
+    assert!(output.contains(
+        "- `h0.many.example.com`: no SNI among `h0.many.example.com`, `*.many.example.com`, `h0.many.example.*`"
+    ));
 }
 
 #[test]

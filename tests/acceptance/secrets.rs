@@ -16,6 +16,13 @@ use crate::pki::{write_files, Pki};
 const ADMIN_TOKEN: &str = "kong-admin-token-5e3f1a7c9b";
 /// A header for an authenticating proxy in front of Kong.
 const PROXY_HEADER: &str = "proxy-credential-8d2b6e4f0a";
+/// The password of the Admin URL's userinfo (an authenticating proxy taking HTTP Basic).
+const URL_PASSWORD: &str = "url-password-41c7e9d2b8";
+
+/// The sandbox's Admin API URL with a user and [`URL_PASSWORD`] in it.
+fn url_with_userinfo(url: &str) -> String {
+    url.replacen("://", &format!("://dispatch-admin:{URL_PASSWORD}@"), 1)
+}
 
 /// Resources and the secrets they hold, applied with the secret-laden provider below.
 pub struct SecretCase {
@@ -230,7 +237,8 @@ fn failure(run: &Run) -> String {
 /// A workspace whose provider uses every secret it has: an RBAC token, a proxy header, and a
 /// client key for mutual TLS. Returns it with the provider's secrets.
 fn secret_workspace(kong: &Kong, pki: &Pki) -> (Workspace, Vec<String>) {
-    let ws = kong.workspace();
+    let mut ws = kong.workspace();
+    ws.kong_url = url_with_userinfo(&ws.kong_url);
     write_files(
         &ws,
         &[
@@ -244,6 +252,7 @@ fn secret_workspace(kong: &Kong, pki: &Pki) -> (Workspace, Vec<String>) {
         vec![
             ADMIN_TOKEN.to_string(),
             PROXY_HEADER.to_string(),
+            URL_PASSWORD.to_string(),
             pki.client.key_pem.clone(),
         ],
     )
@@ -349,6 +358,13 @@ fn no_secret_is_printed_by_a_traced_apply_refresh_and_destroy() {
             "{}: the trace says a token is configured, without showing it",
             case.name
         );
+        assert!(
+            apply
+                .stderr
+                .contains("admin_url=https://<redacted>@localhost:"),
+            "{}: the trace shows the Admin URL without its userinfo",
+            case.name
+        );
         assert_absent(&apply, &secrets, &format!("{}: apply", case.name));
 
         let plan = ws.run_with_env(&["plan", "-input=false", "-no-color"], TRACE);
@@ -429,6 +445,61 @@ fn secrets_are_absent_from_the_diagnostics_of_failures_they_cause() {
         &run,
         &[garbage.into(), ADMIN_TOKEN.into(), PROXY_HEADER.into()],
         "bad key",
+    );
+
+    // An Admin URL that is not valid, with a password in it: in the configuration, then in
+    // KONG_ADMIN_URL.
+    let invalid = format!("https://dispatch-admin:{URL_PASSWORD}@local host:1/");
+    let mut ws = kong.workspace();
+    ws.kong_url = invalid.clone();
+    ws.write(body);
+    let run = ws.run_with_env(&["plan", "-no-color"], TRACE).failure();
+    assert!(
+        run.output()
+            .contains("kong_admin_url: `https://<redacted>@local host:1/` is not a valid URL"),
+        "{}",
+        run.output()
+    );
+    assert_absent(&run, &[URL_PASSWORD.into()], "invalid URL");
+    ws.kong_url = String::new();
+    ws.write(body);
+    let run = ws
+        .run_with_env(
+            &["plan", "-no-color"],
+            &[("TF_LOG", "trace"), ("KONG_ADMIN_URL", &invalid)],
+        )
+        .failure();
+    assert!(
+        run.output()
+            .contains("KONG_ADMIN_URL: `https://<redacted>@local host:1/`"),
+        "{}",
+        run.output()
+    );
+    assert_absent(
+        &run,
+        &[URL_PASSWORD.into()],
+        "invalid URL from the environment",
+    );
+
+    // A valid Admin URL with a password, where nothing answers: the connection error names the
+    // URL without its userinfo.
+    let mut ws = kong.workspace();
+    ws.kong_url = format!("http://dispatch-admin:{URL_PASSWORD}@127.0.0.1:9");
+    ws.write_with_provider(
+        "  request_timeout_ms = 2000",
+        "resource \"dispatch_api\" \"a\" {\n  name = \"a\"\n}\n",
+    );
+    let run = ws.run_with_env(&["apply", "-auto-approve", "-no-color"], TRACE);
+    assert_ne!(run.code, 0);
+    assert!(
+        run.output().contains("Cannot reach Kong"),
+        "{}",
+        run.output()
+    );
+    assert_absent(
+        &run,
+        &[URL_PASSWORD.into()],
+        "unreachable URL with userinfo",
     );
 
     // A certificate's key that is another certificate's, then one that is not a key.

@@ -6,3 +6,6 @@ terraform import dispatch_certificate.api api.example.com
 
 # Or by the Kong certificate's id:
 terraform import dispatch_certificate.api 3f1e2d4c-5b6a-4789-8abc-def012345678
+
+# A certificate tagged for another organization (`dispatch-org:<other>`) is never imported,
+# updated or deleted; an unmanaged one can be imported.

@@ -4,6 +4,7 @@
 //! to delete a service that routes still use.
 
 use super::{issuer, Ids};
+use crate::apply::ownership::{self, Foreign, Guarded};
 use crate::apply::Context;
 use crate::kong::KongError;
 use crate::model::api::adopt::{self, Outside};
@@ -15,6 +16,9 @@ pub enum DeleteError {
     /// Kong refused or failed a delete.
     #[error("{0}")]
     Kong(#[from] KongError),
+    /// The service or the route belongs to another organization: nothing was deleted.
+    #[error("{0}")]
+    Foreign(Foreign),
     /// Routes that are not the API's use its service, so the service cannot go.
     #[error("routes that are not the API's use its Kong service")]
     RoutesInTheWay {
@@ -30,7 +34,8 @@ pub enum DeleteError {
 /// Deletes the API's entities. With `look` (the API is known to have, or may have, routes that
 /// are not its own: an adopted one), those are looked for first, and found ones stop the delete
 /// before anything is deleted. An issuer's keys go while the service's plugins still record the
-/// issuer, so a release that fails is retried with the rest of the delete.
+/// issuer, so a release that fails is retried with the rest of the delete. Nothing is deleted
+/// when the service or the route belongs to another organization.
 pub async fn delete(
     context: &Context,
     ids: &Ids,
@@ -38,6 +43,12 @@ pub async fn delete(
     look: bool,
 ) -> Result<(), DeleteError> {
     let client = &context.client;
+    ownership::check_api(context, &ids.service, ids.route.as_deref())
+        .await
+        .map_err(|guarded| match guarded {
+            Guarded::Foreign(foreign) => DeleteError::Foreign(foreign),
+            Guarded::Failed(error) => DeleteError::Kong(error),
+        })?;
     if look {
         let routes = client.service_routes(&ids.service).await?;
         let in_the_way = adopt::extra_routes(&routes, ids.route.as_deref());

@@ -8,6 +8,7 @@
 use std::collections::HashMap;
 
 use super::{issuer, Found, Ids};
+use crate::apply::ownership::{self, Guarded};
 use crate::apply::Context;
 use crate::kong::{KongError, Plugin, Route, Service};
 use crate::model::api::adopt::{self, Outside, Trust};
@@ -31,7 +32,8 @@ pub async fn read(
 /// The API behind a Kong service with this id or (in the organization) this name, as an
 /// import reads it: with no declaration to compare with, every plugin of a modelled kind on its
 /// service or route taken as the API's (tagged or not), and what it cannot express named.
-pub async fn import(context: &Context, id: &str) -> Result<Option<Found>, KongError> {
+/// A service or route of another organization is refused.
+pub async fn import(context: &Context, id: &str) -> Result<Option<Found>, Guarded<KongError>> {
     let client = &context.client;
     let service = if uuid::Uuid::parse_str(id).is_ok() {
         client.service(id).await?
@@ -48,8 +50,14 @@ pub async fn import(context: &Context, id: &str) -> Result<Option<Found>, KongEr
             None => return Ok(None),
         },
     };
+    let shown = service.name.as_deref().unwrap_or(&service.id);
+    ownership::check(context, "service", shown, service.tags.as_deref())?;
     let routes = client.service_routes(&service.id).await?;
     let route = api_route(&service, routes.iter()).cloned();
+    if let Some(route) = &route {
+        let shown = route.name.as_deref().unwrap_or(&route.id);
+        ownership::check(context, "route", shown, route.tags.as_deref())?;
+    }
     let mut plugins = client.service_plugins(&service.id).await?;
     if let Some(route) = &route {
         plugins.extend(client.route_plugins(&route.id).await?);
@@ -60,7 +68,7 @@ pub async fn import(context: &Context, id: &str) -> Result<Option<Found>, KongEr
         plugins,
         routes: Some(routes),
     };
-    snapshot.imported(context).await.map(Some)
+    Ok(Some(snapshot.imported(context).await?))
 }
 
 /// What a lookup of an API by name finds.

@@ -5,6 +5,7 @@
 use super::issuer::{self, IssuerError};
 use super::read::observe;
 use super::{Found, Ids, WriteError};
+use crate::apply::ownership::{self, Foreign, Guarded};
 use crate::apply::Context;
 use crate::kong::{plugins, ForeignKey, KongError, PluginFields};
 use crate::model::api::adopt::{Adopted, AdoptedPlugin};
@@ -37,6 +38,10 @@ pub enum UpdateError {
     /// Writing the API's entities failed.
     #[error("{0}")]
     Write(WriteError),
+    /// The service or route at the state's ids belongs to another organization; nothing was
+    /// written.
+    #[error("{0}")]
+    Foreign(Foreign),
 }
 
 /// A failed update, and what Kong holds after it.
@@ -60,6 +65,18 @@ pub async fn update(
         error: UpdateError::Invalid(issues),
         now: None,
     })?;
+    let unwritten = |error| UpdateFailure { error, now: None };
+    match ownership::check_api(context, &ids.service, ids.route.as_deref()).await {
+        Ok(()) => {}
+        Err(Guarded::Foreign(foreign)) => return Err(unwritten(UpdateError::Foreign(foreign))),
+        Err(Guarded::Failed(error)) => {
+            let error = WriteError {
+                error,
+                conflict: None,
+            };
+            return Err(unwritten(UpdateError::Write(error)));
+        }
+    }
     let before = prior.and_then(|p| api::desired(p, env, &ids.service).ok());
     let prior_auth = prior.map(|p| &p.auth);
     // A route deleted out of band is put back under the id derived from the service, so that

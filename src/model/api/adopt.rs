@@ -20,18 +20,19 @@ use std::collections::BTreeMap;
 use super::{auth, plugin_id, ApiSpec, Upstream, TERMINATION_PLUGIN};
 use crate::kong::plugins::{
     AclConfig, BasicAuthConfig, CorsConfig, HttpLogConfig, JwtConfig, OpenIdConnectConfig,
-    PluginConfig, RateLimitingConfig, RequestSizeLimitingConfig,
+    PluginConfig, PrometheusConfig, RateLimitingConfig, RequestSizeLimitingConfig,
 };
 use crate::kong::{Plugin, Route};
 use crate::model::naming::Naming;
 
 /// Every kind of plugin a `dispatch_api` declaration can express.
-pub const MODELLED_PLUGINS: [&str; 9] = [
+pub const MODELLED_PLUGINS: [&str; 10] = [
     TERMINATION_PLUGIN,
     CorsConfig::NAME,
     RateLimitingConfig::NAME,
     RequestSizeLimitingConfig::NAME,
     HttpLogConfig::NAME,
+    PrometheusConfig::NAME,
     BasicAuthConfig::NAME,
     AclConfig::NAME,
     JwtConfig::NAME,

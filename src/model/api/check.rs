@@ -2,7 +2,7 @@
 
 use super::{HttpsMode, REDIRECT_CODES};
 use crate::model::policies::{self, PoliciesDraft};
-use crate::model::{null_required, validate, AttrPath, Field, Issue, Number};
+use crate::model::{naming, null_required, validate, AttrPath, Field, Issue, Number};
 
 /// The values of a declaration at plan time, for the checks that span attributes. Each field
 /// holds the attribute of its name.
@@ -93,6 +93,11 @@ pub fn check_draft(draft: &Draft) -> Vec<Issue> {
     }
     for tag in draft.tags.known_elements() {
         check(AttrPath::attr("tags"), "Invalid tag", validate::tag(tag));
+        check(
+            AttrPath::attr("tags"),
+            "Reserved tag",
+            naming::user_tag(tag),
+        );
     }
     let https = draft.https.value().map(|h| (h, HttpsMode::parse(h)));
     if let Some((raw, None)) = https {

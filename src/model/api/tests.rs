@@ -336,6 +336,32 @@ fn draft_checks_report_each_bad_attribute() {
 }
 
 #[test]
+fn ownership_tags_are_refused_on_tags() {
+    let draft = Draft {
+        name: Field::Value("x".into()),
+        tags: Field::Value(vec![
+            Some("team:a".into()),
+            Some("managed-by:terraform-provider-dispatch".into()),
+            Some("dispatch-org:other".into()),
+        ]),
+        ..Draft::default()
+    };
+    let issues = check_draft(&draft);
+    let reserved: Vec<_> = issues
+        .iter()
+        .map(|i| (i.path.to_string(), i.summary.as_str()))
+        .collect();
+    assert_eq!(
+        reserved,
+        vec![
+            ("tags".into(), "Reserved tag"),
+            ("tags".into(), "Reserved tag")
+        ],
+        "{issues:?}"
+    );
+}
+
+#[test]
 fn redirect_code_is_checked_only_against_known_https() {
     let draft = Draft {
         name: Field::Unknown,

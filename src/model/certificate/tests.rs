@@ -384,6 +384,20 @@ fn unknown_values_are_checked_later() {
     assert!(checked.info.is_none());
 }
 
+#[test]
+fn ownership_tags_are_refused_on_tags() {
+    let checked = check(
+        &CertificateDraft {
+            certificate: Field::Unknown,
+            private_key: Field::Unknown,
+            hostnames: Field::Unknown,
+            tags: Field::Value(vec![Some("dispatch-api:x".into()), Some("team:web".into())]),
+        },
+        now(),
+    );
+    assert_eq!(summaries(&checked), vec![error("tags", "Reserved tag")]);
+}
+
 fn kong_certificate(cert: &str, key: Option<&str>, snis: &[&str], tags: &[&str]) -> Certificate {
     Certificate {
         id: "c".into(),

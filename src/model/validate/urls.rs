@@ -223,16 +223,18 @@ pub fn http_endpoint(raw: &str) -> Result<(), String> {
 }
 
 /// Checks a base URL given in the provider configuration.
+/// Its messages show the URL without its userinfo, which may hold a password.
 pub fn base_url(raw: &str) -> Result<url::Url, String> {
-    let parsed = url::Url::parse(raw).map_err(|e| format!("`{raw}` is not a valid URL: {e}"))?;
+    let shown = crate::kong::redact::url(raw);
+    let parsed = url::Url::parse(raw).map_err(|e| format!("`{shown}` is not a valid URL: {e}"))?;
     if !matches!(parsed.scheme(), "http" | "https") {
-        return Err(format!("`{raw}` must be an http:// or https:// URL"));
+        return Err(format!("`{shown}` must be an http:// or https:// URL"));
     }
     if parsed.host_str().is_none_or(str::is_empty) {
-        return Err(format!("`{raw}` has no host"));
+        return Err(format!("`{shown}` has no host"));
     }
     if parsed.query().is_some() || parsed.fragment().is_some() {
-        return Err(format!("`{raw}` must not have a query or a fragment"));
+        return Err(format!("`{shown}` must not have a query or a fragment"));
     }
     Ok(parsed)
 }

@@ -52,6 +52,11 @@ pub(super) fn report_update_error(diags: &mut Diagnostics, spec: &ApiSpec, error
             |_| None,
         ),
         UpdateError::Write(error) => report_write_error(diags, spec, "update", error),
+        UpdateError::Foreign(foreign) => crate::resources::report_foreign(
+            diags,
+            &format!("update the API `{}`", spec.name),
+            foreign,
+        ),
     }
 }
 
@@ -189,8 +194,13 @@ fn warn_issuer_left(diags: &mut Diagnostics, issuer: &str, error: &KongError) {
     );
 }
 
-/// After an API is applied: a warning on `hosts` for each HTTPS host Kong has no certificate
-/// for (`uncovered`, or why they could not be listed).
+/// Hosts named one by one in the warning about hosts without a certificate; the rest are
+/// counted. One API may have thousands of hosts: one warning per host, each showing the
+/// attribute's source, made hundreds of megabytes of output.
+const HOSTS_SHOWN: usize = 20;
+
+/// After an API is applied: one warning on `hosts` for the HTTPS hosts Kong has no certificate
+/// for (`uncovered`, or why they could not be listed), naming the first [`HOSTS_SHOWN`].
 pub(super) fn warn_hosts_without_certificate(
     diags: &mut Diagnostics,
     spec: &ApiSpec,
@@ -207,22 +217,74 @@ pub(super) fn warn_hosts_without_certificate(
             return;
         }
     };
-    for host in hosts {
-        let lookups = certificate::sni_lookup_names(&host)
+    if let Some((summary, detail)) = hosts_warning(&spec.name, spec.https.as_str(), &hosts) {
+        diags.warning(summary, detail, AttributePath::new("hosts"));
+    }
+}
+
+/// The summary and detail of the warning about `hosts` of the API `api` (served with `https`)
+/// that have no certificate; `None` without such hosts. Its size does not grow past
+/// [`HOSTS_SHOWN`] hosts.
+fn hosts_warning(api: &str, https: &str, hosts: &[String]) -> Option<(String, String)> {
+    let (summary, these) = match hosts {
+        [] => return None,
+        [host] => (
+            format!("No certificate for the HTTPS host `{host}`"),
+            "this host",
+        ),
+        _ => (
+            format!("No certificate for {} HTTPS hosts", hosts.len()),
+            "these hosts",
+        ),
+    };
+    let mut listed = String::new();
+    for host in hosts.iter().take(HOSTS_SHOWN) {
+        let lookups = certificate::sni_lookup_names(host)
             .iter()
             .map(|n| format!("`{n}`"))
             .collect::<Vec<_>>()
             .join(", ");
-        // One summary per host: Terraform folds warnings that share a summary into one.
-        diags.warning(
-            format!("No certificate for the HTTPS host `{host}`"),
-            format!(
-                "The API `{}` is served over HTTPS (https = \"{}\") on `{host}`, but Kong has no certificate for it (no SNI among {lookups}), so HTTPS clients get Kong's default certificate and reject it. Declare a `dispatch_certificate` whose `hostnames` include `{}`; in the same configuration, make the API depend on it (`depends_on = [dispatch_certificate.<name>]`) so the certificate exists before the API is applied.",
-                spec.name,
-                spec.https.as_str(),
-                certificate::strip_port(&host)
-            ),
-            AttributePath::new("hosts"),
+        listed.push_str(&format!(
+            "\n- `{host}`: no SNI among {lookups} (a certificate for `{}`)",
+            certificate::strip_port(host)
+        ));
+    }
+    if hosts.len() > HOSTS_SHOWN {
+        listed.push_str(&format!("\n- and {} more", hosts.len() - HOSTS_SHOWN));
+    }
+    let detail = format!(
+        "The API `{api}` is served over HTTPS (https = \"{https}\"), but Kong has no certificate for {these}, so HTTPS clients get Kong's default certificate and reject it:{listed}\nDeclare a `dispatch_certificate` whose `hostnames` include them; in the same configuration, make the API depend on it (`depends_on = [dispatch_certificate.<name>]`) so the certificate exists before the API is applied."
+    );
+    Some((summary, detail))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn thousands_of_hosts_make_one_short_warning() {
+        let hosts: Vec<String> = (0..5000).map(|i| format!("h{i}.example.com")).collect();
+        let (summary, detail) = hosts_warning("many", "optional", &hosts).expect("warning");
+        assert_eq!(summary, "No certificate for 5000 HTTPS hosts");
+        assert_eq!(detail.matches(": no SNI among").count(), HOSTS_SHOWN);
+        assert!(detail.contains("\n- and 4980 more\n"), "{detail}");
+        assert!(detail.len() < 4096, "{} bytes", detail.len());
+        assert!(detail.contains(
+            "- `h0.example.com`: no SNI among `h0.example.com`, `*.example.com`, `h0.example.*` (a certificate for `h0.example.com`)"
+        ));
+    }
+
+    #[test]
+    fn one_host_is_named_in_the_summary_and_none_makes_no_warning() {
+        let hosts = vec!["api.example.com:8443".to_string()];
+        let (summary, detail) = hosts_warning("one", "required", &hosts).expect("warning");
+        assert_eq!(
+            summary,
+            "No certificate for the HTTPS host `api.example.com:8443`"
         );
+        assert!(detail.contains("for this host"), "{detail}");
+        assert!(!detail.contains("more"), "{detail}");
+        assert_eq!(hosts_warning("none", "required", &[]), None);
     }
 }

@@ -17,12 +17,14 @@ use tf_provider::schema::Schema;
 use tf_provider::value::{Value, ValueEmpty};
 use tf_provider::{AttributePath, Diagnostics, Resource};
 
+use crate::apply::ownership::Guarded;
 use crate::apply::{self, Context};
 use crate::context::SharedContext;
 use crate::diagnostics::{kong_error, report, report_plan_errors};
 use crate::model::api;
 use crate::model::auth as model_auth;
 use crate::model::Issue;
+use crate::resources::report_foreign;
 use crate::values::{self, TfNumber, TfString, TfStringList, TfStringSet};
 
 use private::Private;
@@ -309,6 +311,10 @@ impl Resource for ApiResource {
         let look = private::looks(&private_state);
         match apply::api::delete(&context, &ids, prior_auth.as_ref(), look).await {
             Ok(()) => Some(()),
+            Err(apply::api::DeleteError::Foreign(foreign)) => {
+                report_foreign(diags, "delete the API", &foreign);
+                None
+            }
             Err(apply::api::DeleteError::Kong(error)) => {
                 kong_error(diags, "delete the API", &error, |_| None);
                 None
@@ -331,6 +337,12 @@ impl Resource for ApiResource {
         id: String,
     ) -> Option<(Self::State<'a>, Self::PrivateState<'a>)> {
         let context = self.context.get(diags)?;
+        // `.` and `..` in an Admin API path would address another resource: refused before
+        // any request.
+        if let Err(why) = crate::model::naming::path_segment("an import id", &id) {
+            diags.root_error("Invalid import id", why);
+            return None;
+        }
         match apply::api::import(&context, &id).await {
             // What is outside the declaration is named by the read that follows every import.
             Ok(Some(found)) => Some((
@@ -347,7 +359,11 @@ impl Resource for ApiResource {
                 );
                 None
             }
-            Err(error) => {
+            Err(Guarded::Foreign(foreign)) => {
+                report_foreign(diags, "import the API", &foreign);
+                None
+            }
+            Err(Guarded::Failed(error)) => {
                 kong_error(diags, "import the API", &error, |_| None);
                 None
             }

@@ -21,7 +21,7 @@ pub fn api_schema() -> Schema {
             ("https_redirect_status_code", optional_computed(number(), "With `https = \"required\"`, Kong's answer to plain HTTP: 426 (the default, \"Please use HTTPS\") or 301, 302, 307, 308 (a redirect to HTTPS).")),
             ("strip_path", optional_computed(boolean(), "Whether the matched path prefix is removed before calling the upstream (Kong `strip_path`). Default `true`.")),
             ("enabled", optional_computed(boolean(), "`false` keeps the API declared but unreachable (Kong `service.enabled = false`). Default `true`.")),
-            ("tags", optional(set_of_strings(), "Extra Kong tags on the service and route (no `,` or `/`). The provider adds its own ownership tags.")),
+            ("tags", optional(set_of_strings(), "Extra Kong tags on the service and route (no `,` or `/`). The provider adds its own ownership tags, which cannot be declared here: `managed-by:terraform-provider-dispatch` and any tag starting with `dispatch-org:`, `dispatch-api:` or `dispatch-oidc-issuer:` is refused at plan time.")),
             ("kong_service_id", computed(string(), "Id of the Kong service.")),
             ("kong_route_id", computed(string(), "Id of the Kong route.")),
             ("kong_name", computed(string(), "Name of the Kong service and route: `<organization>.<name>`, or `name` without an organization. Read back from Kong, so an API left outside the configured organization shows as a change.")),

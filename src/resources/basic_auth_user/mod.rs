@@ -8,12 +8,14 @@ use tf_provider::value::{Value, ValueEmpty};
 use tf_provider::{AttributePath, Diagnostics, Resource};
 
 use crate::apply;
+use crate::apply::ownership::Guarded;
 use crate::apply::user::{FoundUser, Taken, UserWriteError};
 use crate::context::SharedContext;
 use crate::diagnostics::{kong_error, report, report_plan_errors};
 use crate::model::user::{self, PasswordCheck, UserDraft, UserSpec};
 use crate::model::{AttrPath, Field};
 use crate::resources::known_sorted;
+use crate::resources::report_foreign;
 use crate::schema::*;
 use crate::secret::Secret;
 use crate::values::{self, field, field_strings, TfString, TfStringSet};
@@ -66,7 +68,7 @@ pub fn basic_auth_user_schema() -> Schema {
         "An end user of the APIs with `authentication = \"basic\"`: a Kong consumer (named `<organization>.<username>` in an organization) with one basic-auth credential and one ACL per group, all tagged as managed by this provider. Kong stores only a salted hash of the password; the provider compares the declared password with it on every refresh, so a password changed outside Terraform shows in `terraform plan`.",
         [
             ("id", computed(string(), "Id of the Kong consumer.")),
-            ("username", required(string(), "The username end users type. Unique across the Kong workspace, organizations included (Kong's basic-auth credentials are). No `:`, no control characters, no surrounding spaces. Changing it updates the user in place.")),
+            ("username", required(string(), "The username end users type. Unique across the Kong workspace, organizations included (Kong's basic-auth credentials are). No `:`, no control characters, no surrounding spaces, and not `.` or `..` (as a segment of an Admin API path they would address another resource). Changing it updates the user in place.")),
             ("password", sensitive(required(string(), "The password end users type. Never shown by Terraform nor logged by the provider; Kong keeps only `sha1(password ‖ consumer id)`. Changing it updates the credential in place. After an import the first apply writes it, as Kong cannot reveal the one it holds."))),
             ("groups", optional(set_of_strings(), "Groups the user belongs to, matched by the `basic_auth.allowed_groups` of APIs. In an organization they are stored as `<organization>.<group>` on both sides, so organizations sharing a Kong never share groups. Letters, digits, `.`, `-`, `_` and `@`.")),
         ],
@@ -321,7 +323,11 @@ impl Resource for BasicAuthUserResource {
                 Some(UserState::applied(&spec, &id, &planned)),
                 private_state,
             )),
-            Err(failure) => {
+            Err(Guarded::Foreign(foreign)) => {
+                report_foreign(diags, "update the user", &foreign);
+                Some((Some(prior), private_state))
+            }
+            Err(Guarded::Failed(failure)) => {
                 report_write_error(diags, &spec, "update", &failure.error);
                 // What Kong holds now (the prior state when it cannot be read), judged against
                 // the password that may or may not have been written.
@@ -347,7 +353,11 @@ impl Resource for BasicAuthUserResource {
         };
         match apply::user::delete(&context, &id).await {
             Ok(()) => Some(()),
-            Err(error) => {
+            Err(Guarded::Foreign(foreign)) => {
+                report_foreign(diags, "delete the user", &foreign);
+                None
+            }
+            Err(Guarded::Failed(error)) => {
                 kong_error(diags, "delete the user", &error, |_| None);
                 None
             }
@@ -360,6 +370,12 @@ impl Resource for BasicAuthUserResource {
         id: String,
     ) -> Option<(Self::State<'a>, Self::PrivateState<'a>)> {
         let context = self.context.get(diags)?;
+        // `.` and `..` in an Admin API path would address another resource: refused before
+        // any request.
+        if let Err(why) = crate::model::naming::path_segment("an import id", &id) {
+            diags.root_error("Invalid import id", why);
+            return None;
+        }
         let kong_name = context.environment.naming.kong_name(&id);
         match apply::user::import(&context, &id).await {
             Ok(Some(found)) => Some((
@@ -376,7 +392,11 @@ impl Resource for BasicAuthUserResource {
                 );
                 None
             }
-            Err(error) => {
+            Err(Guarded::Foreign(foreign)) => {
+                report_foreign(diags, "import the user", &foreign);
+                None
+            }
+            Err(Guarded::Failed(error)) => {
                 kong_error(diags, "import the user", &error, |_| None);
                 None
             }

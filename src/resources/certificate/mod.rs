@@ -11,6 +11,7 @@ use tf_provider::{AttributePath, Diagnostics, Resource};
 
 use crate::apply;
 use crate::apply::certificate::{CertificateWriteError, FoundCertificate, Prior};
+use crate::apply::ownership::Guarded;
 use crate::context::SharedContext;
 use crate::diagnostics::{kong_error, report};
 use crate::model::certificate::{
@@ -18,6 +19,7 @@ use crate::model::certificate::{
 };
 use crate::model::{AttrPath, Field, Issue};
 use crate::resources::known_sorted;
+use crate::resources::report_foreign;
 use crate::schema::*;
 use crate::secret::Secret;
 use crate::values::{self, field, field_strings, TfString, TfStringList, TfStringSet};
@@ -91,7 +93,7 @@ pub fn certificate_schema() -> Schema {
         ("certificate", required(string(), "PEM certificate chain: the leaf first, then each issuer (intermediates; the root may be left out). RSA or ECDSA (P-256, P-384, P-521), at most 256 KiB. Checked at plan time: it must parse, and it must not be expired (a warning within 30 days of expiry). Changing it rotates the certificate in place, in one Admin API request, so the hostnames are never left without a certificate.")),
         ("private_key", sensitive(required(string(), "PEM private key of the leaf certificate: PKCS#8 (`BEGIN PRIVATE KEY`), PKCS#1 (`BEGIN RSA PRIVATE KEY`) or SEC1 (`BEGIN EC PRIVATE KEY`), not passphrase-protected, at most 64 KiB. Checked at plan time against the leaf's public key. Sensitive: never shown in plans, logs or diagnostics (Terraform state holds it, as it holds every sensitive value). Kong's open-source edition returns the key, so a key changed in Kong shows as drift; when Kong returns something other than a PEM key (Enterprise keyring encryption, a vault reference), the key cannot be compared: the one in state is kept, and after an import the first apply writes the configured key."))),
         ("hostnames", optional_computed(set_of_strings(), "Hostnames (Kong SNIs) served with this certificate over HTTPS. Default: the leaf's DNS names (`dns_names`). A leading `*.` or trailing `.*` wildcard label is allowed; no IP address and no port. A hostname the certificate does not cover is a warning; a hostname another Kong certificate already serves is an error that names that certificate.")),
-        ("tags", optional(set_of_strings(), "Extra Kong tags on the certificate (no `,` or `/`). The provider adds its own ownership tags.")),
+        ("tags", optional(set_of_strings(), "Extra Kong tags on the certificate (no `,` or `/`). The provider adds its own ownership tags, which cannot be declared here: `managed-by:terraform-provider-dispatch` and any tag starting with `dispatch-org:`, `dispatch-api:` or `dispatch-oidc-issuer:` is refused at plan time.")),
     ];
     attributes.extend(computed_attributes());
     schema(block(
@@ -391,7 +393,11 @@ impl Resource for CertificateResource {
         };
         match apply::certificate::update(&context, &id, &spec, &prior.prior()).await {
             Ok(found) => Some((Some(planned.found(found)), private_state)),
-            Err(failure) => {
+            Err(Guarded::Foreign(foreign)) => {
+                report_foreign(diags, "update the certificate", &foreign);
+                Some((Some(prior), private_state))
+            }
+            Err(Guarded::Failed(failure)) => {
                 report_write_error(diags, "update the certificate", &failure.error);
                 // Keep tracking what Kong holds now (or the prior state when Kong cannot be
                 // read): the next plan shows what is left to do.
@@ -417,7 +423,11 @@ impl Resource for CertificateResource {
         };
         match apply::certificate::delete(&context, &id).await {
             Ok(()) => Some(()),
-            Err(error) => {
+            Err(Guarded::Foreign(foreign)) => {
+                report_foreign(diags, "delete the certificate", &foreign);
+                None
+            }
+            Err(Guarded::Failed(error)) => {
                 kong_error(diags, "delete the certificate", &error, |_| None);
                 None
             }
@@ -430,8 +440,14 @@ impl Resource for CertificateResource {
         id: String,
     ) -> Option<(Self::State<'a>, Self::PrivateState<'a>)> {
         let context = self.context.get(diags)?;
+        // `.` and `..` in an Admin API path would address another resource: refused before
+        // any request.
+        if let Err(why) = crate::model::naming::path_segment("an import id", &id) {
+            diags.root_error("Invalid import id", why);
+            return None;
+        }
         // Kong looks a non-UUID up as an SNI name, so one call serves both forms.
-        match apply::certificate::read(&context, &id, &Prior::default()).await {
+        match apply::certificate::import(&context, &id).await {
             Ok(Some(found)) => Some((
                 Some(CertificateState::default().found(found)),
                 ValueEmpty::default(),
@@ -445,7 +461,11 @@ impl Resource for CertificateResource {
                 );
                 None
             }
-            Err(error) => {
+            Err(Guarded::Foreign(foreign)) => {
+                report_foreign(diags, "import the certificate", &foreign);
+                None
+            }
+            Err(Guarded::Failed(error)) => {
                 kong_error(diags, "import the certificate", &error, |_| None);
                 None
             }

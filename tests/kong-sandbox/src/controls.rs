@@ -37,6 +37,29 @@ pub enum FaultAction {
     Delay(Duration),
     /// Close the connection without any response.
     Reset,
+    /// Serve a list request the way a broken Kong, or a proxy in front of it, would.
+    Paging(PagingFault),
+    /// Answer 200 with a JSON object of this many bytes, made as it is sent (never held in
+    /// memory), with or without a `Content-Length` saying so.
+    HugeBody {
+        /// Size of the body.
+        bytes: u64,
+        /// Whether `Content-Length` announces it (else the body is chunked).
+        declared: bool,
+    },
+}
+
+/// How a list request is mis-served (hostile answers for the provider's paging).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PagingFault {
+    /// The `offset` parameter is dropped before the request is served (a proxy that loses
+    /// it): a collection of several pages answers its first page, and its offset, every time.
+    DropOffset,
+    /// As `DropOffset`, and every answer carries a new offset: the same page forever (an empty
+    /// collection: empty pages forever).
+    FreshOffset,
+    /// As `FreshOffset`, and every entity of the page gets a new id: pages that never repeat.
+    FreshEntities,
 }
 
 /// A fault rule: which requests it matches and how many it affects.

@@ -13,13 +13,14 @@ pub mod api;
 pub mod controls;
 pub mod entities;
 pub mod errors;
+pub mod hostile;
 pub mod router;
 pub mod schema;
 pub mod seed;
 pub mod server;
 pub mod store;
 
-pub use controls::{Controls, FaultAction, FaultRule, RequestRecord};
+pub use controls::{Controls, FaultAction, FaultRule, PagingFault, RequestRecord};
 pub use seed::{SeedError, SeedRequest, Seeder};
 
 use std::net::SocketAddr;

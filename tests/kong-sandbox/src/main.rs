@@ -7,7 +7,8 @@ use http_body_util::{BodyExt, Full};
 use hyper::{Request, Response};
 use hyper_util::rt::TokioIo;
 use kong_sandbox::{
-    Controls, Edition, FaultAction, FaultRule, Reset, Sandbox, SandboxConfig, Seeder, TlsConfig,
+    Controls, Edition, FaultAction, FaultRule, PagingFault, Reset, Sandbox, SandboxConfig, Seeder,
+    TlsConfig,
 };
 use serde_json::{json, Value};
 use std::net::SocketAddr;
@@ -85,9 +86,25 @@ fn fault_from_json(v: &Value) -> Result<FaultRule, String> {
                 FaultAction::Delay(Duration::from_millis(ms))
             } else if o.contains_key("reset") {
                 FaultAction::Reset
+            } else if let Some(kind) = o.get("paging").and_then(|x| x.as_str()) {
+                FaultAction::Paging(match kind {
+                    "drop_offset" => PagingFault::DropOffset,
+                    "fresh_offset" => PagingFault::FreshOffset,
+                    "fresh_entities" => PagingFault::FreshEntities,
+                    other => {
+                        return Err(format!(
+                        "paging: expected drop_offset, fresh_offset or fresh_entities, not {other}"
+                    ))
+                    }
+                })
+            } else if let Some(bytes) = o.get("huge_body_bytes").and_then(|x| x.as_u64()) {
+                FaultAction::HugeBody {
+                    bytes,
+                    declared: o.get("declared").and_then(|x| x.as_bool()).unwrap_or(true),
+                }
             } else {
                 return Err(
-                    "action: expected status, status_after_apply, delay_ms or reset".into(),
+                    "action: expected status, status_after_apply, delay_ms, reset, paging or huge_body_bytes".into(),
                 );
             }
         }

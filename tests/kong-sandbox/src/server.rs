@@ -3,8 +3,10 @@
 
 use crate::api::{ApiRequest, ApiResponse, App};
 use crate::controls::{Controls, FaultAction, RequestRecord};
+use crate::hostile;
 use crate::TlsConfig;
 use bytes::Bytes;
+use http_body_util::combinators::BoxBody;
 use http_body_util::{BodyExt, Full};
 use hyper::body::Incoming;
 use hyper::{Request, Response};
@@ -12,6 +14,7 @@ use hyper_util::rt::TokioIo;
 use openssl::ssl::{Ssl, SslAcceptor, SslMethod, SslVerifyMode};
 use openssl::x509::store::X509StoreBuilder;
 use openssl::x509::X509;
+use std::convert::Infallible;
 use std::pin::Pin;
 use std::sync::Arc;
 use tokio::net::TcpListener;
@@ -84,7 +87,10 @@ fn reason(status: u16) -> &'static str {
     }
 }
 
-fn to_http(resp: ApiResponse) -> Response<Full<Bytes>> {
+/// A response body: built whole, or made as it is sent.
+type Answer = Response<BoxBody<Bytes, Infallible>>;
+
+fn to_http(resp: ApiResponse) -> Answer {
     let mut b = Response::builder()
         .status(resp.status)
         .header("Server", "kong/3.9.3");
@@ -98,8 +104,8 @@ fn to_http(resp: ApiResponse) -> Response<Full<Bytes>> {
     for (k, v) in resp.headers {
         b = b.header(k, v);
     }
-    b.body(Full::new(body))
-        .unwrap_or_else(|_| Response::new(Full::new(Bytes::new())))
+    b.body(Full::new(body).boxed())
+        .unwrap_or_else(|_| Response::new(BoxBody::default()))
 }
 
 fn fault_response(status: u16, retry_after: Option<u64>) -> ApiResponse {
@@ -118,7 +124,7 @@ async fn handle(
     req: Request<Incoming>,
     app: Arc<App>,
     controls: Controls,
-) -> Result<Response<Full<Bytes>>, ResetConnection> {
+) -> Result<Answer, ResetConnection> {
     let latency = controls.latency();
     if !latency.is_zero() {
         tokio::time::sleep(latency).await;
@@ -135,6 +141,8 @@ async fn handle(
     let fault = controls.take_fault(&method, &path);
     let mut after_apply = None;
     let mut delay = None;
+    let mut paging = None;
+    let mut served_query = query.clone();
     match fault {
         Some(FaultAction::Reset) => {
             controls.record(record(0));
@@ -147,8 +155,16 @@ async fn handle(
             controls.record(record(status));
             return Ok(to_http(fault_response(status, retry_after_secs)));
         }
+        Some(FaultAction::HugeBody { bytes, declared }) => {
+            controls.record(record(200));
+            return Ok(hostile::huge_body(bytes, declared));
+        }
         Some(FaultAction::Delay(d)) => delay = Some(d),
         Some(FaultAction::StatusAfterApply { status }) => after_apply = Some(status),
+        Some(FaultAction::Paging(fault)) => {
+            served_query = hostile::without_offset(&query);
+            paging = Some(fault);
+        }
         None => {}
     }
     let header = |n: &str| {
@@ -169,7 +185,7 @@ async fn handle(
     let api_req = ApiRequest {
         method: method.clone(),
         path: path.clone(),
-        query: query.clone(),
+        query: served_query,
         content_type,
         admin_token,
         body,
@@ -184,6 +200,9 @@ async fn handle(
         let mut resp = app.handle(&api_req);
         if let Some(status) = after_apply {
             resp = fault_response(status, None);
+        }
+        if let Some(fault) = paging {
+            hostile::mis_page(&mut resp, fault, &api_req.path);
         }
         controls.record(RequestRecord {
             method,

@@ -2,6 +2,7 @@
 
 mod common;
 use common::*;
+use serde_json::Value;
 use std::io::BufRead;
 use std::process::{Command, Stdio};
 
@@ -134,4 +135,27 @@ fn reset_drops_entities_counters_faults_and_latency() {
         201,
         "no leftover unique key"
     );
+}
+
+#[test]
+fn binary_takes_hostile_faults_as_json() {
+    let (_guard, a, ctl) = spawn("community");
+    let fault = |action: Value| {
+        ctl.post(
+            "/faults",
+            json!({ "method": "GET", "path_contains": "/services", "times": 1, "action": action }),
+        )
+        .status
+    };
+    assert_eq!(fault(json!({ "paging": "fresh_offset" })), 201);
+    let page = a.get("/services").json();
+    assert_eq!(page["data"], json!([]));
+    assert!(page["offset"].is_string(), "{page}");
+    assert_eq!(
+        fault(json!({ "huge_body_bytes": 100000, "declared": true })),
+        201
+    );
+    let huge = a.get("/services");
+    assert_eq!(huge.header("content-length"), Some("100000"));
+    assert_eq!(fault(json!({ "paging": "sideways" })), 400);
 }

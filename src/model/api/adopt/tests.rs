@@ -130,7 +130,7 @@ fn what_no_declaration_expresses_is_outside() {
     elsewhere.service = Some(ForeignKey::new("another-service"));
     let plugins = [
         plugin("key-auth-1", "key-auth"),
-        on_route(plugin("prom-1", "prometheus"), false),
+        on_route(plugin("rt-1", "request-transformer"), false),
         consumer,
         other_route,
         elsewhere,
@@ -142,7 +142,7 @@ fn what_no_declaration_expresses_is_outside() {
         whys(&resolved),
         vec![
             ("key-auth-1", &Why::Unmodelled),
-            ("prom-1", &Why::Unmodelled),
+            ("rt-1", &Why::Unmodelled),
             ("per-consumer", &Why::Consumer("c-1".into())),
             ("other-route", &Why::OtherRoute(OTHER_ROUTE.into())),
         ]

@@ -1,0 +1,161 @@
+//! A Kong (or a proxy in front of it) that answers like no Kong does, through real Terraform:
+//! list pages that never end and answers of a gigabyte end the command with a clear error
+//! naming the request, after a bounded number of requests (the sandbox's hostile faults).
+
+use kong_sandbox::{FaultAction, FaultRule, PagingFault};
+
+use crate::harness::{Kong, Run};
+
+const LISTING: &str = "data \"dispatch_apis\" \"all\" {}\n";
+
+fn always(kong: &Kong, path: &str, action: FaultAction) {
+    kong.sandbox.controls().inject(FaultRule {
+        method: Some("GET".into()),
+        path_contains: Some(path.into()),
+        skip: 0,
+        times: usize::MAX,
+        action,
+    });
+}
+
+/// How many list requests the provider sent for `path`.
+fn listed(kong: &Kong, path: &str) -> usize {
+    kong.sandbox
+        .controls()
+        .requests()
+        .iter()
+        .filter(|r| r.method == "GET" && r.path == path)
+        .count()
+}
+
+/// A plan of `dispatch_apis` after one API was created.
+fn plan_listing(kong: &Kong, action: FaultAction) -> Run {
+    let ws = kong.workspace();
+    ws.write(&format!(
+        "resource \"dispatch_api\" \"a\" {{\n  name = \"a\"\n}}\n{LISTING}"
+    ));
+    ws.run(&[
+        "apply",
+        "-auto-approve",
+        "-target=dispatch_api.a",
+        "-no-color",
+    ])
+    .success();
+    always(kong, "/services", action);
+    kong.sandbox.controls().reset_requests();
+    ws.run(&["plan", "-no-color", "-input=false"]).failure()
+}
+
+#[test]
+fn the_same_page_under_a_new_offset_every_time_ends_at_the_second_page() {
+    let kong = Kong::start();
+    let run = plan_listing(&kong, FaultAction::Paging(PagingFault::FreshOffset));
+    let out = run.output();
+    assert!(
+        out.contains("Unexpected answer from Kong while trying to"),
+        "{out}"
+    );
+    assert!(
+        out.contains("GET /services: stopped following Kong's pages: page 2 lists"),
+        "{out}"
+    );
+    assert!(out.contains("a proxy in front of it"), "{out}");
+    assert_eq!(listed(&kong, "/services"), 2, "{out}");
+}
+
+#[test]
+fn pages_that_never_repeat_end_at_the_page_budget() {
+    let kong = Kong::start();
+    let run = plan_listing(&kong, FaultAction::Paging(PagingFault::FreshEntities));
+    let out = run.output();
+    let budget = dispatch_provider::kong::paging::MAX_PAGES;
+    assert!(
+        out.contains(&format!(
+            "GET /services: stopped following Kong's pages: {budget} pages holding {budget} entities"
+        )),
+        "{out}"
+    );
+    assert_eq!(listed(&kong, "/services"), budget);
+}
+
+#[test]
+fn a_gigabyte_answer_is_refused_at_the_cap() {
+    for declared in [false, true] {
+        let kong = Kong::start();
+        let run = plan_listing(
+            &kong,
+            FaultAction::HugeBody {
+                bytes: 1 << 30,
+                declared,
+            },
+        );
+        let out = run.output();
+        assert!(
+            out.contains(
+                "GET /services: Kong's answer is larger than 33554432 bytes (32 MiB), the most the provider reads from one Admin API answer"
+            ),
+            "{out}"
+        );
+        assert_eq!(
+            out.contains("(it announced 1073741824 bytes)"),
+            declared,
+            "{out}"
+        );
+        assert_eq!(listed(&kong, "/services"), 1, "not retried: {out}");
+    }
+}
+
+/// Issue 12, item 8: `terraform import dispatch_api.x ..` sent `GET /`, and `.` sent
+/// `GET /consumers/`: `.` and `..` (and their percent-encoded forms) are refused as import ids
+/// and usernames before any request.
+#[test]
+fn dot_segments_are_refused_before_any_request() {
+    let kong = Kong::start();
+    let ws = kong.workspace();
+    ws.write(
+        r#"
+resource "dispatch_api" "x" {
+  name     = "x"
+  function = "x"
+}
+
+resource "dispatch_basic_auth_user" "x" {
+  username = "x"
+  password = "correct horse battery staple"
+}
+
+resource "dispatch_certificate" "x" {
+  certificate = "-----BEGIN CERTIFICATE-----"
+  private_key = "-----BEGIN PRIVATE KEY-----"
+}
+"#,
+    );
+    kong.sandbox.controls().reset_requests();
+    for (address, id) in [
+        ("dispatch_api.x", ".."),
+        ("dispatch_api.x", "%2e%2E"),
+        ("dispatch_basic_auth_user.x", "."),
+        ("dispatch_certificate.x", ".."),
+    ] {
+        let out = ws.import(address, id).failure().output();
+        assert!(out.contains("Invalid import id"), "{address} {id}: {out}");
+        assert!(
+            out.contains(&format!("`{id}` cannot be an import id")),
+            "{out}"
+        );
+    }
+    assert_eq!(kong.sandbox.controls().request_count(), 0, "no request");
+
+    for username in [".", ".."] {
+        ws.write(&format!(
+            "resource \"dispatch_basic_auth_user\" \"dots\" {{\n  username = \"{username}\"\n  password = \"correct horse battery staple\"\n}}\n"
+        ));
+        let out = ws.plan().failure().output();
+        assert!(out.contains("Invalid username"), "{out}");
+        assert!(
+            out.contains(&format!("`{username}` cannot be a username")),
+            "{out}"
+        );
+    }
+    assert_eq!(kong.sandbox.controls().request_count(), 0, "no request");
+}
