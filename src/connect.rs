@@ -5,7 +5,7 @@
 use tf_provider::{AttributePath, Diagnostics};
 use url::Url;
 
-use crate::kong::{Client, KongError, Node, ProbeError};
+use crate::kong::{support, Client, KongError, Node, ProbeError, Support};
 use crate::settings::{Source, Sources};
 
 /// Checks that Kong can be worked with, and logs what it is. `None` (with an error) when it
@@ -30,6 +30,14 @@ pub async fn connect(
                 edition = node.as_ref().map(Node::edition),
                 "connected to Kong's Admin API"
             );
+            match node.as_ref().and_then(|n| n.version.as_ref()).map(support) {
+                Some(Support::Refused(why)) => {
+                    diags.root_error("Unsupported Kong version", why);
+                    return None;
+                }
+                Some(Support::Untested(why)) => diags.root_warning("Untested Kong version", why),
+                Some(Support::Supported) | None => {}
+            }
             Some(node)
         }
         Err(error) => {

@@ -29,5 +29,5 @@ pub use client::{is_dot_segment, segment, Client};
 pub use entities::*;
 pub use error::{FieldError, KongError, KongErrorBody};
 pub use inventory::Inventory;
-pub use node::{KongVersion, Node, ProbeError};
+pub use node::{support, KongVersion, Node, ProbeError, Support};
 pub use options::{ClientOptions, ConfigError, TlsOptions};

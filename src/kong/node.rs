@@ -57,6 +57,36 @@ impl fmt::Display for KongVersion {
     }
 }
 
+/// Which Kong versions this provider works with, or why not this one. Kong 3.0 changed how a
+/// route's paths are read (a regex path starts with `~`, kong/router/transform.lua in 3.x; Kong 2
+/// takes any path with a regex character as a regex), and the organization prefix, the rule
+/// corpus and the sandbox all follow Kong 3: an older Kong would route the paths the provider
+/// writes differently, so it is refused. A newer major version is worked with, with a warning.
+pub fn support(version: &KongVersion) -> Support {
+    if !version.at_least(&[3]) {
+        Support::Refused(format!(
+            "Kong {version} is older than 3.0: it reads the paths of a route differently (Kong 3 marks a regex path with `~`, Kong 2 takes any path holding a regex character as a regex), so the routes this provider writes would not route as declared. Use Kong Gateway 3.x (open source or Enterprise)."
+        ))
+    } else if version.at_least(&[4]) {
+        Support::Untested(format!(
+            "Kong {version} is newer than the Kong 3.x this provider's plan-time rules follow (Kong 3.9's, see the rules guide): a rule Kong changed may be checked the old way at plan time and only refused (or accepted) by Kong at apply."
+        ))
+    } else {
+        Support::Supported
+    }
+}
+
+/// What [`support`] says about a Kong version.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Support {
+    /// Kong 3.x.
+    Supported,
+    /// A later major version: worked with, with this warning.
+    Untested(String),
+    /// An earlier major version: refused, for this reason.
+    Refused(String),
+}
+
 /// The Kong node the provider talks to.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Node {
@@ -214,5 +244,22 @@ mod tests {
         assert!(v("2.8.1-enterprise-edition").at_least(&[2, 8, 1]));
         assert_eq!(v("3.10.0.1").to_string(), "3.10.0.1");
         assert_eq!(KongVersion::parse("next"), None);
+    }
+
+    #[test]
+    fn kong_3_is_supported_2_refused_and_4_warned_about() {
+        let v = |text: &str| KongVersion::parse(text).expect("a version");
+        for supported in ["3.0.0", "3.4.3.12", "3.9.3", "3.10.0.1", "3.11.0"] {
+            assert_eq!(support(&v(supported)), Support::Supported, "{supported}");
+        }
+        for old in ["2.8.1", "2.8.4.11-enterprise-edition", "1.5.0"] {
+            match support(&v(old)) {
+                Support::Refused(why) => {
+                    assert!(why.contains(old) && why.contains("`~`"), "{why}")
+                }
+                other => panic!("{old}: {other:?}"),
+            }
+        }
+        assert!(matches!(support(&v("4.0.0")), Support::Untested(_)));
     }
 }

@@ -7,7 +7,7 @@
 use serde_json::{json, Value as Json};
 
 use crate::certs::{CertSpec, Issued};
-use crate::harness::{Kong, Workspace};
+use crate::harness::{needs_sandbox, Kong, Workspace};
 
 const SHOP: &str = "  organization = \"shop\"";
 const BLOG: &str = "  organization = \"blog\"";
@@ -247,6 +247,9 @@ fn another_organizations_user_is_never_imported_updated_or_destroyed() {
 /// plan showed a change.
 #[test]
 fn ownership_tags_are_refused_at_plan_before_any_request() {
+    if needs_sandbox("request counts") {
+        return;
+    }
     let kong = Kong::start();
     let ws = kong.workspace();
     let issued = CertSpec::leaf(&["forged.example.com"]).self_signed();

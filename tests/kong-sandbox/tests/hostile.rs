@@ -94,7 +94,8 @@ fn huge_bodies_are_sent_with_or_without_their_length() {
             assert_eq!(r.body.len(), 5 * 1024 * 1024);
         } else {
             assert_eq!(r.header("transfer-encoding"), Some("chunked"));
-            assert!(r.body.len() > 5 * 1024 * 1024, "chunk framing included");
+            // The test client decodes the chunks: the body is the object itself.
+            assert_eq!(r.body.len(), 5 * 1024 * 1024);
         }
     }
 }
