@@ -61,32 +61,16 @@ impl IssuerSecrets {
 
 #[cfg(test)]
 mod tests {
-    use std::time::Duration;
-
     use super::*;
-    use crate::kong::{ClientOptions, ConsumerFields, JwtSecretFields, TlsOptions};
+    use crate::kong::{ConsumerFields, JwtSecretFields};
     use kong_sandbox::Sandbox;
 
     const TAG: &str = "managed-by:test";
 
-    fn client(url: &str) -> Client {
-        Client::new(ClientOptions {
-            base_url: url::Url::parse(url).expect("url"),
-            admin_token: None,
-            workspace: None,
-            extra_headers: vec![],
-            tls: TlsOptions::default(),
-            timeout: Duration::from_secs(5),
-            max_retries: 0,
-            retry_base_delay: Duration::from_millis(10),
-        })
-        .expect("client")
-    }
-
     #[tokio::test]
     async fn an_issuers_jwt_secrets_are_read_once_and_never_across_a_write() {
         let sandbox = Sandbox::start();
-        let client = client(&sandbox.url());
+        let client = Client::for_tests(&sandbox.url());
         let consumer = uuid::Uuid::new_v4().to_string();
         client
             .put_consumer(

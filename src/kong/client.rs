@@ -581,19 +581,14 @@ fn error_chain(error: &dyn std::error::Error) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::kong::TlsOptions;
     use crate::secret::Secret;
 
     fn client(base: &str, workspace: Option<&str>) -> Client {
         Client::new(ClientOptions {
-            base_url: Url::parse(base).expect("url"),
             admin_token: Some(Secret::new("s3cr3t-token")),
             workspace: workspace.map(str::to_string),
-            extra_headers: vec![],
-            tls: TlsOptions::default(),
             timeout: Duration::from_secs(1),
-            max_retries: 0,
-            retry_base_delay: Duration::from_millis(10),
+            ..ClientOptions::for_tests(base)
         })
         .expect("client")
     }

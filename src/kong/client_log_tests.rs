@@ -57,31 +57,16 @@ fn calls(lines: &[Map<String, Value>]) -> Vec<&Map<String, Value>> {
 
 fn client(sandbox: &Sandbox, workspace: Option<&str>, max_retries: u32) -> Client {
     Client::new(ClientOptions {
-        base_url: url::Url::parse(&sandbox.url()).expect("url"),
-        admin_token: None,
         workspace: workspace.map(str::to_string),
-        extra_headers: vec![],
-        tls: TlsOptions::default(),
-        timeout: Duration::from_secs(5),
         max_retries,
         retry_base_delay: Duration::from_millis(5),
+        ..ClientOptions::for_tests(&sandbox.url())
     })
     .expect("client")
 }
 
 fn service(name: &str) -> ServiceFields {
-    ServiceFields {
-        name: name.into(),
-        protocol: "http".into(),
-        host: "up.internal".into(),
-        port: 80,
-        path: None,
-        enabled: true,
-        connect_timeout: 60_000,
-        read_timeout: 60_000,
-        write_timeout: 60_000,
-        tags: vec!["t".into()],
-    }
+    ServiceFields::for_tests(name, "up.internal", &["t"])
 }
 
 const ID: &str = "00000000-0000-4000-8000-000000000001";

@@ -11,30 +11,14 @@ use crate::secret::Secret;
 
 fn options(url: &str) -> ClientOptions {
     ClientOptions {
-        base_url: url::Url::parse(url).expect("url"),
-        admin_token: None,
-        workspace: None,
-        extra_headers: vec![],
-        tls: TlsOptions::default(),
-        timeout: Duration::from_secs(5),
         max_retries: 2,
         retry_base_delay: Duration::from_millis(5),
+        ..ClientOptions::for_tests(url)
     }
 }
 
 fn service(name: &str) -> ServiceFields {
-    ServiceFields {
-        name: name.into(),
-        protocol: "http".into(),
-        host: "up.internal".into(),
-        port: 80,
-        path: None,
-        enabled: true,
-        connect_timeout: 60_000,
-        read_timeout: 60_000,
-        write_timeout: 60_000,
-        tags: vec!["t".into()],
-    }
+    ServiceFields::for_tests(name, "up.internal", &["t"])
 }
 
 fn fault(method: &str, path: &str, times: usize, action: FaultAction) -> FaultRule {

@@ -13,14 +13,10 @@ use super::*;
 
 fn client(sandbox: &Sandbox) -> Client {
     Client::new(ClientOptions {
-        base_url: url::Url::parse(&sandbox.url()).expect("url"),
-        admin_token: None,
-        workspace: None,
-        extra_headers: vec![],
-        tls: TlsOptions::default(),
         timeout: Duration::from_secs(30),
         max_retries: 2,
         retry_base_delay: Duration::from_millis(5),
+        ..ClientOptions::for_tests(&sandbox.url())
     })
     .expect("client")
 }
@@ -37,18 +33,7 @@ fn always(sandbox: &Sandbox, path: &str, action: FaultAction) {
 
 async fn services(client: &Client, count: usize) {
     for i in 0..count {
-        let fields = ServiceFields {
-            name: format!("s{i}"),
-            protocol: "http".into(),
-            host: "up.internal".into(),
-            port: 80,
-            path: None,
-            enabled: true,
-            connect_timeout: 60_000,
-            read_timeout: 60_000,
-            write_timeout: 60_000,
-            tags: vec![],
-        };
+        let fields = ServiceFields::for_tests(&format!("s{i}"), "up.internal", &[]);
         client
             .put_service(&uuid::Uuid::new_v4().to_string(), &fields)
             .await

@@ -165,39 +165,13 @@ impl Inventory {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::kong::{ClientOptions, ServiceFields, TlsOptions};
+    use crate::kong::ServiceFields;
     use kong_sandbox::Sandbox;
-    use std::time::Duration;
 
     const TAG: &str = "managed-by:test";
 
-    fn client(url: &str) -> Client {
-        Client::new(ClientOptions {
-            base_url: url::Url::parse(url).expect("url"),
-            admin_token: None,
-            workspace: None,
-            extra_headers: vec![],
-            tls: TlsOptions::default(),
-            timeout: Duration::from_secs(5),
-            max_retries: 0,
-            retry_base_delay: Duration::from_millis(10),
-        })
-        .expect("client")
-    }
-
     fn fields(name: &str, host: &str) -> ServiceFields {
-        ServiceFields {
-            name: name.into(),
-            protocol: "http".into(),
-            host: host.into(),
-            port: 80,
-            path: None,
-            enabled: true,
-            connect_timeout: 60_000,
-            read_timeout: 60_000,
-            write_timeout: 60_000,
-            tags: vec![TAG.into()],
-        }
+        ServiceFields::for_tests(name, host, &[TAG])
     }
 
     async fn services(client: &Client, count: usize) -> Vec<String> {
@@ -216,7 +190,7 @@ mod tests {
     #[tokio::test]
     async fn reads_share_one_listing_after_the_first_few() {
         let sandbox = Sandbox::start();
-        let client = client(&sandbox.url());
+        let client = Client::for_tests(&sandbox.url());
         let ids = services(&client, 10).await;
         let inventory = Inventory::new(client.clone(), vec![TAG.into()]);
         sandbox.controls().reset_requests();
@@ -232,7 +206,7 @@ mod tests {
     #[tokio::test]
     async fn a_write_invalidates_the_listing() {
         let sandbox = Sandbox::start();
-        let client = client(&sandbox.url());
+        let client = Client::for_tests(&sandbox.url());
         let ids = services(&client, 6).await;
         let inventory = Inventory::new(client.clone(), vec![TAG.into()]);
         for id in &ids {
@@ -256,7 +230,7 @@ mod tests {
     #[tokio::test]
     async fn what_the_listing_lacks_is_read_directly() {
         let sandbox = Sandbox::start();
-        let client = client(&sandbox.url());
+        let client = Client::for_tests(&sandbox.url());
         let ids = services(&client, 6).await;
         let inventory = Inventory::new(client.clone(), vec![TAG.into()]);
         for id in &ids {

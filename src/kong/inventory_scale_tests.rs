@@ -3,33 +3,18 @@
 
 use std::collections::BTreeSet;
 use std::sync::Arc;
-use std::time::Duration;
 
 use kong_sandbox::{FaultAction, FaultRule, RequestRecord, Sandbox, SeedRequest};
 use serde_json::json;
 use tokio::task::JoinSet;
 
 use super::inventory::{DIRECT_READS, LISTED_PER_LOOKUP};
-use super::{Client, ClientOptions, Inventory, TlsOptions};
+use super::{Client, Inventory};
 use crate::kong::client::MAX_PAGE_SIZE;
 
 const MANAGED: &str = "managed-by:test";
 const ORG: &str = "dispatch-org:team";
 const OTHER_ORG: &str = "dispatch-org:other";
-
-fn client(url: &str) -> Client {
-    Client::new(ClientOptions {
-        base_url: url::Url::parse(url).expect("url"),
-        admin_token: None,
-        workspace: None,
-        extra_headers: vec![],
-        tls: TlsOptions::default(),
-        timeout: Duration::from_secs(5),
-        max_retries: 0,
-        retry_base_delay: Duration::from_millis(10),
-    })
-    .expect("client")
-}
 
 fn ownership() -> Vec<String> {
     vec![MANAGED.into(), ORG.into()]
@@ -67,7 +52,7 @@ async fn a_small_state_in_a_crowded_organization_lists_one_page() {
     let neighbours = seed_services(&sandbox, 3000, &[MANAGED, ORG]);
     seed_services(&sandbox, 2000, &[MANAGED, OTHER_ORG]);
     let ours = seed_services(&sandbox, 40, &[MANAGED, ORG]);
-    let inventory = Inventory::new(client(&sandbox.url()), ownership());
+    let inventory = Inventory::new(Client::for_tests(&sandbox.url()), ownership());
     sandbox.controls().reset_requests();
     for id in &ours {
         let service = inventory.service(id).await.expect("read").expect("exists");
@@ -100,7 +85,7 @@ async fn a_small_state_in_a_crowded_organization_lists_one_page() {
 async fn a_state_that_is_its_whole_organization_is_listed_whole() {
     let sandbox = Sandbox::start();
     let ours = seed_services(&sandbox, 2500, &[MANAGED, ORG]);
-    let inventory = Inventory::new(client(&sandbox.url()), ownership());
+    let inventory = Inventory::new(Client::for_tests(&sandbox.url()), ownership());
     sandbox.controls().reset_requests();
     for id in &ours {
         let service = inventory.service(id).await.expect("read").expect("exists");
@@ -131,7 +116,10 @@ async fn a_state_that_is_its_whole_organization_is_listed_whole() {
 async fn concurrent_lookups_wait_for_one_page() {
     let sandbox = Sandbox::start();
     let ours = seed_services(&sandbox, 30, &[MANAGED, ORG]);
-    let inventory = Arc::new(Inventory::new(client(&sandbox.url()), ownership()));
+    let inventory = Arc::new(Inventory::new(
+        Client::for_tests(&sandbox.url()),
+        ownership(),
+    ));
     sandbox.controls().reset_requests();
     let mut reads = JoinSet::new();
     for id in ours {
@@ -150,7 +138,7 @@ async fn concurrent_lookups_wait_for_one_page() {
 async fn a_refused_listing_is_not_tried_again() {
     let sandbox = Sandbox::start();
     let ours = seed_services(&sandbox, 10, &[MANAGED, ORG]);
-    let inventory = Inventory::new(client(&sandbox.url()), ownership());
+    let inventory = Inventory::new(Client::for_tests(&sandbox.url()), ownership());
     sandbox.controls().inject(FaultRule {
         method: Some("GET".into()),
         path_contains: Some("/services".into()),
@@ -190,7 +178,7 @@ async fn plugins_are_served_by_a_complete_listing_only() {
         .collect();
     requests.push(plugin(&services[0], "request-size-limiting", &[]));
     sandbox.seeder().seed(&requests).expect("seeded");
-    let inventory = Inventory::new(client(&sandbox.url()), ownership());
+    let inventory = Inventory::new(Client::for_tests(&sandbox.url()), ownership());
     sandbox.controls().reset_requests();
     for (i, service) in services.iter().enumerate() {
         let names: Vec<String> = inventory

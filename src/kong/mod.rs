@@ -23,6 +23,8 @@ pub mod options;
 pub mod paging;
 pub mod plugins;
 pub mod redact;
+#[cfg(test)]
+mod testing;
 
 pub use certificates::{Certificate, CertificateFields, Sni};
 pub use client::{is_dot_segment, segment, Client};
