@@ -57,6 +57,10 @@ pub struct SandboxConfig {
     pub tls: Option<TlsConfig>,
     /// Listen address (default 127.0.0.1:0).
     pub bind: SocketAddr,
+    /// The version `GET /` reports instead of the edition's (3.9.3, or 3.10.0.1 for
+    /// Enterprise), such as `2.8.4` or `4.0.0`: for testing what a client does with the version
+    /// it reads. Only the report changes; the Admin API still behaves as Kong 3.9's.
+    pub version: Option<String>,
 }
 
 impl Default for SandboxConfig {
@@ -66,6 +70,7 @@ impl Default for SandboxConfig {
             admin_token: None,
             tls: None,
             bind: SocketAddr::from(([127, 0, 0, 1], 0)),
+            version: None,
         }
     }
 }
@@ -92,7 +97,11 @@ impl Sandbox {
         std_listener.set_nonblocking(true)?;
         let addr = std_listener.local_addr()?;
         let controls = Controls::default();
-        let app = Arc::new(api::App::new(config.edition, config.admin_token.clone()));
+        let app = Arc::new(api::App::new(
+            config.edition,
+            config.admin_token.clone(),
+            config.version.clone(),
+        ));
         let (tx, rx) = tokio::sync::oneshot::channel();
         let (ready_tx, ready_rx) = std::sync::mpsc::channel::<std::io::Result<()>>();
         let seeder = Seeder::new(app.clone());
@@ -193,7 +202,7 @@ pub struct Reset {
 
 impl Reset {
     /// Drops every entity and workspace, zeroes the request counters, and removes every
-    /// fault rule and the added latency. The node (its id, edition, token) stays.
+    /// fault rule and the added latency. The node (its id, edition, version, token) stays.
     pub fn reset(&self) {
         self.controls.reset();
         self.app.reset();

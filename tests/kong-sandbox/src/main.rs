@@ -15,12 +15,13 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 const USAGE: &str = "usage: kong-sandbox [--listen 127.0.0.1:8001] [--control-listen 127.0.0.1:8002] \
-[--edition community|enterprise] [--admin-token T] [--tls-cert FILE --tls-key FILE [--tls-client-ca FILE]]";
+[--edition community|enterprise] [--kong-version V] [--admin-token T] [--tls-cert FILE --tls-key FILE [--tls-client-ca FILE]]";
 
 struct Args {
     listen: SocketAddr,
     control: SocketAddr,
     edition: Edition,
+    version: Option<String>,
     token: Option<String>,
     cert: Option<String>,
     key: Option<String>,
@@ -32,6 +33,7 @@ fn parse_args() -> Result<Args, String> {
         listen: SocketAddr::from(([127, 0, 0, 1], 8001)),
         control: SocketAddr::from(([127, 0, 0, 1], 8002)),
         edition: Edition::Community,
+        version: None,
         token: None,
         cert: None,
         key: None,
@@ -57,6 +59,12 @@ fn parse_args() -> Result<Args, String> {
                     other => return Err(format!("unknown edition {other}")),
                 }
             }
+            "--kong-version" if val.trim().is_empty() => {
+                return Err(format!(
+                    "--kong-version needs a version, such as 3.9.3\n{USAGE}"
+                ))
+            }
+            "--kong-version" => a.version = Some(val),
             "--admin-token" => a.token = Some(val),
             "--tls-cert" => a.cert = Some(val),
             "--tls-key" => a.key = Some(val),
@@ -243,6 +251,7 @@ fn main() {
         admin_token: args.token.clone(),
         tls,
         bind: args.listen,
+        version: args.version.clone(),
     };
     let sandbox = match Sandbox::spawn(cfg) {
         Ok(s) => s,

@@ -20,15 +20,14 @@ fn client_for(url: &str) -> Client {
 
 /// Starts the binary; returns its guard and clients for the Admin API and the control port.
 fn spawn(edition: &str) -> (Kill, Client, Client) {
+    spawn_with(&["--edition", edition])
+}
+
+/// Starts the binary with these flags besides its listen addresses.
+fn spawn_with(flags: &[&str]) -> (Kill, Client, Client) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_kong-sandbox"))
-        .args([
-            "--listen",
-            "127.0.0.1:0",
-            "--control-listen",
-            "127.0.0.1:0",
-            "--edition",
-            edition,
-        ])
+        .args(["--listen", "127.0.0.1:0", "--control-listen", "127.0.0.1:0"])
+        .args(flags)
         .stdout(Stdio::piped())
         .spawn()
         .unwrap();
@@ -158,4 +157,36 @@ fn binary_takes_hostile_faults_as_json() {
     let huge = a.get("/services");
     assert_eq!(huge.header("content-length"), Some("100000"));
     assert_eq!(fault(json!({ "paging": "sideways" })), 400);
+}
+
+// `--kong-version`: the version `GET /` reports (for a client's version checks), kept by a reset;
+// the Admin API behind it is unchanged.
+#[test]
+fn binary_reports_the_kong_version_it_was_started_with() {
+    let (_guard, a, ctl) = spawn_with(&["--edition", "community", "--kong-version", "2.8.4"]);
+    let root = a.get("/").json();
+    assert_eq!(root["version"], "2.8.4");
+    assert_eq!(root["edition"], "community");
+    assert_eq!(
+        a.post("/services", json!({ "name": "s", "host": "example.test" }))
+            .status,
+        201
+    );
+    assert_eq!(ctl.post("/reset", json!({})).status, 200);
+    assert_eq!(a.get("/").json()["version"], "2.8.4", "a reset keeps it");
+
+    let (_guard, a, _ctl) = spawn_with(&["--edition", "enterprise", "--kong-version", "4.0.0"]);
+    assert_eq!(a.get("/").json()["version"], "4.0.0");
+    assert_eq!(a.get("/default/kong").json()["version"], "4.0.0");
+
+    let refused = Command::new(env!("CARGO_BIN_EXE_kong-sandbox"))
+        .args(["--listen", "127.0.0.1:0", "--kong-version", " "])
+        .output()
+        .unwrap();
+    assert_eq!(refused.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&refused.stderr).contains("--kong-version needs a version"),
+        "{}",
+        String::from_utf8_lossy(&refused.stderr)
+    );
 }

@@ -426,3 +426,25 @@ fn root_and_status() {
         .unwrap()
         .contains(&json!("rate-limiting")));
 }
+
+// `SandboxConfig::version`: `GET /` reports it, for the bundled plugins too (K:api/routes/kong.lua
+// `available_on_server` lists each handler's VERSION, which is `kong_meta.version` in every bundled
+// plugin's handler.lua, e.g. K:plugins/http-log/handler.lua); the Admin API is unchanged.
+#[test]
+fn root_reports_the_version_the_sandbox_was_started_with() {
+    let sb = Sandbox::spawn(SandboxConfig {
+        version: Some("2.8.4".into()),
+        ..SandboxConfig::default()
+    })
+    .unwrap();
+    let c = client(&sb);
+    let r = c.get("/").json();
+    assert_eq!(r["version"], "2.8.4");
+    assert_eq!(r["edition"], "community");
+    assert_eq!(
+        r["plugins"]["available_on_server"]["basic-auth"]["version"],
+        "2.8.4"
+    );
+    let id = service(&c, "s");
+    assert_eq!(c.get(&format!("/services/{id}")).json()["name"], "s");
+}

@@ -6,7 +6,8 @@ use crate::Edition;
 use serde_json::{json, Map, Value};
 use std::sync::atomic::Ordering;
 
-/// The version string of an edition.
+/// The version string of an edition, which `GET /` reports unless the sandbox was started with
+/// another (`SandboxConfig::version`).
 pub fn version(edition: Edition) -> &'static str {
     match edition {
         Edition::Community => "3.9.3",
@@ -16,7 +17,7 @@ pub fn version(edition: Edition) -> &'static str {
 
 /// `GET /`
 pub fn root(app: &App) -> Value {
-    let ver = version(app.edition);
+    let ver = app.version.as_str();
     let mut available = Map::new();
     for (name, prio) in &app.schemas.plugins {
         available.insert(

@@ -83,6 +83,8 @@ pub struct App {
     pub schemas: &'static Schemas,
     /// node_id reported by `GET /`.
     pub node_id: String,
+    /// The version `GET /` reports.
+    pub version: String,
     /// Requests served (for `/status`).
     pub total_requests: AtomicU64,
 }
@@ -320,8 +322,11 @@ fn page_size(q: &Query) -> ApiResult<usize> {
 
 impl App {
     /// A fresh Admin API for an edition.
-    pub fn new(edition: Edition, admin_token: Option<String>) -> App {
+    /// The state of a fresh node of `edition`, reporting `version` (the edition's own when
+    /// `None`, see [`info::version`]).
+    pub fn new(edition: Edition, admin_token: Option<String>, version: Option<String>) -> App {
         App {
+            version: version.unwrap_or_else(|| info::version(edition).to_string()),
             edition,
             admin_token,
             store: Mutex::new(Store::default()),
