@@ -32,7 +32,16 @@ pub async fn connect(
             );
             match node.as_ref().and_then(|n| n.version.as_ref()).map(support) {
                 Some(Support::Refused(why)) => {
-                    diags.root_error("Unsupported Kong version", why);
+                    // On the URL: pointing it at another Kong is the change to make.
+                    on(
+                        diags,
+                        Some(sources.admin_url),
+                        "Unsupported Kong version".to_string(),
+                        format!(
+                            "{why}\n\nThe Admin API URL {admin_url} comes from {}.",
+                            sources.admin_url.describe()
+                        ),
+                    );
                     return None;
                 }
                 Some(Support::Untested(why)) => diags.root_warning("Untested Kong version", why),

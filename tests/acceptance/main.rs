@@ -25,6 +25,7 @@ mod drift_detection;
 mod examples;
 mod failure_walk;
 mod hostile_kong;
+mod kong_versions;
 mod lane_cleanup;
 mod logs;
 mod numbers;
