@@ -4,11 +4,12 @@
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
-use kong_sandbox::{FaultAction, FaultRule, RequestRecord, Sandbox, SeedRequest};
+use kong_sandbox::{FaultAction, FaultRule, Sandbox, SeedRequest};
 use serde_json::json;
 use tokio::task::JoinSet;
 
 use super::inventory::{DIRECT_READS, LISTED_PER_LOOKUP};
+use super::testing::{listings, seed_services};
 use super::{Client, Inventory};
 use crate::kong::client::MAX_PAGE_SIZE;
 
@@ -18,31 +19,6 @@ const OTHER_ORG: &str = "dispatch-org:other";
 
 fn ownership() -> Vec<String> {
     vec![MANAGED.into(), ORG.into()]
-}
-
-/// Services with these tags, written straight into the sandbox; their ids.
-fn seed_services(sandbox: &Sandbox, count: usize, tags: &[&str]) -> Vec<String> {
-    let ids: Vec<String> = (0..count)
-        .map(|_| uuid::Uuid::new_v4().to_string())
-        .collect();
-    let requests: Vec<SeedRequest> = ids
-        .iter()
-        .map(|id| SeedRequest {
-            method: "PUT".into(),
-            path: format!("/services/{id}"),
-            body: json!({ "name": format!("s-{id}"), "host": "up.internal", "tags": tags }),
-        })
-        .collect();
-    sandbox.seeder().seed(&requests).expect("seeded");
-    ids
-}
-
-/// The listings of a collection among the requests served (`GET /services?...`).
-fn listings<'a>(requests: &'a [RequestRecord], path: &str) -> Vec<&'a RequestRecord> {
-    requests
-        .iter()
-        .filter(|r| r.method == "GET" && r.path == path)
-        .collect()
 }
 
 #[tokio::test]

@@ -16,6 +16,8 @@ mod client_tests;
 mod hostile_tests;
 pub mod inventory;
 #[cfg(test)]
+mod inventory_hostile_tests;
+#[cfg(test)]
 mod inventory_scale_tests;
 mod listing;
 pub mod node;

@@ -1,8 +1,11 @@
 //! What the unit tests build against a sandbox, in one place: the Admin API client (a test names
 //! only the settings it is about: `ClientOptions { max_retries: 2, ..ClientOptions::for_tests(url) }`)
-//! and a service.
+//! and a service; services seeded straight into a sandbox, and the listings among its requests.
 
 use std::time::Duration;
+
+use kong_sandbox::{RequestRecord, Sandbox, SeedRequest};
+use serde_json::json;
 
 use super::{Client, ClientOptions, ServiceFields, TlsOptions};
 
@@ -46,4 +49,29 @@ impl ServiceFields {
             tags: tags.iter().map(|t| t.to_string()).collect(),
         }
     }
+}
+
+/// Services with these tags, written straight into the sandbox; their ids.
+pub(crate) fn seed_services(sandbox: &Sandbox, count: usize, tags: &[&str]) -> Vec<String> {
+    let ids: Vec<String> = (0..count)
+        .map(|_| uuid::Uuid::new_v4().to_string())
+        .collect();
+    let requests: Vec<SeedRequest> = ids
+        .iter()
+        .map(|id| SeedRequest {
+            method: "PUT".into(),
+            path: format!("/services/{id}"),
+            body: json!({ "name": format!("s-{id}"), "host": "up.internal", "tags": tags }),
+        })
+        .collect();
+    sandbox.seeder().seed(&requests).expect("seeded");
+    ids
+}
+
+/// The listings of a collection among the requests served (`GET /services?...`).
+pub(crate) fn listings<'a>(requests: &'a [RequestRecord], path: &str) -> Vec<&'a RequestRecord> {
+    requests
+        .iter()
+        .filter(|r| r.method == "GET" && r.path == path)
+        .collect()
 }
