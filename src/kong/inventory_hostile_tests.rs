@@ -163,24 +163,30 @@ async fn pages_that_never_end_cost_what_the_lookups_pay_for() {
     );
 }
 
-#[tokio::test]
-async fn an_oversized_listing_is_refused_at_the_cap_and_the_lookups_read_directly() {
+/// Eight of our services, and a Kong whose answers to the `GET`s of `/services` after the
+/// direct reads of the first lookups are twice the cap (`times` of them), unannounced: the
+/// client reads up to the cap and stops.
+fn oversized_after_the_first_lookups(times: usize) -> (Sandbox, Vec<String>, Inventory) {
     let sandbox = Sandbox::start();
     let ours = seed_services(&sandbox, 8, &[MANAGED, ORG]);
     let inventory = Inventory::new(client(&sandbox), ownership());
-    // The direct reads of the first lookups pass; the listing that follows is twice the cap,
-    // unannounced, so the client reads up to the cap and stops.
     hostile(
         &sandbox,
         DIRECT_READS,
-        1,
+        times,
         FaultAction::HugeBody {
             bytes: 2 * MAX_ANSWER_BYTES as u64,
             declared: false,
         },
     );
     sandbox.controls().reset_requests();
+    (sandbox, ours, inventory)
+}
 
+#[tokio::test]
+async fn an_oversized_listing_is_refused_at_the_cap_and_the_lookups_read_directly() {
+    // Only the listing is oversized.
+    let (sandbox, ours, inventory) = oversized_after_the_first_lookups(1);
     look_up_all(&inventory, &ours).await;
 
     let requests = sandbox.controls().requests();
@@ -190,19 +196,7 @@ async fn an_oversized_listing_is_refused_at_the_cap_and_the_lookups_read_directl
 
 #[tokio::test]
 async fn a_kong_whose_every_answer_is_oversized_fails_the_read_naming_it() {
-    let sandbox = Sandbox::start();
-    let ours = seed_services(&sandbox, 8, &[MANAGED, ORG]);
-    let inventory = Inventory::new(client(&sandbox), ownership());
-    hostile(
-        &sandbox,
-        DIRECT_READS,
-        usize::MAX,
-        FaultAction::HugeBody {
-            bytes: 2 * MAX_ANSWER_BYTES as u64,
-            declared: false,
-        },
-    );
-    sandbox.controls().reset_requests();
+    let (sandbox, ours, inventory) = oversized_after_the_first_lookups(usize::MAX);
     look_up_all(&inventory, &ours[..DIRECT_READS]).await;
 
     let id = &ours[DIRECT_READS];
