@@ -114,6 +114,47 @@ fn a_gigabyte_answer_is_refused_at_the_cap() {
     }
 }
 
+/// A refresh of more APIs than the first direct reads goes through the inventory's listing
+/// (`src/kong/inventory.rs`). Behind a proxy that makes up every page (new ids, a new offset),
+/// nothing the pages hold is one of ours: the plan still reads each entity directly, shows no
+/// change, and lists only as far as the listing budget allows.
+#[test]
+fn a_refresh_behind_made_up_pages_reads_directly_and_plans_no_change() {
+    if needs_sandbox("fault injection and request counts") {
+        return;
+    }
+    use dispatch_provider::kong::inventory::LISTED_PER_LOOKUP;
+    const APIS: usize = 6;
+    let kong = Kong::start();
+    let ws = kong.workspace();
+    let body: String = (0..APIS)
+        .map(|i| format!("resource \"dispatch_api\" \"a{i}\" {{\n  name = \"a{i}\"\n}}\n"))
+        .collect();
+    ws.write(&body);
+    ws.apply().success();
+    for path in ["/services", "/routes"] {
+        always(&kong, path, FaultAction::Paging(PagingFault::FreshEntities));
+    }
+    kong.sandbox.controls().reset_requests();
+
+    let plan = ws.plan();
+    assert_eq!(plan.code, 0, "no change: {}", plan.output());
+    let made_up = listed(&kong, "/services") + listed(&kong, "/routes");
+    let requests = kong.requests_past_configure();
+    let direct = requests.len() - made_up - listed(&kong, "/plugins");
+    assert_eq!(
+        direct,
+        2 * APIS,
+        "a direct read of each service and route: {requests:?}"
+    );
+    // A made-up page lists APIS entities; a collection's next page comes only while it has
+    // listed at most LISTED_PER_LOOKUP per lookup seen (at most 3 * APIS: a service, a route
+    // and the plugins of each API).
+    let per_collection = LISTED_PER_LOOKUP * 3 * APIS / APIS + 1;
+    assert!(made_up >= 1, "the listing was tried: {requests:?}");
+    assert!(made_up <= 2 * per_collection, "{made_up} made-up pages");
+}
+
 /// Issue 12, item 8: `terraform import dispatch_api.x ..` sent `GET /`, and `.` sent
 /// `GET /consumers/`: `.` and `..` (and their percent-encoded forms) are refused as import ids
 /// and usernames before any request.
