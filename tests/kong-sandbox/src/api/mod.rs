@@ -321,7 +321,6 @@ fn page_size(q: &Query) -> ApiResult<usize> {
 }
 
 impl App {
-    /// A fresh Admin API for an edition.
     /// The state of a fresh node of `edition`, reporting `version` (the edition's own when
     /// `None`, see [`info::version`]).
     pub fn new(edition: Edition, admin_token: Option<String>, version: Option<String>) -> App {
