@@ -15,7 +15,7 @@ resource "dispatch_api" "orders" {
 "#;
 
 /// `main.tf` with a provider block of these lines only (the rest comes from the environment).
-fn write_bare(ws: &Workspace, provider: &str) {
+pub fn write_bare(ws: &Workspace, provider: &str) {
     ws.write_file(
         "main.tf",
         &format!(

@@ -6,6 +6,7 @@
 
 use kong_sandbox::SandboxConfig;
 
+use crate::configure::write_bare;
 use crate::harness::{is_configure_probe, needs_sandbox, Kong};
 
 const API: &str = r#"
@@ -61,6 +62,17 @@ fn kong_2_is_refused_at_configure_before_anything_is_read() {
     assert!(
         requests.iter().all(is_configure_probe),
         "nothing past GET /: {requests:?}"
+    );
+
+    // A URL from the environment: the message names the variable.
+    write_bare(&ws, "");
+    let run = ws.run_with_env(&["plan", "-no-color"], &[("KONG_ADMIN_URL", &kong2.url())]);
+    assert_ne!(run.code, 0);
+    let out = run.output();
+    assert!(out.contains("Kong 2.8.4 is older than 3.0"), "{out}");
+    assert!(
+        out.contains("the environment variable KONG_ADMIN_URL"),
+        "{out}"
     );
 }
 
