@@ -25,7 +25,9 @@
 //!   service's plugins may be spread over pages (Kong orders pages by plugin id), so a plugin
 //!   listing answers only once complete.
 //! - A listing Kong refuses (credentials that may read but not list, say) is not tried again
-//!   in that process; direct reads report Kong's real error if there is one.
+//!   in that process; direct reads report Kong's real error if there is one. A refusal for
+//!   lack of permission (401, 403) is logged at debug, any other failure of a listing (pages
+//!   that repeat or never end, an answer over the cap) at warn.
 //!
 //! Kong's facts behind this (Kong 3.9, the same in 3.10): `size` is 1..1000
 //! (kong/api/endpoints.lua `extract_options`, `max_page_size`); pages are in primary key order

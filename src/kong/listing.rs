@@ -112,8 +112,14 @@ impl<T: Listed> Listing<T> {
     /// Remembers that Kong refused to list.
     pub fn refuse(&self, error: &KongError) {
         // Credentials may be allowed to read entities but not to list them: reading directly
-        // still works, and reports Kong's real error if it does not.
-        tracing::debug!(%error, path = T::PATH, "cannot list; reading one by one from now on");
+        // still works, and reports Kong's real error if it does not. That is a setting, so
+        // debug; any other failure (pages that repeat, an answer over the cap, garbage) says
+        // something between the provider and Kong is wrong, which an operator should see.
+        if matches!(error.status(), Some(401 | 403)) {
+            tracing::debug!(%error, path = T::PATH, "cannot list; reading one by one from now on");
+        } else {
+            tracing::warn!(%error, path = T::PATH, "cannot list; reading one by one from now on");
+        }
         self.refused.store(true, Ordering::SeqCst);
     }
 }
@@ -211,5 +217,69 @@ impl<T: Listed> Pages<T> {
 impl<T> Partial<T> {
     fn fresh(&self, client: &Client) -> bool {
         self.generation == client.write_generation() && self.started.elapsed() < FRESHNESS
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::{Arc, Mutex};
+
+    use super::*;
+    use crate::kong::error::Tries;
+    use crate::kong::KongErrorBody;
+
+    /// The text a refusal of `error` logs (debug and above).
+    fn logged_refusing(error: &KongError) -> String {
+        let sink = Arc::new(Mutex::new(Vec::<u8>::new()));
+        let writer = {
+            let sink = sink.clone();
+            move || SinkWriter(sink.clone())
+        };
+        let subscriber = tracing_subscriber::fmt()
+            .with_max_level(tracing::Level::DEBUG)
+            .with_ansi(false)
+            .with_writer(writer)
+            .finish();
+        tracing::subscriber::with_default(subscriber, || {
+            Listing::<Service>::default().refuse(error);
+        });
+        let bytes = sink.lock().map(|b| b.clone()).unwrap_or_default();
+        String::from_utf8_lossy(&bytes).into_owned()
+    }
+
+    struct SinkWriter(Arc<Mutex<Vec<u8>>>);
+
+    impl std::io::Write for SinkWriter {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            if let Ok(mut sink) = self.0.lock() {
+                sink.extend_from_slice(buf);
+            }
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn a_listing_refused_for_permission_is_debug_and_a_broken_one_a_warning() {
+        let forbidden = KongError::Api {
+            method: "GET".into(),
+            path: "/services".into(),
+            status: 403,
+            body: Box::new(KongErrorBody::default()),
+            retry_after_secs: None,
+            tries: Tries::default(),
+        };
+        let log = logged_refusing(&forbidden);
+        assert!(log.contains("DEBUG") && !log.contains("WARN"), "{log}");
+
+        let garbage = KongError::Decode {
+            method: "GET".into(),
+            path: "/services".into(),
+            cause: "expected a page".into(),
+        };
+        let log = logged_refusing(&garbage);
+        assert!(log.contains("WARN") && log.contains("/services"), "{log}");
     }
 }
