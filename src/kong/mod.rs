@@ -1,5 +1,6 @@
 //! A typed client for Kong's Admin API. Nothing in here knows about Terraform.
 
+pub mod all_routes;
 pub mod body;
 mod certificates;
 pub mod client;
@@ -24,6 +25,7 @@ pub mod paging;
 pub mod plugins;
 pub mod redact;
 
+pub use all_routes::AllRoutes;
 pub use certificates::{Certificate, CertificateFields, Sni};
 pub use client::{is_dot_segment, segment, Client};
 pub use entities::*;

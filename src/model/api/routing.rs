@@ -33,6 +33,7 @@
 use std::collections::BTreeSet;
 
 use crate::kong::{Route, RouteFields};
+use crate::model::naming::{self, Naming, API_TAG_PREFIX, ORG_TAG_PREFIX};
 
 /// What decides which requests a route receives and at which priority.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -144,6 +145,70 @@ pub fn same_requests(a: &Routing, b: &Routing) -> bool {
             .any(|p| !is_regex(p) || a.regex_priority == b.regex_priority)
     };
     hosts && methods && paths
+}
+
+/// Who a route in Kong belongs to, as its tags and name say.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Holder {
+    /// An API this provider manages, of this organization or of none (one created without an
+    /// organization): from this state or another.
+    Api {
+        /// The API's name (its `dispatch-api:` tag, else its Kong name without the prefix).
+        name: String,
+        /// Its organization.
+        organization: Option<String>,
+    },
+    /// An entity of another organization: only its owner and id are shown.
+    Foreign {
+        /// The organization its tags name.
+        organization: String,
+        /// The route's id.
+        route_id: String,
+    },
+    /// A route this provider does not manage.
+    Unmanaged {
+        /// The route's id.
+        route_id: String,
+        /// Its name, if it has one.
+        route_name: Option<String>,
+        /// The id of its service, if it has one.
+        service_id: Option<String>,
+    },
+}
+
+/// Who `route` belongs to, for this provider configuration's `naming`.
+pub fn holder(naming: &Naming, route: &Route) -> Holder {
+    let tags = route.tags.as_deref();
+    if let Some(owner) = naming.foreign_owner(tags) {
+        return Holder::Foreign {
+            organization: owner.to_string(),
+            route_id: route.id.clone(),
+        };
+    }
+    if !naming::is_managed(tags) {
+        return Holder::Unmanaged {
+            route_id: route.id.clone(),
+            route_name: route.name.clone(),
+            service_id: route.service.as_ref().map(|s| s.id.clone()),
+        };
+    }
+    let tagged = tags
+        .unwrap_or_default()
+        .iter()
+        .find_map(|t| t.strip_prefix(API_TAG_PREFIX));
+    let name = match (tagged, &route.name) {
+        (Some(name), _) => name.to_string(),
+        (None, Some(kong_name)) => naming.shown_name(kong_name),
+        (None, None) => route.id.clone(),
+    };
+    Holder::Api {
+        name,
+        organization: tags
+            .unwrap_or_default()
+            .iter()
+            .find_map(|t| t.strip_prefix(ORG_TAG_PREFIX))
+            .map(str::to_string),
+    }
 }
 
 #[cfg(test)]

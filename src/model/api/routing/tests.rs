@@ -28,7 +28,10 @@ fn conflict(a: &Route, b: &Route) -> bool {
 fn same_host_and_path_conflict() {
     let a = route(&["api.example.com"], &["/orders"], &[]);
     assert!(conflict(&a, &a.clone()));
-    assert!(conflict(&a, &route(&["API.Example.com"], &["/orders"], &[])));
+    assert!(conflict(
+        &a,
+        &route(&["API.Example.com"], &["/orders"], &[])
+    ));
     // A host or a path in common is enough: both receive those requests.
     assert!(conflict(
         &route(&["a.example.com", "b.example.com"], &["/x", "/orders"], &[]),
@@ -50,7 +53,10 @@ fn prefix_overlaps_are_ordered_by_length() {
         &route(&[], &["/a"], &[]),
         &route(&[], &["/a/b"], &[])
     ));
-    assert!(!conflict(&route(&[], &["/a"], &[]), &route(&[], &["/ab"], &[])));
+    assert!(!conflict(
+        &route(&[], &["/a"], &[]),
+        &route(&[], &["/ab"], &[])
+    ));
 }
 
 #[test]
@@ -201,4 +207,40 @@ proptest! {
         longer.paths = [format!("{path}{extension}")].into();
         prop_assert!(!same_requests(&shorter, &longer));
     }
+}
+
+#[test]
+fn the_holder_of_a_route_comes_from_its_tags() {
+    let naming = Naming::new(Some("shop".into()));
+    let mut managed = route(&[], &["/shop/orders"], &[]);
+    managed.name = Some("shop.orders".into());
+    managed.tags = Some(naming.ownership_tags(Some("orders")));
+    assert_eq!(
+        holder(&naming, &managed),
+        Holder::Api {
+            name: "orders".into(),
+            organization: Some("shop".into())
+        }
+    );
+    let mut foreign = managed.clone();
+    foreign.id = "r-blog".into();
+    foreign.tags = Some(Naming::new(Some("blog".into())).ownership_tags(Some("orders")));
+    assert_eq!(
+        holder(&naming, &foreign),
+        Holder::Foreign {
+            organization: "blog".into(),
+            route_id: "r-blog".into()
+        }
+    );
+    let mut unmanaged = route(&[], &["/shop/orders"], &[]);
+    unmanaged.id = "r-1".into();
+    unmanaged.service = Some(crate::kong::ForeignKey::new("s-1"));
+    assert_eq!(
+        holder(&naming, &unmanaged),
+        Holder::Unmanaged {
+            route_id: "r-1".into(),
+            route_name: None,
+            service_id: Some("s-1".into())
+        }
+    );
 }
