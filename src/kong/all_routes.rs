@@ -4,13 +4,13 @@
 //! or changes an API's routing, and once per provider process for all such plans (a snapshot).
 //!
 //! Its rules are the inventory's listing's ([`super::inventory`]) but one: a snapshot is kept
-//! for at most [`FRESHNESS`], and dropped when a write went through the client *while* it was
-//! being listed (its pages may mix before and after). It is served across the process's own
-//! later writes: the routes an apply writes are all dispatch_api routes, each recorded in the
-//! process's routing claims before it is written and checked against them, so the snapshot
-//! plus the claims are the whole picture. Dropping it at every write would list all of Kong
-//! once per API an apply creates (Terraform plans each change again just before applying it),
-//! which is O(N × routes in Kong) instead of O(N).
+//! for at most [`FRESHNESS`] (and each Terraform command runs a new provider process), but it
+//! is served across the process's own writes, also writes made while it was being listed. The
+//! routes a process writes are all dispatch_api routes, each recorded in the process's routing
+//! claims before it is written and compared with them, so the snapshot plus the claims are the
+//! whole picture. Dropping it at every write would list all of Kong again for each API an apply
+//! creates (Terraform plans each change again just before applying it): O(N × routes in Kong)
+//! instead of O(N).
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -52,11 +52,10 @@ impl AllRoutes {
                 return Ok(snapshot.routes.clone());
             }
         }
-        let generation = self.client.write_generation();
         let started = Instant::now();
         let routes: Arc<[Route]> = self.client.list_all::<Route>("/routes", &[]).await?.into();
         tracing::debug!(routes = routes.len(), "all routes: listed");
-        *held = (self.client.write_generation() == generation).then(|| Snapshot {
+        *held = Some(Snapshot {
             started,
             routes: routes.clone(),
         });
