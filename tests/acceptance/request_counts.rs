@@ -84,7 +84,7 @@ fn create_refresh_and_destroy_cost_what_they_should() {
     assert!(
         kong.requests_past_configure()
             .iter()
-            .all(|r| !(r.path == "/routes" && !r.query.contains("tags"))),
+            .all(|r| r.path != "/routes" || r.query.contains("tags")),
         "a plan that changes no routing never lists every route"
     );
 
