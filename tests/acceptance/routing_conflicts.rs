@@ -3,9 +3,10 @@
 //! configuration, at apply time when the routing was unknown at plan; nothing is left behind.
 //! Prefix overlaps and routes Kong orders (methods, hosts) stay allowed.
 
+use kong_sandbox::{FaultAction, FaultRule, PagingFault};
 use serde_json::json;
 
-use crate::harness::{Kong, Workspace};
+use crate::harness::{needs_sandbox, Kong, Workspace};
 
 const SUMMARY: &str = "Another route receives the same requests";
 
@@ -326,4 +327,83 @@ fn routes_kong_orders_are_allowed() {
     ws.apply().success();
     assert_eq!(kong.managed("routes").len(), 7);
     assert_eq!(ws.plan().code, 0);
+}
+
+#[test]
+fn routes_kong_will_not_list_leave_the_check_undone_with_a_warning() {
+    if needs_sandbox("fault injection") {
+        return;
+    }
+    let kong = Kong::start();
+    let ws = kong.workspace();
+    ws.write(&api(
+        "orders",
+        "orders",
+        "\"faults.conflict.test\"",
+        "\"/orders\"",
+        "",
+    ));
+    let fault = |action| {
+        kong.sandbox.controls().clear_faults();
+        kong.sandbox.controls().inject(FaultRule {
+            method: Some("GET".into()),
+            path_contains: Some("/routes".into()),
+            skip: 0,
+            times: usize::MAX,
+            action,
+        });
+    };
+
+    // Credentials that may not list routes (Enterprise RBAC): the plan goes on, and says so.
+    fault(FaultAction::Status {
+        status: 403,
+        retry_after_secs: None,
+    });
+    let plan = ws.plan();
+    assert_eq!(plan.code, 2, "{}", plan.output());
+    let out = plan.output();
+    assert!(
+        out.contains("Warning: Routing conflicts not checked"),
+        "{out}"
+    );
+    assert!(out.contains("could not list Kong's routes to check that no other route receives the requests of the API `orders`"), "{out}");
+    assert!(out.contains("403"), "{out}");
+    assert!(
+        out.contains("Allow the Admin API token to list `/routes`"),
+        "{out}"
+    );
+
+    // Pages that never end: the same warning, naming the cause.
+    fault(FaultAction::Paging(PagingFault::FreshOffset));
+    let plan = ws.plan();
+    assert_eq!(plan.code, 2, "{}", plan.output());
+    let out = plan.output();
+    assert!(
+        out.contains("Warning: Routing conflicts not checked"),
+        "{out}"
+    );
+    assert!(out.contains("stopped following Kong's pages"), "{out}");
+    // (The test's own listing of routes would follow the endless pages too.)
+    kong.sandbox.controls().clear_faults();
+    assert_nothing_written(&kong);
+}
+
+#[test]
+fn without_paths_the_error_is_on_hosts() {
+    let kong = Kong::start();
+    let ws = kong.workspace();
+    ws.write(&format!(
+        "{}{}",
+        api("a", "whole-host", "\"hostonly.conflict.test\"", "", ""),
+        api("b", "same-host", "\"hostonly.conflict.test\"", "", ""),
+    ));
+    let plan = ws.plan();
+    assert_eq!(plan.code, 1, "{}", plan.output());
+    let out = plan.output();
+    assert_eq!(out.matches(SUMMARY).count(), 1, "{out}");
+    assert!(
+        out.contains("hosts = [\"hostonly.conflict.test\"]"),
+        "on hosts: {out}"
+    );
+    assert_nothing_written(&kong);
 }

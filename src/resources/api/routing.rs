@@ -6,7 +6,8 @@ use tf_provider::Diagnostics;
 use super::ApiState;
 use crate::apply::api::routing::{self, InTheWay, Own, RoutingError};
 use crate::apply::Context;
-use crate::diagnostics::{kong_error, report};
+use crate::diagnostics::report;
+use crate::kong::KongError;
 use crate::model::api::routing::Holder;
 use crate::model::api::{self, ApiSpec};
 use crate::model::{AttrPath, Issue};
@@ -43,15 +44,27 @@ pub(super) async fn check_plan(
     match routing::plan(context, own, &desired.route, route).await {
         Ok(()) => {}
         Err(RoutingError::Conflict(other)) => report_in_the_way(diags, &spec, &other, "plan"),
-        Err(RoutingError::Kong(error)) => kong_error(
-            diags,
-            &format!(
-                "list Kong's routes to check that no other route receives the requests of the API `{}`",
-                spec.name
+        // A guard, not a step of the change: when Kong cannot list its routes (credentials
+        // that may write APIs but not list every route, Kong down), the plan goes on and says
+        // what was not checked; the writes that need Kong report its failure themselves.
+        Err(RoutingError::Kong(error)) => diags.root_warning(
+            "Routing conflicts not checked",
+            format!(
+                "The provider could not list Kong's routes to check that no other route receives the requests of the API `{}`: {error}. Kong would accept such a route and let one of the two win by an order no configuration decides.{}",
+                spec.name,
+                refused_hint(&error),
             ),
-            &error,
-            |_| None,
         ),
+    }
+}
+
+/// What to do when Kong refused the listing to the credentials.
+fn refused_hint(error: &KongError) -> &'static str {
+    match error {
+        KongError::Api {
+            status: 401 | 403, ..
+        } => " Allow the Admin API token to list `/routes` to have it checked.",
+        _ => "",
     }
 }
 
