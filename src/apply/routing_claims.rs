@@ -39,3 +39,58 @@ impl RoutingClaims {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn routing(path: &str) -> Routing {
+        Routing {
+            hosts: ["api.example.com".to_string()].into(),
+            paths: [path.to_string()].into(),
+            methods: Default::default(),
+            regex_priority: 0,
+            other_rules: false,
+        }
+    }
+
+    #[test]
+    fn a_second_api_with_the_same_routing_is_refused_naming_the_first() {
+        let claims = RoutingClaims::default();
+        assert_eq!(claims.claim("first", &routing("/pay"), true), Ok(()));
+        assert_eq!(
+            claims.claim("second", &routing("/pay"), true),
+            Err("first".to_string())
+        );
+        // Refused, so not recorded: a third API is compared with the first only.
+        assert_eq!(
+            claims.claim("third", &routing("/pay"), true),
+            Err("first".to_string())
+        );
+        assert_eq!(claims.claim("second", &routing("/pay/v2"), true), Ok(()));
+    }
+
+    #[test]
+    fn an_api_planned_again_is_not_in_its_own_way() {
+        let claims = RoutingClaims::default();
+        assert_eq!(claims.claim("first", &routing("/pay"), true), Ok(()));
+        assert_eq!(claims.claim("first", &routing("/pay"), true), Ok(()));
+    }
+
+    #[test]
+    fn an_unchecked_claim_is_recorded_and_a_released_one_forgotten() {
+        let claims = RoutingClaims::default();
+        // A plan that keeps an API's routing records it without comparing...
+        assert_eq!(claims.claim("kept", &routing("/pay"), false), Ok(()));
+        // ...and a new API is compared with it.
+        assert_eq!(
+            claims.claim("new", &routing("/pay"), true),
+            Err("kept".to_string())
+        );
+        // A release of another routing than the claim's leaves the claim alone.
+        claims.release("kept", &routing("/other"));
+        assert!(claims.claim("new", &routing("/pay"), true).is_err());
+        claims.release("kept", &routing("/pay"));
+        assert_eq!(claims.claim("new", &routing("/pay"), true), Ok(()));
+    }
+}

@@ -5,7 +5,7 @@
 //!   of the workspace ([`crate::kong::AllRoutes`]: one listing per provider process for all such
 //!   plans; a no-change plan costs nothing).
 //! - Two APIs of one configuration are compared with each other through the process's
-//!   [`Claims`]: every plan and every create or update records the route it will write, under
+//!   [`crate::apply::RoutingClaims`]: every plan and every create or update records the route it will write, under
 //!   the API's name, before writing anything. Terraform plans and applies one configuration in
 //!   one provider process per walk (and plans each change again just before applying it), so a
 //!   second API with the same routing fails, naming the first, also when its routing was
@@ -72,7 +72,9 @@ pub async fn plan(
         return Ok(());
     }
     let found = in_kong(context, own, &route.name, &routing).await;
-    if found.is_err() {
+    if let Err(RoutingError::Conflict(_)) = found {
+        // Refused: the API will not be written, so it is in no other API's way. (When Kong
+        // could not be listed the plan goes on, and so does the claim.)
         context.routing_claims.release(own.name, &routing);
     }
     found
