@@ -663,6 +663,7 @@ fn no_kong_entities_make_reading_back_panic() {
                             https_redirect_status_code: code,
                             service: Some(kong::ForeignKey::new("svc")),
                             tags,
+                            ..kong::Route::default()
                         }
                     },
                 );

@@ -2,10 +2,10 @@
 //! pool per process), the listing shared by a plan's reads, the mapping's environment, the
 //! identity-provider client and the caches of applying.
 
-use crate::apply::IssuerSecrets;
+use crate::apply::{IssuerSecrets, RoutingClaims};
 use crate::idp::IdpClient;
 use crate::interrupt::Interrupt;
-use crate::kong::{Client, Inventory, KongError, KongVersion, Node};
+use crate::kong::{AllRoutes, Client, Inventory, KongError, KongVersion, Node};
 use crate::model::api::Environment;
 
 /// The configured provider.
@@ -20,6 +20,11 @@ pub struct Context {
     pub idp: IdpClient,
     /// The jwt secrets of OIDC issuers, read once per plan for all the APIs of an issuer.
     pub issuer_secrets: IssuerSecrets,
+    /// Every route of the workspace, listed once per process for the plans that create an API
+    /// or change its routing.
+    pub all_routes: AllRoutes,
+    /// The routes of the APIs planned or applied by this process, by API name.
+    pub routing_claims: RoutingClaims,
     /// What Kong said about itself when the provider was configured (`None` when the token
     /// may not read it).
     node: Option<Node>,
@@ -42,6 +47,8 @@ impl Context {
         Self {
             interrupt,
             issuer_secrets: IssuerSecrets::new(client.clone()),
+            all_routes: AllRoutes::new(client.clone()),
+            routing_claims: RoutingClaims::default(),
             client,
             inventory,
             environment,

@@ -12,10 +12,12 @@ pub mod certificate;
 mod context;
 mod issuer_secrets;
 pub mod ownership;
+mod routing_claims;
 pub mod user;
 
 pub use context::Context;
 pub use issuer_secrets::IssuerSecrets;
+pub use routing_claims::RoutingClaims;
 
 use crate::kong::KongError;
 

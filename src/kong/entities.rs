@@ -3,6 +3,8 @@
 //! Read types (`Service`, `Route`, ...) hold what Kong answers; write types (`ServiceFields`, ...)
 //! hold exactly the fields this provider manages, so a PATCH never touches anything else.
 
+use std::collections::BTreeMap;
+
 use serde::{Deserialize, Serialize};
 use serde_json::Value as Json;
 
@@ -86,7 +88,7 @@ pub struct ServiceFields {
 }
 
 /// A Kong route, as read back.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
 pub struct Route {
     /// Kong's id.
     pub id: String,
@@ -117,6 +119,30 @@ pub struct Route {
     /// Tags.
     #[serde(default)]
     pub tags: Option<Vec<String>>,
+    /// Header rules: header name → values (Kong's `headers`, a map; `null` for none).
+    #[serde(default)]
+    pub headers: Option<BTreeMap<String, Vec<String>>>,
+    /// SNI rules.
+    #[serde(default)]
+    pub snis: Option<Vec<String>>,
+    /// Source rules (`{ip, port}` records; only their presence matters here).
+    #[serde(default)]
+    pub sources: Option<Vec<Json>>,
+    /// Destination rules (`{ip, port}` records).
+    #[serde(default)]
+    pub destinations: Option<Vec<Json>>,
+    /// Order among matching regex paths (Kong's default 0, also for `null`).
+    #[serde(default, deserialize_with = "null_as_zero")]
+    pub regex_priority: i64,
+    /// The route's ATC expression (the `expressions` router flavor only).
+    #[serde(default)]
+    pub expression: Option<String>,
+}
+
+/// Kong's `regex_priority` default (0, kong/db/schema/entities/routes.lua, Kong 3.9) for an
+/// absent or `null` value.
+fn null_as_zero<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<i64, D::Error> {
+    Ok(Option::<i64>::deserialize(deserializer)?.unwrap_or(0))
 }
 
 /// The route fields this provider writes.

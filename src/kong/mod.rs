@@ -1,5 +1,6 @@
 //! A typed client for Kong's Admin API. Nothing in here knows about Terraform.
 
+pub mod all_routes;
 pub mod body;
 mod certificates;
 pub mod client;
@@ -28,6 +29,7 @@ pub mod redact;
 #[cfg(test)]
 mod testing;
 
+pub use all_routes::AllRoutes;
 pub use certificates::{Certificate, CertificateFields, Sni};
 pub use client::{is_dot_segment, segment, Client};
 pub use entities::*;

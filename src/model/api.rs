@@ -338,6 +338,7 @@ pub mod adopt;
 mod check;
 mod paths;
 mod read;
+pub mod routing;
 mod urls;
 
 pub use check::{check_draft, Draft};

@@ -36,6 +36,7 @@ mod plugin_protocol;
 mod release;
 mod request_counts;
 mod required_nulls;
+mod routing_conflicts;
 mod secrets;
 mod shared_state;
 mod tls;

@@ -44,14 +44,27 @@ fn create_refresh_and_destroy_cost_what_they_should() {
 
     kong.sandbox.controls().reset_requests();
     ws.apply().success();
+    // Each of the apply's two provider processes (its plan, then its apply, which plans each
+    // change again) lists Kong's routes once for all its new APIs, to find routes that would
+    // receive the same requests: one more request per process, whatever the number of APIs.
+    let route_listings = 2;
     assert_eq!(
         costs(&kong),
-        (2 * APIS, 2),
+        (2 * APIS + route_listings, 2),
         "creating a public API is one PUT of its service and one of its route; apply configures \
          the provider twice (its plan, then its apply), each checking Kong once: {:?}",
         kong.sandbox.controls().requests()
     );
     assert_eq!(count(&kong, "PUT"), 2 * APIS);
+    let listings = kong
+        .requests_past_configure()
+        .into_iter()
+        .filter(|r| r.method == "GET" && r.path == "/routes" && !r.query.contains("tags"))
+        .count();
+    assert_eq!(
+        listings, route_listings,
+        "one listing of every route per process"
+    );
 
     kong.sandbox.controls().reset_requests();
     assert_eq!(ws.plan().code, 0);
@@ -68,6 +81,12 @@ fn create_refresh_and_destroy_cost_what_they_should() {
     );
     assert!(refresh <= APIS, "at most one request per API on average");
     assert_eq!(count(&kong, "GET"), refresh, "a refresh only reads");
+    assert!(
+        kong.requests_past_configure()
+            .iter()
+            .all(|r| r.path != "/routes" || r.query.contains("tags")),
+        "a plan that changes no routing never lists every route"
+    );
 
     kong.sandbox.controls().reset_requests();
     ws.destroy().success();

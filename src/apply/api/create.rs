@@ -2,6 +2,7 @@
 //! the route; on a failure, what was created is removed again, or said to be left.
 
 use super::issuer::{self, IssuerError};
+use super::routing::{self, InTheWay};
 use super::{Ids, WriteError};
 use crate::apply::{keep_after_undo, Context};
 use crate::kong::KongError;
@@ -15,6 +16,9 @@ pub enum CreateError {
     /// The declaration cannot become Kong entities, which only the provider configuration shows.
     #[error("the API cannot be made of Kong entities")]
     Invalid(Vec<Issue>),
+    /// Another API of this configuration would receive the same requests; nothing was written.
+    #[error("another API of this configuration receives the same requests")]
+    Routing(InTheWay),
     /// The issuer's keys could not be stored; nothing of the API was written.
     #[error("{error}")]
     Issuer {
@@ -42,8 +46,10 @@ pub async fn create(context: &Context, spec: &ApiSpec) -> Result<Ids, CreateErro
     let route_id = api::route_id(&service_id);
     let desired =
         api::desired(spec, &context.environment, &service_id).map_err(CreateError::Invalid)?;
+    routing::claim(context, &spec.name, &desired.route, true).map_err(CreateError::Routing)?;
     if let Err(error) = issuer::prepare(context, &spec.auth, None).await {
         let left = issuer::undo_prepare(context, &spec.auth, &error, None).await;
+        routing::release(context, &spec.name, &desired.route);
         return Err(CreateError::Issuer { error, left });
     }
     let ids = Ids {
@@ -54,11 +60,16 @@ pub async fn create(context: &Context, spec: &ApiSpec) -> Result<Ids, CreateErro
     };
     match create_entities(context, &desired, &ids, spec.auth.jwt_issuer()).await {
         Ok(()) => Ok(ids),
-        Err(failure) => Err(CreateError::Write {
-            error: WriteError::explained(context, spec, failure.error).await,
-            leftover: failure.leftover,
-            issuer_left: failure.issuer_left,
-        }),
+        Err(failure) => {
+            if failure.leftover.is_none() {
+                routing::release(context, &spec.name, &desired.route);
+            }
+            Err(CreateError::Write {
+                error: WriteError::explained(context, spec, failure.error).await,
+                leftover: failure.leftover,
+                issuer_left: failure.issuer_left,
+            })
+        }
     }
 }
 

@@ -7,6 +7,7 @@ mod create;
 mod delete;
 mod issuer;
 mod read;
+pub mod routing;
 mod update;
 
 use crate::apply::Context;

@@ -4,11 +4,13 @@
 
 use super::issuer::{self, IssuerError};
 use super::read::observe;
+use super::routing::{self, InTheWay};
 use super::{Found, Ids, WriteError};
 use crate::apply::ownership::{self, Foreign, Guarded};
 use crate::apply::Context;
 use crate::kong::{plugins, ForeignKey, KongError, PluginFields};
 use crate::model::api::adopt::{Adopted, AdoptedPlugin};
+use crate::model::api::routing::Routing;
 use crate::model::api::{self, ApiSpec, DesiredApi};
 use crate::model::Issue;
 
@@ -42,6 +44,9 @@ pub enum UpdateError {
     /// written.
     #[error("{0}")]
     Foreign(Foreign),
+    /// Another API of this configuration would receive the same requests; nothing was written.
+    #[error("another API of this configuration receives the same requests")]
+    Routing(InTheWay),
 }
 
 /// A failed update, and what Kong holds after it.
@@ -66,6 +71,13 @@ pub async fn update(
         now: None,
     })?;
     let unwritten = |error| UpdateFailure { error, now: None };
+    let before = prior.and_then(|p| api::desired(p, env, &ids.service).ok());
+    let moves = before
+        .as_ref()
+        .is_none_or(|b| Routing::of_fields(&b.route) != Routing::of_fields(&desired.route));
+    if let Err(other) = routing::claim(context, &spec.name, &desired.route, moves) {
+        return Err(unwritten(UpdateError::Routing(other)));
+    }
     match ownership::check_api(context, &ids.service, ids.route.as_deref()).await {
         Ok(()) => {}
         Err(Guarded::Foreign(foreign)) => return Err(unwritten(UpdateError::Foreign(foreign))),
@@ -77,7 +89,6 @@ pub async fn update(
             return Err(unwritten(UpdateError::Write(error)));
         }
     }
-    let before = prior.and_then(|p| api::desired(p, env, &ids.service).ok());
     let prior_auth = prior.map(|p| &p.auth);
     // A route deleted out of band is put back under the id derived from the service, so that
     // whatever happens to the request, a later read looks for it where it may be.

@@ -56,6 +56,7 @@ fn stored(desired: &DesiredApi, service_id: &str) -> (Service, Route, Vec<Plugin
         https_redirect_status_code: Some(desired.route.https_redirect_status_code),
         service: Some(desired.route.service.clone()),
         tags: Some(desired.route.tags.clone()),
+        ..Route::default()
     };
     let plugins = desired.plugins.iter().map(|p| Plugin {
         id: plugin_id(service_id, &p.name),

@@ -17,6 +17,9 @@ pub(super) fn report_create_error(diags: &mut Diagnostics, spec: &ApiSpec, error
     let issuer = crate::apply::api::issuer_of(spec);
     match error {
         CreateError::Invalid(issues) => report(diags, issues.iter().cloned()),
+        CreateError::Routing(other) => {
+            super::routing::report_in_the_way(diags, spec, other, "apply")
+        }
         CreateError::Issuer { error, left } => {
             report_issuer_error(diags, issuer, error);
             if let Some(left) = left {
@@ -39,6 +42,9 @@ pub(super) fn report_update_error(diags: &mut Diagnostics, spec: &ApiSpec, error
     let issuer = crate::apply::api::issuer_of(spec);
     match error {
         UpdateError::Invalid(issues) => report(diags, issues.iter().cloned()),
+        UpdateError::Routing(other) => {
+            super::routing::report_in_the_way(diags, spec, other, "apply")
+        }
         UpdateError::Issuer { error, left } => {
             report_issuer_error(diags, issuer, error);
             if let Some(left) = left {

@@ -8,6 +8,7 @@ mod errors;
 mod outside;
 mod policies;
 mod private;
+mod routing;
 mod schema;
 mod state;
 
@@ -169,6 +170,7 @@ impl Resource for ApiResource {
         planned.kong_route_id = Value::Unknown;
         auth::plan(diags, &context, &mut planned, None).await;
         check_plan(diags, &planned, &context);
+        routing::check_plan(diags, &context, &planned, None).await;
         Some((Some(planned), None))
     }
 
@@ -195,6 +197,7 @@ impl Resource for ApiResource {
         };
         auth::plan(diags, &context, &mut planned, Some(&prior)).await;
         check_plan(diags, &planned, &context);
+        routing::check_plan(diags, &context, &planned, Some(&prior)).await;
         Some((Some(planned), private_state, vec![]))
     }
 

@@ -8,7 +8,7 @@ use crate::schema::*;
 /// The schema of `dispatch_api`.
 pub fn api_schema() -> Schema {
     schema(block(
-        "An API that exposes a function over HTTP and HTTPS through Kong: one Kong service (the upstream) and one route (hosts, paths, methods, schemes), both named after the API and tagged as managed by this provider.",
+        "An API that exposes a function over HTTP and HTTPS through Kong: one Kong service (the upstream) and one route (hosts, paths, methods, schemes), both named after the API and tagged as managed by this provider. Two APIs whose routes would receive exactly the same requests (a host and a path in common, the same methods or none on both) are an error on `paths` (`hosts` without paths) naming the other route: Kong would accept both and let one win by an order no configuration decides. Prefix overlaps (`/a` and `/a/b`) and routes Kong orders (one with methods and one without, other hosts) are normal routing.",
         [
             ("id", computed(string(), "Stable identifier of the API (the Kong service's id); it survives renames.")),
             ("name", required(string(), "Name of the API: letters, digits, `-` and `_`, starting with a letter or digit; unique in the organization. Renaming updates the Kong entities in place.")),

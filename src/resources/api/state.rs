@@ -57,6 +57,27 @@ impl ApiState {
         })
     }
 
+    /// The declaration as far as the route is concerned (name, hosts, paths, methods, https,
+    /// tags: what `model::api::desired` makes the route of), when those are known: what the
+    /// route does not depend on (the upstream, the policies, authentication) may still be
+    /// unknown, and is left at its default.
+    pub(super) fn routing_spec(&self) -> Option<ApiSpec> {
+        Some(ApiSpec {
+            name: self.name.as_ref_option()?.clone(),
+            upstream: Upstream::Unlinked,
+            hosts: known_sorted(&self.hosts)?,
+            paths: known_strings(&self.paths)?,
+            methods: known_sorted(&self.methods)?,
+            https: HttpsMode::parse(self.https.as_ref_option()?)?,
+            redirect_code: DEFAULT_REDIRECT_CODE,
+            strip_path: true,
+            enabled: true,
+            tags: known_sorted(&self.tags)?,
+            policies: Default::default(),
+            auth: Default::default(),
+        })
+    }
+
     /// Fills what the user left out with defaults, and the computed values that can be known.
     /// `config` decides: a value the user removed from the configuration goes back to its default.
     pub(super) fn plan_from(

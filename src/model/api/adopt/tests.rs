@@ -221,6 +221,7 @@ fn extra_routes_are_every_route_of_the_service_but_the_apis() {
         https_redirect_status_code: None,
         service: Some(ForeignKey::new(SERVICE)),
         tags: None,
+        ..Route::default()
     };
     let routes = [route(ROUTE, Some("legacy")), route(OTHER_ROUTE, None)];
     let extra = extra_routes(&routes, Some(ROUTE));
