@@ -66,41 +66,15 @@ impl AllRoutes {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::kong::{ClientOptions, ForeignKey, RouteFields, ServiceFields, TlsOptions};
+    use crate::kong::{ForeignKey, RouteFields, ServiceFields};
     use kong_sandbox::Sandbox;
-    use std::time::Duration;
-
-    fn client(url: &str) -> Client {
-        Client::new(ClientOptions {
-            base_url: url::Url::parse(url).expect("url"),
-            admin_token: None,
-            workspace: None,
-            extra_headers: vec![],
-            tls: TlsOptions::default(),
-            timeout: Duration::from_secs(5),
-            max_retries: 0,
-            retry_base_delay: Duration::from_millis(10),
-        })
-        .expect("client")
-    }
 
     #[tokio::test]
     async fn one_listing_serves_every_check_of_a_process() {
         let sandbox = Sandbox::start();
-        let client = client(&sandbox.url());
+        let client = Client::for_tests(&sandbox.url());
         let service = uuid::Uuid::new_v4().to_string();
-        let fields = ServiceFields {
-            name: "s".into(),
-            protocol: "http".into(),
-            host: "up.internal".into(),
-            port: 80,
-            path: None,
-            enabled: true,
-            connect_timeout: 60_000,
-            read_timeout: 60_000,
-            write_timeout: 60_000,
-            tags: vec![],
-        };
+        let fields = ServiceFields::for_tests("s", "up.internal", &[]);
         client
             .put_service(&service, &fields)
             .await

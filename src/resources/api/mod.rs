@@ -374,6 +374,9 @@ impl Resource for ApiResource {
     }
 }
 
+/// The id the plan-time checks map the API's entities under (nothing they check depends on it).
+const PLANNED_ID: &str = "00000000-0000-0000-0000-000000000000";
+
 /// The checks of a configuration that need neither Kong nor the provider configuration.
 fn config_issues(config: &ApiState) -> Vec<Issue> {
     let mut issues = api::check_draft(&config.draft());
@@ -384,11 +387,7 @@ fn config_issues(config: &ApiState) -> Vec<Issue> {
 /// Plan-time checks that need the provider configuration.
 fn check_plan(diags: &mut Diagnostics, planned: &ApiState, context: &Context) {
     if let Some(spec) = planned.spec() {
-        if let Err(issues) = api::desired(
-            &spec,
-            &context.environment,
-            "00000000-0000-0000-0000-000000000000",
-        ) {
+        if let Err(issues) = api::desired(&spec, &context.environment, PLANNED_ID) {
             report(diags, issues);
         }
     }

@@ -3,7 +3,7 @@
 
 use tf_provider::Diagnostics;
 
-use super::ApiState;
+use super::{ApiState, PLANNED_ID};
 use crate::apply::api::routing::{self, InTheWay, Own, RoutingError};
 use crate::apply::Context;
 use crate::diagnostics::report;
@@ -11,10 +11,6 @@ use crate::kong::KongError;
 use crate::model::api::routing::Holder;
 use crate::model::api::{self, ApiSpec};
 use crate::model::{AttrPath, Issue};
-
-/// The id the plan-time checks make the API's entities under (the route's routing does not
-/// depend on it).
-const PLANNED_ID: &str = "00000000-0000-0000-0000-000000000000";
 
 /// The plan-time check that no other route receives the requests of the API `planned` (with
 /// its `prior` state on an update): compared with Kong when the API is created or its routing
@@ -33,15 +29,19 @@ pub(super) async fn check_plan(
     let Ok(desired) = api::desired(&spec, env, PLANNED_ID) else {
         return;
     };
-    let before = prior
-        .and_then(ApiState::routing_spec)
-        .and_then(|p| api::desired(&p, env, PLANNED_ID).ok());
+    // An unchanged declaration makes the same route: mapped again only when it changed.
+    let before = match prior.and_then(ApiState::routing_spec) {
+        Some(prior_spec) if prior_spec == spec => Some(desired.route.clone()),
+        Some(prior_spec) => api::desired(&prior_spec, env, PLANNED_ID)
+            .ok()
+            .map(|d| d.route),
+        None => None,
+    };
     let own = Own {
         name: &spec.name,
         route_id: prior.and_then(|p| p.kong_route_id.as_ref_option().map(String::as_str)),
     };
-    let route = before.as_ref().map(|b| &b.route);
-    match routing::plan(context, own, &desired.route, route).await {
+    match routing::plan(context, own, &desired.route, before.as_ref()).await {
         Ok(()) => {}
         Err(RoutingError::Conflict(other)) => report_in_the_way(diags, &spec, &other, "plan"),
         // A guard, not a step of the change: when Kong cannot list its routes (credentials
