@@ -11,6 +11,7 @@ use crate::kong::{ClientOptions, TlsOptions};
 use crate::model::api::Environment;
 use crate::model::naming::Naming;
 use crate::model::upstream::{UpstreamTemplate, DEFAULT_FUNCTION_UPSTREAM_URL};
+use crate::model::validate::KongRules;
 use crate::model::{validate, AttrPath, Issue, Number};
 use crate::secret::Secret;
 
@@ -328,6 +329,8 @@ pub fn resolve(
             naming: Naming::new(organization),
             template,
             gateway_url,
+            // Known once configure has asked Kong (`Context::with_node`).
+            kong: KongRules::ANY,
         },
         sources: Sources {
             admin_url: admin_url_source,

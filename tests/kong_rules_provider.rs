@@ -49,7 +49,7 @@ fn api_plan(set: impl FnOnce(&mut Draft)) -> Verdict {
         ..Draft::default()
     };
     set(&mut draft);
-    verdict(&api::check_draft(&draft))
+    verdict(&api::check_draft(&draft, validate::KongRules::KONG_3_9))
 }
 
 fn rate_limit_plan(set: impl FnOnce(&mut RateLimitDraft)) -> Verdict {

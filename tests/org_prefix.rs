@@ -15,10 +15,13 @@ use std::ptr;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use dispatch_provider::model::org_prefix::{self, PrefixError};
+use dispatch_provider::model::validate::KongRules;
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestCaseError, TestRunner};
 
 const PREFIX: &str = "/shop";
+/// Kong 3.9's: the confinement is compiled with the same PCRE2 whatever the version.
+const RULES: KongRules = KongRules::KONG_3_9;
 
 fn config(cases: u32) -> Config {
     let mut config = Config {
@@ -245,7 +248,7 @@ fn no_generated_regex_routes_a_request_outside_the_prefix() {
             &(regex_path(), prop::collection::vec(request(), 1..8)),
             |(path, mut requests)| {
                 tried.fetch_add(1, Ordering::Relaxed);
-                let Ok(kong) = org_prefix::confine(PREFIX, &path) else {
+                let Ok(kong) = org_prefix::confine(PREFIX, &path, RULES) else {
                     return Ok(());
                 };
                 kept.fetch_add(1, Ordering::Relaxed);
@@ -288,7 +291,7 @@ fn every_kept_regex_reads_back_and_anything_else_differs() {
     let mut runner = TestRunner::new(config(2000));
     runner
         .run(&regex_path(), |path| {
-            match org_prefix::confine(PREFIX, &path) {
+            match org_prefix::confine(PREFIX, &path, RULES) {
                 Ok(kong) => {
                     let read = org_prefix::api_paths(PREFIX, std::slice::from_ref(&kong));
                     prop_assert_eq!(read, vec![path.clone()]);
@@ -312,7 +315,7 @@ fn every_kept_regex_reads_back_and_anything_else_differs() {
     runner
         .run(&prop::collection::vec(kong_path, 0..3), |kong| {
             let read = org_prefix::api_paths(PREFIX, &kong);
-            if let Ok(again) = org_prefix::kong_paths(PREFIX, &read) {
+            if let Ok(again) = org_prefix::kong_paths(PREFIX, &read, RULES) {
                 prop_assert_eq!(again, kong.clone(), "read back as {:?}", read);
             }
             Ok(())

@@ -408,7 +408,7 @@ fn declaration() -> impl Strategy<Value = (ApiSpec, Option<i64>)> {
 
 /// Every plan-time issue of a declaration: the API's and its authentication's.
 fn plan_issues(spec: &ApiSpec, code: Option<i64>) -> Vec<dispatch_provider::model::Issue> {
-    let mut issues = api::check_draft(&drafts::api(spec, code));
+    let mut issues = api::check_draft(&drafts::api(spec, code), validate::KongRules::KONG_3_9);
     issues.extend(model_auth::check_draft(&drafts::auth(&spec.auth)));
     issues.retain(|i| i.is_error());
     issues
@@ -420,6 +420,7 @@ fn environment(organization: Option<&str>) -> Environment {
         template: UpstreamTemplate::new(DEFAULT_FUNCTION_UPSTREAM_URL, organization)
             .expect("the default template is valid"),
         gateway_url: url::Url::parse("http://localhost:8000").expect("url"),
+        kong: validate::KongRules::KONG_3_9,
     }
 }
 
@@ -443,7 +444,7 @@ fn no_string_makes_a_validator_panic() {
             let _ = validate::tag(&s);
             let _ = validate::method(&s);
             let _ = validate::route_host(&s);
-            let _ = validate::route_path(&s);
+            let _ = validate::route_path(&s, validate::KongRules::KONG_3_9);
             let _ = validate::upstream_url(&s);
             let _ = validate::raw_path(&s);
             let _ = validate::service_path(&s);
@@ -493,7 +494,9 @@ fn no_string_makes_a_validator_panic() {
                     "normalising a well-encoded path is idempotent"
                 );
             }
-            if validate::route_path(&s).is_ok() && !s.starts_with('~') {
+            if validate::route_path(&s, validate::KongRules::KONG_3_9).is_ok()
+                && !s.starts_with('~')
+            {
                 prop_assert_eq!(normalized, s, "an accepted prefix is in normal form");
             }
             Ok(())
@@ -1021,7 +1024,7 @@ fn route_validators_agree_with_kong_in_both_directions() {
         (
             "paths",
             route_path().boxed(),
-            validate::route_path,
+            |path| validate::route_path(path, validate::KongRules::KONG_3_9),
             stray_percent,
         ),
         (

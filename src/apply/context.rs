@@ -7,6 +7,7 @@ use crate::idp::IdpClient;
 use crate::interrupt::Interrupt;
 use crate::kong::{AllRoutes, Client, Inventory, KongError, KongVersion, Node};
 use crate::model::api::Environment;
+use crate::model::validate::KongRules;
 
 /// The configured provider.
 pub struct Context {
@@ -60,6 +61,7 @@ impl Context {
 
     /// The same context, knowing what Kong said about itself at configuration.
     pub fn with_node(mut self, node: Option<Node>) -> Self {
+        self.environment.kong = KongRules::of(node.as_ref().and_then(|n| n.version.as_ref()));
         self.node = node;
         self
     }

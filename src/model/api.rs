@@ -7,6 +7,7 @@ use super::auth::{self, Authentication};
 use super::naming::{self, derived_id, Naming};
 use super::policies::{self, Policies};
 use super::upstream::{unlinked_target, Target, UpstreamTemplate, UNLINKED_URL};
+use super::validate::KongRules;
 use super::{AttrPath, Issue};
 use crate::kong::plugins::{PluginConfig, RequestTerminationConfig};
 use crate::kong::{ForeignKey, PluginFields, RouteFields, Service, ServiceFields};
@@ -140,6 +141,8 @@ pub struct Environment {
     pub template: UpstreamTemplate,
     /// Public base URL of the Kong proxy.
     pub gateway_url: Url,
+    /// The rules of the Kong in use, once its version is known.
+    pub kong: KongRules,
 }
 
 /// The Kong entities an API should consist of.
@@ -195,7 +198,7 @@ pub fn desired(
             )
         }),
     };
-    let paths = kong_paths(spec, &env.naming).unwrap_or_else(|errors| {
+    let paths = kong_paths(spec, &env.naming, env.kong).unwrap_or_else(|errors| {
         issues.extend(errors);
         Vec::new()
     });

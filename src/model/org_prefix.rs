@@ -27,7 +27,7 @@
 
 use regex_syntax::hir::{Hir, HirKind, Look};
 
-use super::validate;
+use super::validate::{self, KongRules};
 
 /// Why a path cannot be served under the organization's prefix.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -76,6 +76,7 @@ pub enum PrefixError {
 pub fn kong_paths(
     prefix: &str,
     paths: &[String],
+    rules: KongRules,
 ) -> Result<Vec<String>, Vec<(usize, PrefixError)>> {
     if paths.is_empty() {
         return whole_prefix(prefix).map_err(|e| vec![(0, e)]);
@@ -83,7 +84,7 @@ pub fn kong_paths(
     let mut kong = Vec::with_capacity(paths.len());
     let mut errors = Vec::new();
     for (i, path) in paths.iter().enumerate() {
-        match confine(prefix, path) {
+        match confine(prefix, path, rules) {
             Ok(path) => kong.push(path),
             Err(e) => errors.push((i, e)),
         }
@@ -122,13 +123,13 @@ fn whole_prefix(prefix: &str) -> Result<Vec<String>, PrefixError> {
 }
 
 /// The Kong path of `path` (`/cart` or `~/items/\d+`) under `prefix` (`/shop`).
-pub fn confine(prefix: &str, path: &str) -> Result<String, PrefixError> {
+pub fn confine(prefix: &str, path: &str, rules: KongRules) -> Result<String, PrefixError> {
     check_prefix(prefix)?;
     let invalid = |why: String| PrefixError::Invalid {
         path: path.to_string(),
         why,
     };
-    validate::route_path(path).map_err(invalid)?;
+    validate::route_path(path, rules).map_err(invalid)?;
     let Some(regex) = path.strip_prefix('~') else {
         // A plain path is a literal prefix that starts with `/`.
         return Ok(format!("{prefix}{path}"));
@@ -150,7 +151,8 @@ pub fn confine(prefix: &str, path: &str) -> Result<String, PrefixError> {
         why,
     };
     // `regex` (the user's path) compiled with PCRE in `route_path`; now the whole.
-    validate::kong_pcre(&confined).map_err(|e| {
+    // Compiled here, never left to Kong: this compile is what shows the group holds.
+    rules.regex.compiled_here().check(&confined).map_err(|e| {
         unconfinable(format!(
             "in a group after the prefix it does not compile with PCRE ({e}); something in it runs to the end of the pattern (such as `\\Q` without `\\E`, or a `#` comment under `(?x)`)"
         ))

@@ -20,6 +20,7 @@ pub use cors::{Cors, CorsDraft};
 pub use monitoring::Monitoring;
 pub use rate_limit::{RateLimit, RateLimitDraft, DEFAULT_LIMIT_BY, LIMIT_BY};
 
+use super::validate::KongRules;
 use super::{validate, AttrPath, Field, Issue, Number as Decimal};
 use crate::kong::plugins::{
     self, CorsConfig, HttpLogConfig, PluginConfig, PrometheusConfig, RateLimitingConfig,
@@ -256,7 +257,7 @@ pub struct PoliciesDraft {
 }
 
 /// Every problem of the policies that can be seen at plan time, on the attribute concerned.
-pub fn check(draft: &PoliciesDraft) -> Vec<Issue> {
+pub fn check(draft: &PoliciesDraft, rules: KongRules) -> Vec<Issue> {
     let mut issues = Vec::new();
     if let Some(ms) = draft.timeout_ms.value() {
         if let Err(why) = validate::policy::timeout_ms(ms) {
@@ -277,7 +278,7 @@ pub fn check(draft: &PoliciesDraft) -> Vec<Issue> {
         }
     }
     if let Some(cors) = draft.cors.value() {
-        cors::check(cors, &mut issues);
+        cors::check(cors, rules, &mut issues);
     }
     if let Some(limit) = draft.rate_limit.value() {
         rate_limit::check(limit, &mut issues);

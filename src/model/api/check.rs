@@ -2,6 +2,7 @@
 
 use super::{HttpsMode, REDIRECT_CODES};
 use crate::model::policies::{self, PoliciesDraft};
+use crate::model::validate::KongRules;
 use crate::model::{naming, null_required, validate, AttrPath, Field, Issue, Number};
 
 /// The values of a declaration at plan time, for the checks that span attributes. Each field
@@ -23,8 +24,9 @@ pub struct Draft {
     pub policies: PoliciesDraft,
 }
 
-/// Every problem of a declaration that can be seen without the provider configuration.
-pub fn check_draft(draft: &Draft) -> Vec<Issue> {
+/// Every problem of a declaration that can be seen without the provider configuration, by the
+/// `rules` of the Kong in use ([`KongRules::ANY`] before it is known).
+pub fn check_draft(draft: &Draft, rules: KongRules) -> Vec<Issue> {
     let mut issues = Vec::new();
     if draft.name == Field::Null {
         issues.push(null_required(
@@ -79,7 +81,7 @@ pub fn check_draft(draft: &Draft) -> Vec<Issue> {
                 check(
                     AttrPath::attr("paths").index(i),
                     "Invalid path",
-                    validate::route_path(path),
+                    validate::route_path(path, rules),
                 );
             }
         }
@@ -135,6 +137,6 @@ pub fn check_draft(draft: &Draft) -> Vec<Issue> {
             );
         }
     }
-    issues.extend(policies::check(&draft.policies));
+    issues.extend(policies::check(&draft.policies, rules));
     issues
 }

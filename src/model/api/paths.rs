@@ -2,13 +2,18 @@
 
 use super::ApiSpec;
 use crate::model::naming::Naming;
+use crate::model::validate::KongRules;
 use crate::model::{org_prefix, AttrPath, Issue};
 
 /// The Kong paths of an API: its own, under `/<organization>/` when it has no hosts (see
 /// [`org_prefix`]: a path that cannot be kept under the prefix is an error on `paths[i]`).
-pub fn kong_paths(spec: &ApiSpec, naming: &Naming) -> Result<Vec<String>, Vec<Issue>> {
+pub fn kong_paths(
+    spec: &ApiSpec,
+    naming: &Naming,
+    rules: KongRules,
+) -> Result<Vec<String>, Vec<Issue>> {
     match naming.path_prefix().filter(|_| spec.hosts.is_empty()) {
-        Some(prefix) => org_prefix::kong_paths(&prefix, &spec.paths).map_err(|errors| {
+        Some(prefix) => org_prefix::kong_paths(&prefix, &spec.paths, rules).map_err(|errors| {
             errors
                 .into_iter()
                 .map(|(i, e)| {

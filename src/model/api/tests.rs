@@ -2,6 +2,7 @@ use super::*;
 use crate::kong::{Plugin, Route};
 use crate::model::policies::PoliciesDraft;
 use crate::model::upstream::DEFAULT_FUNCTION_UPSTREAM_URL;
+use crate::model::validate::KongRules;
 use crate::model::{validate, Field, Severity};
 use url::Url;
 
@@ -10,6 +11,7 @@ fn env(org: Option<&str>) -> Environment {
         naming: Naming::new(org.map(str::to_string)),
         template: UpstreamTemplate::new(DEFAULT_FUNCTION_UPSTREAM_URL, org).expect("template"),
         gateway_url: Url::parse("http://localhost:8000").expect("url"),
+        kong: KongRules::KONG_3_9,
     }
 }
 
@@ -318,7 +320,7 @@ fn draft_checks_report_each_bad_attribute() {
         tags: Field::Value(vec![Some("a,b".into())]),
         policies: PoliciesDraft::default(),
     };
-    let issues = check_draft(&draft);
+    let issues = check_draft(&draft, KongRules::KONG_3_9);
     let paths: Vec<String> = issues.iter().map(|i| i.path.to_string()).collect();
     assert_eq!(
         paths,
@@ -347,7 +349,7 @@ fn ownership_tags_are_refused_on_tags() {
         ]),
         ..Draft::default()
     };
-    let issues = check_draft(&draft);
+    let issues = check_draft(&draft, KongRules::KONG_3_9);
     let reserved: Vec<_> = issues
         .iter()
         .map(|i| (i.path.to_string(), i.summary.as_str()))
@@ -370,19 +372,19 @@ fn redirect_code_is_checked_only_against_known_https() {
         redirect_code: Field::Value(302u64.into()),
         ..Draft::default()
     };
-    assert!(check_draft(&draft).is_empty());
+    assert!(check_draft(&draft, KongRules::KONG_3_9).is_empty());
     let draft = Draft {
         name: Field::Unknown,
         https: Field::Value("required".into()),
         redirect_code: Field::Value(303u64.into()),
         ..Draft::default()
     };
-    assert_eq!(check_draft(&draft).len(), 1);
+    assert_eq!(check_draft(&draft, KongRules::KONG_3_9).len(), 1);
 }
 
 #[test]
 fn a_null_name_is_an_error_on_name_and_an_unknown_one_is_not() {
-    let issues = check_draft(&Draft::default());
+    let issues = check_draft(&Draft::default(), KongRules::KONG_3_9);
     assert_eq!(issues.len(), 1, "{issues:?}");
     assert_eq!(issues[0].path.to_string(), "name");
     assert_eq!(issues[0].summary, "Missing API name");
@@ -390,7 +392,7 @@ fn a_null_name_is_an_error_on_name_and_an_unknown_one_is_not() {
         name: Field::Unknown,
         ..Draft::default()
     };
-    assert!(check_draft(&unknown).is_empty());
+    assert!(check_draft(&unknown, KongRules::KONG_3_9).is_empty());
 }
 
 #[test]

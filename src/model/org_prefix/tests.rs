@@ -88,7 +88,7 @@ fn no_regex_leaves_the_prefix() {
         "\n/admin",
     ];
     for path in ESCAPES {
-        let Ok(kong) = confine(SHOP, path) else {
+        let Ok(kong) = confine(SHOP, path, KongRules::KONG_3_9) else {
             continue;
         };
         assert!(kong.starts_with("~/shop/(?:"), "{path} -> {kong}");
@@ -104,7 +104,7 @@ fn no_regex_leaves_the_prefix() {
 fn the_reported_attack_is_confined_and_the_naive_prefix_was_not() {
     let naive = "~/shop/a|/admin";
     assert!(rust_router_matches(naive, "/admin"), "the bug this fixes");
-    let kong = confine(SHOP, "~/a|/admin").expect("confinable");
+    let kong = confine(SHOP, "~/a|/admin", KongRules::KONG_3_9).expect("confinable");
     assert_eq!(kong, "~/shop/(?:a|/admin)");
     assert!(!rust_router_matches(&kong, "/admin"));
     assert!(rust_router_matches(&kong, "/shop/a"));
@@ -122,9 +122,12 @@ fn regexes_that_would_break_out_of_the_group_are_refused() {
         "~/)",
         "~/[a[b])|(/admin]",
     ] {
-        assert!(confine(SHOP, path).is_err(), "{path:?} must be refused");
+        assert!(
+            confine(SHOP, path, KongRules::KONG_3_9).is_err(),
+            "{path:?} must be refused"
+        );
     }
-    let why = confine(SHOP, "~/a(?x)#c").expect_err("a comment to the end");
+    let why = confine(SHOP, "~/a(?x)#c", KongRules::KONG_3_9).expect_err("a comment to the end");
     assert!(
         why.to_string()
             .contains("cannot be kept under the organization's prefix `/shop/`"),
@@ -140,7 +143,7 @@ fn a_quantified_leading_slash_is_refused_with_its_reason() {
         ("~/+x", '+'),
         ("~/{0}x", '{'),
     ] {
-        match confine(SHOP, path) {
+        match confine(SHOP, path, KongRules::KONG_3_9) {
             Err(PrefixError::QuantifiedSlash { quantifier, .. }) => assert_eq!(quantifier, q),
             other => panic!("{path}: {other:?}"),
         }
@@ -153,7 +156,7 @@ fn plain_paths_are_prefixed_and_everything_reads_back() {
         .iter()
         .map(|p| p.to_string())
         .collect();
-    let kong = kong_paths(SHOP, &paths).expect("valid");
+    let kong = kong_paths(SHOP, &paths, KongRules::KONG_3_9).expect("valid");
     assert_eq!(
         kong,
         [
@@ -169,7 +172,7 @@ fn plain_paths_are_prefixed_and_everything_reads_back() {
 
 #[test]
 fn no_paths_means_the_prefix_and_not_a_longer_organization() {
-    let kong = kong_paths(SHOP, &[]).expect("valid");
+    let kong = kong_paths(SHOP, &[], KongRules::KONG_3_9).expect("valid");
     assert_eq!(kong, ["/shop/", "~/shop$"]);
     assert!(api_paths(SHOP, &kong).is_empty());
     let routes = |request: &str| kong.iter().any(|k| rust_router_matches(k, request));
@@ -193,20 +196,20 @@ fn what_kong_holds_in_another_form_reads_back_as_a_difference() {
     ] {
         let read = api_paths(SHOP, &[kong.to_string()]);
         assert_eq!(read, [format!("(not kept under /shop/) {kong}")]);
-        assert!(validate::route_path(&read[0]).is_err());
+        assert!(validate::route_path(&read[0], KongRules::KONG_3_9).is_err());
     }
     // A regex of the right form whose inside is not a valid path reads back as that inside,
     // which no declaration can be either.
     let read = api_paths(SHOP, &["~/shop/(?:a)|(?:/admin)".to_string()]);
     assert_eq!(read, ["~/a)|(?:/admin"]);
-    assert!(confine(SHOP, &read[0]).is_err());
+    assert!(confine(SHOP, &read[0], KongRules::KONG_3_9).is_err());
 }
 
 #[test]
 fn a_prefix_that_is_not_a_plain_name_is_refused() {
     for prefix in ["/a|b", "shop", "/", "/a/b", "/a.b"] {
         assert!(matches!(
-            confine(prefix, "/x"),
+            confine(prefix, "/x", KongRules::KONG_3_9),
             Err(PrefixError::Prefix { .. })
         ));
     }

@@ -2,6 +2,7 @@
 
 use super::{cors_method, cors_origin, keep, whole, CORS_METHODS};
 use crate::kong::plugins::CorsConfig;
+use crate::model::validate::KongRules;
 use crate::model::{sorted, validate, AttrPath, Field, Issue, Number};
 
 /// The `cors` block: each field `None` when not declared. Sets are sorted.
@@ -94,10 +95,10 @@ impl Cors {
 }
 
 /// Every problem of the block that can be seen at plan time.
-pub fn check(cors: &CorsDraft, issues: &mut Vec<Issue>) {
+pub fn check(cors: &CorsDraft, rules: KongRules, issues: &mut Vec<Issue>) {
     let at = |name: &'static str| AttrPath::attr("cors").index(0).then(name);
     for origin in cors.origins.known_elements() {
-        if let Err(why) = cors_origin(origin) {
+        if let Err(why) = cors_origin(origin, rules) {
             issues.push(Issue::error(at("origins"), "Invalid CORS origin", why));
         }
     }

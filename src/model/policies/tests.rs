@@ -1,4 +1,9 @@
 use super::*;
+
+/// The plan-time checks, by Kong 3.9's rules.
+fn check(draft: &PoliciesDraft) -> Vec<Issue> {
+    super::check(draft, KongRules::KONG_3_9)
+}
 use crate::model::api::plugin_id;
 use serde_json::json;
 

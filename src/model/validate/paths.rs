@@ -1,10 +1,13 @@
 //! Paths: route paths (plain prefixes and regexes), Kong's path normalisation, service paths.
 
+use super::KongRules;
+
 /// Checks a route path as Kong 3.9 does (kong/db/schema/typedefs.lua `typedefs.router_path`:
 /// `/prefix` or `~/regex`, no `//`; `validate_path_with_regexes`: a prefix normalised and, when
 /// RFC 3986's characters only, validly %-encoded; a regex compiled by PCRE2 and by the router).
-/// Exactly Kong's rule (PCRE2 10.43 for 10.44: see Cargo.toml).
-pub fn route_path(path: &str) -> Result<(), String> {
+/// The regex is compiled as the PCRE library of the Kong `rules` are for does (see
+/// [`super::RegexLibrary`]).
+pub fn route_path(path: &str, rules: KongRules) -> Result<(), String> {
     let regex = path.strip_prefix('~');
     if !path.starts_with('/') && !regex.is_some_and(|r| r.starts_with('/')) {
         return Err(format!(
@@ -20,7 +23,7 @@ pub fn route_path(path: &str) -> Result<(), String> {
             // it), and its default router (traditional_compatible) compiles it again with Rust's
             // `regex` crate: it must pass both, and each refuses things the other accepts
             // (`$*` is refused by PCRE only; lookaround by `regex` only).
-            if let Err(e) = kong_pcre(pattern) {
+            if let Err(e) = rules.regex.check(pattern) {
                 return Err(format!(
                     "`{pattern}` is not a valid regular expression (PCRE): {e}"
                 ));
@@ -52,16 +55,6 @@ pub fn route_path(path: &str) -> Result<(), String> {
         }
     }
     Ok(())
-}
-
-/// Compiles a regular expression as Kong's schema does before accepting it (a dry run of
-/// `ngx.re.find` with the router's options, kong/db/schema/typedefs.lua
-/// `validate_path_with_regexes`): PCRE2, 8-bit, without UTF mode.
-pub fn kong_pcre(pattern: &str) -> Result<(), String> {
-    pcre2::bytes::RegexBuilder::new()
-        .build(pattern)
-        .map(|_| ())
-        .map_err(|e| e.to_string())
 }
 
 /// The first `%` not followed by two hex digits, with what follows it (at most two chars).

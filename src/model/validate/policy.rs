@@ -3,7 +3,7 @@
 //! kong/plugins/*/schema.lua, kong/db/schema/entities/services.lua). Each number rule takes
 //! any number Terraform holds and returns the whole number sent to Kong, or why not.
 
-use super::{header_name, kong_pcre};
+use super::{header_name, KongRules};
 use crate::model::Number;
 
 /// The methods Kong's `cors` accepts (kong/plugins/cors/schema.lua `METHODS`).
@@ -63,8 +63,9 @@ pub fn rate_limit(attribute: &str, value: &Number) -> Result<u64, String> {
 
 /// Checks a CORS origin as Kong does (kong/plugins/cors/schema.lua
 /// `validate_asterisk_or_regex`): `*`, or a regular expression PCRE compiles
-/// (kong/db/schema/init.lua `is_regex`), never empty (a string field's `len_min` is 1).
-pub fn cors_origin(origin: &str) -> Result<(), String> {
+/// (kong/db/schema/init.lua `is_regex`, with the PCRE library of the Kong `rules` are for),
+/// never empty (a string field's `len_min` is 1).
+pub fn cors_origin(origin: &str, rules: KongRules) -> Result<(), String> {
     if origin.is_empty() {
         return Err(
             "an origin cannot be empty: give `*` or a regular expression such as `https://app\\.example\\.com`"
@@ -74,7 +75,7 @@ pub fn cors_origin(origin: &str) -> Result<(), String> {
     if origin == "*" {
         return Ok(());
     }
-    kong_pcre(origin).map_err(|e| {
+    rules.regex.check(origin).map_err(|e| {
         format!("`{origin}` is not `*` or a valid regular expression (Kong matches origins with PCRE): {e}")
     })
 }

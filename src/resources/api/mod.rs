@@ -24,6 +24,7 @@ use crate::context::SharedContext;
 use crate::diagnostics::{kong_error, report, report_plan_errors};
 use crate::model::api;
 use crate::model::auth as model_auth;
+use crate::model::validate::KongRules;
 use crate::model::Issue;
 use crate::resources::report_foreign;
 use crate::values::{self, TfNumber, TfString, TfStringList, TfStringSet};
@@ -114,7 +115,7 @@ impl Resource for ApiResource {
 
     async fn validate<'a>(&self, diags: &mut Diagnostics, config: Self::State<'a>) -> Option<()> {
         if let Some(config) = config {
-            report(diags, config_issues(&config));
+            report(diags, config_issues(&config, KongRules::ANY));
         }
         Some(())
     }
@@ -163,7 +164,7 @@ impl Resource for ApiResource {
         let (Some(proposed), Some(config)) = (proposed, config) else {
             return Some((None, None));
         };
-        report_plan_errors(diags, config_issues(&config));
+        report_plan_errors(diags, config_issues(&config, context.environment.kong));
         let mut planned = ApiState::plan_from(&config, proposed, &context);
         planned.id = Value::Unknown;
         planned.kong_service_id = Value::Unknown;
@@ -187,7 +188,7 @@ impl Resource for ApiResource {
         let (Some(prior), Some(proposed), Some(config)) = (prior, proposed, config) else {
             return Some((None, private_state, vec![]));
         };
-        report_plan_errors(diags, config_issues(&config));
+        report_plan_errors(diags, config_issues(&config, context.environment.kong));
         let mut planned = ApiState::plan_from(&config, proposed, &context);
         planned.id = prior.id.clone();
         planned.kong_service_id = prior.kong_service_id.clone();
@@ -378,8 +379,9 @@ impl Resource for ApiResource {
 const PLANNED_ID: &str = "00000000-0000-0000-0000-000000000000";
 
 /// The checks of a configuration that need neither Kong nor the provider configuration.
-fn config_issues(config: &ApiState) -> Vec<Issue> {
-    let mut issues = api::check_draft(&config.draft());
+/// What is wrong in `config` by the `rules` of the Kong in use.
+fn config_issues(config: &ApiState, rules: KongRules) -> Vec<Issue> {
+    let mut issues = api::check_draft(&config.draft(), rules);
     issues.extend(model_auth::check_draft(&auth::draft(config)));
     issues
 }

@@ -1,0 +1,130 @@
+use super::RegexLibrary::{self, *};
+
+fn name(len: usize) -> String {
+    "n".repeat(len)
+}
+
+fn accepted(library: RegexLibrary, pattern: &str) -> bool {
+    library.check(pattern).is_ok()
+}
+
+#[test]
+fn group_names_follow_the_limit_of_each_pcre2() {
+    for pattern in [
+        format!("(?<{}>a)", name(33)),
+        format!("(?<{}>a)\\k<{}>", name(128), name(128)),
+        format!("(?P<{}>a)(?P={})", name(60), name(60)),
+        format!("(?'{}'a)(?&{})", name(40), name(40)),
+        format!("(?<{}>a)(?({})b|c)", name(40), name(40)),
+    ] {
+        assert!(!accepted(Pcre2v10_43, &pattern), "10.43: {pattern}");
+        assert!(accepted(Pcre2v10_44, &pattern), "10.44: {pattern}");
+        assert!(accepted(Pcre2v10_45, &pattern), "10.45: {pattern}");
+        assert!(accepted(Any, &pattern), "any: {pattern}");
+    }
+    let too_long = format!("(?<{}>a)", name(129));
+    let error = Pcre2v10_44.check(&too_long).unwrap_err();
+    assert!(error.contains("maximum 128"), "{error}");
+}
+
+#[test]
+fn renaming_a_long_name_keeps_every_other_error() {
+    // A reference to a name no group has is still refused, and so is a bad pattern around a
+    // long name.
+    let missing = format!("(?<{}>a)\\k<{}>", name(40), name(41));
+    assert!(Pcre2v10_44.check(&missing).is_err());
+    assert!(Pcre2v10_44.check(&format!("(?<{}>a", name(40))).is_err());
+    // Two long names sharing a beginning are told apart.
+    let two = format!(
+        "(?<{a}>x)(?<{b}>y)\\k<{a}>\\k<{b}>",
+        a = name(40),
+        b = name(41)
+    );
+    assert!(Pcre2v10_44.check(&two).is_ok());
+    // A long name that is literal text (escaped) compiles as it does in Kong.
+    assert!(Pcre2v10_44.check(&format!("\\(?<{}>a", name(40))).is_ok());
+}
+
+#[test]
+fn pcre2_10_45_refuses_a_bare_hex_escape() {
+    for pattern in ["a\\xg", "a\\x", "[\\xg]"] {
+        assert!(accepted(Pcre2v10_44, pattern), "{pattern}");
+        let error = Pcre2v10_45.check(pattern).unwrap_err();
+        assert!(error.contains("`\\x`"), "{error}");
+        // Some Kong accepts it: not refused before the version is known.
+        assert!(accepted(Any, pattern), "{pattern}");
+    }
+    for pattern in ["a\\x41", "a\\x{41}", "a\\\\xg", "\\Qa\\xg\\E"] {
+        assert!(accepted(Pcre2v10_45, pattern), "{pattern}");
+    }
+}
+
+#[test]
+fn pcre2_10_45_syntax_is_left_to_kong_from_3_10_only() {
+    for pattern in [
+        "https://(?[ [a-z] - [q] ])\\.example",
+        "(a)(*scs:(1)a)",
+        "(a)(*scan_substring:(1)a)",
+    ] {
+        assert!(!accepted(Pcre2v10_44, pattern), "{pattern}");
+        assert!(accepted(Pcre2v10_45, pattern), "{pattern}");
+        assert!(accepted(Any, pattern), "{pattern}");
+        // Never for a pattern that must be compiled to be known safe.
+        assert!(!accepted(Pcre2v10_45.compiled_here(), pattern), "{pattern}");
+    }
+    // Other errors are still errors on 3.10, and escaped or classed syntax is not syntax.
+    for pattern in ["(a", "\\(?[a", "[(?[]a(", "\\Q(?[\\E("] {
+        assert!(!accepted(Pcre2v10_45, pattern), "{pattern}");
+    }
+}
+
+#[test]
+fn pcre_8_45_refuses_what_only_pcre2_knows() {
+    for pattern in [
+        "(*pla:a)b",
+        "(*positive_lookahead:a)b",
+        "(*atomic:a)",
+        "(*sr:a)",
+        "(*napla:a)",
+        "(?*a)",
+        "(?<*a)b",
+        "(?^i)a",
+        "(?n)(a)",
+        "(?in:a)",
+        "(?xx)a",
+        "(?C\"x\")a",
+        "(*LIMIT_HEAP=10)a",
+    ] {
+        assert!(accepted(Pcre2v10_43, pattern), "10.43: {pattern}");
+        let error = Pcre845.check(pattern).unwrap_err();
+        assert!(error.contains("PCRE 8.45"), "{pattern}: {error}");
+    }
+    // PCRE 8.45's own syntax, and the same text where it is not syntax.
+    for pattern in [
+        "(*UTF)a",
+        "(*LIMIT_MATCH=10)a",
+        "(*MARK:x)a",
+        "(?i)a",
+        "(?x)a b",
+        "(?i-s:a)",
+        "(?C1)a",
+        "(?J)(?<n>a)|(?<n>b)",
+        "\\(*pla:a",
+        "[(*pla:]",
+        "[](*pla:]",
+        "\\Q(*pla:a)\\E",
+        "(?#(*pla:)a",
+        "(?<=ab|c)d",
+    ] {
+        assert!(accepted(Pcre845, pattern), "{pattern}");
+    }
+}
+
+#[test]
+fn every_library_refuses_what_pcre2_10_43_refuses_but_the_known_differences() {
+    for pattern in ["(a", "a{2,1}", "[b-a]", "(?<n>a)(?<n>b)", "a\\"] {
+        for library in [Pcre845, Pcre2v10_43, Pcre2v10_44, Pcre2v10_45, Any] {
+            assert!(!accepted(library, pattern), "{library:?}: {pattern}");
+        }
+    }
+}
