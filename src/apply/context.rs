@@ -61,7 +61,10 @@ impl Context {
 
     /// The same context, knowing what Kong said about itself at configuration.
     pub fn with_node(mut self, node: Option<Node>) -> Self {
-        self.environment.kong = KongRules::of(node.as_ref().and_then(|n| n.version.as_ref()));
+        self.environment.kong = KongRules::of(
+            node.as_ref().and_then(|n| n.version.as_ref()),
+            node.as_ref().and_then(|n| n.router_flavor.as_deref()),
+        );
         self.node = node;
         self
     }

@@ -328,9 +328,18 @@ pub struct NodeInfo {
     /// `community` or `enterprise` (recent versions only).
     #[serde(default)]
     pub edition: Option<String>,
+    /// The node's settings (kong/api/routes/kong.lua: `kong.configuration`, secrets removed);
+    /// kept as JSON, of which only `router_flavor` is read.
+    #[serde(default)]
+    pub configuration: Json,
 }
 
 impl NodeInfo {
+    /// `traditional`, `traditional_compatible` (Kong 3.x's default) or `expressions`.
+    pub fn router_flavor(&self) -> Option<&str> {
+        self.configuration.get("router_flavor")?.as_str()
+    }
+
     /// Enterprise when Kong says so, or when its version has a fourth part (as go-kong decides).
     pub fn is_enterprise(&self) -> bool {
         match self.edition.as_deref() {
@@ -345,10 +354,28 @@ mod tests {
     use super::*;
 
     #[test]
+    fn the_router_flavor_is_read_from_the_configuration_and_anything_else_is_none() {
+        let flavor = |answer: Json| {
+            serde_json::from_value::<NodeInfo>(answer)
+                .map(|info| info.router_flavor().map(str::to_string))
+                .ok()
+                .flatten()
+        };
+        let traditional = serde_json::json!({"version": "3.9.3", "configuration": {"router_flavor": "traditional"}});
+        assert_eq!(flavor(traditional).as_deref(), Some("traditional"));
+        assert_eq!(flavor(serde_json::json!({"version": "3.9.3"})), None);
+        // A Kong (or proxy) that answers something else there still gives its version.
+        let odd = serde_json::json!({"version": "3.9.3", "configuration": "hidden"});
+        assert_eq!(flavor(odd.clone()), None);
+        assert!(serde_json::from_value::<NodeInfo>(odd).is_ok());
+    }
+
+    #[test]
     fn edition_comes_from_the_edition_field_else_the_version() {
         let info = |version: &str, edition: Option<&str>| NodeInfo {
             version: version.into(),
             edition: edition.map(str::to_string),
+            configuration: Json::Null,
         };
         assert!(!info("3.9.3", Some("community")).is_enterprise());
         assert!(info("3.10.0.1", Some("enterprise")).is_enterprise());

@@ -94,6 +94,8 @@ pub struct Node {
     pub version: Option<KongVersion>,
     /// Whether it is Kong Enterprise.
     pub enterprise: bool,
+    /// Its `router_flavor` setting, when Kong said.
+    pub router_flavor: Option<String>,
 }
 
 impl Node {
@@ -101,6 +103,7 @@ impl Node {
         Self {
             version: KongVersion::parse(&info.version),
             enterprise: info.is_enterprise(),
+            router_flavor: info.router_flavor().map(str::to_string),
         }
     }
 

@@ -12,6 +12,7 @@ use sha2::{Digest, Sha256};
 
 use super::jwk::{pem_fingerprint, SigningKey};
 use super::naming::{derived_id, ISSUER_TAG_PREFIX, MANAGED_TAG};
+use super::validate::KongRules;
 use crate::kong::{AclFields, ConsumerFields, JwtSecret, JwtSecretFields};
 
 /// Prefix of the ACL group (and consumer username) of an issuer.
@@ -124,6 +125,15 @@ pub fn key_ids(issuer: &str, secrets: &[JwtSecret]) -> Vec<String> {
         .filter_map(|s| s.key.clone())
         .collect();
     super::sorted(kids)
+}
+
+/// The first key the jwt plugin of a Kong with `rules` cannot verify tokens with: RSA-PSS keys
+/// before Kong 3.7 (kong/plugins/jwt/daos.lua, `algorithm` `one_of`: PS256, PS384 and PS512
+/// were added in 3.7.0). The provider turns only RSA and P-256/P-384 keys into jwt secrets,
+/// whose other algorithms every Kong 3.x knows.
+pub fn unverifiable_key(keys: &[SigningKey], rules: KongRules) -> Option<&SigningKey> {
+    keys.iter()
+        .find(|key| !rules.rsa_pss && key.algorithm.starts_with("PS"))
 }
 
 /// The `kid`s of a key set, sorted.

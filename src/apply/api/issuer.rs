@@ -34,6 +34,35 @@ pub enum IssuerError {
     /// Kong refused or failed.
     #[error("{0}")]
     Kong(#[from] KongError),
+    /// One of the issuer's keys cannot be held by this Kong.
+    #[error("{0}")]
+    Unverifiable(#[from] UnverifiableKey),
+}
+
+/// An issuer's key whose algorithm the jwt plugin of the Kong in use does not know.
+#[derive(Debug, thiserror::Error)]
+#[error("the issuer's key `{kid}` signs with {algorithm}, which the jwt plugin of Kong {version} cannot verify (Kong's jwt secrets take PS256, PS384 and PS512 since Kong 3.7): use Kong 3.7 or later, or have the issuer sign with RS256, RS384 or RS512")]
+pub struct UnverifiableKey {
+    /// The key id.
+    pub kid: String,
+    /// Its algorithm.
+    pub algorithm: String,
+    /// Kong's version.
+    pub version: String,
+}
+
+/// `Err` naming the first of `keys` the Kong in use cannot verify tokens with.
+fn verifiable(context: &Context, keys: &[SigningKey]) -> Result<(), UnverifiableKey> {
+    match issuer::unverifiable_key(keys, context.environment.kong) {
+        Some(key) => Err(UnverifiableKey {
+            kid: key.kid.clone(),
+            algorithm: key.algorithm.clone(),
+            version: context
+                .kong_version()
+                .map_or_else(|| "?".to_string(), ToString::to_string),
+        }),
+        None => Ok(()),
+    }
 }
 
 /// Why the plan cannot say how an API's tokens are checked.
@@ -45,6 +74,9 @@ pub enum PlanError {
     /// The issuer's keys could not be had (open source only).
     #[error("{0}")]
     Keys(IdpError),
+    /// One of the issuer's keys cannot be held by this Kong.
+    #[error("{0}")]
+    Unverifiable(UnverifiableKey),
 }
 
 /// How Kong will check the tokens of `issuer`: the mechanism Kong's edition offers and, on open
@@ -64,6 +96,7 @@ pub async fn plan_oidc(
                 .signing_keys(issuer, jwks_url)
                 .await
                 .map_err(PlanError::Keys)?;
+            verifiable(context, &keys).map_err(PlanError::Unverifiable)?;
             Some(issuer::kids_of(&keys))
         }
     };
@@ -88,6 +121,7 @@ pub async fn prepare(
         .idp
         .signing_keys(&oidc.issuer, oidc.jwks_url.as_deref())
         .await?;
+    verifiable(context, &keys)?;
     let now = issuer::kids_of(&keys);
     if now != oidc.signing_key_ids {
         return Err(IssuerError::KeysChanged {

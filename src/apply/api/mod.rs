@@ -20,7 +20,7 @@ use crate::model::{certificate, naming};
 pub use conflict::{Conflict, PluginHolder};
 pub use create::{create, CreateError};
 pub use delete::{delete, DeleteError};
-pub use issuer::{plan_oidc, IssuerError, PlanError};
+pub use issuer::{plan_oidc, IssuerError, PlanError, UnverifiableKey};
 pub use read::{find, import, list, read, Lookup};
 pub use update::{update, UpdateError, UpdateFailure};
 

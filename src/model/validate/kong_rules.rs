@@ -5,6 +5,7 @@
 //! with the version's.
 
 use super::regex::RegexLibrary;
+use super::router_regex::RouterRegex;
 use crate::kong::KongVersion;
 
 /// The version-dependent rules of one Kong release.
@@ -12,21 +13,42 @@ use crate::kong::KongVersion;
 pub struct KongRules {
     /// The PCRE library regex paths and CORS origins are compiled with.
     pub regex: RegexLibrary,
+    /// How the router compiles regex paths.
+    pub router: RouterRegex,
+    /// Whether a plain path must be in Kong's normalised form (kong/db/schema/typedefs.lua
+    /// `validate_path_with_regexes` compares it with `normalize(path, true)` since 3.1.0).
+    pub normalised_paths: bool,
+    /// Whether http-log's `http_endpoint` may be a vault reference (kong/plugins/http-log/
+    /// schema.lua: `referenceable = true` since 3.2.0).
+    pub referenceable_log_endpoint: bool,
+    /// Whether Kong's jwt secrets take the algorithms Kong 3.7 added: PS256, PS384, PS512
+    /// (kong/plugins/jwt/daos.lua `algorithm`, `one_of`; 3.0 to 3.6 know only HS*, RS*,
+    /// ES256 and ES384).
+    pub rsa_pss: bool,
 }
 
 impl KongRules {
     /// Kong 3.9's, the release the rule corpus and the sandbox follow.
     pub const KONG_3_9: Self = Self {
         regex: RegexLibrary::Pcre2v10_44,
+        router: RouterRegex::Regex1v10,
+        normalised_paths: true,
+        referenceable_log_endpoint: true,
+        rsa_pss: true,
     };
 
     /// While Kong's version is not known.
     pub const ANY: Self = Self {
         regex: RegexLibrary::Any,
+        router: RouterRegex::Unchecked,
+        normalised_paths: false,
+        referenceable_log_endpoint: true,
+        rsa_pss: true,
     };
 
-    /// The rules of `version`; [`KongRules::ANY`] when Kong did not say which it is.
-    pub fn of(version: Option<&KongVersion>) -> Self {
+    /// The rules of `version` with the router of `router_flavor`; [`KongRules::ANY`] when Kong
+    /// did not say which version it is.
+    pub fn of(version: Option<&KongVersion>, router_flavor: Option<&str>) -> Self {
         let Some(version) = version else {
             return Self::ANY;
         };
@@ -42,12 +64,91 @@ impl KongRules {
         } else {
             RegexLibrary::Pcre845
         };
-        Self { regex }
+        // Cargo.lock of atc-router at the commit each Kong pins (`.requirements`
+        // `ATC_ROUTER`): regex 1.7.0 for 3.2 and 3.3, 1.9.1 for 3.4 and 3.5, 1.10.3 for 3.6.
+        // kong/db/schema/entities/routes.lua: the router's check runs under the
+        // `traditional_compatible` (default) and `expressions` flavors, not `traditional`.
+        let router = if router_flavor == Some("traditional") {
+            RouterRegex::Unchecked
+        } else if version.at_least(&[3, 6]) {
+            RouterRegex::Regex1v10
+        } else if version.at_least(&[3, 4]) {
+            RouterRegex::Regex1v9
+        } else if version.at_least(&[3, 2]) {
+            RouterRegex::Regex1v7
+        } else {
+            RouterRegex::Unchecked
+        };
+        Self {
+            regex,
+            router,
+            normalised_paths: version.at_least(&[3, 1]),
+            referenceable_log_endpoint: version.at_least(&[3, 2]),
+            rsa_pss: version.at_least(&[3, 7]),
+        }
     }
 }
 
 impl Default for KongRules {
     fn default() -> Self {
         Self::KONG_3_9
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rules(version: &str) -> KongRules {
+        KongRules::of(KongVersion::parse(version).as_ref(), None)
+    }
+
+    #[test]
+    fn each_release_gets_the_libraries_it_bundles() {
+        let cases = [
+            ("3.0.2", RegexLibrary::Pcre845, RouterRegex::Unchecked),
+            ("3.1.1", RegexLibrary::Pcre845, RouterRegex::Unchecked),
+            ("3.2.2", RegexLibrary::Pcre845, RouterRegex::Regex1v7),
+            ("3.4.3.12", RegexLibrary::Pcre845, RouterRegex::Regex1v9),
+            ("3.6.1", RegexLibrary::Pcre845, RouterRegex::Regex1v10),
+            ("3.7.1", RegexLibrary::Pcre2v10_43, RouterRegex::Regex1v10),
+            ("3.8.0", RegexLibrary::Pcre2v10_44, RouterRegex::Regex1v10),
+            ("3.9.3", RegexLibrary::Pcre2v10_44, RouterRegex::Regex1v10),
+            (
+                "3.10.0.1",
+                RegexLibrary::Pcre2v10_45,
+                RouterRegex::Regex1v10,
+            ),
+            (
+                "3.12.0.0",
+                RegexLibrary::Pcre2v10_45,
+                RouterRegex::Regex1v10,
+            ),
+        ];
+        for (version, regex, router) in cases {
+            let rules = rules(version);
+            assert_eq!((rules.regex, rules.router), (regex, router), "{version}");
+        }
+        assert_eq!(rules("3.9.3"), KongRules::KONG_3_9);
+    }
+
+    #[test]
+    fn fields_follow_the_release_that_changed_them() {
+        assert!(!rules("3.0.2").normalised_paths);
+        assert!(rules("3.1.0").normalised_paths);
+        assert!(!rules("3.1.1").referenceable_log_endpoint);
+        assert!(rules("3.2.0").referenceable_log_endpoint);
+        assert!(!rules("3.6.1").rsa_pss);
+        assert!(rules("3.7.0").rsa_pss);
+    }
+
+    #[test]
+    fn the_traditional_router_compiles_no_regex_and_an_unknown_version_is_any() {
+        let version = KongVersion::parse("3.9.3");
+        let traditional = KongRules::of(version.as_ref(), Some("traditional"));
+        assert_eq!(traditional.router, RouterRegex::Unchecked);
+        let compatible = KongRules::of(version.as_ref(), Some("traditional_compatible"));
+        assert_eq!(compatible, KongRules::KONG_3_9);
+        assert_eq!(KongRules::of(None, None), KongRules::ANY);
     }
 }

@@ -9,6 +9,7 @@ mod names;
 mod paths;
 pub mod policy;
 mod regex;
+mod router_regex;
 mod urls;
 
 pub use hosts::{host, route_host, sni_name, HostKind};
@@ -16,6 +17,7 @@ pub use kong_rules::KongRules;
 pub use names::{api_name, function_name, header_name, method, organization, tag, workspace};
 pub use paths::{normalize_path, route_path, service_path};
 pub use regex::RegexLibrary;
+pub use router_regex::RouterRegex;
 pub use urls::{base_url, http_endpoint, raw_path, upstream_url, ServiceUrl};
 
 /// Whether a value is a Kong vault reference, `{vault://…}` (kong/pdk/vault.lua

@@ -28,9 +28,7 @@ pub fn route_path(path: &str, rules: KongRules) -> Result<(), String> {
                     "`{pattern}` is not a valid regular expression (PCRE): {e}"
                 ));
             }
-            // As transform.lua's `path_val_transform` hands it to the router: `^` first, and
-            // `?<` read as `?P<`.
-            if let Err(e) = regex::Regex::new(&format!("^{}", pattern.replace("?<", "?P<"))) {
+            if let Err(e) = rules.router.check(pattern) {
                 return Err(format!(
                     "`{pattern}` is not a valid regular expression for Kong's router: {e}"
                 ));
@@ -47,7 +45,7 @@ pub fn route_path(path: &str, rules: KongRules) -> Result<(), String> {
                 }
             }
             let normalized = normalize_path(path);
-            if normalized != path {
+            if rules.normalised_paths && normalized != path {
                 return Err(format!(
                     "`{path}` is not in Kong's normalised form: write `{normalized}`"
                 ));

@@ -4,7 +4,8 @@
 use tf_provider::{AttributePath, Diagnostics};
 
 use crate::apply::api::{
-    Conflict, CreateError, IssuerError, PlanError, PluginHolder, UpdateError, WriteError,
+    Conflict, CreateError, IssuerError, PlanError, PluginHolder, UnverifiableKey, UpdateError,
+    WriteError,
 };
 use crate::diagnostics::{attribute_path, kong_error, report};
 use crate::idp::IdpError;
@@ -132,6 +133,7 @@ pub(super) fn report_oidc_plan_error(diags: &mut Diagnostics, issuer: &str, erro
             error,
             |_| None,
         ),
+        PlanError::Unverifiable(error) => unverifiable(diags, error),
         PlanError::Keys(error) => diags.error(
             "Cannot use the OIDC issuer's signing keys",
             format!(
@@ -140,6 +142,14 @@ pub(super) fn report_oidc_plan_error(diags: &mut Diagnostics, issuer: &str, erro
             oidc_path(),
         ),
     }
+}
+
+fn unverifiable(diags: &mut Diagnostics, error: &UnverifiableKey) {
+    diags.error(
+        "Kong cannot verify the OIDC issuer's tokens",
+        format!("{error}.\n\nNothing was written to Kong."),
+        oidc_path(),
+    );
 }
 
 /// Warns that the plan kept the keys Kong holds because the issuer could not be asked.
@@ -179,6 +189,7 @@ fn report_issuer_error(diags: &mut Diagnostics, issuer: &str, error: &IssuerErro
             ),
             oidc_path(),
         ),
+        IssuerError::Unverifiable(error) => unverifiable(diags, error),
         IssuerError::Kong(error) => kong_error(
             diags,
             &format!("store the signing keys of `{issuer}`"),

@@ -164,11 +164,14 @@ impl Resource for ApiResource {
         let (Some(proposed), Some(config)) = (proposed, config) else {
             return Some((None, None));
         };
-        report_plan_errors(diags, config_issues(&config, context.environment.kong));
+        let refused = refused_at_plan(diags, &config, &context);
         let mut planned = ApiState::plan_from(&config, proposed, &context);
         planned.id = Value::Unknown;
         planned.kong_service_id = Value::Unknown;
         planned.kong_route_id = Value::Unknown;
+        if refused {
+            return Some((Some(planned), None));
+        }
         auth::plan(diags, &context, &mut planned, None).await;
         check_plan(diags, &planned, &context);
         routing::check_plan(diags, &context, &planned, None).await;
@@ -188,7 +191,7 @@ impl Resource for ApiResource {
         let (Some(prior), Some(proposed), Some(config)) = (prior, proposed, config) else {
             return Some((None, private_state, vec![]));
         };
-        report_plan_errors(diags, config_issues(&config, context.environment.kong));
+        let refused = refused_at_plan(diags, &config, &context);
         let mut planned = ApiState::plan_from(&config, proposed, &context);
         planned.id = prior.id.clone();
         planned.kong_service_id = prior.kong_service_id.clone();
@@ -196,6 +199,9 @@ impl Resource for ApiResource {
             Value::Value(id) => Value::Value(id.clone()),
             _ => Value::Unknown,
         };
+        if refused {
+            return Some((Some(planned), private_state, vec![]));
+        }
         auth::plan(diags, &context, &mut planned, Some(&prior)).await;
         check_plan(diags, &planned, &context);
         routing::check_plan(diags, &context, &planned, Some(&prior)).await;
@@ -384,6 +390,16 @@ fn config_issues(config: &ApiState, rules: KongRules) -> Vec<Issue> {
     let mut issues = api::check_draft(&config.draft(), rules);
     issues.extend(model_auth::check_draft(&auth::draft(config)));
     issues
+}
+
+/// Reports the errors of `config` by the rules of the Kong in use (`validate` judged before
+/// the version was known, and cannot see values from variables); `true` when there are any, so
+/// that the plan stops before it asks Kong or an issuer anything.
+fn refused_at_plan(diags: &mut Diagnostics, config: &ApiState, context: &Context) -> bool {
+    let issues = config_issues(config, context.environment.kong);
+    let refused = issues.iter().any(Issue::is_error);
+    report_plan_errors(diags, issues);
+    refused
 }
 
 /// Plan-time checks that need the provider configuration.
