@@ -40,3 +40,4 @@ mod routing_conflicts;
 mod secrets;
 mod shared_state;
 mod tls;
+mod version_rules;

@@ -324,12 +324,9 @@ fn pcre2_only_syntax(pattern: &str) -> Option<String> {
             .unwrap_or(options.len());
         let flags = &options[..flags_end];
         let setting = options[flags_end..].starts_with([')', ':']) && !flags.is_empty();
-        if setting && flags.bytes().all(|b| b"imnsxJU-".contains(&b)) {
-            if flags.contains('n') || flags.contains("xx") {
-                return Some(shown(flags_end + 2));
-            }
-        }
-        None
+        let pcre2_flags = flags.contains('n') || flags.contains("xx");
+        let known = flags.bytes().all(|b| b"imnsxJU-".contains(&b));
+        (setting && known && pcre2_flags).then(|| shown(flags_end + 2))
     })
 }
 
