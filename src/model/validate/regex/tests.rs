@@ -1,3 +1,5 @@
+use proptest::prelude::*;
+
 use super::RegexLibrary::{self, *};
 
 fn name(len: usize) -> String {
@@ -126,5 +128,68 @@ fn every_library_refuses_what_pcre2_10_43_refuses_but_the_known_differences() {
         for library in [Pcre845, Pcre2v10_43, Pcre2v10_44, Pcre2v10_45, Any] {
             assert!(!accepted(library, pattern), "{library:?}: {pattern}");
         }
+    }
+}
+
+/// One piece of a generated pattern; `Name(i)` stands for the i-th group name.
+#[derive(Debug, Clone)]
+enum Piece {
+    Text(&'static str),
+    Name(usize),
+}
+
+fn piece() -> impl Strategy<Value = Vec<Piece>> {
+    let text = prop::sample::select(vec![
+        "a", "\\d+", "(", ")", "|", "[a-z]", "\\(", "*", "(?:", "\\Q", "\\E", "[", "]", "x{2}",
+    ])
+    .prop_map(|t| vec![Piece::Text(t)]);
+    let named = (
+        0..2usize,
+        prop::sample::select(vec![
+            ("(?<", ">"),
+            ("(?P<", ">"),
+            ("(?'", "'"),
+            ("\\k<", ">"),
+            ("(?&", ")"),
+            ("(?P=", ")"),
+            ("\\g{", "}"),
+            ("(?(", ")"),
+        ]),
+    )
+        .prop_map(|(i, (open, close))| vec![Piece::Text(open), Piece::Name(i), Piece::Text(close)]);
+    prop_oneof![text, named]
+}
+
+fn written(pieces: &[Vec<Piece>], names: &[String]) -> String {
+    pieces
+        .iter()
+        .flatten()
+        .map(|piece| match piece {
+            Piece::Text(text) => (*text).to_string(),
+            Piece::Name(i) => names[*i].clone(),
+        })
+        .collect()
+}
+
+proptest! {
+    /// PCRE2 10.44's verdict on a pattern with long group names is 10.43's on the same pattern
+    /// with short names in their place: the renaming changes nothing else, wherever the names
+    /// stand (in groups, references, classes, after escapes, in `\Q…\E`).
+    #[test]
+    fn long_names_are_judged_as_short_ones(
+        pieces in prop::collection::vec(piece(), 1..8),
+        lengths in (33..=128usize, 33..=128usize),
+    ) {
+        let long = [name(lengths.0), format!("m{}", "n".repeat(lengths.1 - 1))];
+        let short = ["s1".to_string(), "s2".to_string()];
+        let pattern = written(&pieces, &long);
+        let renamed = written(&pieces, &short);
+        prop_assert_eq!(
+            Pcre2v10_44.check(&pattern).is_ok(),
+            Pcre2v10_43.check(&renamed).is_ok(),
+            "{} / {}", pattern, renamed
+        );
+        // And with no long name, 10.44 is 10.43.
+        prop_assert_eq!(Pcre2v10_44.check(&renamed).is_ok(), Pcre2v10_43.check(&renamed).is_ok());
     }
 }
