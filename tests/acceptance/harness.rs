@@ -259,6 +259,15 @@ impl Kong {
         }
     }
 
+    /// A sandbox of its own that says it is Kong `version` in `GET /` (its Admin API stays
+    /// Kong 3.9's).
+    pub fn reporting(version: &str) -> Self {
+        Self::with(SandboxConfig {
+            version: Some(version.into()),
+            ..SandboxConfig::default()
+        })
+    }
+
     /// The lane's Kong at `url`.
     fn external(url: &str) -> Self {
         let admin = AdminClient::new(url);

@@ -4,8 +4,6 @@
 //! Admin API behind it stays Kong 3.9's, which is what these tests need: only the version
 //! decides.
 
-use kong_sandbox::SandboxConfig;
-
 use crate::configure::write_bare;
 use crate::harness::{is_configure_probe, needs_sandbox, Kong};
 
@@ -15,14 +13,6 @@ resource "dispatch_api" "orders" {
   function = "orders"
 }
 "#;
-
-/// A sandbox that says it is Kong `version`.
-fn reporting(version: &str) -> Kong {
-    Kong::with(SandboxConfig {
-        version: Some(version.into()),
-        ..SandboxConfig::default()
-    })
-}
 
 #[test]
 fn kong_2_is_refused_at_configure_before_anything_is_read() {
@@ -35,7 +25,7 @@ fn kong_2_is_refused_at_configure_before_anything_is_read() {
     applied.write(API);
     applied.apply().success();
 
-    let kong2 = reporting("2.8.4");
+    let kong2 = Kong::reporting("2.8.4");
     let ws = kong2.workspace();
     ws.write(API);
     std::fs::copy(
@@ -81,7 +71,7 @@ fn a_later_major_version_is_worked_with_and_warned_about() {
     if needs_sandbox("a Kong that reports another version") {
         return;
     }
-    let kong = reporting("4.0.0");
+    let kong = Kong::reporting("4.0.0");
     let ws = kong.workspace();
     ws.write(API);
     let plan = ws.plan();

@@ -5,19 +5,10 @@
 //! sandbox reports the version it is started with; its Admin API stays Kong 3.9's, so these
 //! plans stop short of apply wherever the version matters.
 
-use kong_sandbox::SandboxConfig;
 use serde_json::json;
 
 use crate::harness::{is_configure_probe, needs_sandbox, Kong};
 use crate::idp::{FakeIdp, Key};
-
-/// A sandbox that says it is Kong `version`.
-fn reporting(version: &str) -> Kong {
-    Kong::with(SandboxConfig {
-        version: Some(version.into()),
-        ..SandboxConfig::default()
-    })
-}
 
 fn api(body: &str) -> String {
     format!(
@@ -34,7 +25,7 @@ resource "dispatch_api" "site" {{
 /// Plans `config` on a Kong that says it is `version`: refused with every one of `words`, and
 /// nothing asked of Kong but configure's probe.
 fn refused_on(version: &str, config: &str, words: &[&str]) {
-    let kong = reporting(version);
+    let kong = Kong::reporting(version);
     let ws = kong.workspace();
     ws.write(config);
     let out = ws.plan().failure().output();
@@ -50,7 +41,7 @@ fn refused_on(version: &str, config: &str, words: &[&str]) {
 
 /// Plans `config` on a Kong that says it is `version`: accepted.
 fn planned_on(version: &str, config: &str) {
-    let kong = reporting(version);
+    let kong = Kong::reporting(version);
     let ws = kong.workspace();
     ws.write(config);
     let out = ws.plan().output();
@@ -178,7 +169,7 @@ resource "dispatch_api" "orders" {{
 "#,
         idp.issuer()
     );
-    let kong = reporting("3.6.1");
+    let kong = Kong::reporting("3.6.1");
     let ws = kong.workspace();
     ws.write(&config);
     let out = ws.plan().failure().output();
@@ -193,7 +184,7 @@ resource "dispatch_api" "orders" {{
     assert!(kong.list("consumers").is_empty(), "nothing written");
 
     // Kong 3.7 holds it.
-    let kong = reporting("3.7.0");
+    let kong = Kong::reporting("3.7.0");
     let ws = kong.workspace();
     ws.write(&config);
     ws.apply().success();

@@ -43,11 +43,9 @@ pub enum IssuerError {
 #[derive(Debug, thiserror::Error)]
 #[error("the issuer's key `{kid}` signs with {algorithm}, which the jwt plugin of Kong {version} cannot verify (Kong's jwt secrets take PS256, PS384 and PS512 since Kong 3.7): use Kong 3.7 or later, or have the issuer sign with RS256, RS384 or RS512")]
 pub struct UnverifiableKey {
-    /// The key id.
     pub kid: String,
-    /// Its algorithm.
     pub algorithm: String,
-    /// Kong's version.
+    /// Kong's version, as it said it (`?` when it did not).
     pub version: String,
 }
 

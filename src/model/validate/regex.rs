@@ -186,18 +186,15 @@ enum Mark {
     Escape(usize),
 }
 
-/// The marks of `pattern`, in order. Comments of the `x` option are not told apart (a `(` in
-/// one is taken for a group): what is found in them errs towards the libraries' common syntax.
+/// The marks of `pattern`, in order. Comments of the `x` option are not told apart: a `(` in
+/// one is taken for a group, so PCRE2-only syntax written in such a comment is refused on Kong
+/// 3.6 and older, and 10.45 syntax there makes a pattern left to Kong on 3.10 and later.
 fn marks(pattern: &[u8]) -> Vec<Mark> {
     let mut marks = Vec::new();
     let mut i = 0;
     while i < pattern.len() {
         match pattern[i] {
-            b'\\' if pattern.get(i + 1) == Some(&b'Q') => i = quoted_end(pattern, i + 2),
-            b'\\' => {
-                marks.push(Mark::Escape(i));
-                i += 2;
-            }
+            b'\\' => i = escape_end(pattern, i, &mut marks),
             b'[' => i = class_end(pattern, i, &mut marks),
             b'(' if pattern[i + 1..].starts_with(b"?#") => {
                 i += pattern[i..]
@@ -213,6 +210,15 @@ fn marks(pattern: &[u8]) -> Vec<Mark> {
         }
     }
     marks
+}
+
+/// The offset after the escape at `at`, noting it; `\Q` runs to its `\E`.
+fn escape_end(pattern: &[u8], at: usize, marks: &mut Vec<Mark>) -> usize {
+    if pattern.get(at + 1) == Some(&b'Q') {
+        return quoted_end(pattern, at + 2);
+    }
+    marks.push(Mark::Escape(at));
+    at + 2
 }
 
 /// The offset after the `\E` that ends a `\Q` (the end of the pattern without one).
@@ -235,11 +241,7 @@ fn class_end(pattern: &[u8], open: usize, marks: &mut Vec<Mark>) -> usize {
     }
     while i < pattern.len() {
         match pattern[i] {
-            b'\\' if pattern.get(i + 1) == Some(&b'Q') => i = quoted_end(pattern, i + 2),
-            b'\\' => {
-                marks.push(Mark::Escape(i));
-                i += 2;
-            }
+            b'\\' => i = escape_end(pattern, i, marks),
             b'[' if pattern.get(i + 1) == Some(&b':') => {
                 i += pattern[i..]
                     .windows(2)
