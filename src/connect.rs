@@ -28,6 +28,7 @@ pub async fn connect(
                 workspace = client.workspace(),
                 kong_version = version.as_deref(),
                 edition = node.as_ref().map(Node::edition),
+                router_flavor = node.as_ref().and_then(|n| n.router_flavor.as_deref()),
                 "connected to Kong's Admin API"
             );
             match node.as_ref().and_then(|n| n.version.as_ref()).map(support) {

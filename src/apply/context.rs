@@ -61,10 +61,17 @@ impl Context {
 
     /// The same context, knowing what Kong said about itself at configuration.
     pub fn with_node(mut self, node: Option<Node>) -> Self {
-        self.environment.kong = KongRules::of(
+        let rules = KongRules::of(
             node.as_ref().and_then(|n| n.version.as_ref()),
             node.as_ref().and_then(|n| n.router_flavor.as_deref()),
         );
+        tracing::debug!(
+            pcre = ?rules.regex,
+            router_regex = ?rules.router,
+            normalised_paths = rules.normalised_paths,
+            "plan-time rules of the Kong in use"
+        );
+        self.environment.kong = rules;
         self.node = node;
         self
     }

@@ -140,7 +140,8 @@ fn a_debug_log_of_a_plan_has_one_line_per_admin_call_and_no_transport_line() {
         lines.iter().any(|l| l.contains("[INFO]")
             && l.contains("connected to Kong's Admin API")
             && field(l, "kong_version") == Some("3.9.3")
-            && field(l, "edition") == Some("community")),
+            && field(l, "edition") == Some("community")
+            && field(l, "router_flavor") == Some("traditional_compatible")),
         "{}",
         lines.join("\n")
     );
