@@ -193,3 +193,14 @@ proptest! {
         prop_assert_eq!(Pcre2v10_44.check(&renamed).is_ok(), Pcre2v10_43.check(&renamed).is_ok());
     }
 }
+
+proptest! {
+    /// Any text, including cut-off escapes, classes and groups and non-ASCII, gets a verdict
+    /// from every library without panicking.
+    #[test]
+    fn every_library_judges_any_text(pattern in "(\\PC|[\\\\()\\[\\]?*<>'{}:^#QExkgPCn])*") {
+        for library in [Pcre845, Pcre2v10_43, Pcre2v10_44, Pcre2v10_45, Any] {
+            let _ = library.check(&pattern);
+        }
+    }
+}

@@ -67,3 +67,13 @@ fn what_no_rust_regex_accepts_is_refused_by_every_router_that_checks() {
         assert!(accepted(Unchecked, regex), "{regex}");
     }
 }
+
+proptest::proptest! {
+    /// Any text gets a verdict from every router without panicking.
+    #[test]
+    fn every_router_judges_any_text(regex in "(\\PC|[\\\\()\\[\\]?*<>{}:^R])*") {
+        for router in [Unchecked, Regex1v7, Regex1v9, Regex1v10] {
+            let _ = router.check(&regex);
+        }
+    }
+}
