@@ -266,15 +266,23 @@ fn cors() -> BoxedStrategy<Cors> {
         declared_set(header().boxed()),
         prop::option::of(any::<bool>()),
         prop::option::of(count()),
+        // Kong 3.9 has `private_network`, not `allow_origin_absent` (3.10): the plan must
+        // refuse the second where the sandbox (Kong 3.9) would.
+        [
+            prop::option::of(any::<bool>()),
+            prop::option::of(any::<bool>()),
+        ],
     )
         .prop_map(
-            |(origins, methods, headers, exposed_headers, credentials, max_age)| Cors {
+            |(origins, methods, headers, exposed_headers, credentials, max_age, later)| Cors {
                 origins,
                 methods,
                 headers,
                 exposed_headers,
                 credentials,
                 max_age,
+                private_network: later[0],
+                allow_origin_absent: later[1],
             },
         )
         .boxed()

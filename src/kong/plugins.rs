@@ -84,6 +84,14 @@ pub struct CorsConfig {
     /// `Access-Control-Max-Age`, in seconds.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub max_age: Option<Number>,
+    /// `Access-Control-Allow-Private-Network` on preflights that ask for it (Kong 3.5 and
+    /// later); Kong's default is `false`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub private_network: Option<bool>,
+    /// Whether requests without an `Origin` header get CORS headers too (Kong 3.10 and later);
+    /// Kong's default is `true`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub allow_origin_absent: Option<bool>,
 }
 
 impl PluginConfig for CorsConfig {

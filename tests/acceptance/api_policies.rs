@@ -7,14 +7,14 @@ use serde_json::{json, Value as Json};
 use crate::harness::{needs_sandbox, strings, Kong, Workspace};
 
 /// An API named `p` with these extra lines.
-fn api(body: &str) -> String {
+pub(crate) fn api(body: &str) -> String {
     format!(
         "resource \"dispatch_api\" \"p\" {{\n  name     = \"p\"\n  function = \"f\"\n{body}\n}}\n"
     )
 }
 
 /// The API's plugin of that name, if any.
-fn plugin(kong: &Kong, name: &str) -> Option<Json> {
+pub(crate) fn plugin(kong: &Kong, name: &str) -> Option<Json> {
     kong.get("/services/p/plugins")["data"]
         .as_array()
         .expect("list")
@@ -24,12 +24,12 @@ fn plugin(kong: &Kong, name: &str) -> Option<Json> {
 }
 
 #[track_caller]
-fn plugin_config(kong: &Kong, name: &str) -> Json {
+pub(crate) fn plugin_config(kong: &Kong, name: &str) -> Json {
     plugin(kong, name).unwrap_or_else(|| panic!("no {name} plugin"))["config"].clone()
 }
 
 #[track_caller]
-fn apply_then_no_changes(ws: &Workspace) {
+pub(crate) fn apply_then_no_changes(ws: &Workspace) {
     ws.apply().success();
     let plan = ws.plan();
     assert_eq!(plan.code, 0, "plan after apply: {}", plan.output());
@@ -37,7 +37,7 @@ fn apply_then_no_changes(ws: &Workspace) {
 
 /// Plans and asserts drift shows, naming `field`; applies; asserts the next plan is empty.
 #[track_caller]
-fn drift_shows_and_is_repaired(ws: &Workspace, field: &str) {
+pub(crate) fn drift_shows_and_is_repaired(ws: &Workspace, field: &str) {
     let plan = ws.plan();
     assert_eq!(plan.code, 2, "drift must show: {}", plan.output());
     assert!(
@@ -49,7 +49,7 @@ fn drift_shows_and_is_repaired(ws: &Workspace, field: &str) {
 }
 
 #[track_caller]
-fn patch_plugin(kong: &Kong, name: &str, config: Json) {
+pub(crate) fn patch_plugin(kong: &Kong, name: &str, config: Json) {
     let id = plugin(kong, name).expect("plugin")["id"]
         .as_str()
         .expect("id")

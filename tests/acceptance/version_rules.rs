@@ -138,6 +138,16 @@ fn fields_follow_the_kong_release_that_changed_them() {
     );
     validates(&dotted);
 
+    // The cors plugin has `private_network` since Kong 3.5.
+    let private_network =
+        api("  cors {\n    origins         = [\"*\"]\n    private_network = true\n  }");
+    refused_on(
+        "3.4.2",
+        &private_network,
+        &["CORS setting unknown to this Kong", "since Kong 3.5"],
+    );
+    planned_on("3.5.0", &private_network);
+
     // http-log's endpoint takes a vault reference since Kong 3.2.
     let vault = api(r#"  logging { http_endpoint = "{vault://env/log-url}" }"#);
     refused_on(
@@ -191,4 +201,61 @@ resource "dispatch_api" "orders" {{
     let secrets = kong.list("jwts");
     assert_eq!(secrets.len(), 1);
     assert_eq!(secrets[0]["algorithm"], "PS256");
+}
+
+#[test]
+fn cors_fields_kong_added_later_apply_where_kong_has_them() {
+    use crate::api_policies::{
+        api, apply_then_no_changes, drift_shows_and_is_repaired, patch_plugin, plugin_config,
+    };
+    if needs_sandbox("an Enterprise sandbox (Kong 3.10) of its own") {
+        return;
+    }
+    // `private_network` (Kong 3.5 and later) on Kong 3.9: written, read back, drift repaired,
+    // and back to Kong's default when removed.
+    let kong = Kong::start();
+    let ws = kong.workspace();
+    ws.write(&api(
+        "  cors {\n    origins         = [\"*\"]\n    private_network = true\n  }",
+    ));
+    apply_then_no_changes(&ws);
+    assert_eq!(plugin_config(&kong, "cors")["private_network"], true);
+    patch_plugin(&kong, "cors", json!({"private_network": false}));
+    drift_shows_and_is_repaired(&ws, "private_network");
+    assert_eq!(plugin_config(&kong, "cors")["private_network"], true);
+    ws.write(&api("  cors {\n    origins = [\"*\"]\n  }"));
+    apply_then_no_changes(&ws);
+    assert_eq!(plugin_config(&kong, "cors")["private_network"], false);
+
+    // `allow_origin_absent` (Kong 3.10 and later): refused at plan on Kong 3.9, whose cors
+    // would refuse it ...
+    let skip_absent =
+        api("  cors {\n    origins             = [\"*\"]\n    allow_origin_absent = false\n  }");
+    ws.write(&skip_absent);
+    let out = ws.plan().failure().output();
+    assert!(out.contains("CORS setting unknown to this Kong"), "{out}");
+    assert!(out.contains("since Kong 3.10"), "{out}");
+    assert_eq!(
+        plugin_config(&kong, "cors")["allow_origin_absent"],
+        json!(null)
+    );
+
+    // ... and written, read back and repaired on Kong Enterprise 3.10.
+    let kong = Kong::with(kong_sandbox::SandboxConfig {
+        edition: kong_sandbox::Edition::Enterprise,
+        ..kong_sandbox::SandboxConfig::default()
+    });
+    let ws = kong.workspace();
+    ws.write(&skip_absent);
+    apply_then_no_changes(&ws);
+    assert_eq!(plugin_config(&kong, "cors")["allow_origin_absent"], false);
+    patch_plugin(&kong, "cors", json!({"allow_origin_absent": true}));
+    drift_shows_and_is_repaired(&ws, "allow_origin_absent");
+    ws.write(&api("  cors {\n    origins = [\"*\"]\n  }"));
+    apply_then_no_changes(&ws);
+    assert_eq!(
+        plugin_config(&kong, "cors")["allow_origin_absent"],
+        true,
+        "Kong's default again"
+    );
 }

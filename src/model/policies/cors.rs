@@ -20,6 +20,10 @@ pub struct Cors {
     pub credentials: Option<bool>,
     /// How long (seconds) a preflight answer may be cached.
     pub max_age: Option<u64>,
+    /// Whether preflights may reach a private network.
+    pub private_network: Option<bool>,
+    /// Whether requests without an `Origin` header get CORS headers.
+    pub allow_origin_absent: Option<bool>,
 }
 
 /// The `cors` block at plan time; `None` elements are not known yet.
@@ -30,6 +34,8 @@ pub struct CorsDraft {
     pub headers: Field<Vec<Option<String>>>,
     pub exposed_headers: Field<Vec<Option<String>>>,
     pub max_age: Field<Number>,
+    pub private_network: Field<bool>,
+    pub allow_origin_absent: Field<bool>,
 }
 
 impl Cors {
@@ -42,6 +48,8 @@ impl Cors {
             exposed_headers: self.exposed_headers.clone(),
             credentials: self.credentials,
             max_age: self.max_age.map(Into::into),
+            private_network: self.private_network,
+            allow_origin_absent: self.allow_origin_absent,
         }
     }
 
@@ -90,6 +98,17 @@ impl Cors {
                 Option::is_none,
             )
             .flatten(),
+            // Kong before 3.5 (3.10) has no such field: absent, it reads as the default.
+            private_network: keep(
+                declared(|c| c.private_network.is_some()),
+                config.private_network.unwrap_or(false),
+                |p| !p,
+            ),
+            allow_origin_absent: keep(
+                declared(|c| c.allow_origin_absent.is_some()),
+                config.allow_origin_absent.unwrap_or(true),
+                |a| *a,
+            ),
         }
     }
 }
@@ -122,6 +141,30 @@ pub fn check(cors: &CorsDraft, rules: KongRules, issues: &mut Vec<Issue>) {
             issues.push(Issue::error(at("max_age"), "Invalid CORS max_age", why));
         }
     }
+    // Fields Kong added to its cors plugin (kong/plugins/cors/schema.lua): an older Kong
+    // refuses a config that has them, whatever their value.
+    for (name, field, known, since) in [
+        (
+            "private_network",
+            &cors.private_network,
+            rules.cors_private_network,
+            "3.5",
+        ),
+        (
+            "allow_origin_absent",
+            &cors.allow_origin_absent,
+            rules.cors_allow_origin_absent,
+            "3.10",
+        ),
+    ] {
+        if field.is_set() && !known {
+            issues.push(Issue::error(
+                at(name),
+                "CORS setting unknown to this Kong",
+                format!("Kong's cors plugin has `{name}` since Kong {since}: the Kong in use would refuse the plugin. Remove `{name}` (Kong then behaves as its default says), or use Kong {since} or later."),
+            ));
+        }
+    }
 }
 
 /// The attribute behind a field of Kong's config.
@@ -134,6 +177,8 @@ pub fn attribute_of(kong_field: &str) -> Option<&'static str> {
         "exposed_headers",
         "credentials",
         "max_age",
+        "private_network",
+        "allow_origin_absent",
     ]
     .into_iter()
     .find(|name| *name == kong_field)

@@ -103,6 +103,8 @@ fn full() -> Policies {
             exposed_headers: Some(vec!["X-Trace".into()]),
             credentials: Some(true),
             max_age: Some(3600),
+            private_network: None,
+            allow_origin_absent: None,
         }),
         rate_limit: Some(RateLimit {
             per_second: Some(5),
@@ -467,6 +469,8 @@ fn cors_fields_follow_kong_rules() {
         headers: strings(&["X-Ok", "bad header"]),
         exposed_headers: strings(&["X-Trace"]),
         max_age: Field::Value(num(-1.0)),
+        private_network: Field::Null,
+        allow_origin_absent: Field::Null,
     };
     let issues = check(&PoliciesDraft {
         cors: Field::Value(cors),
@@ -485,6 +489,61 @@ fn cors_fields_follow_kong_rules() {
     assert!(issues[0].detail.contains("`https://(broken`"));
     assert!(issues[1].detail.contains("write `GET`"));
     assert!(issues[2].detail.contains("FETCH"));
+}
+
+#[test]
+fn cors_fields_kong_added_later_are_written_read_and_checked_by_release() {
+    let declared = Cors {
+        private_network: Some(true),
+        allow_origin_absent: Some(false),
+        ..Cors::default()
+    };
+    let config = plugins::wire(&declared.config());
+    assert_eq!(
+        config,
+        json!({"private_network": true, "allow_origin_absent": false})
+    );
+    // Read back from what Kong stores: the declared values; undeclared defaults stay absent,
+    // on a Kong that has the fields (3.10: both) and on one that has neither (3.4).
+    let kong_3_10 = |config: Json| {
+        let mut stored = stored(CORS_PLUGIN, &config).config;
+        stored["allow_origin_absent"] = config
+            .get("allow_origin_absent")
+            .cloned()
+            .unwrap_or(json!(true));
+        decoded::<CorsConfig>(stored)
+    };
+    assert_eq!(Cors::read(&kong_3_10(config), Some(&declared)), declared);
+    let plain = Cors::default();
+    assert_eq!(Cors::read(&kong_3_10(json!({})), Some(&plain)), plain);
+    assert_eq!(Cors::read(&kong_3_10(json!({})), None), plain);
+    assert_eq!(Cors::read(&CorsConfig::default(), Some(&plain)), plain);
+
+    // Each is refused at plan on a Kong that does not have it, whatever its value.
+    let draft = |private_network: Field<bool>, allow_origin_absent: Field<bool>| PoliciesDraft {
+        cors: Field::Value(CorsDraft {
+            private_network,
+            allow_origin_absent,
+            ..CorsDraft::default()
+        }),
+        ..PoliciesDraft::default()
+    };
+    let on = |version: &str, draft: &PoliciesDraft| {
+        let rules = KongRules::of(crate::kong::KongVersion::parse(version).as_ref(), None);
+        paths(&super::check(draft, rules))
+    };
+    let both = draft(Field::Value(false), Field::Value(true));
+    assert_eq!(
+        on("3.4.2", &both),
+        vec!["cors[0].private_network", "cors[0].allow_origin_absent"]
+    );
+    assert_eq!(on("3.9.3", &both), vec!["cors[0].allow_origin_absent"]);
+    assert!(on("3.10.0.1", &both).is_empty());
+    assert!(super::check(&both, KongRules::ANY).is_empty());
+    let unset = draft(Field::Null, Field::Null);
+    assert!(on("3.4.2", &unset).is_empty());
+    let detail = &super::check(&both, KongRules::KONG_3_9)[0].detail;
+    assert!(detail.contains("since Kong 3.10"), "{detail}");
 }
 
 #[test]

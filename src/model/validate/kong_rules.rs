@@ -25,6 +25,11 @@ pub struct KongRules {
     /// (kong/plugins/jwt/daos.lua `algorithm`, `one_of`; 3.0 to 3.6 know only HS*, RS*,
     /// ES256 and ES384).
     pub rsa_pss: bool,
+    /// Whether the cors plugin has `private_network` (kong/plugins/cors/schema.lua, since 3.5.0).
+    pub cors_private_network: bool,
+    /// Whether the cors plugin has `allow_origin_absent` (kong/plugins/cors/schema.lua, added
+    /// on Kong's main branch after 3.9, #14155: Kong 3.10).
+    pub cors_allow_origin_absent: bool,
 }
 
 impl KongRules {
@@ -35,6 +40,8 @@ impl KongRules {
         normalised_paths: true,
         referenceable_log_endpoint: true,
         rsa_pss: true,
+        cors_private_network: true,
+        cors_allow_origin_absent: false,
     };
 
     /// While Kong's version is not known.
@@ -44,6 +51,8 @@ impl KongRules {
         normalised_paths: false,
         referenceable_log_endpoint: true,
         rsa_pss: true,
+        cors_private_network: true,
+        cors_allow_origin_absent: true,
     };
 
     /// The rules of `version` with the router of `router_flavor`; [`KongRules::ANY`] when Kong
@@ -85,6 +94,8 @@ impl KongRules {
             normalised_paths: version.at_least(&[3, 1]),
             referenceable_log_endpoint: version.at_least(&[3, 2]),
             rsa_pss: version.at_least(&[3, 7]),
+            cors_private_network: version.at_least(&[3, 5]),
+            cors_allow_origin_absent: version.at_least(&[3, 10]),
         }
     }
 }
@@ -140,6 +151,10 @@ mod tests {
         assert!(rules("3.2.0").referenceable_log_endpoint);
         assert!(!rules("3.6.1").rsa_pss);
         assert!(rules("3.7.0").rsa_pss);
+        assert!(!rules("3.4.2").cors_private_network);
+        assert!(rules("3.5.0").cors_private_network);
+        assert!(!rules("3.9.3").cors_allow_origin_absent);
+        assert!(rules("3.10.0.1").cors_allow_origin_absent);
     }
 
     #[test]

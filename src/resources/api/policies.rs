@@ -31,6 +31,8 @@ pub struct CorsBlock {
     pub credentials: Value<bool>,
     /// Preflight cache time in seconds.
     pub max_age: TfNumber,
+    pub private_network: Value<bool>,
+    pub allow_origin_absent: Value<bool>,
 }
 
 /// The `rate_limit` block: the model's block, holding Terraform's values.
@@ -64,6 +66,8 @@ pub fn schema_blocks() -> Vec<(&'static str, NestedBlock)> {
                     ("exposed_headers", optional(set_of_strings(), "Response headers the browser may read (`Access-Control-Expose-Headers`).")),
                     ("credentials", optional(boolean(), "Whether browsers may send credentials (`Access-Control-Allow-Credentials`). Default `false`.")),
                     ("max_age", optional(number(), "Seconds a browser may cache a preflight answer (`Access-Control-Max-Age`), 0 or more.")),
+                    ("private_network", optional(boolean(), "Whether a preflight that asks to reach a private network (`Access-Control-Request-Private-Network: true`, Private Network Access) is answered with `Access-Control-Allow-Private-Network: true`. Kong's default `false`. Needs Kong 3.5 or later.")),
+                    ("allow_origin_absent", optional(boolean(), "Whether a request without an `Origin` header (not a browser's cross-origin request) still gets CORS headers in its answer. Kong's default `true`. Needs Kong 3.10 or later.")),
                 ],
                 [],
             )),
@@ -118,6 +122,8 @@ pub fn draft(state: &ApiState) -> PoliciesDraft {
             headers: field_strings(&c.headers),
             exposed_headers: field_strings(&c.exposed_headers),
             max_age: field(&c.max_age.0),
+            private_network: field(&c.private_network),
+            allow_origin_absent: field(&c.allow_origin_absent),
         }),
         rate_limit: block_field(&state.rate_limit, |r| {
             r.try_map(|n| Some(field(&n.0)), |t| Some(field(t)))
@@ -150,6 +156,8 @@ pub fn spec(state: &ApiState) -> Option<Policies> {
                 exposed_headers: strings(&c.exposed_headers)?,
                 credentials: scalar(&c.credentials)?,
                 max_age: whole(&c.max_age)?,
+                private_network: scalar(&c.private_network)?,
+                allow_origin_absent: scalar(&c.allow_origin_absent)?,
             })
         })?,
         rate_limit: optional_block_spec(&state.rate_limit, |r| r.try_map(whole, scalar))?,
@@ -230,6 +238,8 @@ pub fn state(policies: &Policies, prior: &ApiState) -> PolicyState {
             exposed_headers: set(&c.exposed_headers, &prior_cors.exposed_headers),
             credentials: bool_value(c.credentials),
             max_age: TfNumber::of(c.max_age),
+            private_network: bool_value(c.private_network),
+            allow_origin_absent: bool_value(c.allow_origin_absent),
         })
     });
     PolicyState {

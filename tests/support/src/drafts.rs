@@ -25,6 +25,10 @@ fn number(value: Option<u64>) -> Field<Number> {
     value.map_or(Field::Null, |n| Field::Value(n.into()))
 }
 
+fn flag(value: Option<bool>) -> Field<bool> {
+    value.map_or(Field::Null, Field::Value)
+}
+
 fn text(value: &Option<String>) -> Field<String> {
     value.clone().map_or(Field::Null, Field::Value)
 }
@@ -39,6 +43,8 @@ pub fn policies(policies: &Policies) -> PoliciesDraft {
                 headers: optional_strings(&c.headers),
                 exposed_headers: optional_strings(&c.exposed_headers),
                 max_age: number(c.max_age),
+                private_network: flag(c.private_network),
+                allow_origin_absent: flag(c.allow_origin_absent),
             })
         }),
         rate_limit: policies.rate_limit.as_ref().map_or(Field::Null, |r| {
