@@ -74,16 +74,16 @@ fn regexes_are_judged_by_the_libraries_of_the_kong_in_use() {
     );
     planned_on("3.7.0", &pcre2_origin);
 
-    // An escaped slash: the router of Kong 3.2 and 3.3 (Rust regex 1.7) refuses it.
+    // An escaped slash: the router of Kong 3.0 to 3.3 (Rust regex 1.7) refuses it.
     let escaped_slash = api(r#"  paths = ["~/api\\/v1"]"#);
     refused_on(
         "3.3.0",
         &escaped_slash,
-        &["Invalid path", "the escape `\\/`", "Kong 3.2 and 3.3"],
+        &["Invalid path", "the escape `\\/`", "Kong 3.0 to 3.3"],
     );
     planned_on("3.9.3", &escaped_slash);
-    // Kong 3.0 and 3.1 do not compile it for the router at all.
-    planned_on("3.1.1", &escaped_slash);
+    // Kong 3.1's Admin API would store it, and its router drop the route: refused too.
+    refused_on("3.1.1", &escaped_slash, &["the escape `\\/`"]);
 
     // A word-boundary assertion needs the regex 1.10 of Kong 3.6.
     let boundary = api(r#"  paths = ["~/\\<api"]"#);
@@ -93,6 +93,16 @@ fn regexes_are_judged_by_the_libraries_of_the_kong_in_use() {
         &["the assertion `\\<`", "Kong 3.4 and 3.5"],
     );
     planned_on("3.6.1", &boundary);
+
+    // A `-` after a class escape: PCRE 8.45 (Kong 3.6 and older) reads it as a literal, PCRE2
+    // refuses it.
+    let class_hyphen = api(r#"  cors { origins = ["https://[\\w-.]+\\.example\\.com"] }"#);
+    planned_on("3.6.1", &class_hyphen);
+    refused_on(
+        "3.9.3",
+        &class_hyphen,
+        &["Invalid CORS origin", "invalid range"],
+    );
 
     // A bare `\x`: PCRE2 10.45 (Kong 3.10 on) refuses it, 10.44 reads it as NUL.
     let bare_hex = api(r#"  cors { origins = ["https://a\\xg"] }"#);

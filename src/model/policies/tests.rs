@@ -1,11 +1,11 @@
 use super::*;
+use crate::model::api::plugin_id;
+use serde_json::json;
 
 /// The plan-time checks, by Kong 3.9's rules.
 fn check(draft: &PoliciesDraft) -> Vec<Issue> {
     super::check(draft, KongRules::KONG_3_9)
 }
-use crate::model::api::plugin_id;
-use serde_json::json;
 
 /// The typed config Kong's JSON decodes to.
 fn decoded<C: serde::de::DeserializeOwned>(config: Json) -> C {

@@ -1,8 +1,9 @@
 //! The plan-time rules that changed between Kong 3.x releases, chosen by the version of the
 //! Kong in use (read when the provider is configured). Terraform validates a configuration
 //! before it configures the provider: until the version is known, the rules are those of no
-//! Kong in particular and refuse only what every Kong 3.x refuses, and the plan judges again
-//! with the version's.
+//! Kong in particular and refuse only what every Kong 3.x refuses (as far as the provider can
+//! tell: docs/guides/kong-rules.md lists what it cannot), and the plan judges again with the
+//! version's.
 
 use super::regex::RegexLibrary;
 use super::router_regex::RouterRegex;
@@ -55,11 +56,21 @@ impl KongRules {
         cors_allow_origin_absent: true,
     };
 
-    /// The rules of `version` with the router of `router_flavor`; [`KongRules::ANY`] when Kong
-    /// did not say which version it is.
+    /// The rules of `version` with the router of `router_flavor`. When Kong did not say which
+    /// version it is, [`KongRules::ANY`] but for the router, which compiles regex paths with
+    /// Rust's `regex` in every release unless its flavor is `traditional`.
     pub fn of(version: Option<&KongVersion>, router_flavor: Option<&str>) -> Self {
+        let traditional = router_flavor == Some("traditional");
         let Some(version) = version else {
-            return Self::ANY;
+            let router = if traditional {
+                RouterRegex::Unchecked
+            } else {
+                RouterRegex::Regex1v10
+            };
+            return Self {
+                router,
+                ..Self::ANY
+            };
         };
         // `.requirements` of Kong/kong: `PCRE=8.45` up to 3.6.x (`RESTY_PCRE_VERSION` before
         // 3.4), `PCRE=10.43` at 3.7.0, `PCRE=10.44` at 3.8.0 and 3.9.x, `PCRE=10.45` from
@@ -74,19 +85,18 @@ impl KongRules {
             RegexLibrary::Pcre845
         };
         // Cargo.lock of atc-router at the commit each Kong pins (`.requirements`
-        // `ATC_ROUTER`): regex 1.7.0 for 3.2 and 3.3, 1.9.1 for 3.4 and 3.5, 1.10.3 for 3.6.
-        // kong/db/schema/entities/routes.lua: the router's check runs under the
-        // `traditional_compatible` (default) and `expressions` flavors, not `traditional`.
-        let router = if router_flavor == Some("traditional") {
+        // `ATC_ROUTER`): regex 1.7.0 for 3.2 and 3.3, 1.9.1 for 3.4 and 3.5, 1.10.3 for 3.6;
+        // 3.0 and 3.1 built atc-router 1.0.x, which asked for `regex = "1.5"`. The router
+        // compiles regex paths under the `traditional_compatible` (default) and `expressions`
+        // flavors, not `traditional` (kong/db/schema/entities/routes.lua).
+        let router = if traditional {
             RouterRegex::Unchecked
         } else if version.at_least(&[3, 6]) {
             RouterRegex::Regex1v10
         } else if version.at_least(&[3, 4]) {
             RouterRegex::Regex1v9
-        } else if version.at_least(&[3, 2]) {
-            RouterRegex::Regex1v7
         } else {
-            RouterRegex::Unchecked
+            RouterRegex::Regex1v7
         };
         Self {
             regex,
@@ -117,8 +127,8 @@ mod tests {
     #[test]
     fn each_release_gets_the_libraries_it_bundles() {
         let cases = [
-            ("3.0.2", RegexLibrary::Pcre845, RouterRegex::Unchecked),
-            ("3.1.1", RegexLibrary::Pcre845, RouterRegex::Unchecked),
+            ("3.0.2", RegexLibrary::Pcre845, RouterRegex::Regex1v7),
+            ("3.1.1", RegexLibrary::Pcre845, RouterRegex::Regex1v7),
             ("3.2.2", RegexLibrary::Pcre845, RouterRegex::Regex1v7),
             ("3.4.3.12", RegexLibrary::Pcre845, RouterRegex::Regex1v9),
             ("3.6.1", RegexLibrary::Pcre845, RouterRegex::Regex1v10),
@@ -164,6 +174,17 @@ mod tests {
         assert_eq!(traditional.router, RouterRegex::Unchecked);
         let compatible = KongRules::of(version.as_ref(), Some("traditional_compatible"));
         assert_eq!(compatible, KongRules::KONG_3_9);
-        assert_eq!(KongRules::of(None, None), KongRules::ANY);
+        // An unknown version: the most lenient rules, but for the router every flavor but
+        // `traditional` has.
+        let unknown = KongRules::of(None, None);
+        assert_eq!(unknown.router, RouterRegex::Regex1v10);
+        assert_eq!(
+            KongRules {
+                router: RouterRegex::Unchecked,
+                ..unknown
+            },
+            KongRules::ANY
+        );
+        assert_eq!(KongRules::of(None, Some("traditional")), KongRules::ANY);
     }
 }

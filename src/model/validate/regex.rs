@@ -12,7 +12,10 @@
 //!   Perl's extended classes `(?[…])` and scan-substring assertions `(*scs:…)`, which 10.43
 //!   cannot compile: a pattern that uses them is left to Kong, which judges it at apply;
 //! - PCRE 8.45 knows none of the syntax PCRE2 added (alpha assertions such as `(*pla:…)`,
-//!   non-atomic lookarounds, `(?^…)`, the `n` and `xx` options, string callouts), refused here.
+//!   non-atomic lookarounds, `(?^…)`, the `n`, `xx`, `a` and `r` options, string callouts,
+//!   arguments of `(*ACCEPT)`, `(*COMMIT)` and `(*FAIL)`, PCRE2's start options), refused here;
+//!   and reads a `-` after a class escape in a class (`[\w-.]`) as a literal, where PCRE2 sees
+//!   a range that cannot be: such a `-` is escaped before compiling.
 //!
 //! Still not exact, and documented in docs/guides/kong-rules.md: PCRE 8.45 also refuses
 //! variable-length lookbehind and Unicode properties PCRE2 added, and accepts `\K` in a
@@ -29,7 +32,8 @@ pub enum RegexLibrary {
     Pcre2v10_44,
     /// PCRE2 10.45 (Kong 3.10 and later).
     Pcre2v10_45,
-    /// Kong's version is not known: a pattern some Kong 3.7 or later accepts is accepted.
+    /// Kong's version is not known: a pattern some Kong 3.x accepts (as far as the libraries
+    /// above tell) is accepted.
     Any,
 }
 
@@ -56,7 +60,7 @@ impl RegexLibrary {
                 }
             }
             Self::Pcre845 => {
-                compile(pattern)?;
+                compile(&escape_class_hyphens(pattern))?;
                 match pcre2_only_syntax(pattern) {
                     Some(what) => Err(format!(
                         "{what} is PCRE2 syntax: Kong 3.6 and older compile regular expressions with PCRE 8.45, which does not know it"
@@ -64,9 +68,12 @@ impl RegexLibrary {
                     None => Ok(()),
                 }
             }
-            Self::Any => Self::Pcre2v10_44
-                .check(pattern)
-                .or_else(|e| Self::Pcre2v10_45.check(pattern).map_err(|_| e)),
+            Self::Any => Self::Pcre2v10_44.check(pattern).or_else(|e| {
+                [Self::Pcre2v10_45, Self::Pcre845]
+                    .into_iter()
+                    .find_map(|other| other.check(pattern).ok())
+                    .ok_or(e)
+            }),
         }
     }
 
@@ -78,6 +85,100 @@ impl RegexLibrary {
             other => other,
         }
     }
+}
+
+/// `pattern` with each `-` that follows a class escape (`\d`, `\w`, `\p{…}`, …) or a POSIX
+/// class inside a character class, and does not end the class, escaped. PCRE 8.45 reads such a
+/// `-` as a literal, as Perl does; PCRE2 refuses it as a range that cannot be (Kong itself had
+/// to write `\d\-_` for `\d-_` in kong/tools/uri.lua `ESCAPE_PATTERN` when it moved to PCRE2,
+/// #12366).
+fn escape_class_hyphens(pattern: &str) -> String {
+    let bytes = pattern.as_bytes();
+    let mut out = String::with_capacity(pattern.len() + 8);
+    let mut in_class = false;
+    let mut i = 0;
+    while i < bytes.len() {
+        let set_end = match bytes[i] {
+            b'\\' if bytes.get(i + 1) == Some(&b'Q') => {
+                let end = quoted_end(bytes, i + 2);
+                out.push_str(&pattern[i..end]);
+                i = end;
+                continue;
+            }
+            b'\\' => {
+                let end = escape_text_end(pattern, i);
+                let class_type = matches!(
+                    bytes.get(i + 1),
+                    Some(
+                        b'd' | b'D'
+                            | b'w'
+                            | b'W'
+                            | b's'
+                            | b'S'
+                            | b'h'
+                            | b'H'
+                            | b'v'
+                            | b'V'
+                            | b'p'
+                            | b'P'
+                    )
+                );
+                out.push_str(&pattern[i..end]);
+                i = end;
+                in_class && class_type
+            }
+            b'[' if in_class && bytes.get(i + 1) == Some(&b':') => {
+                let end = pattern[i..].find(":]").map_or(i + 1, |at| i + at + 2);
+                out.push_str(&pattern[i..end]);
+                i = end;
+                true
+            }
+            b'[' if !in_class => {
+                in_class = true;
+                let mut end = i + 1;
+                if bytes.get(end) == Some(&b'^') {
+                    end += 1;
+                }
+                if bytes.get(end) == Some(&b']') {
+                    end += 1;
+                }
+                out.push_str(&pattern[i..end]);
+                i = end;
+                false
+            }
+            b']' if in_class => {
+                in_class = false;
+                out.push(']');
+                i += 1;
+                false
+            }
+            _ => {
+                let end = i + pattern[i..].chars().next().map_or(1, char::len_utf8);
+                out.push_str(&pattern[i..end]);
+                i = end;
+                false
+            }
+        };
+        if set_end && bytes.get(i) == Some(&b'-') && bytes.get(i + 1) != Some(&b']') {
+            out.push_str("\\-");
+            i += 1;
+        }
+    }
+    out
+}
+
+/// The offset after the escape at `at`: `\p{…}` and `\P{…}` to their `}`, else the `\` and
+/// the character after it.
+fn escape_text_end(pattern: &str, at: usize) -> usize {
+    let rest = &pattern[at + 1..];
+    if (rest.starts_with("p{") || rest.starts_with("P{")) && rest.contains('}') {
+        return at + 1 + rest.find('}').map_or(0, |end| end + 1);
+    }
+    if rest.starts_with(['p', 'P']) {
+        let name = rest[1..].chars().next().map_or(0, char::len_utf8);
+        return at + 2 + name;
+    }
+    at + 1 + rest.chars().next().map_or(0, char::len_utf8)
 }
 
 /// Compiles with the linked PCRE2 10.43, as Kong's schema does: 8-bit, no UTF mode.
@@ -103,6 +204,7 @@ fn compile_long_names(pattern: &str) -> Result<(), String> {
     distinct.sort_unstable_by_key(|name| std::cmp::Reverse(name.len()));
     distinct.dedup();
     for (i, name) in distinct.iter().enumerate() {
+        // The first of endless candidates the pattern does not hold: `find` always finds one.
         let short = (0..)
             .map(|n| format!("longname{i}x{n}"))
             .find(|s| !pattern.contains(s.as_str()))
@@ -120,10 +222,11 @@ fn name_limit_message(error: &str) -> String {
     )
 }
 
-/// Where a group name may follow: a named group, a reference to one, a condition on one.
-const NAME_SITES: [&str; 14] = [
-    "(?<", "(?'", "(?P<", "(?P=", "(?P>", "(?&", "\\k<", "\\k'", "\\k{", "\\g{", "(?(<", "(?('",
-    "(?(R&", "(?(",
+/// Where a group name may follow: a named group, a reference to one, a call of one, a
+/// condition on one.
+const NAME_SITES: [&str; 16] = [
+    "(?<", "(?'", "(?P<", "(?P=", "(?P>", "(?&", "\\k<", "\\k'", "\\k{", "\\g{", "\\g<", "\\g'",
+    "(?(<", "(?('", "(?(R&", "(?(",
 ];
 
 /// The names at every name site of `pattern` (some may be literal text: see
@@ -300,12 +403,24 @@ fn pcre2_only_syntax(pattern: &str) -> Option<String> {
             {
                 return Some(shown(word.len() + 2));
             }
-            for start_option in ["LIMIT_HEAP=", "LIMIT_DEPTH="] {
-                if name.starts_with(start_option) {
-                    return Some(shown(start_option.len() + 1));
-                }
+            // Arguments of these verbs (10.32) and PCRE2's start options (10.30 on).
+            if ["ACCEPT", "COMMIT", "F", "FAIL"].contains(&word)
+                && name[word.len()..].starts_with(':')
+            {
+                return Some(shown(word.len() + 2));
             }
-            return None;
+            let start_options = [
+                "LIMIT_HEAP=",
+                "LIMIT_DEPTH=",
+                "NOTEMPTY)",
+                "NOTEMPTY_ATSTART)",
+                "NO_JIT)",
+                "NO_DOTSTAR_ANCHOR)",
+            ];
+            return start_options
+                .iter()
+                .find(|option| name.starts_with(**option))
+                .map(|option| shown(option.len() + 1));
         }
         let options = after.strip_prefix('?')?;
         // Non-atomic lookarounds `(?*…)`, `(?<*…)` (10.34) and `(?^…)` (10.32).
@@ -320,14 +435,15 @@ fn pcre2_only_syntax(pattern: &str) -> Option<String> {
         {
             return Some(shown(3));
         }
-        // The `n` option and `xx` (10.30), in an option setting such as `(?in)` or `(?xx:…)`.
+        // The `n` option and `xx` (10.30), `a` (with `D`, `S`, `W`, `P`, `T`) and `r` (10.43),
+        // in an option setting such as `(?in)` or `(?xx:…)`.
         let flags_end = options
             .find(|c: char| !(c.is_ascii_alphabetic() || c == '-'))
             .unwrap_or(options.len());
         let flags = &options[..flags_end];
         let setting = options[flags_end..].starts_with([')', ':']) && !flags.is_empty();
-        let pcre2_flags = flags.contains('n') || flags.contains("xx");
-        let known = flags.bytes().all(|b| b"imnsxJU-".contains(&b));
+        let pcre2_flags = flags.contains(['n', 'a', 'r']) || flags.contains("xx");
+        let known = flags.bytes().all(|b| b"imnsxJUarDSWPT-".contains(&b));
         (setting && known && pcre2_flags).then(|| shown(flags_end + 2))
     })
 }

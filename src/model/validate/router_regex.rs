@@ -1,15 +1,21 @@
-//! Regex paths as the router of the Kong in use compiles them. Since Kong 3.2, the Admin API
-//! also checks a route as its router (atc-router, in the default `traditional_compatible`
-//! flavor) will compile it (kong/db/schema/entities/routes.lua, the check added in 3.2.0):
-//! with Rust's `regex` crate, on `^` followed by the regex with `?<` read as `?P<`
-//! (kong/router/transform.lua). Kong 3.0 and 3.1 compile a regex path with PCRE only.
+//! Regex paths as the router of the Kong in use compiles them: in the default
+//! `traditional_compatible` flavor (and `expressions`), atc-router compiles a regex path with
+//! Rust's `regex` crate, on `^` followed by the regex with `?<` read as `?P<`
+//! (kong/router/transform.lua; kong/router/atc_compat.lua in 3.0). Since Kong 3.2 the Admin API
+//! refuses a route its router could not compile (kong/db/schema/entities/routes.lua, the check
+//! added in 3.2.0). Kong 3.0 and 3.1 store it, and then their router fails to rebuild (3.0:
+//! `assert` on `add_matcher`, no route change takes effect until it is gone) or drops the route
+//! (3.1, kong/router/atc.lua `add_atc_matcher`): the plan refuses it there too, stricter than
+//! those Admin APIs on purpose.
 //!
-//! The `regex` crate each release builds atc-router with (its Cargo.lock, which Kong pins):
-//! 1.7 in Kong 3.2 and 3.3, 1.9 in 3.4 and 3.5, 1.10 from 3.6 on. The provider links a later
-//! 1.x, which accepts all that the earlier ones did, and refuses what they did not know yet:
-//! escapes of punctuation that is not a metacharacter (`\/`, `\:`; regex 1.8), the `R` flag
-//! (1.9), empty classes such as `[^\s\S]` (1.8), and the word-boundary assertions `\<`, `\>`,
-//! `\b{start}`, `\b{end}`, `\b{start-half}`, `\b{end-half}` (1.10).
+//! The `regex` crate each release builds atc-router with (its Cargo.lock, which Kong pins from
+//! 3.2; atc-router 1.0.0 to 1.0.2 of Kong 3.0 and 3.1 asked for `regex = "1.5"` and were built
+//! with the 1.6 or 1.7 of their day): 1.7 up to Kong 3.3, 1.9 in 3.4 and 3.5, 1.10 from 3.6 on.
+//! The provider links a later 1.x, which accepts all that the earlier ones did, and refuses what
+//! they did not know yet: escapes of punctuation that is not a metacharacter (`\/`, `\:`;
+//! regex 1.8), the `R` flag (1.8), empty classes such as `[^\s\S]` (1.8), and the
+//! word-boundary assertions `\<`, `\>`, `\b{start}`, `\b{end}`, `\b{start-half}`,
+//! `\b{end-half}` (1.10).
 
 use regex_syntax::ast::{self, Ast, ClassSetItem, Flag, Flags, FlagsItemKind, GroupKind};
 use regex_syntax::hir::{Class, Hir, HirKind};
@@ -17,10 +23,10 @@ use regex_syntax::hir::{Class, Hir, HirKind};
 /// How the router of some Kong 3.x release compiles a regex path.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RouterRegex {
-    /// Not at all: Kong 3.0 and 3.1 (and the plan, before Kong's version is known, refuses
-    /// only what every Kong 3.x refuses).
+    /// Not at all: the `traditional` router (PCRE only), and `terraform validate`, which knows
+    /// neither Kong's version nor its router.
     Unchecked,
-    /// Rust `regex` 1.7 (Kong 3.2, 3.3).
+    /// Rust `regex` 1.7, or the 1.6 before it (Kong 3.0 to 3.3).
     Regex1v7,
     /// Rust `regex` 1.9 (Kong 3.4, 3.5).
     Regex1v9,
@@ -37,7 +43,7 @@ impl RouterRegex {
         let router = format!("^{}", regex.replace("?<", "?P<"));
         regex::Regex::new(&router).map_err(|e| e.to_string())?;
         let (release, kong) = match self {
-            Self::Regex1v7 => ("1.7", "3.2 and 3.3"),
+            Self::Regex1v7 => ("1.7", "3.0 to 3.3"),
             Self::Regex1v9 => ("1.9", "3.4 and 3.5"),
             Self::Unchecked | Self::Regex1v10 => return Ok(()),
         };

@@ -384,7 +384,6 @@ impl Resource for ApiResource {
 /// The id the plan-time checks map the API's entities under (nothing they check depends on it).
 const PLANNED_ID: &str = "00000000-0000-0000-0000-000000000000";
 
-/// The checks of a configuration that need neither Kong nor the provider configuration.
 /// What is wrong in `config` by the `rules` of the Kong in use.
 fn config_issues(config: &ApiState, rules: KongRules) -> Vec<Issue> {
     let mut issues = api::check_draft(&config.draft(), rules);

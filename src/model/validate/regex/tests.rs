@@ -1,6 +1,7 @@
 use proptest::prelude::*;
 
 use super::RegexLibrary::{self, *};
+use super::NAME_SITES;
 
 fn name(len: usize) -> String {
     "n".repeat(len)
@@ -96,6 +97,13 @@ fn pcre_8_45_refuses_what_only_pcre2_knows() {
         "(?xx)a",
         "(?C\"x\")a",
         "(*LIMIT_HEAP=10)a",
+        "(*NOTEMPTY)a",
+        "(*NO_JIT)a",
+        "(?a)x",
+        "(?aD:\\d)",
+        "a(*ACCEPT:done)",
+        "a(*COMMIT:x)",
+        "a|(*F:no)",
     ] {
         assert!(accepted(Pcre2v10_43, pattern), "10.43: {pattern}");
         let error = Pcre845.check(pattern).unwrap_err();
@@ -123,6 +131,30 @@ fn pcre_8_45_refuses_what_only_pcre2_knows() {
 }
 
 #[test]
+fn pcre_8_45_reads_a_hyphen_after_a_class_escape_as_a_literal() {
+    for pattern in [
+        "https://[\\w-.]+\\.example\\.com",
+        "[\\d-_]",
+        "[A-Z\\d-_.~]",
+        "[[:alpha:]-z]",
+        "[\\p{L}-x]",
+        "[^\\s-a]",
+    ] {
+        assert!(!accepted(Pcre2v10_44, pattern), "PCRE2: {pattern}");
+        assert!(accepted(Pcre845, pattern), "PCRE 8.45: {pattern}");
+        assert!(accepted(Any, pattern), "some Kong accepts it: {pattern}");
+    }
+    // A `-` that ends the class, or escaped, is a literal everywhere; outside a class, or in
+    // `\Q…\E`, it is no range at all.
+    for pattern in ["[\\w-]", "[\\w\\-.]", "\\w-.", "[\\Q\\w-\\E.]", "[a\\]-z]"] {
+        assert!(accepted(Pcre2v10_44, pattern), "{pattern}");
+        assert!(accepted(Pcre845, pattern), "{pattern}");
+    }
+    // A range that ends at a class escape stays an error in both.
+    assert!(!accepted(Pcre845, "[a-\\d]"));
+}
+
+#[test]
 fn every_library_refuses_what_pcre2_10_43_refuses_but_the_known_differences() {
     for pattern in ["(a", "a{2,1}", "[b-a]", "(?<n>a)(?<n>b)", "a\\"] {
         for library in [Pcre845, Pcre2v10_43, Pcre2v10_44, Pcre2v10_45, Any] {
@@ -143,21 +175,21 @@ fn piece() -> impl Strategy<Value = Vec<Piece>> {
         "a", "\\d+", "(", ")", "|", "[a-z]", "\\(", "*", "(?:", "\\Q", "\\E", "[", "]", "x{2}",
     ])
     .prop_map(|t| vec![Piece::Text(t)]);
-    let named = (
-        0..2usize,
-        prop::sample::select(vec![
-            ("(?<", ">"),
-            ("(?P<", ">"),
-            ("(?'", "'"),
-            ("\\k<", ">"),
-            ("(?&", ")"),
-            ("(?P=", ")"),
-            ("\\g{", "}"),
-            ("(?(", ")"),
-        ]),
-    )
-        .prop_map(|(i, (open, close))| vec![Piece::Text(open), Piece::Name(i), Piece::Text(close)]);
+    let named = (0..2usize, prop::sample::select(NAME_SITES.to_vec()))
+        .prop_map(|(i, site)| vec![Piece::Text(site), Piece::Name(i), Piece::Text(closer(site))]);
     prop_oneof![text, named]
+}
+
+/// What closes a name after `site`.
+fn closer(site: &str) -> &'static str {
+    match site {
+        s if s.ends_with("(<") => ">)",
+        s if s.ends_with("('") => "')",
+        s if s.ends_with('<') => ">",
+        s if s.ends_with('\'') => "'",
+        s if s.ends_with('{') => "}",
+        _ => ")",
+    }
 }
 
 fn written(pieces: &[Vec<Piece>], names: &[String]) -> String {
