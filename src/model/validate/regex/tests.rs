@@ -75,6 +75,9 @@ fn pcre2_10_45_syntax_is_left_to_kong_from_3_10_only() {
         // Never for a pattern that must be compiled to be known safe.
         assert!(!accepted(Pcre2v10_45.compiled_here(), pattern), "{pattern}");
     }
+    // Unicode 16's properties (10.45), and so any property 10.43 does not know.
+    assert!(!accepted(Pcre2v10_44, "\\p{Garay}"));
+    assert!(accepted(Pcre2v10_45, "\\p{Garay}"));
     // Other errors are still errors on 3.10, and escaped or classed syntax is not syntax.
     for pattern in ["(a", "\\(?[a", "[(?[]a(", "\\Q(?[\\E("] {
         assert!(!accepted(Pcre2v10_45, pattern), "{pattern}");
