@@ -2,11 +2,11 @@
 
 use super::KongRules;
 
-/// Checks a route path as Kong 3.9 does (kong/db/schema/typedefs.lua `typedefs.router_path`:
-/// `/prefix` or `~/regex`, no `//`; `validate_path_with_regexes`: a prefix normalised and, when
-/// RFC 3986's characters only, validly %-encoded; a regex compiled by PCRE2 and by the router).
-/// The regex is compiled as the PCRE library of the Kong `rules` are for does (see
-/// [`super::RegexLibrary`]).
+/// Checks a route path as the Kong release `rules` are for does (kong/db/schema/typedefs.lua
+/// `typedefs.router_path`: `/prefix` or `~/regex`, no `//`; `validate_path_with_regexes`: a
+/// prefix normalised (from 3.1) and, when RFC 3986's characters only, validly %-encoded; a
+/// regex compiled by its PCRE and by its router: see [`super::RegexLibrary`] and
+/// [`super::RouterRegex`]).
 pub fn route_path(path: &str, rules: KongRules) -> Result<(), String> {
     let regex = path.strip_prefix('~');
     if !path.starts_with('/') && !regex.is_some_and(|r| r.starts_with('/')) {
