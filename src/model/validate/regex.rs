@@ -95,97 +95,19 @@ impl RegexLibrary {
 }
 
 /// `pattern` with each `-` that follows a class escape (`\d`, `\w`, `\p{…}`, …) or a POSIX
-/// class inside a character class, and does not end the class, escaped. PCRE 8.45 reads such a
-/// `-` as a literal, as Perl does; PCRE2 refuses it as a range that cannot be (Kong itself had
-/// to write `\d\-_` for `\d-_` in kong/tools/uri.lua `ESCAPE_PATTERN` when it moved to PCRE2,
-/// #12366).
+/// class inside a character class, and does not end the class, escaped ([`Mark::ClassHyphen`]).
 fn escape_class_hyphens(pattern: &str) -> String {
-    let bytes = pattern.as_bytes();
     let mut out = String::with_capacity(pattern.len() + 8);
-    let mut in_class = false;
-    let mut i = 0;
-    while i < bytes.len() {
-        let set_end = match bytes[i] {
-            b'\\' if bytes.get(i + 1) == Some(&b'Q') => {
-                let end = quoted_end(bytes, i + 2);
-                out.push_str(&pattern[i..end]);
-                i = end;
-                continue;
-            }
-            b'\\' => {
-                let end = escape_text_end(pattern, i);
-                let class_type = matches!(
-                    bytes.get(i + 1),
-                    Some(
-                        b'd' | b'D'
-                            | b'w'
-                            | b'W'
-                            | b's'
-                            | b'S'
-                            | b'h'
-                            | b'H'
-                            | b'v'
-                            | b'V'
-                            | b'p'
-                            | b'P'
-                    )
-                );
-                out.push_str(&pattern[i..end]);
-                i = end;
-                in_class && class_type
-            }
-            b'[' if in_class && bytes.get(i + 1) == Some(&b':') => {
-                let end = pattern[i..].find(":]").map_or(i + 1, |at| i + at + 2);
-                out.push_str(&pattern[i..end]);
-                i = end;
-                true
-            }
-            b'[' if !in_class => {
-                in_class = true;
-                let mut end = i + 1;
-                if bytes.get(end) == Some(&b'^') {
-                    end += 1;
-                }
-                if bytes.get(end) == Some(&b']') {
-                    end += 1;
-                }
-                out.push_str(&pattern[i..end]);
-                i = end;
-                false
-            }
-            b']' if in_class => {
-                in_class = false;
-                out.push(']');
-                i += 1;
-                false
-            }
-            _ => {
-                let end = i + pattern[i..].chars().next().map_or(1, char::len_utf8);
-                out.push_str(&pattern[i..end]);
-                i = end;
-                false
-            }
-        };
-        if set_end && bytes.get(i) == Some(&b'-') && bytes.get(i + 1) != Some(&b']') {
-            out.push_str("\\-");
-            i += 1;
+    let mut from = 0;
+    for mark in marks(pattern.as_bytes()) {
+        if let Mark::ClassHyphen(at) = mark {
+            out.push_str(&pattern[from..at]);
+            out.push('\\');
+            from = at;
         }
     }
+    out.push_str(&pattern[from..]);
     out
-}
-
-/// The offset after the escape at `at`: `\p{…}` and `\P{…}` to their `}`, else the `\` and
-/// the character after it.
-fn escape_text_end(pattern: &str, at: usize) -> usize {
-    let rest = &pattern[at + 1..];
-    if (rest.starts_with("p{") || rest.starts_with("P{")) && rest.contains('}') {
-        return at + 1 + rest.find('}').map_or(0, |end| end + 1);
-    }
-    if rest.starts_with(['p', 'P']) {
-        let name = rest[1..].chars().next().map_or(0, char::len_utf8);
-        return at + 2 + name;
-    }
-    at + 1 + rest.chars().next().map_or(0, char::len_utf8)
 }
 
 /// Compiles with the linked PCRE2 10.43, as Kong's schema does: 8-bit, no UTF mode.
@@ -294,6 +216,11 @@ enum Mark {
     Group(usize),
     /// A `\` at this offset (also inside a class, where escapes are read too).
     Escape(usize),
+    /// A `-` at this offset in a class, right after a class escape or a POSIX class and not
+    /// ending the class. PCRE 8.45 reads it as a literal, as Perl does; PCRE2 refuses it as a
+    /// range that cannot be (Kong itself had to write `\d\-_` for `\d-_` in kong/tools/uri.lua
+    /// `ESCAPE_PATTERN` when it moved to PCRE2, #12366).
+    ClassHyphen(usize),
 }
 
 /// The marks of `pattern`, in order. Comments of the `x` option are not told apart: a `(` in
@@ -328,7 +255,21 @@ fn escape_end(pattern: &[u8], at: usize, marks: &mut Vec<Mark>) -> usize {
         return quoted_end(pattern, at + 2);
     }
     marks.push(Mark::Escape(at));
-    at + 2
+    // `\p{…}` and `\P{…}` run to their `}`.
+    let braced =
+        matches!(pattern.get(at + 1), Some(b'p' | b'P')) && pattern.get(at + 2) == Some(&b'{');
+    match pattern[at..].iter().position(|&b| b == b'}') {
+        Some(close) if braced => at + close + 1,
+        _ => at + 2,
+    }
+}
+
+/// Notes a [`Mark::ClassHyphen`] at `at` when `after_class_item` and a `-` there does not end
+/// the class.
+fn class_hyphen(pattern: &[u8], at: usize, after_class_item: bool, marks: &mut Vec<Mark>) {
+    if after_class_item && pattern.get(at) == Some(&b'-') && pattern.get(at + 1) != Some(&b']') {
+        marks.push(Mark::ClassHyphen(at));
+    }
 }
 
 /// The offset after the `\E` that ends a `\Q` (the end of the pattern without one).
@@ -351,12 +292,17 @@ fn class_end(pattern: &[u8], open: usize, marks: &mut Vec<Mark>) -> usize {
     }
     while i < pattern.len() {
         match pattern[i] {
-            b'\\' => i = escape_end(pattern, i, marks),
+            b'\\' => {
+                let class_escape = pattern
+                    .get(i + 1)
+                    .is_some_and(|b| b"dDwWsShHvVpP".contains(b));
+                i = escape_end(pattern, i, marks);
+                class_hyphen(pattern, i, class_escape, marks);
+            }
             b'[' if pattern.get(i + 1) == Some(&b':') => {
-                i += pattern[i..]
-                    .windows(2)
-                    .position(|w| w == b":]")
-                    .map_or(1, |end| end + 2);
+                let posix_end = pattern[i..].windows(2).position(|w| w == b":]");
+                i += posix_end.map_or(1, |end| end + 2);
+                class_hyphen(pattern, i, posix_end.is_some(), marks);
             }
             b']' => return i + 1,
             _ => i += 1,
@@ -371,7 +317,7 @@ fn groups(pattern: &str) -> impl Iterator<Item = &str> {
         .into_iter()
         .filter_map(move |mark| match mark {
             Mark::Group(at) => pattern.get(at + 1..),
-            Mark::Escape(_) => None,
+            Mark::Escape(_) | Mark::ClassHyphen(_) => None,
         })
 }
 
