@@ -292,11 +292,7 @@ pub fn check(draft: &PoliciesDraft, rules: KongRules) -> Vec<Issue> {
             ));
         }
         if let Some(endpoint) = logging.http_endpoint.value() {
-            let mut checked = http_endpoint(endpoint);
-            if !rules.referenceable_log_endpoint && validate::vault_reference(endpoint) {
-                checked = Err("Kong 3.0 and 3.1 take http-log's endpoint as it is written, never as a vault reference (it is referenceable since Kong 3.2): give the URL".to_string());
-            }
-            if let Err(why) = checked {
+            if let Err(why) = http_endpoint(endpoint, rules) {
                 issues.push(Issue::error(
                     AttrPath::attr("logging").index(0).then("http_endpoint"),
                     "Invalid logging endpoint",

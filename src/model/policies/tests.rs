@@ -7,6 +7,10 @@ fn check(draft: &PoliciesDraft) -> Vec<Issue> {
     super::check(draft, KongRules::KONG_3_9)
 }
 
+fn http_endpoint(raw: &str) -> Result<(), String> {
+    super::http_endpoint(raw, KongRules::KONG_3_9)
+}
+
 /// The typed config Kong's JSON decodes to.
 fn decoded<C: serde::de::DeserializeOwned>(config: Json) -> C {
     serde_json::from_value(config).expect("decodes")

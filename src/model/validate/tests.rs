@@ -10,6 +10,10 @@ fn cors_origin(origin: &str) -> Result<(), String> {
     cors_origin_on(origin, KongRules::KONG_3_9)
 }
 
+fn http_endpoint(raw: &str) -> Result<(), String> {
+    super::http_endpoint(raw, KongRules::KONG_3_9)
+}
+
 fn kong_pcre(pattern: &str) -> Result<(), String> {
     KongRules::KONG_3_9.regex.check(pattern)
 }

@@ -8,7 +8,7 @@
 
 use super::hosts::{host, HostKind};
 use super::paths::service_path;
-use super::vault_reference;
+use super::{vault_reference, KongRules};
 
 /// The parts of an `http://` or `https://` URL, as written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -199,12 +199,17 @@ pub fn raw_path(raw: &str) -> Option<&str> {
 /// Checks an http-log endpoint (kong/plugins/http-log/schema.lua `http_endpoint`:
 /// `typedefs.url`, referenceable). Kong takes any URL `socket.url` finds a scheme and a host in
 /// (kong/db/schema/typedefs.lua `validate_url`), and a vault reference (`{vault://…}`) as it
-/// is (kong/db/schema/init.lua skips the checks of a referenceable field holding one).
+/// is (kong/db/schema/init.lua skips the checks of a referenceable field holding one) from
+/// Kong 3.2, where the field became referenceable (`rules`).
 /// Stricter on purpose: `http` or `https` only (http-log speaks HTTP), written plainly, with a
 /// valid port, and no credentials (they would show in plans and state; a header can carry them).
-pub fn http_endpoint(raw: &str) -> Result<(), String> {
+pub fn http_endpoint(raw: &str, rules: KongRules) -> Result<(), String> {
     if vault_reference(raw) {
-        return Ok(());
+        return if rules.referenceable_log_endpoint {
+            Ok(())
+        } else {
+            Err("Kong 3.0 and 3.1 take http-log's endpoint as it is written, never as a vault reference (it is referenceable since Kong 3.2): give the URL".to_string())
+        };
     }
     let parts =
         parts(raw).map_err(|why| format!("{why} (Kong's http-log sends log entries over HTTP)"))?;
