@@ -3,9 +3,10 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::client::{segment, Client};
+use super::client::Client;
 use super::entities::ForeignKey;
 use super::error::KongError;
+use super::path::segment;
 use crate::secret::Secret;
 
 /// A Kong certificate, as read back. `snis` is the DAO's sugar: the names of the SNIs that

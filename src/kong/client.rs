@@ -7,7 +7,6 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use backon::{BackoffBuilder, ExponentialBuilder};
-use percent_encoding::{utf8_percent_encode, AsciiSet, CONTROLS};
 use reqwest::header::RETRY_AFTER;
 use reqwest::Method;
 use serde::de::DeserializeOwned;
@@ -17,11 +16,14 @@ use tracing::Instrument;
 use url::Url;
 
 use super::body::{self, ReadError, MAX_ANSWER_BYTES};
+use super::call_log;
 use super::entities::{NodeInfo, Page};
 use super::error::{KongError, KongErrorBody, Tries};
 use super::options::{self, ClientOptions, ConfigError};
 use super::paging::{Identified, Pager};
+use super::path::{is_dot_segment, segment};
 use super::redact;
+use super::transport_error::{error_chain, is_tls_failure};
 
 /// Kong's largest page: `max_page_size` in kong/api/endpoints.lua `extract_options` (Kong
 /// 3.9); a larger `size` is refused with "size must be an integer between 1 and 1000".
@@ -50,39 +52,6 @@ impl fmt::Debug for Client {
             .field("max_retries", &self.max_retries)
             .finish_non_exhaustive()
     }
-}
-
-/// Characters escaped in one path segment (an entity name or id). `\` too: in an http(s) URL
-/// the URL parser reads it as `/`, so `a\..\..\services\x` would address another entity.
-const SEGMENT: &AsciiSet = &CONTROLS
-    .add(b' ')
-    .add(b'"')
-    .add(b'#')
-    .add(b'%')
-    .add(b'/')
-    .add(b'\\')
-    .add(b'<')
-    .add(b'>')
-    .add(b'?')
-    .add(b'`')
-    .add(b'{')
-    .add(b'}');
-
-/// True for `.` and `..`, also percent-encoded (`%2e`, `.%2E`, ...): URL parsers read such a
-/// path segment as "this path" or "the parent path", so as the name or id in an Admin API path
-/// it would address another resource (`GET /consumers/..` is `GET /`). Escaping cannot help:
-/// the URL standard decodes `%2e` in dot segments.
-pub fn is_dot_segment(value: &str) -> bool {
-    let decoded = value.to_ascii_lowercase().replace("%2e", ".");
-    decoded == "." || decoded == ".."
-}
-
-/// Escapes one path segment: `/`, `?`, `#`, `%`, `\\` and the like cannot change the path a name
-/// is put in. Escaping cannot neutralise the dot segments `.` and `..` (URL parsers resolve
-/// them, `%2e` included): [`Client`] refuses a path holding one before any request, and the
-/// model refuses them as names and import ids.
-pub fn segment(value: &str) -> String {
-    utf8_percent_encode(value, SEGMENT).to_string()
 }
 
 /// A successful answer: its status, and its body kept as bytes until decoded.
@@ -369,7 +338,12 @@ impl Client {
                     .map(|delay| error.retry_after().unwrap_or(delay)),
                 _ => None,
             };
-            span.in_scope(|| log_call(method, &result, began.elapsed(), retry_in));
+            let status = match &result {
+                Ok(answer) => Some(answer.status),
+                Err(error) => error.status(),
+            };
+            let error = result.as_ref().err();
+            span.in_scope(|| call_log::attempt(method, status, error, began.elapsed(), retry_in));
             let error = match result {
                 Ok(answer) => return Ok(answer),
                 Err(error) => error.tried(Tries {
@@ -505,37 +479,6 @@ impl Client {
     }
 }
 
-/// The one log line of an attempt (inside its `kong_request` span, which holds the method, the
-/// path with its workspace, the query and the attempt number): writes at info, reads at debug,
-/// and a failure that will be retried at warn, with the wait before the next attempt.
-fn log_call(
-    method: &Method,
-    result: &Result<Answer, KongError>,
-    took: Duration,
-    retry_in: Option<Duration>,
-) {
-    let duration_ms = took.as_millis() as u64;
-    let status = match result {
-        Ok(answer) => Some(answer.status),
-        Err(error) => error.status(),
-    };
-    let error = result.as_ref().err().map(tracing::field::display);
-    if let Some(delay) = retry_in {
-        let retry_in_ms = delay.as_millis() as u64;
-        tracing::warn!(
-            status,
-            duration_ms,
-            error,
-            retry_in_ms,
-            "Admin API call failed; retrying"
-        );
-    } else if *method == Method::GET || *method == Method::HEAD {
-        tracing::debug!(status, duration_ms, error, "Admin API call");
-    } else {
-        tracing::info!(status, duration_ms, error, "Admin API call");
-    }
-}
-
 fn encode<B: Serialize>(method: &Method, path: &str, body: &B) -> Result<Vec<u8>, KongError> {
     serde_json::to_vec(body).map_err(|e| KongError::Decode {
         method: method.to_string(),
@@ -544,111 +487,5 @@ fn encode<B: Serialize>(method: &Method, path: &str, body: &B) -> Result<Vec<u8>
     })
 }
 
-/// True when the TLS layer is behind the error: somewhere in its chain is a rustls error,
-/// possibly inside I/O errors (whose `source` skips the error they wrap, and which nest).
-fn is_tls_failure(error: &(dyn std::error::Error + 'static)) -> bool {
-    let mut current = Some(error);
-    while let Some(cause) = current {
-        if cause.downcast_ref::<rustls::Error>().is_some() {
-            return true;
-        }
-        if let Some(inner) = cause
-            .downcast_ref::<std::io::Error>()
-            .and_then(|io| io.get_ref())
-        {
-            return is_tls_failure(inner);
-        }
-        current = cause.source();
-    }
-    false
-}
-
-/// The error and its sources, joined: reqwest hides the useful part ("Connection refused",
-/// "invalid peer certificate: UnknownIssuer") a few levels down.
-fn error_chain(error: &dyn std::error::Error) -> String {
-    let mut parts: Vec<String> = vec![error.to_string()];
-    let mut source = error.source();
-    while let Some(cause) = source {
-        let text = cause.to_string();
-        if !parts.iter().any(|p| p.contains(&text)) {
-            parts.push(text);
-        }
-        source = cause.source();
-    }
-    parts.join(": ")
-}
-
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::secret::Secret;
-
-    fn client(base: &str, workspace: Option<&str>) -> Client {
-        Client::new(ClientOptions {
-            admin_token: Some(Secret::new("s3cr3t-token")),
-            workspace: workspace.map(str::to_string),
-            timeout: Duration::from_secs(1),
-            ..ClientOptions::for_tests(base)
-        })
-        .expect("client")
-    }
-
-    #[test]
-    fn paths_join_the_base_url_and_the_workspace() {
-        let c = client("http://kong:8001", None);
-        assert_eq!(
-            c.url_for("/services/a", &[]).expect("url").as_str(),
-            "http://kong:8001/services/a"
-        );
-        let c = client("https://gw.example/admin", Some("team-a"));
-        assert_eq!(
-            c.url_for("/services", &[("size", "1000".into())])
-                .expect("url")
-                .as_str(),
-            "https://gw.example/admin/team-a/services?size=1000"
-        );
-    }
-
-    #[test]
-    fn dot_segments_are_refused_before_any_request() {
-        let c = client("http://kong:8001", Some("team"));
-        // Escaping leaves `.` and `..` as they are; an encoded dot reaches the check only in a
-        // path built without `segment`, and is refused too.
-        for path in [
-            format!("/consumers/{}", segment(".")),
-            format!("/consumers/{}", segment("..")),
-            "/consumers/%2e%2E".to_string(),
-            "/consumers/.%2e/acls".to_string(),
-        ] {
-            let error = c.url_for(&path, &[]).expect_err(&path);
-            assert!(matches!(error, KongError::Url { .. }), "{error:?}");
-            assert!(error.to_string().contains("would address another resource"));
-        }
-        // Escaped percent signs are not dots; other dots are plain characters.
-        assert_eq!(segment("%2e%2e"), "%252e%252e");
-        for name in ["%2e%2e", "...", "a..b", "*.example.com"] {
-            let path = format!("/consumers/{}", segment(name));
-            assert!(c.url_for(&path, &[]).is_ok(), "{name}");
-        }
-    }
-
-    #[test]
-    fn segments_cannot_escape_their_place() {
-        assert_eq!(segment("a/b?c"), "a%2Fb%3Fc");
-        assert_eq!(segment("*.example.com"), "*.example.com");
-        // The URL parser reads `\` as `/` in http(s) URLs, and then resolves the `..`.
-        let c = client("http://kong:8001", None);
-        let path = format!("/consumers/{}", segment("x\\..\\..\\services\\abc"));
-        assert_eq!(
-            c.url_for(&path, &[]).expect("url").as_str(),
-            "http://kong:8001/consumers/x%5C..%5C..%5Cservices%5Cabc"
-        );
-    }
-
-    #[test]
-    fn debug_output_holds_no_secret() {
-        let c = client("http://kong:8001", None);
-        assert!(!format!("{c:?}").contains("s3cr3t"));
-        assert_eq!(format!("{:?}", Secret::new("pw")), "Secret(<redacted>)");
-    }
-}
+mod tests;

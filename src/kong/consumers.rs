@@ -2,12 +2,13 @@
 //! [`Client`]'s verbs. Credentials are addressed under their consumer, so that a credential id
 //! can never reach another consumer's entity.
 
-use super::client::{segment, Client};
+use super::client::Client;
 use super::entities::{
     Acl, AclFields, BasicAuthCredential, BasicAuthFields, Consumer, ConsumerFields, JwtSecret,
     JwtSecretFields,
 };
 use super::error::KongError;
+use super::path::segment;
 
 impl Client {
     /// `GET /consumers/{id or username}`.

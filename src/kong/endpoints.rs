@@ -1,8 +1,9 @@
 //! Typed calls for the entities this provider manages, on top of [`Client`]'s verbs.
 
-use super::client::{segment, Client};
+use super::client::Client;
 use super::entities::{Plugin, PluginFields, Route, RouteFields, Service, ServiceFields};
 use super::error::KongError;
+use super::path::segment;
 use serde_json::Value as Json;
 
 impl Client {

@@ -2,6 +2,7 @@
 
 pub mod all_routes;
 pub mod body;
+mod call_log;
 mod certificates;
 pub mod client;
 mod consumers;
@@ -24,16 +25,19 @@ mod listing;
 pub mod node;
 pub mod options;
 pub mod paging;
+mod path;
 pub mod plugins;
 pub mod redact;
 #[cfg(test)]
 mod testing;
+mod transport_error;
 
 pub use all_routes::AllRoutes;
 pub use certificates::{Certificate, CertificateFields, Sni};
-pub use client::{is_dot_segment, segment, Client};
+pub use client::Client;
 pub use entities::*;
 pub use error::{FieldError, KongError, KongErrorBody};
 pub use inventory::Inventory;
 pub use node::{support, KongVersion, Node, ProbeError, Support};
 pub use options::{ClientOptions, ConfigError, TlsOptions};
+pub use path::{is_dot_segment, segment};
