@@ -114,6 +114,9 @@ pub struct RateLimitingConfig {
     /// Requests per day.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub day: Option<Number>,
+    /// Requests per month.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub month: Option<Number>,
     /// What requests are counted by; Kong's default is `consumer`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub limit_by: Option<String>,

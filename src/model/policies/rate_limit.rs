@@ -32,6 +32,8 @@ pub struct RateLimit<N = Option<u64>, T = Option<String>> {
     pub per_hour: N,
     /// Requests per day.
     pub per_day: N,
+    /// Requests per month.
+    pub per_month: N,
     /// What requests are counted by.
     pub limit_by: T,
     /// The header counted by, with `limit_by = "header"`.
@@ -56,6 +58,7 @@ impl<N, T> RateLimit<N, T> {
             per_minute: limit(&self.per_minute)?,
             per_hour: limit(&self.per_hour)?,
             per_day: limit(&self.per_day)?,
+            per_month: limit(&self.per_month)?,
             limit_by: text(&self.limit_by)?,
             header_name: text(&self.header_name)?,
             path: text(&self.path)?,
@@ -89,6 +92,7 @@ pub fn limits<N, T>() -> Vec<Limit<N, T>> {
         Attribute { name: "per_minute", kong: "minute", block: |b| &mut b.per_minute, config: |c| &mut c.minute },
         Attribute { name: "per_hour", kong: "hour", block: |b| &mut b.per_hour, config: |c| &mut c.hour },
         Attribute { name: "per_day", kong: "day", block: |b| &mut b.per_day, config: |c| &mut c.day },
+        Attribute { name: "per_month", kong: "month", block: |b| &mut b.per_month, config: |c| &mut c.month },
     ]
 }
 

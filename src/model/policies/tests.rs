@@ -114,6 +114,7 @@ fn full() -> Policies {
             per_second: Some(5),
             per_minute: Some(100),
             per_day: Some(10_000),
+            per_month: Some(250_000),
             limit_by: Some("header".into()),
             header_name: Some("X-Client".into()),
             ..RateLimit::default()
@@ -153,7 +154,8 @@ fn every_policy_becomes_its_plugin_with_only_declared_fields() {
     );
     assert_eq!(
         plugins[1].1,
-        json!({"second": 5, "minute": 100, "day": 10000, "limit_by": "header", "header_name": "X-Client"})
+        json!({"second": 5, "minute": 100, "day": 10000, "month": 250000, "limit_by": "header",
+               "header_name": "X-Client"})
     );
     assert_eq!(
         plugins[2].1,
@@ -411,6 +413,13 @@ fn rate_limits_must_exist_be_whole_and_grow_with_the_period() {
         paths(&check_one(rate([Some(0.0), Some(1.5), None, None], None))),
         vec!["rate_limit[0].per_second", "rate_limit[0].per_minute"]
     );
+    let mut monthly = rate([None, None, None, Some(100.0)], None);
+    monthly.per_month = Field::Value(num(99.0));
+    let issues = check_one(monthly);
+    assert_eq!(paths(&issues), vec!["rate_limit[0].per_month"]);
+    assert!(issues[0]
+        .detail
+        .contains("`per_month` (99) is lower than `per_day` (100)"));
     // Unknown limits are checked at apply time's plan, not refused now.
     let mut unknown = rate([None; 4], None);
     unknown.per_hour = Field::Unknown;
@@ -637,12 +646,13 @@ fn every_rate_limit_attribute_has_its_kong_field() {
         per_minute: Some(2),
         per_hour: Some(3),
         per_day: Some(4),
+        per_month: Some(5),
         limit_by: Some("path".into()),
         header_name: Some("X-Client".into()),
         path: Some("/a".into()),
     };
     let wire = serde_json::to_value(all.config()).expect("json");
-    assert_eq!(wire.as_object().map(|o| o.len()), Some(7), "{wire}");
+    assert_eq!(wire.as_object().map(|o| o.len()), Some(8), "{wire}");
     assert_eq!(RateLimit::read(&all.config(), Some(&all)), all);
 }
 
