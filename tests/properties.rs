@@ -817,7 +817,7 @@ fn every_accepted_declaration_is_accepted_by_kong_and_reads_back() {
     let accepted = AtomicUsize::new(0);
     let kinds: [AtomicUsize; KINDS.len()] = Default::default();
     let input = (declaration(), prop::option::of("[a-z][a-z0-9-]{0,6}"));
-    TestRunner::new(config(600))
+    TestRunner::new(config(720))
         .run(&input, |((spec, code), org)| {
             let env = environment(org.as_deref());
             if !plan_issues(&spec, code).is_empty() {
