@@ -130,6 +130,7 @@ fn plan(field: &str, input: &Json, sni_material: &corpus::Material) -> Verdict {
             l.per_hour = period("hour");
             l.per_day = period("day");
             l.per_month = period("month");
+            l.per_year = period("year");
         }),
         "rate-limiting.limit_by" => rate_limit_plan(|l| {
             let by = value();

@@ -290,7 +290,7 @@ fn cors() -> BoxedStrategy<Cors> {
 
 fn rate_limit() -> BoxedStrategy<RateLimit> {
     // Mostly limits that grow with the period (as Kong requires), sometimes anything.
-    let growing = (1u64..100, [any::<bool>(); 5]).prop_map(|(base, present)| {
+    let growing = (1u64..100, [any::<bool>(); 6]).prop_map(|(base, present)| {
         let mut limit = base;
         present.map(|p| {
             limit = limit.saturating_mul(60);
@@ -300,6 +300,7 @@ fn rate_limit() -> BoxedStrategy<RateLimit> {
     let limits = prop_oneof![
         4 => growing,
         1 => [
+            prop::option::of(count()),
             prop::option::of(count()),
             prop::option::of(count()),
             prop::option::of(count()),
@@ -322,12 +323,13 @@ fn rate_limit() -> BoxedStrategy<RateLimit> {
     ];
     (limits, counting)
         .prop_map(
-            |([second, minute, hour, day, month], (limit_by, header_name, path))| RateLimit {
+            |([second, minute, hour, day, month, year], (limit_by, header_name, path))| RateLimit {
                 per_second: second,
                 per_minute: minute,
                 per_hour: hour,
                 per_day: day,
                 per_month: month,
+                per_year: year,
                 limit_by,
                 header_name,
                 path,

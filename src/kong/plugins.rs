@@ -117,6 +117,9 @@ pub struct RateLimitingConfig {
     /// Requests per month.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub month: Option<Number>,
+    /// Requests per year.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub year: Option<Number>,
     /// What requests are counted by; Kong's default is `consumer`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub limit_by: Option<String>,

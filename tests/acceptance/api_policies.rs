@@ -149,7 +149,7 @@ fn rate_limit_added_changed_drifted_and_removed() {
     assert_eq!(config["limit_by"], "consumer", "Kong's default");
 
     ws.write(&api(
-        "  rate_limit {\n    per_minute  = 200\n    per_day     = 5000\n    per_month   = 100000\n    limit_by    = \"header\"\n    header_name = \"X-Client\"\n  }",
+        "  rate_limit {\n    per_minute  = 200\n    per_day     = 5000\n    per_month   = 100000\n    per_year    = 1000000\n    limit_by    = \"header\"\n    header_name = \"X-Client\"\n  }",
     ));
     apply_then_no_changes(&ws);
     let config = plugin_config(&kong, "rate-limiting");
@@ -157,6 +157,7 @@ fn rate_limit_added_changed_drifted_and_removed() {
     assert_eq!(config["minute"], 200);
     assert_eq!(config["day"], 5000);
     assert_eq!(config["month"], 100000);
+    assert_eq!(config["year"], 1000000);
     assert_eq!(config["limit_by"], "header");
     assert_eq!(config["header_name"], "X-Client");
 

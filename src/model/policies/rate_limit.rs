@@ -34,6 +34,8 @@ pub struct RateLimit<N = Option<u64>, T = Option<String>> {
     pub per_day: N,
     /// Requests per month.
     pub per_month: N,
+    /// Requests per year.
+    pub per_year: N,
     /// What requests are counted by.
     pub limit_by: T,
     /// The header counted by, with `limit_by = "header"`.
@@ -59,6 +61,7 @@ impl<N, T> RateLimit<N, T> {
             per_hour: limit(&self.per_hour)?,
             per_day: limit(&self.per_day)?,
             per_month: limit(&self.per_month)?,
+            per_year: limit(&self.per_year)?,
             limit_by: text(&self.limit_by)?,
             header_name: text(&self.header_name)?,
             path: text(&self.path)?,
@@ -93,6 +96,7 @@ pub fn limits<N, T>() -> Vec<Limit<N, T>> {
         Attribute { name: "per_hour", kong: "hour", block: |b| &mut b.per_hour, config: |c| &mut c.hour },
         Attribute { name: "per_day", kong: "day", block: |b| &mut b.per_day, config: |c| &mut c.day },
         Attribute { name: "per_month", kong: "month", block: |b| &mut b.per_month, config: |c| &mut c.month },
+        Attribute { name: "per_year", kong: "year", block: |b| &mut b.per_year, config: |c| &mut c.year },
     ]
 }
 

@@ -420,6 +420,9 @@ fn rate_limits_must_exist_be_whole_and_grow_with_the_period() {
     assert!(issues[0]
         .detail
         .contains("`per_month` (99) is lower than `per_day` (100)"));
+    let mut yearly = rate([Some(2.0), None, None, None], None);
+    yearly.per_year = Field::Value(num(1.0));
+    assert_eq!(paths(&check_one(yearly)), vec!["rate_limit[0].per_year"]);
     // Unknown limits are checked at apply time's plan, not refused now.
     let mut unknown = rate([None; 4], None);
     unknown.per_hour = Field::Unknown;
@@ -647,12 +650,13 @@ fn every_rate_limit_attribute_has_its_kong_field() {
         per_hour: Some(3),
         per_day: Some(4),
         per_month: Some(5),
+        per_year: Some(6),
         limit_by: Some("path".into()),
         header_name: Some("X-Client".into()),
         path: Some("/a".into()),
     };
     let wire = serde_json::to_value(all.config()).expect("json");
-    assert_eq!(wire.as_object().map(|o| o.len()), Some(8), "{wire}");
+    assert_eq!(wire.as_object().map(|o| o.len()), Some(9), "{wire}");
     assert_eq!(RateLimit::read(&all.config(), Some(&all)), all);
 }
 

@@ -82,6 +82,7 @@ pub fn schema_blocks() -> Vec<(&'static str, NestedBlock)> {
                     ("per_hour", optional(number(), "Requests allowed per hour.")),
                     ("per_day", optional(number(), "Requests allowed per day.")),
                     ("per_month", optional(number(), "Requests allowed per month.")),
+                    ("per_year", optional(number(), "Requests allowed per year.")),
                     ("limit_by", optional(string(), "What requests are counted by: `\"consumer\"` (Kong's default; the client IP when there is no authenticated consumer), `\"credential\"`, `\"ip\"`, `\"service\"` (all clients together), `\"header\"` (needs `header_name`) or `\"path\"` (needs `path`).")),
                     ("header_name", optional(string(), "With `limit_by = \"header\"`: the request header whose value requests are counted by (letters, digits, `-` and `_`).")),
                     ("path", optional(string(), "With `limit_by = \"path\"`: the request path counted (starting with `/`).")),
