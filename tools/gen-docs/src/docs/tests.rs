@@ -1,6 +1,6 @@
 use std::collections::HashMap;
 
-use tf_provider::schema::Description;
+use tf_provider::schema::{AttributeType, Description};
 
 use super::*;
 use dispatch_provider::schema::{
