@@ -62,7 +62,7 @@ pub fn kong_error(
             format!("Unexpected answer from Kong while trying to {action}")
         }
         KongError::Url { .. } => format!("Cannot address the Admin API to {action}"),
-        KongError::Stopped { .. } | KongError::Interrupted => {
+        KongError::Stopped { .. } | KongError::Abandoned { .. } | KongError::Interrupted => {
             format!("Interrupted while trying to {action}")
         }
     };

@@ -7,8 +7,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::sync::{Mutex, OnceCell};
+use tokio_util::sync::CancellationToken;
 use url::Url;
 
+use crate::kong::read_only;
 use crate::model::jwk::{self, JwksError, SigningKey};
 
 /// How long one request to an identity provider may take.
@@ -66,6 +68,8 @@ pub struct IdpClient {
     /// as much CPU as refreshing a hundred APIs, and most provider processes never fetch keys.
     http: Arc<OnceCell<reqwest::Client>>,
     cache: Arc<Mutex<HashMap<KeySource, Vec<SigningKey>>>>,
+    /// Cancelled when Terraform asks the provider to stop: a read-only operation's fetch ends.
+    stop: CancellationToken,
 }
 
 impl std::fmt::Debug for IdpClient {
@@ -81,7 +85,15 @@ impl IdpClient {
             timeout,
             http: Arc::default(),
             cache: Arc::default(),
+            stop: CancellationToken::new(),
         }
+    }
+
+    /// The same client, whose fetches for a read-only operation (a plan, a refresh) are
+    /// abandoned when `stop` is cancelled (see [`crate::kong::read_only`]).
+    pub fn stopped_by(mut self, stop: CancellationToken) -> Self {
+        self.stop = stop;
+        self
     }
 
     async fn http(&self) -> Result<&reqwest::Client, IdpError> {
@@ -159,7 +171,14 @@ impl IdpClient {
     /// One GET, logged as one line (debug) with its status, duration or error.
     async fn fetch(&self, url: &Url) -> Result<Vec<u8>, IdpError> {
         let began = std::time::Instant::now();
-        let result = self.get(url).await;
+        let result = read_only::unless_stopped(&self.stop, self.get(url))
+            .await
+            .unwrap_or_else(|| {
+                Err(IdpError::Unreachable {
+                    url: url.to_string(),
+                    cause: "not waited for: Terraform asked the provider to stop".to_string(),
+                })
+            });
         let duration_ms = began.elapsed().as_millis() as u64;
         let (status, error) = match &result {
             Ok(_) => (Some(200u16), None),

@@ -22,8 +22,9 @@ impl Default for Interrupt {
 }
 
 impl Interrupt {
-    /// `StopProvider`: waits (a retry's back-off) end at once; requests already sent finish,
-    /// so every operation in flight finishes or undoes what it wrote, as after a failed request.
+    /// `StopProvider`: waits (a retry's back-off) end at once, and so do the reads of read-only
+    /// operations ([`crate::kong::read_only`]); an apply's requests already sent finish, so every
+    /// operation in flight finishes or undoes what it wrote, as after a failed request.
     pub fn stop(&self) {
         self.stop.cancel();
     }

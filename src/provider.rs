@@ -202,7 +202,7 @@ impl Provider for DispatchProvider {
         );
         let node = connect::connect(diags, &client, &base_url, &settings.sources).await?;
         let inventory = Inventory::new(client.clone(), settings.environment.naming.listing_tags());
-        let idp = IdpClient::new(idp::DEFAULT_TIMEOUT);
+        let idp = IdpClient::new(idp::DEFAULT_TIMEOUT).stopped_by(self.interrupt.stop_token());
         self.context.set(
             Context::new(
                 client,

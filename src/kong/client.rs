@@ -22,6 +22,7 @@ use super::error::{KongError, KongErrorBody, Tries};
 use super::options::{self, ClientOptions, ConfigError};
 use super::paging::{Identified, Pager};
 use super::path::{is_dot_segment, segment};
+use super::read_only;
 use super::redact;
 use super::transport_error::{error_chain, is_tls_failure};
 
@@ -280,7 +281,7 @@ impl Client {
         body: Option<Vec<u8>>,
     ) -> Result<Answer, KongError> {
         let url = self.url_for(path, query)?;
-        let is_write = method != Method::GET && method != Method::HEAD;
+        let is_write = !is_read(&method);
         if is_write {
             self.writes.fetch_add(1, Ordering::SeqCst);
         }
@@ -328,10 +329,21 @@ impl Client {
                 attempt = attempts,
             );
             let began = Instant::now();
-            let result = self
+            let attempt = self
                 .attempt(method.clone(), &shown, url, body.clone())
-                .instrument(span.clone())
-                .await;
+                .instrument(span.clone());
+            let result = if is_read(method) {
+                read_only::unless_stopped(&self.stop, attempt)
+                    .await
+                    .unwrap_or_else(|| {
+                        Err(KongError::Abandoned {
+                            method: method.to_string(),
+                            path: shown.clone(),
+                        })
+                    })
+            } else {
+                attempt.await
+            };
             let retry_in = match &result {
                 Err(error) if error.is_transient() && !self.stop.is_cancelled() => delays
                     .next()
@@ -477,6 +489,10 @@ impl Client {
             cause: e.to_string(),
         })
     }
+}
+
+fn is_read(method: &Method) -> bool {
+    *method == Method::GET || *method == Method::HEAD
 }
 
 fn encode<B: Serialize>(method: &Method, path: &str, body: &B) -> Result<Vec<u8>, KongError> {

@@ -130,6 +130,15 @@ pub enum KongError {
         /// The failure that was not retried.
         after: Box<KongError>,
     },
+    /// A read of a read-only operation (refresh, plan, import, a data source) that was still
+    /// waiting for Kong when Terraform asked the provider to stop: not waited for.
+    #[error("{method} {path}: not waited for, Terraform asked the provider to stop")]
+    Abandoned {
+        /// HTTP method of the request.
+        method: String,
+        /// Admin API path of the request.
+        path: String,
+    },
     /// Terraform is exiting without recording the result of the operation in flight (it was
     /// interrupted twice), so the operation undid what it had written instead of finishing.
     #[error("Terraform is exiting (interrupted) and would not record this result, so the provider undid what it had written to Kong")]
@@ -206,7 +215,9 @@ impl KongError {
             KongError::Tls { .. } | KongError::Decode { .. } | KongError::Url { .. } => false,
             // Asking again brings the same answer.
             KongError::TooLarge { .. } | KongError::Paging { .. } => false,
-            KongError::Stopped { .. } | KongError::Interrupted => false,
+            KongError::Stopped { .. } | KongError::Abandoned { .. } | KongError::Interrupted => {
+                false
+            }
         }
     }
 
@@ -226,6 +237,8 @@ impl KongError {
             KongError::Paging { .. } => false,
             KongError::Tls { .. } | KongError::Url { .. } => false,
             KongError::Stopped { after } => after.may_have_been_done(),
+            // Only reads are abandoned.
+            KongError::Abandoned { .. } => false,
             // What was written has been undone.
             KongError::Interrupted => false,
         }

@@ -27,6 +27,7 @@ pub mod options;
 pub mod paging;
 mod path;
 pub mod plugins;
+pub mod read_only;
 pub mod redact;
 #[cfg(test)]
 mod testing;

@@ -1,13 +1,17 @@
 //! A resource (or data source) whose every operation runs in a `resource` span naming the
 //! resource type, the operation and the resource's `name` (or `username`, or the id being
 //! imported), so that each Admin API line inside says which resource it was for. Terraform sends no resource address to
-//! a provider; the type and the name are the closest the provider can say.
+//! a provider; the type and the name are the closest the provider can say. The read-only
+//! operations (read, plan, import, a data source's read) run in [`read_only::scope`], so that a
+//! stop from Terraform abandons the reads they wait for.
 
 use async_trait::async_trait;
 use serde::Serialize;
 use tf_provider::schema::Schema;
 use tf_provider::{AttributePath, DataSource, Diagnostics, Resource};
 use tracing::Instrument;
+
+use crate::kong::read_only;
 
 /// `inner`, traced as the resource type `kind` (`dispatch_api`).
 pub struct Traced<R> {
@@ -61,10 +65,12 @@ impl<R: Resource> Resource for Traced<R> {
         meta: Self::ProviderMetaState<'a>,
     ) -> Option<(Self::State<'a>, Self::PrivateState<'a>)> {
         let span = self.span("read", Some(&state));
-        self.inner
-            .read(diags, state, private_state, meta)
-            .instrument(span)
-            .await
+        read_only::scope(
+            self.inner
+                .read(diags, state, private_state, meta)
+                .instrument(span),
+        )
+        .await
     }
 
     async fn plan_create<'a>(
@@ -75,10 +81,12 @@ impl<R: Resource> Resource for Traced<R> {
         meta: Self::ProviderMetaState<'a>,
     ) -> Option<(Self::State<'a>, Self::PrivateState<'a>)> {
         let span = self.span("plan", Some(&config));
-        self.inner
-            .plan_create(diags, proposed, config, meta)
-            .instrument(span)
-            .await
+        read_only::scope(
+            self.inner
+                .plan_create(diags, proposed, config, meta)
+                .instrument(span),
+        )
+        .await
     }
 
     async fn plan_update<'a>(
@@ -91,10 +99,12 @@ impl<R: Resource> Resource for Traced<R> {
         meta: Self::ProviderMetaState<'a>,
     ) -> Option<(Self::State<'a>, Self::PrivateState<'a>, Vec<AttributePath>)> {
         let span = self.span("plan", Some(&config));
-        self.inner
-            .plan_update(diags, prior, proposed, config, private_state, meta)
-            .instrument(span)
-            .await
+        read_only::scope(
+            self.inner
+                .plan_update(diags, prior, proposed, config, private_state, meta)
+                .instrument(span),
+        )
+        .await
     }
 
     async fn plan_destroy<'a>(
@@ -105,10 +115,12 @@ impl<R: Resource> Resource for Traced<R> {
         meta: Self::ProviderMetaState<'a>,
     ) -> Option<Self::PrivateState<'a>> {
         let span = self.span("plan_destroy", Some(&prior));
-        self.inner
-            .plan_destroy(diags, prior, private_state, meta)
-            .instrument(span)
-            .await
+        read_only::scope(
+            self.inner
+                .plan_destroy(diags, prior, private_state, meta)
+                .instrument(span),
+        )
+        .await
     }
 
     async fn create<'a>(
@@ -162,7 +174,7 @@ impl<R: Resource> Resource for Traced<R> {
         id: String,
     ) -> Option<(Self::State<'a>, Self::PrivateState<'a>)> {
         let span = self.span("import", Some(&serde_json::json!({ "name": id })));
-        self.inner.import(diags, id).instrument(span).await
+        read_only::scope(self.inner.import(diags, id).instrument(span)).await
     }
 }
 
@@ -186,6 +198,6 @@ impl<D: DataSource> DataSource for Traced<D> {
         meta: Self::ProviderMetaState<'a>,
     ) -> Option<Self::State<'a>> {
         let span = self.span("read", Some(&config));
-        self.inner.read(diags, config, meta).instrument(span).await
+        read_only::scope(self.inner.read(diags, config, meta).instrument(span)).await
     }
 }

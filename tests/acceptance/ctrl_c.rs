@@ -1,7 +1,8 @@
 //! Ctrl-C in the terminal during an apply: SIGINT to Terraform's whole process group, the
 //! provider included, while creates are in flight against a slow Kong. Once: Terraform stops
 //! gracefully. Twice: Terraform exits at once. Either way Kong holds exactly what the state
-//! records, and the next apply converges by itself.
+//! records, and the next apply converges by itself. During a plan, the reads waiting for Kong
+//! are abandoned at once.
 
 use std::collections::BTreeSet;
 use std::fs::File;
@@ -48,8 +49,8 @@ fn slow_kong() -> Kong {
 /// `terraform apply` in a process group of its own (as a terminal's foreground job), its
 /// output going to files in the workspace.
 fn start_apply(ws: &Workspace) -> Child {
-    let output = |name: &str| File::create(ws.path().join(name)).expect("output file");
-    ws.command(
+    start(
+        ws,
         &[
             "apply",
             "-auto-approve",
@@ -57,13 +58,19 @@ fn start_apply(ws: &Workspace) -> Child {
             "-no-color",
             "-parallelism=20",
         ],
-        &[],
     )
-    .process_group(0)
-    .stdout(Stdio::from(output("apply.out")))
-    .stderr(Stdio::from(output("apply.err")))
-    .spawn()
-    .expect("terraform starts")
+}
+
+/// `terraform` with `args` in a process group of its own, its output going to files in the
+/// workspace.
+fn start(ws: &Workspace, args: &[&str]) -> Child {
+    let output = |name: &str| File::create(ws.path().join(name)).expect("output file");
+    ws.command(args, &[])
+        .process_group(0)
+        .stdout(Stdio::from(output("apply.out")))
+        .stderr(Stdio::from(output("apply.err")))
+        .spawn()
+        .expect("terraform starts")
 }
 
 /// What a terminal's Ctrl-C does: SIGINT to every process of the group.
@@ -235,4 +242,53 @@ fn a_second_ctrl_c_exits_at_once_and_the_creates_in_flight_leave_nothing_behind(
     assert!(undone > 0, "no create was in flight at the shutdown");
     assert_kong_matches_state(&kong, &ws, &run);
     assert_next_apply_converges(&kong, &ws);
+}
+
+/// Ctrl-C during a plan whose refresh waits for a Kong that takes two minutes to answer (and a
+/// request timeout longer than that): the plan ends at once, since a read of a read-only
+/// operation is abandoned on Terraform's stop; nothing was written, so nothing is left behind.
+#[test]
+fn ctrl_c_during_a_plan_abandons_the_reads_it_waits_for() {
+    if needs_sandbox("fault injection") {
+        return;
+    }
+    let kong = Kong::start();
+    let ws = kong.workspace();
+    ws.write_with_provider(
+        "  request_timeout_ms = 600000",
+        "resource \"dispatch_api\" \"a\" {\n  name = \"a\"\n  function = \"a\"\n}\n",
+    );
+    ws.apply().success();
+    kong.sandbox.controls().inject(FaultRule {
+        method: Some("GET".into()),
+        path_contains: Some("/services/".into()),
+        skip: 0,
+        times: usize::MAX,
+        action: FaultAction::Delay(Duration::from_secs(120)),
+    });
+    let terraform = start(&ws, &["plan", "-input=false", "-no-color"]);
+    wait_until(
+        "the refresh waits for Kong",
+        Duration::from_secs(60),
+        || {
+            std::fs::read_to_string(ws.path().join("apply.out"))
+                .is_ok_and(|out| out.contains("Refreshing state"))
+        },
+    );
+    // The refresh's read of the service is in flight (Kong holds it for two minutes).
+    std::thread::sleep(Duration::from_secs(1));
+    let interrupted = Instant::now();
+    ctrl_c(&terraform);
+    let run = wait_for_group(terraform, &ws);
+    let waited = interrupted.elapsed();
+
+    assert_ne!(run.code, 0, "an interrupted plan fails: {}", run.output());
+    assert!(
+        waited < Duration::from_secs(60),
+        "the plan waited {waited:?} for Kong after Ctrl-C: {}",
+        run.output()
+    );
+    let output = run.output();
+    assert!(output.contains("Interrupt received"), "{output}");
+    assert!(!output.contains("Plugin did not respond"), "{output}");
 }
