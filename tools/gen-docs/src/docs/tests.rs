@@ -1,6 +1,6 @@
 use std::collections::HashMap;
 
-use tf_provider::schema::{AttributeType, Description};
+use tf_provider::schema::{AttributeConstraint, AttributeType, Block, Description};
 
 use super::*;
 use dispatch_provider::schema::{
@@ -237,5 +237,58 @@ fn front_matter_is_plain_text() {
     assert_eq!(
         front_matter("Uses `cors` and **[Kong](https://konghq.com)**.\nSecond line."),
         "  Uses cors and Kong.\n  Second line."
+    );
+}
+
+/// Every attribute a user sets, as `dispatch_api.cors.origins`, walking nested blocks.
+fn settable(prefix: &str, block: &Block, out: &mut Vec<String>) {
+    for (name, attribute) in &block.attributes {
+        if !matches!(attribute.constraint, AttributeConstraint::Computed) {
+            out.push(format!("{prefix}{name}"));
+        }
+    }
+    for (name, nested) in &block.blocks {
+        let inner = dispatch_provider::schema::nested_block(nested);
+        settable(&format!("{prefix}{name}."), inner, out);
+    }
+}
+
+/// The rules guide (docs/guides/kong-rules.md) names, for every attribute a user sets, the
+/// Kong rule the plan applies to it and whether the plan is stricter on purpose.
+#[test]
+fn the_rules_guide_has_a_row_for_every_attribute_a_user_sets() {
+    let guide = std::fs::read_to_string(root().join("docs/guides/kong-rules.md")).expect("guide");
+    let first_cells: Vec<&str> = guide
+        .lines()
+        .filter(|l| l.starts_with("| `") || l.starts_with("| provider `"))
+        .filter_map(|l| l.split(" | ").next())
+        .collect();
+    let provider = DispatchProvider::new();
+    let mut diags = Diagnostics::default();
+    let mut attributes = Vec::new();
+    let mut from_provider = Vec::new();
+    settable("", &provider_schema().block, &mut from_provider);
+    for (name, resource) in provider.get_resources(&mut diags).expect("resources") {
+        let schema = resource.schema(&mut diags).expect("schema");
+        settable(&format!("dispatch_{name}."), &schema.block, &mut attributes);
+    }
+    let missing: Vec<String> = attributes
+        .iter()
+        .filter(|a| !first_cells.iter().any(|c| c.contains(&format!("`{a}`"))))
+        .cloned()
+        .chain(
+            from_provider
+                .iter()
+                .filter(|a| {
+                    !first_cells
+                        .iter()
+                        .any(|c| c.starts_with("| provider ") && c.contains(&format!("`{a}`")))
+                })
+                .map(|a| format!("provider {a}")),
+        )
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "docs/guides/kong-rules.md has no row for: {missing:?}"
     );
 }
