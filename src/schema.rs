@@ -150,14 +150,19 @@ pub fn read_only_copy(resource: &Block, lookup: &[(&str, &str)], description: &s
 }
 
 /// The sentences of a resource's description that only tell how to configure it (a default
-/// that applies when it is left out, what removing a block does, what must be set), which a
-/// read-only copy does not copy: a data source sets nothing.
-const CONFIGURATION_ONLY: [&str; 5] = [
+/// that applies when it is left out, what removing a block does, what must be set, what goes
+/// with what, what is refused), which a read-only copy does not copy: a data source sets
+/// nothing.
+const CONFIGURATION_ONLY: [&str; 9] = [
     "Default ",
     "Removing the block ",
     "Fields left out ",
     "Set at least ",
     "Required with that mode",
+    "Only with that mode",
+    "Conflicts with ",
+    "An empty block ",
+    "Reserved for those",
 ];
 
 /// A resource's description as a read-only copy shows it: without [`CONFIGURATION_ONLY`]

@@ -49,7 +49,7 @@ pub fn attributes() -> [(&'static str, Attribute); 1] {
         "authentication",
         optional_computed(
             string(),
-            "Who may call the API: `\"public\"` (anyone, the default), `\"basic\"` (end users of `dispatch_basic_auth_user` with their username and password; see the `basic_auth` block) or `\"oidc\"` (bearer tokens of an OpenID Connect provider; see the `oidc` block). Kong answers 401 to callers without valid credentials.",
+            "Who may call the API: `\"public\"` (anyone), `\"basic\"` (end users of `dispatch_basic_auth_user` with their username and password; see the `basic_auth` block) or `\"oidc\"` (bearer tokens of an OpenID Connect provider; see the `oidc` block). Kong answers 401 to callers without valid credentials. Default `\"public\"`.",
         ),
     )]
 }

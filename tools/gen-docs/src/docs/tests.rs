@@ -292,3 +292,36 @@ fn the_rules_guide_has_a_row_for_every_attribute_a_user_sets() {
         "docs/guides/kong-rules.md has no row for: {missing:?}"
     );
 }
+
+/// A data source sets nothing: what it reads back is described without the resource's
+/// wording about configuring it (defaults, what conflicts, what is refused, what removing a
+/// block does).
+#[test]
+fn data_sources_copy_no_configuration_wording() {
+    const CONFIGURING: [&str; 8] = [
+        "the default",
+        "Default ",
+        "Conflicts with",
+        "An empty block",
+        "Removing the block",
+        "refused at plan",
+        "cannot be declared",
+        "Only with that mode",
+    ];
+    let provider = DispatchProvider::new();
+    let mut diags = Diagnostics::default();
+    let mut found = Vec::new();
+    for (name, data_source) in provider.get_data_sources(&mut diags).expect("data sources") {
+        let schema = data_source.schema(&mut diags).expect("schema");
+        for (attribute, value) in &schema.block.attributes {
+            if !matches!(value.constraint, AttributeConstraint::Computed) {
+                continue;
+            }
+            let text = &value.description.content;
+            for phrase in CONFIGURING.iter().filter(|p| text.contains(*p)) {
+                found.push(format!("{name}.{attribute}: {phrase:?}"));
+            }
+        }
+    }
+    assert!(found.is_empty(), "configuration wording: {found:?}");
+}
