@@ -37,7 +37,6 @@ pub enum IdpError {
     Status {
         /// What was fetched.
         url: String,
-        /// The status.
         status: u16,
     },
     /// A document larger than any JWKS.

@@ -89,7 +89,6 @@ pub enum Source {
     Attribute(&'static str),
     /// This environment variable, read because the attribute is not set.
     Env {
-        /// The variable.
         variable: &'static str,
         /// The attribute it stands in for.
         attribute: &'static str,

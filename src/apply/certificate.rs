@@ -14,7 +14,6 @@ use crate::secret::Secret;
 pub struct Prior {
     /// The PEM chain.
     pub certificate: Option<String>,
-    /// The private key.
     pub private_key: Option<Secret>,
 }
 
@@ -30,7 +29,6 @@ pub struct FoundCertificate {
 /// Who serves a hostname the certificate was refused for.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HostnameTaken {
-    /// The hostname.
     pub hostname: String,
     /// The id of the certificate that serves it.
     pub certificate_id: String,

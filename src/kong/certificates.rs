@@ -24,7 +24,6 @@ pub struct Certificate {
     /// Names of the SNIs served with it (Kong answers them sorted).
     #[serde(default)]
     pub snis: Option<Vec<String>>,
-    /// Tags.
     #[serde(default)]
     pub tags: Option<Vec<String>>,
 }
@@ -39,7 +38,6 @@ pub struct CertificateFields {
     pub key: Secret,
     /// Names of the SNIs to serve it for (the whole set).
     pub snis: Vec<String>,
-    /// Tags.
     pub tags: Vec<String>,
 }
 
@@ -52,7 +50,6 @@ pub struct Sni {
     pub name: String,
     /// The certificate served for it.
     pub certificate: ForeignKey,
-    /// Tags.
     #[serde(default)]
     pub tags: Option<Vec<String>>,
 }

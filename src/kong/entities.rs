@@ -83,7 +83,6 @@ pub struct ServiceFields {
     pub read_timeout: u64,
     /// Upstream write timeout in milliseconds.
     pub write_timeout: u64,
-    /// Tags.
     pub tags: Vec<String>,
 }
 
@@ -116,7 +115,6 @@ pub struct Route {
     /// The service it routes to.
     #[serde(default)]
     pub service: Option<ForeignKey>,
-    /// Tags.
     #[serde(default)]
     pub tags: Option<Vec<String>>,
     /// Header rules: header name → values (Kong's `headers`, a map; `null` for none).
@@ -164,7 +162,6 @@ pub struct RouteFields {
     pub https_redirect_status_code: u16,
     /// The service it routes to.
     pub service: ForeignKey,
-    /// Tags.
     pub tags: Vec<String>,
 }
 
@@ -190,7 +187,6 @@ pub struct Plugin {
     /// Whether it runs.
     #[serde(default = "enabled_by_default")]
     pub enabled: bool,
-    /// Tags.
     #[serde(default)]
     pub tags: Option<Vec<String>>,
 }
@@ -208,7 +204,6 @@ pub struct PluginFields {
     pub config: Json,
     /// Whether it runs.
     pub enabled: bool,
-    /// Tags.
     pub tags: Vec<String>,
 }
 
@@ -220,7 +215,6 @@ pub struct Consumer {
     /// Unique username.
     #[serde(default)]
     pub username: Option<String>,
-    /// Tags.
     #[serde(default)]
     pub tags: Option<Vec<String>>,
 }
@@ -230,7 +224,6 @@ pub struct Consumer {
 pub struct ConsumerFields {
     /// Unique username.
     pub username: String,
-    /// Tags.
     pub tags: Vec<String>,
 }
 
@@ -254,7 +247,6 @@ pub struct BasicAuthFields {
     pub username: String,
     /// The password (Kong stores its hash).
     pub password: Secret,
-    /// Tags.
     pub tags: Vec<String>,
 }
 
@@ -263,16 +255,13 @@ pub struct BasicAuthFields {
 pub struct Acl {
     /// Kong's id.
     pub id: String,
-    /// The group.
     pub group: String,
 }
 
 /// The ACL fields this provider writes.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct AclFields {
-    /// The group.
     pub group: String,
-    /// Tags.
     pub tags: Vec<String>,
 }
 
@@ -290,7 +279,6 @@ pub struct JwtSecret {
     /// The PEM public key of RS*, PS*, ES* and EdDSA algorithms.
     #[serde(default)]
     pub rsa_public_key: Option<String>,
-    /// Tags.
     #[serde(default)]
     pub tags: Option<Vec<String>>,
 }
@@ -304,7 +292,6 @@ pub struct JwtSecretFields {
     pub algorithm: String,
     /// The PEM public key.
     pub rsa_public_key: String,
-    /// Tags.
     pub tags: Vec<String>,
 }
 

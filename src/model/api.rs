@@ -148,7 +148,6 @@ pub struct Environment {
 /// The Kong entities an API should consist of.
 #[derive(Debug, Clone, PartialEq)]
 pub struct DesiredApi {
-    /// The service.
     pub service: ServiceFields,
     /// The route (pointing at the service).
     pub route: RouteFields,

@@ -408,7 +408,6 @@ fn same_chain(a: &str, b: &str) -> bool {
 /// A hostname Kong refused because another certificate serves it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HostnameConflict {
-    /// The hostname.
     pub hostname: String,
     /// The id of the Kong certificate that serves it.
     pub certificate_id: String,

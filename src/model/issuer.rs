@@ -67,7 +67,6 @@ pub fn secret_id(issuer: &str, kid: &str, algorithm: &str, pem: &str) -> String 
 pub struct DesiredIssuer {
     /// The consumer's id.
     pub consumer_id: String,
-    /// The consumer.
     pub consumer: ConsumerFields,
     /// The id of its ACL.
     pub acl_id: String,

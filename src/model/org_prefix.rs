@@ -35,7 +35,6 @@ pub enum PrefixError {
     /// Not a path at all (checked on its own elsewhere; never made into a Kong path).
     #[error("`{path}` is not a valid path: {why}")]
     Invalid {
-        /// The path.
         path: String,
         /// Why not.
         why: String,
@@ -43,7 +42,6 @@ pub enum PrefixError {
     /// The regex's first `/` is quantified, so a match need not start with `/<org>/`.
     #[error("`{path}` makes its leading `/` optional or repeated (`/{quantifier}`): under the organization every path starts with `{prefix}/`, so the regex must start with a plain `/`")]
     QuantifiedSlash {
-        /// The path.
         path: String,
         /// The organization's prefix.
         prefix: String,
@@ -53,7 +51,6 @@ pub enum PrefixError {
     /// The regex cannot be held in a group after the prefix.
     #[error("`{path}` cannot be kept under the organization's prefix `{prefix}/`: {why}")]
     Unconfinable {
-        /// The path.
         path: String,
         /// The organization's prefix.
         prefix: String,
@@ -63,10 +60,7 @@ pub enum PrefixError {
     /// The organization's prefix is not a plain `/<name>` (never the case for a valid
     /// organization name; refused rather than written into a regex).
     #[error("the organization prefix `{prefix}` is not a plain `/<name>`")]
-    Prefix {
-        /// The prefix.
-        prefix: String,
-    },
+    Prefix { prefix: String },
 }
 
 /// The Kong paths of an API served under `prefix` (`/shop`), in the order of `paths`. No paths

@@ -15,7 +15,6 @@ use crate::secret::Secret;
 pub struct UserSpec {
     /// The username end users type (without the organization prefix).
     pub username: String,
-    /// The password.
     pub password: Secret,
     /// Groups, sorted, without the organization prefix.
     pub groups: Vec<String>,
@@ -121,11 +120,9 @@ pub fn acl_id(consumer_id: &str, kong_group: &str) -> String {
 /// The Kong entities of a user.
 #[derive(Debug, Clone, PartialEq)]
 pub struct DesiredUser {
-    /// The consumer.
     pub consumer: ConsumerFields,
     /// The credential's id.
     pub credential_id: String,
-    /// The credential.
     pub credential: BasicAuthFields,
     /// The ACLs with their ids.
     pub acls: Vec<(String, AclFields)>,

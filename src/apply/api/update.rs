@@ -32,7 +32,6 @@ pub enum UpdateError {
     /// The issuer the API no longer uses could not be released; nothing else was written.
     #[error("{error}")]
     Release {
-        /// The issuer.
         issuer: String,
         /// What went wrong.
         error: KongError,

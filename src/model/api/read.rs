@@ -14,7 +14,6 @@ use crate::model::{auth, naming, policies, sorted};
 /// What Kong holds for one API.
 #[derive(Debug, Clone, Copy)]
 pub struct Observed<'a> {
-    /// The service.
     pub service: &'a Service,
     /// The route, unless it is gone.
     pub route: Option<&'a Route>,

@@ -31,7 +31,6 @@ pub struct BasicAuthBlock {
 /// The `oidc` block.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct OidcBlock {
-    /// The issuer.
     pub issuer: TfString,
     /// Accepted audiences.
     pub audiences: TfStringSet,

@@ -59,9 +59,7 @@ pub struct ApiState {
     pub enabled: Value<bool>,
     /// Extra Kong tags.
     pub tags: TfStringSet,
-    /// Kong service id.
     pub kong_service_id: TfString,
-    /// Kong route id.
     pub kong_route_id: TfString,
     /// Name of the Kong service and route.
     pub kong_name: TfString,

@@ -30,7 +30,6 @@ pub struct UserState {
     pub username: TfString,
     /// The password (sensitive). Null in state when Kong's password is not this one.
     pub password: TfString,
-    /// Groups.
     pub groups: TfStringSet,
 }
 
