@@ -240,3 +240,40 @@ fn a_plan_without_refresh_needs_no_kong() {
     let out = ws.plan().failure().output();
     assert!(out.contains("Cannot reach Kong"), "{out}");
 }
+
+/// A write Kong refuses with 403 (Enterprise RBAC: the token is known, its roles do not allow
+/// this) says so, names the full path with its workspace, and points at the roles to check.
+#[test]
+fn a_write_refused_by_rbac_points_at_the_roles_of_the_token() {
+    if needs_sandbox("fault injection") {
+        return;
+    }
+    let kong = Kong::start();
+    kong.sandbox.controls().inject(FaultRule {
+        method: Some("PUT".into()),
+        path_contains: Some("/services/".into()),
+        skip: 0,
+        times: usize::MAX,
+        action: FaultAction::Status {
+            status: 403,
+            retry_after_secs: None,
+        },
+    });
+    let ws = kong.workspace();
+    ws.write(API);
+    let out = ws.apply().failure().output();
+    assert!(
+        out.contains("Kong refused the credentials while trying to"),
+        "{out}"
+    );
+    assert!(out.contains("PUT /services/"), "{out}");
+    assert!(
+        out.contains("accepted the token but its RBAC roles do not allow"),
+        "{out}"
+    );
+    assert!(out.contains("/rbac/roles/"), "{out}");
+    assert!(
+        kong.managed("services").is_empty(),
+        "nothing written: {out}"
+    );
+}

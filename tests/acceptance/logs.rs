@@ -241,3 +241,50 @@ fn the_provider_level_filters_reads_writes_and_bodies() {
         noise.join("\n")
     );
 }
+
+/// At debug, every lookup of the refresh says whether the shared listing served it (a hit) or
+/// Kong was asked directly (a miss): the first few are read directly, the rest come from one
+/// page of each collection.
+#[test]
+fn a_debug_log_says_which_lookups_the_listing_served() {
+    const APIS: usize = 6;
+    let kong = Kong::start();
+    let ws = kong.workspace();
+    let body: String = (0..APIS)
+        .map(|i| format!("resource \"dispatch_api\" \"a{i}\" {{\n  name = \"a{i}\"\n  function = \"a{i}\"\n}}\n"))
+        .collect();
+    ws.write(&body);
+    ws.apply().success();
+    let plan = ws.run_with_env(&["plan", "-no-color"], &[("TF_LOG_PROVIDER", "debug")]);
+    assert_eq!(plan.code, 0, "{}", plan.output());
+    let lookups: Vec<&str> = provider_lines(&plan)
+        .into_iter()
+        .filter(|l| l.contains(": listing lookup"))
+        .collect();
+    // A service and a route for each API, one line each.
+    assert_eq!(lookups.len(), 2 * APIS, "{}", lookups.join("\n"));
+    let count = |collection: &str, cache: &str| {
+        lookups
+            .iter()
+            .filter(|l| {
+                field(l, "collection") == Some(collection) && field(l, "cache") == Some(cache)
+            })
+            .count()
+    };
+    for collection in ["/services", "/routes"] {
+        assert_eq!(
+            count(collection, "hit") + count(collection, "miss"),
+            APIS,
+            "{collection}: {}",
+            lookups.join("\n")
+        );
+    }
+    let first = dispatch_provider::kong::inventory::DIRECT_READS;
+    assert_eq!(
+        count("/services", "miss") + count("/routes", "miss"),
+        first,
+        "the first {first} lookups are read directly: {}",
+        lookups.join("\n")
+    );
+    assert!(lookups.iter().all(|l| l.contains("[DEBUG]")));
+}
