@@ -12,7 +12,7 @@ fn set_generated(ws: &Workspace, attribute: &str, line: &str) {
     let text = std::fs::read_to_string(ws.path().join("generated.tf")).expect("generated.tf");
     let found = text
         .lines()
-        .find(|l| l.trim_start().split_whitespace().next() == Some(attribute))
+        .find(|l| l.split_whitespace().next() == Some(attribute))
         .unwrap_or_else(|| panic!("{attribute} in:\n{text}"));
     edit_generated(ws, found, line);
 }
