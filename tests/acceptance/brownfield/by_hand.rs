@@ -65,7 +65,8 @@ fn a_jwt_without_an_issuers_group_and_an_acl_alone_are_named_and_left_alone() {
         json!({"name": "jwt", "config": {"key_claim_name": "kid", "claims_to_verify": ["exp"],
                "uri_param_names": [], "cookie_names": [], "header_names": ["authorization"]}}),
     );
-    // An acl with no authentication beside it (Kong answers 401 to every caller).
+    // An acl with no authentication beside it: no caller is an authenticated consumer, so Kong
+    // refuses them all (`kong/plugins/acl/handler.lua`, Kong 3.9).
     let acl = kong.send(
         "POST",
         "/services/staff/plugins",
