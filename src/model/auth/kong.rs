@@ -7,7 +7,7 @@ use super::{
 use crate::kong::plugins::{AclConfig, BasicAuthConfig, JwtConfig, OpenIdConnectConfig};
 use crate::kong::{Plugin, PluginFields};
 use crate::model::naming::Naming;
-use crate::model::{issuer, sorted};
+use crate::model::{issuer, jwk, sorted};
 
 /// The plugins that realise `auth` on the service `service_id`, tagged with `tags`.
 pub fn plugins(
@@ -119,6 +119,20 @@ fn jwt_in_force(plugin: &Plugin) -> bool {
         && config.anonymous.is_none()
 }
 
+/// openid-connect as this provider sets it: bearer tokens only, from the Authorization header
+/// only (Kong's default also reads them from the query string and the body).
+fn openid_connect_in_force(config: &OpenIdConnectConfig) -> bool {
+    let only = |value: &Option<Vec<String>>, wanted: &str| matches!(value.as_deref(), Some([one]) if one == wanted);
+    only(&config.auth_methods, "bearer")
+        && (config.bearer_token_param_type.is_none()
+            || only(&config.bearer_token_param_type, "header"))
+}
+
+/// An issuer a declaration accepts (see `validate`), so that an imported API plans.
+fn is_recognised_issuer(issuer: &str) -> bool {
+    jwk::identity_provider_url(issuer).is_ok()
+}
+
 /// The groups an `acl` plugin allows, when it works by allowing (not denying).
 fn acl_allow(plugin: &Plugin) -> Option<Vec<String>> {
     let config = plugin.config::<AclConfig>()?;
@@ -147,13 +161,23 @@ pub fn read_back(
     let basic = active(plugins, BASIC_AUTH_PLUGIN).filter(|p| basic_auth_in_force(p));
 
     let prefer_oidc = prior.is_some_and(|p| p.mode() == AuthMode::Oidc) || basic.is_none();
-    if let (Some(plugin), true) = (oidc_plugin, prefer_oidc) {
+    // What restricts tokens to one issuer, when it is not the provider's shape: for an API
+    // declared with `oidc`, an empty issuer (drift the plan shows and the apply undoes); for any
+    // other (an import above all), no OIDC at all, because `oidc { issuer = "" }` is no
+    // declaration. The plugin then stays outside the declaration, named by `not_expressed`.
+    let issuer_read = |issuer: Option<String>| match issuer {
+        Some(issuer) if prior_oidc.is_some() || is_recognised_issuer(&issuer) => Some(issuer),
+        _ => prior_oidc.map(|_| String::new()),
+    };
+    let oidc_issuer = oidc_plugin.filter(|_| prefer_oidc).and_then(|plugin| {
         let config = plugin.config::<OpenIdConnectConfig>().unwrap_or_default();
-        let bearer_only = config.auth_methods.as_deref() == Some(&["bearer".to_string()][..]);
-        let issuer = match config.issuer {
-            Some(issuer) if bearer_only => issuer,
-            _ => String::new(),
-        };
+        let issuer = config
+            .issuer
+            .clone()
+            .filter(|_| openid_connect_in_force(&config));
+        issuer_read(issuer).map(|issuer| (issuer, config))
+    });
+    if let Some((issuer, config)) = oidc_issuer {
         return Authentication::Oidc(Oidc {
             issuer,
             audiences: sorted(config.audience_required.unwrap_or_default()),
@@ -166,11 +190,13 @@ pub fn read_back(
             signing_key_ids: Vec::new(),
         });
     }
-    if let (Some(_), true) = (jwt, prefer_oidc) {
-        let issuer = match acl.as_deref() {
-            Some([group]) => issuer::issuer_of_group(group).unwrap_or_default(),
-            _ => String::new(),
-        };
+    let jwt_issuer = jwt.filter(|_| prefer_oidc).and_then(|_| {
+        issuer_read(match acl.as_deref() {
+            Some([group]) => issuer::issuer_of_group(group),
+            _ => None,
+        })
+    });
+    if let Some(issuer) = jwt_issuer {
         let same_issuer = prior_oidc.filter(|p| p.issuer == issuer);
         return Authentication::Oidc(Oidc {
             audiences: same_issuer.map(|p| p.audiences.clone()).unwrap_or_default(),

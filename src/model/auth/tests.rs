@@ -285,6 +285,106 @@ fn openid_connect_with_other_auth_methods_has_no_issuer() {
     assert_eq!(read.issuer, "");
 }
 
+#[test]
+fn an_import_reads_jwt_without_a_recognised_issuer_group_as_no_oidc() {
+    // A jwt plugin made by hand, with the provider's settings but without the acl restricting
+    // tokens to one issuer: `oidc { issuer = "" }` would be no declaration, so an import reads
+    // what the rest expresses and `not_expressed` names the plugin.
+    let naming = naming(None);
+    let jwt = Authentication::Oidc(oidc("https://idp.example.com", Mechanism::Jwt));
+    let mut kong = stored(&plugins(&jwt, &naming, "s", &tags()));
+    kong.remove(0);
+    assert_eq!(read_back(&kong, None, &naming), Authentication::Public);
+    for prior in [
+        Authentication::Public,
+        Authentication::Basic {
+            allowed_groups: vec![],
+        },
+    ] {
+        assert_eq!(
+            read_back(&kong, Some(&prior), &naming),
+            Authentication::Public,
+            "{prior:?}"
+        );
+    }
+    for allow in [
+        json!(["staff"]),
+        json!([
+            "dispatch-oidc:https://a.example.com",
+            "dispatch-oidc:https://b.example.com"
+        ]),
+        json!(["dispatch-oidc:not a url"]),
+        json!(["dispatch-oidc:http://idp.example.com"]),
+    ] {
+        let mut kong = stored(&plugins(&jwt, &naming, "s", &tags()));
+        kong[0].config["allow"] = allow.clone();
+        assert_eq!(
+            read_back(&kong, None, &naming),
+            Authentication::Public,
+            "{allow}"
+        );
+    }
+    // With basic-auth beside it, the API reads as what basic-auth and the acl express.
+    let mut kong = stored(&plugins(&jwt, &naming, "s", &tags()));
+    kong.remove(0);
+    let basic = Authentication::Basic {
+        allowed_groups: vec![],
+    };
+    kong.extend(stored(&plugins(&basic, &naming, "s", &tags())));
+    assert_eq!(read_back(&kong, None, &naming), basic);
+}
+
+#[test]
+fn an_import_reads_openid_connect_not_shaped_as_the_providers_as_no_oidc() {
+    let naming = naming(None);
+    let auth = Authentication::Oidc(oidc("https://idp.example.com", Mechanism::OpenIdConnect));
+    let cases = [
+        ("auth_methods", json!(["bearer", "password"])),
+        (
+            "bearer_token_param_type",
+            json!(["header", "query", "body"]),
+        ),
+        ("issuer", json!("http://idp.example.com")),
+    ];
+    for (field, value) in cases {
+        let mut kong = stored(&plugins(&auth, &naming, "s", &tags()));
+        kong[0].config[field] = value.clone();
+        assert_eq!(
+            read_back(&kong, None, &naming),
+            Authentication::Public,
+            "{field} = {value}"
+        );
+    }
+    let kong = stored(&plugins(&auth, &naming, "s", &tags()));
+    let Authentication::Oidc(read) = read_back(&kong, None, &naming) else {
+        panic!("the provider's shape imports as oidc");
+    };
+    assert_eq!(read.issuer, "https://idp.example.com");
+}
+
+#[test]
+fn openid_connect_reading_tokens_elsewhere_is_drift_without_issuer() {
+    let naming = naming(None);
+    let auth = Authentication::Oidc(oidc("https://idp.example.com", Mechanism::OpenIdConnect));
+    let mut kong = stored(&plugins(&auth, &naming, "s", &tags()));
+    kong[0].config["bearer_token_param_type"] = json!(["header", "query"]);
+    let Authentication::Oidc(read) = read_back(&kong, Some(&auth), &naming) else {
+        panic!("oidc expected");
+    };
+    assert_eq!(read.issuer, "", "tokens from the query string: drift");
+}
+
+#[test]
+fn an_acl_alone_imports_as_public() {
+    let naming = naming(None);
+    let basic = Authentication::Basic {
+        allowed_groups: vec!["staff".into()],
+    };
+    let mut kong = stored(&plugins(&basic, &naming, "s", &tags()));
+    kong.remove(1);
+    assert_eq!(read_back(&kong, None, &naming), Authentication::Public);
+}
+
 fn draft(mode: Option<&str>) -> AuthDraft {
     AuthDraft {
         authentication: mode.map_or(Field::Null, |m| Field::Value(m.to_string())),
