@@ -8,6 +8,7 @@ use serde_json::{json, Value as Json};
 use crate::harness::{Kong, Workspace};
 
 mod adoption;
+mod kept_settings;
 mod migration;
 mod outside;
 
