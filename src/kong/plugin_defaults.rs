@@ -5,9 +5,10 @@
 //! `kong/tools/queue_schema.lua` (http-log's `queue` record, `typedefs.queue`). A field without a
 //! `default` there defaults to `null`.
 //!
-//! Left out on purpose: the deprecated shorthand fields Kong 3.9 answers beside the record they
-//! stand for (rate-limiting's `redis_host`, `redis_password`, ...: `kong/db/schema/init.lua`
-//! fills them from `redis.*` on every read), since they repeat what `redis` says; fields a later
+//! The deprecated shorthand fields Kong 3.9 answers beside the record they stand for
+//! (rate-limiting's `redis_host`, `redis_password`, ...: `kong/db/schema/init.lua` fills them from
+//! `redis.*` on every read) repeat what `redis` says: they are compared only in an answer without
+//! the record, from a Kong before 3.6 where they were the settings themselves. Left out: fields a later
 //! Kong adds, whose defaults are not known here; and `openid-connect`, whose schema is Kong
 //! Enterprise's.
 
@@ -27,36 +28,63 @@ pub struct UnmodelledFields {
     /// Dotted paths of the fields whose values must never be shown (Kong marks them `encrypted`
     /// or `referenceable`: they may hold credentials or vault references).
     pub hidden: &'static [&'static str],
+    /// Fields an older Kong held flat in place of a record (its name first), with their
+    /// defaults: compared only when the answer has no such record, since a Kong that has it
+    /// answers them as deprecated copies of its fields.
+    pub flat_before_record: Option<(&'static str, Json)>,
 }
 
 /// The unmodelled config fields of the plugin `name`, with Kong 3.9.3's defaults; `None` for a
 /// kind the provider does not type (or whose schema is not Kong's open-source one).
 pub fn unmodelled_fields(name: &str) -> Option<UnmodelledFields> {
+    let mut flat_before_record = None;
     let (defaults, hidden): (Json, &'static [&'static str]) = match name {
         // kong/plugins/rate-limiting/schema.lua; redis: kong/tools/redis/schema.lua
-        // (`password` encrypted and referenceable, `username` referenceable).
-        RateLimitingConfig::NAME => (
-            json!({
-                "policy": "local",
-                "fault_tolerant": true,
-                "redis": {
-                    "host": null,
-                    "port": 6379,
-                    "timeout": 2000,
-                    "username": null,
-                    "password": null,
-                    "database": 0,
-                    "ssl": false,
-                    "ssl_verify": false,
-                    "server_name": null,
-                },
-                "hide_client_headers": false,
-                "error_code": 429,
-                "error_message": "API rate limit exceeded",
-                "sync_rate": -1,
-            }),
-            &["redis.username", "redis.password"],
-        ),
+        // (`password` encrypted and referenceable, `username` referenceable). Before Kong 3.6
+        // the Redis settings were flat `redis_*` fields, same defaults (the schema at 3.5.0).
+        RateLimitingConfig::NAME => {
+            flat_before_record = Some((
+                "redis",
+                json!({
+                    "redis_host": null,
+                    "redis_port": 6379,
+                    "redis_password": null,
+                    "redis_username": null,
+                    "redis_ssl": false,
+                    "redis_ssl_verify": false,
+                    "redis_server_name": null,
+                    "redis_timeout": 2000,
+                    "redis_database": 0,
+                }),
+            ));
+            (
+                json!({
+                    "policy": "local",
+                    "fault_tolerant": true,
+                    "redis": {
+                        "host": null,
+                        "port": 6379,
+                        "timeout": 2000,
+                        "username": null,
+                        "password": null,
+                        "database": 0,
+                        "ssl": false,
+                        "ssl_verify": false,
+                        "server_name": null,
+                    },
+                    "hide_client_headers": false,
+                    "error_code": 429,
+                    "error_message": "API rate limit exceeded",
+                    "sync_rate": -1,
+                }),
+                &[
+                    "redis.username",
+                    "redis.password",
+                    "redis_username",
+                    "redis_password",
+                ],
+            )
+        }
         // kong/plugins/http-log/schema.lua; queue: kong/tools/queue_schema.lua. `headers`
         // values are referenceable (authorization tokens). `custom_fields_by_lua` is Lua code:
         // not shown either (it may be long, and may embed anything).
@@ -117,7 +145,11 @@ pub fn unmodelled_fields(name: &str) -> Option<UnmodelledFields> {
         ),
         _ => return None,
     };
-    Some(UnmodelledFields { defaults, hidden })
+    Some(UnmodelledFields {
+        defaults,
+        hidden,
+        flat_before_record,
+    })
 }
 
 #[cfg(test)]
@@ -153,12 +185,12 @@ mod tests {
     fn every_hidden_path_is_a_field() {
         for name in ["rate-limiting", "http-log"] {
             let fields = unmodelled_fields(name).expect("typed");
+            let flat = fields.flat_before_record.as_ref().map(|(_, f)| f);
             for path in fields.hidden {
                 let pointer = format!("/{}", path.replace('.', "/"));
-                assert!(
-                    fields.defaults.pointer(&pointer).is_some(),
-                    "{name}: {path}"
-                );
+                let found = fields.defaults.pointer(&pointer).is_some()
+                    || flat.is_some_and(|f| f.pointer(&pointer).is_some());
+                assert!(found, "{name}: {path}");
             }
         }
     }

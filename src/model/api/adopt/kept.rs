@@ -32,6 +32,11 @@ pub fn kept_settings(plugin: &Plugin) -> Vec<KeptSetting> {
         fields.hidden,
         &mut kept,
     );
+    if let Some((record, flat)) = &fields.flat_before_record {
+        if !plugin.config.get(record).is_some_and(Json::is_object) {
+            differing(flat, &plugin.config, "", fields.hidden, &mut kept);
+        }
+    }
     kept.sort_by(|a, b| a.path.cmp(&b.path));
     kept
 }
@@ -228,6 +233,21 @@ mod tests {
             ]
         );
         assert!(!format!("{kept:?}").contains("hunter2"), "{kept:?}");
+        // Kong before 3.6: the Redis settings are flat fields, and there is no `redis` record.
+        let answer = json!({
+            "minute": 5, "policy": "redis", "redis_host": "redis.internal", "redis_port": 6379,
+            "redis_password": "hunter2-redis", "redis_timeout": 2000, "redis_database": 0,
+            "redis_ssl": false, "redis_ssl_verify": false
+        });
+        let kept = kept_settings(&plugin("rate-limiting", answer));
+        assert_eq!(
+            named(&kept),
+            vec![
+                ("policy", Some("\"redis\"")),
+                ("redis_host", Some("\"redis.internal\"")),
+                ("redis_password", None)
+            ]
+        );
         let answer = json!({
             "http_endpoint": "http://logs/",
             "headers": {"Authorization": "Bearer tok-123"},
