@@ -26,6 +26,7 @@ pub mod node;
 pub mod options;
 pub mod paging;
 mod path;
+pub mod plugin_defaults;
 pub mod plugins;
 pub mod read_only;
 pub mod redact;

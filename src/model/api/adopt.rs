@@ -17,6 +17,8 @@
 
 use std::collections::BTreeMap;
 
+pub use kept::KeptSetting;
+
 use super::{auth, plugin_id, ApiSpec, Upstream, TERMINATION_PLUGIN};
 use crate::kong::plugins::{
     AclConfig, BasicAuthConfig, CorsConfig, HttpLogConfig, JwtConfig, OpenIdConnectConfig,
@@ -91,6 +93,9 @@ pub enum Why {
     NotExpressed,
     /// A plugin of a modelled kind in the slot that this provider neither created nor adopted.
     NotAdopted,
+    /// An adopted plugin in force with settings `dispatch_api` does not declare, other than
+    /// Kong's defaults: every write keeps them as they are.
+    KeptSettings(Vec<KeptSetting>),
 }
 
 /// An entity Kong attaches to the API that its declaration cannot express.
@@ -260,6 +265,24 @@ pub fn not_expressed(resolved: &Resolved, spec: &ApiSpec, naming: &Naming) -> Ve
         .collect()
 }
 
+/// The adopted plugins in force with settings the declaration does not express (not Kong's
+/// defaults), which every write keeps as they are; except those in `named` (a plugin that reads as
+/// absent is named for that already).
+pub fn kept_settings(resolved: &Resolved, named: &[Outside]) -> Vec<Outside> {
+    resolved
+        .plugins
+        .iter()
+        // Adopted plugins only: the provider's own ones it made with Kong's defaults.
+        .filter(|p| resolved.adopted.contains_key(&p.name))
+        .filter(|p| !named.iter().any(|n| n.id == p.id))
+        .filter_map(|p| {
+            let kept = kept::kept_settings(p);
+            let on_route = p.route.is_some();
+            (!kept.is_empty()).then(|| outside(p, on_route, Why::KeptSettings(kept)))
+        })
+        .collect()
+}
+
 /// The names of the plugins a declaration consists of.
 pub fn declared_plugins(spec: &ApiSpec, naming: &Naming) -> Vec<String> {
     let mut names: Vec<String> = Vec::new();
@@ -298,5 +321,6 @@ pub fn extra_routes(routes: &[Route], route_id: Option<&str>) -> Vec<Outside> {
         .collect()
 }
 
+mod kept;
 #[cfg(test)]
 mod tests;

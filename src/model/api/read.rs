@@ -59,7 +59,9 @@ pub fn read_kong(
     };
     let spec = read_spec(own, prior, env);
     let mut outside = adopt::not_expressed(&resolved, &spec, &env.naming);
+    let kept = adopt::kept_settings(&resolved, &outside);
     outside.splice(0..0, resolved.outside);
+    outside.extend(kept);
     Reading {
         spec,
         adopted: resolved.adopted,

@@ -4,7 +4,7 @@
 
 use tf_provider::Diagnostics;
 
-use crate::model::api::adopt::{Outside, Why};
+use crate::model::api::adopt::{KeptSetting, Outside, Why};
 
 /// At most this many entities are named; the rest are counted.
 const LISTED: usize = 20;
@@ -16,7 +16,7 @@ pub(super) fn warn_outside(diags: &mut Diagnostics, name: &str, outside: &[Outsi
         return;
     }
     let mut detail = format!(
-        "Kong attaches {} to the API `{name}` that its declaration cannot express. Terraform apply leaves {} alone:\n",
+        "Kong attaches {} to the API `{name}` that its declaration cannot express (or not wholly). Terraform apply leaves {} alone:\n",
         count(outside.len(), "entity", "entities"),
         if outside.len() == 1 { "it" } else { "them" },
     );
@@ -138,5 +138,20 @@ fn describe(entity: &Outside) -> String {
         Why::NotAdopted => format!(
             "{plugin}: neither created by this provider nor adopted by an import. Import the API again to adopt it (`terraform state rm`, then `terraform import`), or remove it; {goes}."
         ),
+        Why::KeptSettings(kept) => format!(
+            "{plugin}: settings dispatch_api does not declare, not Kong's defaults: {}. Terraform apply keeps them as they are when it writes the plugin (set them back to Kong's defaults in Kong to drop them); {goes}.",
+            settings(kept)
+        ),
     }
+}
+
+/// `path = value` for each setting; a secret's path alone.
+fn settings(kept: &[KeptSetting]) -> String {
+    kept.iter()
+        .map(|k| match &k.value {
+            Some(value) => format!("{} = {value}", k.path),
+            None => format!("{} (value not shown)", k.path),
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
 }

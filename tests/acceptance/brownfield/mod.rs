@@ -9,6 +9,7 @@ use crate::harness::{Kong, Workspace};
 
 mod adoption;
 mod by_hand;
+mod kept_settings;
 mod migration;
 mod outside;
 

@@ -209,6 +209,42 @@ fn an_adopted_plugin_the_declaration_does_not_account_for_is_named() {
 }
 
 #[test]
+fn adopted_plugins_with_settings_kept_outside_the_declaration_are_named_once() {
+    // Adopted, counting in Redis: named with the setting.
+    let mut redis = plugin("rl-1", "rate-limiting");
+    redis.config = json!({"minute": 5, "policy": "redis", "redis": {"host": "r"}});
+    // Adopted with Kong's defaults only: nothing to name.
+    let mut plain = on_route(plugin("cors-1", "cors"), false);
+    plain.config = json!({"origins": ["*"], "preflight_continue": false});
+    // Adopted but already named as not expressed: not named twice.
+    let mut realm = plugin("basic-1", "basic-auth");
+    realm.config = json!({"hide_credentials": false, "realm": "staff"});
+    // The provider's own (at the derived id), changed in Kong: not adopted, not named.
+    let mut own = plugin(&plugin_id(SERVICE, "prometheus"), "prometheus");
+    own.config = json!({"upstream_health_metrics": true});
+    let plugins = [redis, plain, realm.clone(), own];
+    let resolved = resolve(&plugins, SERVICE, Some(ROUTE), Trust::Import, &naming());
+    let already = [outside(&realm, false, Why::NotExpressed)];
+    let kept = kept_settings(&resolved, &already);
+    assert_eq!(kept.len(), 1, "{kept:?}");
+    assert_eq!(kept[0].id, "rl-1");
+    assert!(!kept[0].on_route);
+    assert_eq!(
+        kept[0].why,
+        Why::KeptSettings(vec![
+            KeptSetting {
+                path: "policy".into(),
+                value: Some("\"redis\"".into())
+            },
+            KeptSetting {
+                path: "redis.host".into(),
+                value: Some("\"r\"".into())
+            },
+        ])
+    );
+}
+
+#[test]
 fn extra_routes_are_every_route_of_the_service_but_the_apis() {
     let route = |id: &str, name: Option<&str>| Route {
         id: id.into(),
