@@ -16,7 +16,8 @@ use dispatch_provider::model::validate;
 use kong_sandbox::Sandbox;
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestCaseError, TestRunner};
-use serde_json::{json, Value as Json};
+use serde_json::json;
+use test_support::admin::AdminClient;
 
 fn config(cases: u32) -> Config {
     let mut config = Config {
@@ -150,33 +151,6 @@ fn host() -> impl Strategy<Value = (String, bool, bool)> {
     })
 }
 
-struct Admin {
-    url: String,
-    http: reqwest::blocking::Client,
-}
-
-impl Admin {
-    /// Whether the sandbox stores `body` in `collection` (what it stores is deleted again).
-    fn stores(&self, collection: &str, body: Json) -> bool {
-        let response = self
-            .http
-            .post(format!("{}{collection}", self.url))
-            .json(&body)
-            .send()
-            .expect("the sandbox answers");
-        if !response.status().is_success() {
-            return false;
-        }
-        let stored: Json = response.json().expect("json");
-        let id = stored["id"].as_str().expect("id");
-        self.http
-            .delete(format!("{}{collection}/{id}", self.url))
-            .send()
-            .expect("delete");
-        true
-    }
-}
-
 fn verdicts_agree(
     what: &str,
     input: &str,
@@ -195,10 +169,7 @@ fn verdicts_agree(
 #[test]
 fn generated_hosts_are_judged_as_kongs_grammar_judges_them() {
     let kong = Sandbox::start();
-    let admin = Admin {
-        url: kong.url(),
-        http: reqwest::blocking::Client::new(),
-    };
+    let admin = AdminClient::new(&kong.url());
     let mut runner = TestRunner::new(config(600));
     runner
         .run(&host(), |(text, route_ok, service_ok)| {
@@ -221,10 +192,7 @@ fn generated_hosts_are_judged_as_kongs_grammar_judges_them() {
 #[test]
 fn generated_tags_and_header_names_are_judged_as_kongs_patterns_judge_them() {
     let kong = Sandbox::start();
-    let admin = Admin {
-        url: kong.url(),
-        http: reqwest::blocking::Client::new(),
-    };
+    let admin = AdminClient::new(&kong.url());
     // typedefs.lua validate_tag: ^[ \033-\043\045\046\048-\126\128-\244]+$ on the bytes.
     let tag_byte =
         |b: u8| b == b' ' || ((33..=126).contains(&b) && b != b',' && b != b'/') || b >= 128;
@@ -275,10 +243,7 @@ fn route_path() -> impl Strategy<Value = String> {
 #[test]
 fn generated_route_paths_are_judged_alike_by_the_plan_and_the_sandbox() {
     let kong = Sandbox::start();
-    let admin = Admin {
-        url: kong.url(),
-        http: reqwest::blocking::Client::new(),
-    };
+    let admin = AdminClient::new(&kong.url());
     let mut runner = TestRunner::new(config(500));
     runner
         .run(&route_path(), |path| {

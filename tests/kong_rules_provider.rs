@@ -4,12 +4,8 @@
 //! upstream URL check applies to them), and the plan must refuse exactly what Kong refuses,
 //! except where the corpus records a documented, deliberate difference.
 
-#[path = "kong-rules/corpus.rs"]
-mod corpus;
-
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use corpus::{describe, number, text, Case, Group, Verdict};
 use dispatch_provider::model::api::{self, Draft};
 use dispatch_provider::model::certificate::{self, CertificateDraft};
 use dispatch_provider::model::policies::{CorsDraft, LoggingDraft, RateLimitDraft};
@@ -17,6 +13,8 @@ use dispatch_provider::model::user::{self, UserDraft};
 use dispatch_provider::model::{validate, Field, Issue, Number};
 use dispatch_provider::secret::Secret;
 use serde_json::Value as Json;
+use test_support::certs::KeyKind;
+use test_support::corpus::{self, describe, number, text, Case, Group, Material, Verdict};
 
 fn verdict(issues: &[Issue]) -> Verdict {
     if issues.iter().any(Issue::is_error) {
@@ -84,7 +82,7 @@ fn certificate_plan(cert: &str, key: &str, hostnames: Field<Vec<Option<String>>>
 }
 
 /// What the plan decides about `input` as the Kong field `field`.
-fn plan(field: &str, input: &Json, sni_material: &corpus::Material) -> Verdict {
+fn plan(field: &str, input: &Json, sni_material: &Material) -> Verdict {
     let value = || text(input).to_string();
     match field {
         "route.hosts" => api_plan(|d| d.hosts = strings(&value())),
@@ -168,11 +166,7 @@ fn plan(field: &str, input: &Json, sni_material: &corpus::Material) -> Verdict {
 
 #[test]
 fn the_plan_refuses_what_kong_refuses_and_accepts_what_kong_accepts() {
-    let sni_key = openssl::pkey::PKey::generate_ed25519().expect("key");
-    let sni_material = corpus::Material {
-        cert: corpus::self_signed(&sni_key, &["corpus.example"]),
-        key: String::from_utf8(sni_key.private_key_to_pem_pkcs8().expect("pem")).expect("utf-8"),
-    };
+    let sni_material = Material::valid(KeyKind::Ed25519);
     let groups = corpus::groups();
     let mut wrong = Vec::new();
     let mut cases = 0;

@@ -3,93 +3,66 @@
 //! plugin's `origins`, a certificate's `key`, ...) and the sandbox must store exactly what Kong
 //! 3.9 stores. The sandbox shares no validation code with the provider: only this corpus.
 
-#[path = "kong-rules/corpus.rs"]
-mod corpus;
-
-use corpus::{describe, Verdict};
 use kong_sandbox::Sandbox;
 use serde_json::{json, Value as Json};
+use test_support::admin::AdminClient;
+use test_support::certs::KeyKind;
+use test_support::corpus::{self, describe, Material, Verdict};
 
-struct Admin {
-    url: String,
-    http: reqwest::blocking::Client,
+/// What Kong does with `body` posted to `collection` (stored entities are deleted again).
+fn stores(admin: &AdminClient, collection: &str, body: Json) -> Verdict {
+    if admin.stores(collection, body) {
+        Verdict::Accept
+    } else {
+        Verdict::Refuse
+    }
 }
 
-impl Admin {
-    fn send(&self, method: reqwest::Method, path: &str, body: Option<&Json>) -> (u16, Json) {
-        let mut request = self.http.request(method, format!("{}{path}", self.url));
-        if let Some(body) = body {
-            request = request.json(body);
-        }
-        let response = request.send().expect("the sandbox answers");
-        let status = response.status().as_u16();
-        let body = response.json().unwrap_or(Json::Null);
-        (status, body)
-    }
-
-    fn post(&self, path: &str, body: &Json) -> (u16, Json) {
-        self.send(reqwest::Method::POST, path, Some(body))
-    }
-
-    /// Posts `body` to `collection`: whether it was stored. What was stored is deleted again,
-    /// so that the next case meets an empty collection (no unique-key clashes).
-    fn stores(&self, collection: &str, body: &Json) -> Verdict {
-        let (status, answer) = self.post(collection, body);
-        match status {
-            200..=299 => {
-                let id = answer["id"].as_str().expect("a stored entity has an id");
-                let (deleted, _) =
-                    self.send(reqwest::Method::DELETE, &format!("{collection}/{id}"), None);
-                assert_eq!(deleted, 204, "delete {collection}/{id}");
-                Verdict::Accept
-            }
-            400..=599 => Verdict::Refuse,
-            other => panic!("POST {collection} answered {other}: {answer}"),
-        }
-    }
-
-    fn plugin(&self, name: &str, config: Json) -> Verdict {
-        self.stores("/plugins", &json!({"name": name, "config": config}))
-    }
+/// What Kong does with a plugin of this name and configuration.
+fn plugin(admin: &AdminClient, name: &str, config: Json) -> Verdict {
+    stores(admin, "/plugins", json!({"name": name, "config": config}))
 }
 
 /// What the sandbox stores of `input` as the Kong field `field`.
-fn sandbox(admin: &Admin, setup: &Setup, field: &str, input: &Json) -> Verdict {
+fn sandbox(admin: &AdminClient, setup: &Setup, field: &str, input: &Json) -> Verdict {
     let service = |extra: Json| {
         let mut body = json!({"host": "example.com"});
         if let (Some(body), Some(extra)) = (body.as_object_mut(), extra.as_object()) {
             body.extend(extra.clone());
         }
-        admin.stores("/services", &body)
+        stores(admin, "/services", body)
     };
     match field {
-        "route.hosts" => admin.stores("/routes", &json!({"hosts": [input]})),
-        "service.host" => admin.stores("/services", &json!({"host": input})),
-        "snis" => admin.stores(
+        "route.hosts" => stores(admin, "/routes", json!({"hosts": [input]})),
+        "service.host" => stores(admin, "/services", json!({"host": input})),
+        "snis" => stores(
+            admin,
             "/snis",
-            &json!({"name": input, "certificate": {"id": setup.certificate}}),
+            json!({"name": input, "certificate": {"id": setup.certificate}}),
         ),
-        "service.url" => admin.stores("/services", &json!({"url": input})),
-        "route.paths" => admin.stores("/routes", &json!({"paths": [input]})),
+        "service.url" => stores(admin, "/services", json!({"url": input})),
+        "route.paths" => stores(admin, "/routes", json!({"paths": [input]})),
         "service.path" => service(json!({"path": input})),
-        "rate-limiting.path" => admin.plugin(
+        "rate-limiting.path" => plugin(
+            admin,
             "rate-limiting",
             json!({"minute": 5, "limit_by": "path", "path": input}),
         ),
-        "route.methods" => admin.stores("/routes", &json!({"methods": [input]})),
+        "route.methods" => stores(admin, "/routes", json!({"methods": [input]})),
         "tags" => service(json!({"tags": [input]})),
         "utf8_name" => service(json!({"name": input})),
-        "consumer.username" => admin.stores("/consumers", &json!({"username": input})),
-        "acl.group" => admin.stores(
+        "consumer.username" => stores(admin, "/consumers", json!({"username": input})),
+        "acl.group" => stores(
+            admin,
             &format!("/consumers/{}/acls", setup.consumer),
-            &json!({"group": input}),
+            json!({"group": input}),
         ),
-        "cors.origins" => admin.plugin("cors", json!({"origins": [input]})),
-        "cors.methods" => admin.plugin("cors", json!({"methods": [input]})),
-        "cors.headers" => admin.plugin("cors", json!({"headers": [input]})),
-        "cors.max_age" => admin.plugin("cors", json!({"max_age": input})),
-        "rate-limiting.limit" => admin.plugin("rate-limiting", json!({"second": input})),
-        "rate-limiting.periods" => admin.plugin("rate-limiting", input.clone()),
+        "cors.origins" => plugin(admin, "cors", json!({"origins": [input]})),
+        "cors.methods" => plugin(admin, "cors", json!({"methods": [input]})),
+        "cors.headers" => plugin(admin, "cors", json!({"headers": [input]})),
+        "cors.max_age" => plugin(admin, "cors", json!({"max_age": input})),
+        "rate-limiting.limit" => plugin(admin, "rate-limiting", json!({"second": input})),
+        "rate-limiting.periods" => plugin(admin, "rate-limiting", input.clone()),
         "rate-limiting.limit_by" => {
             let mut config = json!({"minute": 5, "limit_by": input});
             match input.as_str() {
@@ -97,29 +70,33 @@ fn sandbox(admin: &Admin, setup: &Setup, field: &str, input: &Json) -> Verdict {
                 Some("path") => config["path"] = json!("/p"),
                 _ => {}
             }
-            admin.plugin("rate-limiting", config)
+            plugin(admin, "rate-limiting", config)
         }
-        "rate-limiting.header_name" => admin.plugin(
+        "rate-limiting.header_name" => plugin(
+            admin,
             "rate-limiting",
             json!({"minute": 5, "limit_by": "header", "header_name": input}),
         ),
         "services.timeout" => service(
             json!({"connect_timeout": input, "read_timeout": input, "write_timeout": input}),
         ),
-        "request-size-limiting.allowed_payload_size" => admin.plugin(
+        "request-size-limiting.allowed_payload_size" => plugin(
+            admin,
             "request-size-limiting",
             json!({"allowed_payload_size": input, "size_unit": "kilobytes"}),
         ),
-        "http-log.http_endpoint" => admin.plugin("http-log", json!({"http_endpoint": input})),
-        "route.https_redirect_status_code" => admin.stores(
+        "http-log.http_endpoint" => plugin(admin, "http-log", json!({"http_endpoint": input})),
+        "route.https_redirect_status_code" => stores(
+            admin,
             "/routes",
-            &json!({"paths": ["/x"], "protocols": ["https"], "https_redirect_status_code": input}),
+            json!({"paths": ["/x"], "protocols": ["https"], "https_redirect_status_code": input}),
         ),
         "certificate" => {
             let material = corpus::material(input);
-            admin.stores(
+            stores(
+                admin,
                 "/certificates",
-                &json!({"cert": material.cert, "key": material.key}),
+                json!({"cert": material.cert, "key": material.key}),
             )
         }
         other => panic!("the sandbox test has no mapping for the Kong field {other}"),
@@ -135,20 +112,15 @@ struct Setup {
 #[test]
 fn the_sandbox_stores_what_kong_stores_and_refuses_what_kong_refuses() {
     let kong = Sandbox::start();
-    let admin = Admin {
-        url: kong.url(),
-        http: reqwest::blocking::Client::new(),
-    };
-    let key = openssl::pkey::PKey::generate_ed25519().expect("key");
-    let (status, certificate) = admin.post(
+    let admin = AdminClient::new(&kong.url());
+    let sni = Material::valid(KeyKind::Ed25519);
+    let (status, certificate) = admin.call(
+        "POST",
         "/certificates",
-        &json!({
-            "cert": corpus::self_signed(&key, &["corpus.example"]),
-            "key": String::from_utf8(key.private_key_to_pem_pkcs8().expect("pem")).expect("utf-8"),
-        }),
+        Some(json!({"cert": sni.cert, "key": sni.key})),
     );
     assert_eq!(status, 201, "{certificate}");
-    let (status, consumer) = admin.post("/consumers", &json!({"username": "corpus"}));
+    let (status, consumer) = admin.call("POST", "/consumers", Some(json!({"username": "corpus"})));
     assert_eq!(status, 201, "{consumer}");
     let setup = Setup {
         certificate: certificate["id"].as_str().expect("id").to_string(),

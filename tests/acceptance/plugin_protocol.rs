@@ -30,15 +30,15 @@ struct Plugin {
 
 impl Plugin {
     fn start() -> Self {
-        let key = rcgen::KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).expect("key");
-        let params = rcgen::CertificateParams::new(vec!["localhost".to_string()]).expect("params");
-        let client = params.self_signed(&key).expect("certificate");
+        let client = CertSpec::leaf(&["localhost"])
+            .key(KeyKind::P256)
+            .self_signed();
         let mut child = Command::new(provider_binary())
             .env(
                 dispatch_provider::startup::MAGIC_COOKIE_KEY,
                 dispatch_provider::startup::MAGIC_COOKIE_VALUE,
             )
-            .env("PLUGIN_CLIENT_CERT", client.pem())
+            .env("PLUGIN_CLIENT_CERT", client.cert_pem())
             .env("PLUGIN_PROTOCOL_VERSIONS", "6")
             .env_remove("TF_LOG")
             .stdin(Stdio::null())
@@ -60,8 +60,8 @@ impl Plugin {
             child,
             address: parts[3].parse().expect("address"),
             certificate: CertificateDer::from(der),
-            client_der: client.der().clone(),
-            client_key: key.serialize_der(),
+            client_der: CertificateDer::from(client.cert_der()),
+            client_key: client.key_der(),
         }
     }
 

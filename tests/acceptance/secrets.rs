@@ -6,6 +6,7 @@
 //! A resource with a secret joins by adding a [`SecretCase`] to [`cases`].
 
 use kong_sandbox::{Edition, SandboxConfig};
+use test_support::admin::{AdminClient, Resp, Trust};
 
 use crate::certs::{CertSpec, Issued, KeyKind};
 use crate::harness::{needs_sandbox, Kong, Run, Workspace};
@@ -63,32 +64,25 @@ fn jwt_secrets(get: &Get) -> Vec<String> {
         .unwrap_or_default()
 }
 
-/// A request to a sandbox that requires the client certificate; it must succeed.
-fn mutual_call(
-    kong: &Kong,
-    pki: &Pki,
-    method: reqwest::Method,
-    path: &str,
-    body: Option<serde_json::Value>,
-) -> serde_json::Value {
-    let identity = reqwest::Identity::from_pem(
-        format!("{}{}", pki.client.cert_pem, pki.client.key_pem).as_bytes(),
-    )
-    .expect("client identity");
-    let client = reqwest::blocking::Client::builder()
-        .danger_accept_invalid_certs(true)
-        .identity(identity)
-        .build()
-        .expect("client");
-    let mut request = client
-        .request(method, format!("{}{path}", kong.url()))
-        .header("Kong-Admin-Token", ADMIN_TOKEN);
-    if let Some(body) = body {
-        request = request.json(&body);
-    }
-    let response = request.send().expect("sandbox answers");
-    assert!(response.status().is_success(), "{path}: {response:?}");
-    response.json().expect("JSON")
+/// The Admin API of a sandbox that requires the client certificate and the admin token.
+fn mutual_admin(kong: &Kong, pki: &Pki) -> AdminClient {
+    let trust = Trust {
+        ca_pem: None,
+        identity: Some(pki.client.clone()),
+    };
+    AdminClient::with_trust(&kong.url(), trust).with_header("Kong-Admin-Token", ADMIN_TOKEN)
+}
+
+/// The JSON answer to a request that must succeed.
+#[track_caller]
+fn succeeded(path: &str, answer: Resp) -> serde_json::Value {
+    assert!(
+        (200..300).contains(&answer.status),
+        "{path}: {} {}",
+        answer.status,
+        answer.text()
+    );
+    serde_json::from_slice(&answer.body).expect("JSON")
 }
 
 /// A certificate read from `ledger.crt` and `ledger.key`.
@@ -334,8 +328,8 @@ fn no_secret_is_printed_by_a_traced_apply_refresh_and_destroy() {
             TRACE,
         );
         assert_eq!(apply.code, 0, "{}: {}", case.name, failure(&apply));
-        let made_by_kong =
-            (case.made_by_kong)(&|path| mutual_call(&kong, &pki, reqwest::Method::GET, path, None));
+        let admin = mutual_admin(&kong, &pki);
+        let made_by_kong = (case.made_by_kong)(&|path| succeeded(path, admin.get(path)));
         if case.edition == Edition::Community {
             assert!(
                 !made_by_kong.is_empty(),
@@ -527,7 +521,8 @@ fn secrets_are_absent_from_the_diagnostics_of_failures_they_cause() {
 
     // Kong refuses a certificate (its hostname is another certificate's) and a user (the
     // username is another consumer's): their diagnostics quote Kong, never the request.
-    let post = |path: &str, body| mutual_call(&kong, &pki, reqwest::Method::POST, path, Some(body));
+    let admin = mutual_admin(&kong, &pki);
+    let post = |path: &str, body| succeeded(path, admin.post(path, body));
     let holder = post(
         "/certificates",
         serde_json::json!({"cert": other.cert_pem(), "key": other.key_pem(), "snis": ["ledger.example.com"]}),

@@ -204,6 +204,25 @@ impl AdminClient {
         (answer.status, answer.json())
     }
 
+    /// Whether Kong stores `body` in `collection` (2xx) or refuses it (4xx, 5xx); what it
+    /// stored is deleted again, so that the next probe meets the collection as it was (no
+    /// unique-key clashes). For the tests that ask Kong for its verdict on many inputs.
+    #[track_caller]
+    pub fn stores(&self, collection: &str, body: Json) -> bool {
+        let (status, answer) = self.call("POST", collection, Some(body));
+        match status {
+            200..=299 => {
+                let id = answer["id"].as_str().expect("a stored entity has an id");
+                let path = format!("{collection}/{id}");
+                let (deleted, _) = self.call("DELETE", &path, None);
+                assert_eq!(deleted, 204, "DELETE {path}");
+                true
+            }
+            400..=599 => false,
+            other => panic!("POST {collection} answered {other}: {answer}"),
+        }
+    }
+
     /// Every entity of a collection, all pages followed.
     #[track_caller]
     pub fn list(&self, collection: &str) -> Vec<Json> {

@@ -1,14 +1,17 @@
 //! Certificates made at test time with OpenSSL: self-signed leaves, a small CA with an
-//! intermediate, RSA and ECDSA keys, validity windows in the past or the near future, server
-//! and client certificates for TLS tests ([`Pki`]). The one certificate builder of every test:
-//! the model's unit tests, the property tests, the end-to-end tests and the sandbox's tests.
+//! intermediate, every key type OpenSSL (and so Kong) loads ([`KeyKind`]), validity windows in
+//! the past or the near future, server and client certificates for TLS tests ([`Pki`]). The one
+//! certificate builder of every test: the model's unit tests, the property tests, the rule
+//! corpus, the end-to-end tests and the sandbox's tests.
 
 use openssl::asn1::Asn1Time;
 use openssl::bn::{BigNum, MsbOption};
-use openssl::ec::{EcGroup, EcKey};
+use openssl::dsa::Dsa;
+use openssl::ec::{Asn1Flag, EcGroup, EcKey};
 use openssl::hash::MessageDigest;
 use openssl::nid::Nid;
-use openssl::pkey::{PKey, Private};
+use openssl::pkey::{Id, PKey, Private};
+use openssl::pkey_ctx::PkeyCtx;
 use openssl::rsa::Rsa;
 use openssl::symm::Cipher;
 use openssl::x509::extension::{
@@ -16,17 +19,31 @@ use openssl::x509::extension::{
 };
 use openssl::x509::{X509NameBuilder, X509};
 
-/// The kind of key a test certificate is made for.
+/// The kind of key a test certificate is made for: every type Kong loads (with OpenSSL).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum KeyKind {
     /// RSA, 2048 bits.
     Rsa,
+    /// RSA-PSS (the RSA key restricted to PSS signatures), 2048 bits.
+    RsaPss,
     /// ECDSA on P-256.
     P256,
     /// ECDSA on P-384.
     P384,
     /// ECDSA on P-521.
     P521,
+    /// ECDSA on secp256k1.
+    Secp256k1,
+    /// ECDSA on brainpoolP256r1.
+    BrainpoolP256,
+    /// ECDSA on P-256 written with explicit curve parameters instead of the curve's name.
+    ExplicitP256,
+    /// Ed25519.
+    Ed25519,
+    /// Ed448.
+    Ed448,
+    /// DSA, 2048 bits.
+    Dsa,
 }
 
 /// The digest a certificate is signed with.
@@ -40,17 +57,31 @@ pub enum Digest {
 
 /// A fresh private key.
 pub fn new_key(kind: KeyKind) -> PKey<Private> {
+    let ec =
+        |group: EcGroup| PKey::from_ec_key(EcKey::generate(&group).expect("ec key")).expect("pkey");
+    let named = |nid: Nid| EcGroup::from_curve_name(nid).expect("curve");
     match kind {
         KeyKind::Rsa => PKey::from_rsa(Rsa::generate(2048).expect("rsa")).expect("pkey"),
-        KeyKind::P256 | KeyKind::P384 | KeyKind::P521 => {
-            let nid = match kind {
-                KeyKind::P256 => Nid::X9_62_PRIME256V1,
-                KeyKind::P384 => Nid::SECP384R1,
-                _ => Nid::SECP521R1,
-            };
-            let group = EcGroup::from_curve_name(nid).expect("curve");
-            PKey::from_ec_key(EcKey::generate(&group).expect("ec key")).expect("pkey")
+        KeyKind::RsaPss => PkeyCtx::new_id(Id::RSA_PSS)
+            .and_then(|mut ctx| {
+                ctx.keygen_init()?;
+                ctx.set_rsa_keygen_bits(2048)?;
+                ctx.keygen()
+            })
+            .expect("rsa-pss"),
+        KeyKind::P256 => ec(named(Nid::X9_62_PRIME256V1)),
+        KeyKind::P384 => ec(named(Nid::SECP384R1)),
+        KeyKind::P521 => ec(named(Nid::SECP521R1)),
+        KeyKind::Secp256k1 => ec(named(Nid::SECP256K1)),
+        KeyKind::BrainpoolP256 => ec(named(Nid::BRAINPOOL_P256R1)),
+        KeyKind::ExplicitP256 => {
+            let mut group = named(Nid::X9_62_PRIME256V1);
+            group.set_asn1_flag(Asn1Flag::EXPLICIT_CURVE);
+            ec(group)
         }
+        KeyKind::Ed25519 => PKey::generate_ed25519().expect("ed25519"),
+        KeyKind::Ed448 => PKey::generate_ed448().expect("ed448"),
+        KeyKind::Dsa => PKey::from_dsa(Dsa::generate(2048).expect("dsa")).expect("pkey"),
     }
 }
 
@@ -94,18 +125,15 @@ impl Issued {
         String::from_utf8(self.key.private_key_to_pem_pkcs8().expect("pem")).expect("utf-8")
     }
 
-    /// The private key in its traditional PEM (`BEGIN RSA PRIVATE KEY` / `BEGIN EC PRIVATE KEY`).
+    /// The private key in its traditional PEM (`BEGIN RSA PRIVATE KEY` / `BEGIN EC PRIVATE KEY`);
+    /// only RSA and EC keys have one.
     pub fn key_pem_traditional(&self) -> String {
-        let pem = match self.key.rsa() {
-            Ok(rsa) => rsa.private_key_to_pem().expect("pem"),
-            Err(_) => self
-                .key
-                .ec_key()
-                .expect("ec")
-                .private_key_to_pem()
-                .expect("pem"),
+        let pem = match self.key.id() {
+            Id::RSA => self.key.rsa().expect("rsa").private_key_to_pem(),
+            Id::EC => self.key.ec_key().expect("ec").private_key_to_pem(),
+            other => panic!("no traditional encoding for {other:?}"),
         };
-        String::from_utf8(pem).expect("utf-8")
+        String::from_utf8(pem.expect("pem")).expect("utf-8")
     }
 
     /// The private key encrypted with a passphrase (`BEGIN ENCRYPTED PRIVATE KEY`).
@@ -310,9 +338,11 @@ impl CertSpec {
             builder.append_extension(extension).expect("san");
         }
         let signer = issuer.map_or(key, |i| &i.key);
-        let digest = match self.digest {
-            Digest::Sha256 => MessageDigest::sha256(),
-            Digest::Sha512 => MessageDigest::sha512(),
+        let digest = match (signer.id(), self.digest) {
+            // EdDSA hashes inside the signature: OpenSSL takes no separate digest for it.
+            (Id::ED25519 | Id::ED448, _) => MessageDigest::null(),
+            (_, Digest::Sha256) => MessageDigest::sha256(),
+            (_, Digest::Sha512) => MessageDigest::sha512(),
         };
         builder.sign(signer, digest).expect("sign");
         builder.build()
