@@ -10,7 +10,7 @@ use tokio::sync::{Mutex, OnceCell};
 use tokio_util::sync::CancellationToken;
 use url::Url;
 
-use crate::kong::read_only;
+use crate::kong::{read_only, transport_error};
 use crate::model::jwk::{self, JwksError, SigningKey};
 
 /// How long one request to an identity provider may take.
@@ -224,14 +224,5 @@ fn describe(error: &reqwest::Error) -> String {
     if error.is_timeout() {
         return "no answer within the timeout".to_string();
     }
-    let mut parts = vec![error.to_string()];
-    let mut source = std::error::Error::source(error);
-    while let Some(cause) = source {
-        let text = cause.to_string();
-        if !parts.iter().any(|p| p.contains(&text)) {
-            parts.push(text);
-        }
-        source = cause.source();
-    }
-    parts.join(": ")
+    transport_error::error_chain(error)
 }

@@ -32,7 +32,7 @@ pub mod read_only;
 pub mod redact;
 #[cfg(test)]
 mod testing;
-mod transport_error;
+pub mod transport_error;
 
 pub use all_routes::AllRoutes;
 pub use certificates::{Certificate, CertificateFields, Sni};

@@ -21,7 +21,7 @@ pub(super) fn is_tls_failure(error: &(dyn std::error::Error + 'static)) -> bool 
 
 /// The error and its sources, joined: reqwest hides the useful part ("Connection refused",
 /// "invalid peer certificate: UnknownIssuer") a few levels down.
-pub(super) fn error_chain(error: &dyn std::error::Error) -> String {
+pub fn error_chain(error: &dyn std::error::Error) -> String {
     let mut parts: Vec<String> = vec![error.to_string()];
     let mut source = error.source();
     while let Some(cause) = source {
