@@ -171,8 +171,7 @@ impl Resource for ApiResource {
             return Some((Some(planned), None));
         }
         auth::plan(diags, &context, &mut planned, None).await;
-        check_plan(diags, &planned, &context);
-        routing::check_plan(diags, &context, &planned, None).await;
+        check_plan(diags, &context, &planned, None).await;
         Some((Some(planned), None))
     }
 
@@ -201,8 +200,7 @@ impl Resource for ApiResource {
             return Some((Some(planned), private_state, vec![]));
         }
         auth::plan(diags, &context, &mut planned, Some(&prior)).await;
-        check_plan(diags, &planned, &context);
-        routing::check_plan(diags, &context, &planned, Some(&prior)).await;
+        check_plan(diags, &context, &planned, Some(&prior)).await;
         Some((Some(planned), private_state, vec![]))
     }
 
@@ -399,11 +397,25 @@ fn refused_at_plan(diags: &mut Diagnostics, config: &ApiState, context: &Context
     refused
 }
 
-/// Plan-time checks that need the provider configuration.
-fn check_plan(diags: &mut Diagnostics, planned: &ApiState, context: &Context) {
-    if let Some(spec) = planned.spec() {
-        if let Err(issues) = api::desired(&spec, &context.environment, PLANNED_ID) {
+/// Plan-time checks that need the provider configuration: the API maps to Kong entities, and
+/// no other route receives its requests (`prior`: its state on an update). The declaration is
+/// mapped once for both.
+async fn check_plan(
+    diags: &mut Diagnostics,
+    context: &Context,
+    planned: &ApiState,
+    prior: Option<&ApiState>,
+) {
+    let mapped = planned
+        .spec()
+        .map(|spec| api::desired(&spec, &context.environment, PLANNED_ID));
+    let route = match mapped {
+        Some(Ok(desired)) => Some(desired.route),
+        Some(Err(issues)) => {
             report(diags, issues);
+            None
         }
-    }
+        None => None,
+    };
+    routing::check_plan(diags, context, planned, prior, route.as_ref()).await;
 }

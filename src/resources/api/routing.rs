@@ -7,41 +7,56 @@ use super::{ApiState, PLANNED_ID};
 use crate::apply::api::routing::{self, InTheWay, Own, RoutingError};
 use crate::apply::Context;
 use crate::diagnostics::report;
-use crate::kong::KongError;
+use crate::kong::{KongError, RouteFields};
 use crate::model::api::routing::Holder;
 use crate::model::api::{self, ApiSpec};
 use crate::model::{AttrPath, Issue};
 
 /// The plan-time check that no other route receives the requests of the API `planned` (with
 /// its `prior` state on an update): compared with Kong when the API is created or its routing
-/// changes, always recorded for the other APIs of the configuration.
+/// changes, always recorded for the other APIs of the configuration. `mapped` is the route of
+/// the whole declaration when it maps: the routing is mapped again only without it.
 pub(super) async fn check_plan(
     diags: &mut Diagnostics,
     context: &Context,
     planned: &ApiState,
     prior: Option<&ApiState>,
+    mapped: Option<&RouteFields>,
 ) {
     let env = &context.environment;
     let Some(spec) = planned.routing_spec() else {
         // Unknown until apply: the create or update compares it then.
         return;
     };
-    let Ok(desired) = api::desired(&spec, env, PLANNED_ID) else {
-        return;
+    let remapped;
+    let route = match mapped {
+        Some(route) => route,
+        None => match api::desired(&spec, env, PLANNED_ID) {
+            Ok(desired) => {
+                remapped = desired.route;
+                &remapped
+            }
+            Err(_) => return,
+        },
     };
     // An unchanged declaration makes the same route: mapped again only when it changed.
+    let prior_route;
     let before = match prior.and_then(ApiState::routing_spec) {
-        Some(prior_spec) if prior_spec == spec => Some(desired.route.clone()),
-        Some(prior_spec) => api::desired(&prior_spec, env, PLANNED_ID)
-            .ok()
-            .map(|d| d.route),
+        Some(prior_spec) if prior_spec == spec => Some(route),
+        Some(prior_spec) => match api::desired(&prior_spec, env, PLANNED_ID) {
+            Ok(desired) => {
+                prior_route = desired.route;
+                Some(&prior_route)
+            }
+            Err(_) => None,
+        },
         None => None,
     };
     let own = Own {
         name: &spec.name,
         route_id: prior.and_then(|p| p.kong_route_id.as_ref_option().map(String::as_str)),
     };
-    match routing::plan(context, own, &desired.route, before.as_ref()).await {
+    match routing::plan(context, own, route, before).await {
         Ok(()) => {}
         Err(RoutingError::Conflict(other)) => report_in_the_way(diags, &spec, &other, "plan"),
         // A guard, not a step of the change: when Kong cannot list its routes (credentials
