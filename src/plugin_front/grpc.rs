@@ -10,7 +10,7 @@ use hyper::{Response, StatusCode};
 use percent_encoding::{utf8_percent_encode, AsciiSet, CONTROLS};
 
 /// The body of every answer the front gives Terraform.
-pub type Body = BoxBody<Bytes, hyper::Error>;
+pub type Body = BoxBody<Bytes, h2::Error>;
 
 /// Length of the prefix before each message: compressed flag (1 byte), length (4 bytes).
 pub const PREFIX_LEN: usize = 5;

@@ -10,7 +10,8 @@
 //! - when tf-provider prints its handshake line, the front connects to it, starts listening
 //!   (TLS 1.3 with a fresh certificate, Terraform's client certificate required) and prints its
 //!   own handshake line in place of tf-provider's;
-//! - calls pass through unchanged, except `StopProvider` (answered here; it sets the stop
+//! - calls pass through unchanged (a protocol call's one message is read whole before it is
+//!   passed on, go-plugin's streams as they come), except `StopProvider` (answered here; it sets the stop
 //!   signal), go-plugin's `Shutdown` (sets the shutdown signal and waits for the calls in flight
 //!   before it is passed on) and requests above tf-provider's 4 MiB limit (refused with a clear
 //!   message instead of tonic's bare "OutOfRange").
@@ -51,7 +52,7 @@ pub enum FrontError {
     Io(#[from] std::io::Error),
     /// tf-provider's server did not accept the front's HTTP/2 connection.
     #[error("cannot connect to tf-provider's server: {0}")]
-    Backend(hyper::Error),
+    Backend(h2::Error),
     /// The line tf-provider printed is not a handshake the front can stand in front of.
     #[error("unexpected plugin handshake line: {0}")]
     Handshake(String),
@@ -77,7 +78,8 @@ impl PluginFront {
 
     /// Connects to the tf-provider server announced by `line`, starts listening on loopback
     /// and returns the handshake line Terraform must read instead. Blocks on `runtime` (call
-    /// it from outside the runtime's threads); the front then runs on it.
+    /// it from outside the runtime's threads, while a thread runs the runtime's own `block_on`,
+    /// which drives a current-thread runtime's sockets); the front then runs on it.
     pub fn start(self, line: &str, runtime: &Handle) -> Result<String, FrontError> {
         runtime.block_on(self.listen(line))
     }

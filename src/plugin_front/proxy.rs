@@ -1,6 +1,7 @@
 //! The front's HTTP/2: Terraform's connections in, one plain HTTP/2 connection to tf-provider's
-//! server out. Every call is passed through as it comes (streams and trailers included),
-//! except the three the front answers or holds itself.
+//! server out. Every call is passed through (streams and trailers included), except the three
+//! the front answers or holds itself; a protocol call's request, one message, is read whole
+//! first.
 
 use std::convert::Infallible;
 use std::net::SocketAddr;
@@ -10,9 +11,8 @@ use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
 use bytes::{Bytes, BytesMut};
-use http_body_util::BodyExt;
-use hyper::body::{Body as HttpBody, Frame, Incoming, SizeHint};
-use hyper::client::conn::http2::SendRequest;
+use http_body_util::{BodyExt, Limited};
+use hyper::body::{Body as HttpBody, Frame, Incoming};
 use hyper::http::uri::Authority;
 use hyper::service::service_fn;
 use hyper::{Request, Response, Uri};
@@ -44,15 +44,25 @@ pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(30);
 /// for the last answers was seen left empty (Terraform 1.11, local state, a second Ctrl-C).
 pub const SHUTDOWN_SETTLE: Duration = Duration::from_secs(2);
 
-/// One plain HTTP/2 connection to tf-provider's server, shared by every call.
-pub type Backend = SendRequest<Forwarded>;
+/// One plain HTTP/2 connection to tf-provider's server, shared by every call. The `h2` crate's
+/// own client: each call is sent and answered in the task that serves it (hyper's client would
+/// hand it to a task of its own and back).
+pub type Backend = h2::client::SendRequest<Bytes>;
+
+/// The flow-control windows of the connection to tf-provider (hyper's client defaults): a
+/// message of a few MiB goes in a few round trips.
+const BACKEND_STREAM_WINDOW: u32 = 2 * 1024 * 1024;
+const BACKEND_CONNECTION_WINDOW: u32 = 5 * 1024 * 1024;
 
 /// Opens the connection to tf-provider's server at `address`.
 pub async fn connect(address: SocketAddr) -> Result<Backend, FrontError> {
     let stream = TcpStream::connect(address).await?;
     stream.set_nodelay(true)?;
-    let (sender, connection) = hyper::client::conn::http2::Builder::new(TokioExecutor::new())
-        .handshake(TokioIo::new(stream))
+    let (sender, connection) = h2::client::Builder::new()
+        .enable_push(false)
+        .initial_window_size(BACKEND_STREAM_WINDOW)
+        .initial_connection_window_size(BACKEND_CONNECTION_WINDOW)
+        .handshake(stream)
         .await
         .map_err(FrontError::Backend)?;
     tokio::spawn(async move {
@@ -107,21 +117,16 @@ impl Front {
             if interrupted {
                 self.let_terraform_record_the_last_answers().await;
             }
-            return Ok(self.forward(request, None).await);
+            return Ok(self.forward(request).await);
         }
         if !path.starts_with(PROVIDER_CALLS) {
             // go-plugin's stdio and broker streams.
-            return Ok(self.forward(request, None).await);
+            return Ok(self.forward(request).await);
         }
         let (parts, mut body) = request.into_parts();
         let head = match read_prefix(&mut body).await {
             Ok(head) => head,
-            Err(error) => {
-                return Ok(grpc::error(
-                    Code::Unavailable,
-                    &format!("the provider could not read Terraform's request: {error}"),
-                ))
-            }
+            Err(error) => return Ok(unreadable(error)),
         };
         if let Some(declared) = grpc::declared_len(&head).filter(|n| *n > MAX_MESSAGE_LEN) {
             let call = parts.uri.path().trim_start_matches(PROVIDER_CALLS);
@@ -131,14 +136,22 @@ impl Front {
             ));
         }
         let _counted = self.enter();
+        let message = match read_rest(head, body).await {
+            Ok(message) => message,
+            Err(error) => return Ok(unreadable(error)),
+        };
         Ok(self
-            .forward(Request::from_parts(parts, body), Some(head))
+            .send(Request::from_parts(parts, Forwarded::Whole(Some(message))))
             .await)
     }
 
-    /// Passes a call on to tf-provider, `head` (what was read of the body already) first.
-    async fn forward(&self, request: Request<Incoming>, head: Option<Bytes>) -> Response<Body> {
-        let (mut parts, rest) = request.into_parts();
+    /// Passes a call on to tf-provider as it comes.
+    async fn forward(&self, request: Request<Incoming>) -> Response<Body> {
+        self.send(request.map(Forwarded::Streamed)).await
+    }
+
+    async fn send(&self, request: Request<Forwarded>) -> Response<Body> {
+        let (mut parts, body) = request.into_parts();
         let mut uri = Uri::builder()
             .scheme("http")
             .authority(self.backend_authority.clone());
@@ -149,14 +162,31 @@ impl Front {
             Ok(uri) => uri,
             Err(error) => return grpc::error(Code::Unavailable, &error.to_string()),
         };
-        let request = Request::from_parts(parts, Forwarded { head, rest });
-        match self.backend.clone().send_request(request).await {
-            Ok(response) => response.map(|body| body.boxed()),
+        match self.exchange(parts, body).await {
+            Ok(response) => response,
             Err(error) => grpc::error(
                 Code::Unavailable,
                 &format!("the provider's plugin server did not answer: {error}"),
             ),
         }
+    }
+
+    /// Sends one call to tf-provider and returns its answer, streamed back as it comes.
+    async fn exchange(
+        &self,
+        parts: hyper::http::request::Parts,
+        body: Forwarded,
+    ) -> Result<Response<Body>, h2::Error> {
+        let mut backend = self.backend.clone().ready().await?;
+        let (answer, mut stream) = backend.send_request(Request::from_parts(parts, ()), false)?;
+        match body {
+            Forwarded::Whole(message) => stream.send_data(message.unwrap_or_default(), true)?,
+            Forwarded::Streamed(body) => {
+                tokio::spawn(pipe_request(body, stream));
+            }
+        }
+        let answer = answer.await?;
+        Ok(answer.map(|body| Received::new(body).boxed()))
     }
 
     fn enter(&self) -> InFlight<'_> {
@@ -217,6 +247,14 @@ impl Drop for InFlight<'_> {
     }
 }
 
+/// The answer to a request whose body could not be read.
+fn unreadable(error: impl std::fmt::Display) -> Response<Body> {
+    grpc::error(
+        Code::Unavailable,
+        &format!("the provider could not read Terraform's request: {error}"),
+    )
+}
+
 /// The error for a request tf-provider would refuse with tonic's bare "OutOfRange" status.
 fn too_large(call: &str, len: usize) -> String {
     format!(
@@ -247,40 +285,118 @@ async fn read_prefix(body: &mut Incoming) -> Result<Bytes, hyper::Error> {
     Ok(head.freeze())
 }
 
-/// A request body on its way to tf-provider: the part the front read already, then the rest.
-pub struct Forwarded {
-    head: Option<Bytes>,
-    rest: Incoming,
+/// The rest of a protocol call's body after `head`, read whole: a call carries one message,
+/// which tf-provider reads whole anyway, and hyper sends a whole body with the request instead
+/// of in a task of its own. The prefix declared at most [`MAX_MESSAGE_LEN`]; a body longer
+/// than its prefix declared is not read beyond that.
+async fn read_rest(head: Bytes, body: Incoming) -> Result<Bytes, String> {
+    let limit = (MAX_MESSAGE_LEN + PREFIX_LEN).saturating_sub(head.len());
+    let rest = Limited::new(body, limit)
+        .collect()
+        .await
+        .map_err(|error| error.to_string())?
+        .to_bytes();
+    if rest.is_empty() {
+        return Ok(head);
+    }
+    let mut message = BytesMut::with_capacity(head.len() + rest.len());
+    message.extend_from_slice(&head);
+    message.extend_from_slice(&rest);
+    Ok(message.freeze())
 }
 
-impl HttpBody for Forwarded {
+/// Passes a streamed request body (go-plugin's stdio and broker streams, whose messages are
+/// small) on to tf-provider as it comes, trailers included.
+async fn pipe_request(mut body: Incoming, mut stream: h2::SendStream<Bytes>) {
+    loop {
+        let sent = match body.frame().await {
+            None => stream.send_data(Bytes::new(), true),
+            Some(Err(error)) => {
+                tracing::debug!(%error, "a stream from Terraform ended early");
+                stream.send_reset(h2::Reason::CANCEL);
+                return;
+            }
+            Some(Ok(frame)) => match frame.into_data() {
+                Ok(data) => match stream.send_data(data, false) {
+                    Ok(()) => continue,
+                    Err(error) => Err(error),
+                },
+                Err(frame) => match frame.into_trailers() {
+                    Ok(trailers) => stream.send_trailers(trailers),
+                    Err(_) => continue,
+                },
+            },
+        };
+        if let Err(error) = sent {
+            tracing::debug!(%error, "tf-provider's server closed a stream early");
+        }
+        return;
+    }
+}
+
+/// tf-provider's answer on its way back to Terraform: its data (the window given back as it is
+/// passed on), then its trailers.
+struct Received {
+    body: h2::RecvStream,
+    data_done: bool,
+    done: bool,
+}
+
+impl Received {
+    fn new(body: h2::RecvStream) -> Self {
+        Self {
+            body,
+            data_done: false,
+            done: false,
+        }
+    }
+}
+
+impl HttpBody for Received {
     type Data = Bytes;
-    type Error = hyper::Error;
+    type Error = h2::Error;
 
     fn poll_frame(
-        mut self: Pin<&mut Self>,
+        self: Pin<&mut Self>,
         cx: &mut Context<'_>,
-    ) -> Poll<Option<Result<Frame<Bytes>, hyper::Error>>> {
-        if let Some(head) = self.head.take() {
-            return Poll::Ready(Some(Ok(Frame::data(head))));
+    ) -> Poll<Option<Result<Frame<Bytes>, h2::Error>>> {
+        let this = self.get_mut();
+        if this.done {
+            return Poll::Ready(None);
         }
-        Pin::new(&mut self.rest).poll_frame(cx)
+        if !this.data_done {
+            match std::task::ready!(this.body.poll_data(cx)) {
+                Some(Ok(data)) => {
+                    // Given back at once: Terraform's side of the front has its own window.
+                    let _ = this.body.flow_control().release_capacity(data.len());
+                    return Poll::Ready(Some(Ok(Frame::data(data))));
+                }
+                Some(Err(error)) => {
+                    this.done = true;
+                    return Poll::Ready(Some(Err(error)));
+                }
+                None => this.data_done = true,
+            }
+        }
+        this.done = true;
+        match std::task::ready!(this.body.poll_trailers(cx)) {
+            Ok(Some(trailers)) => Poll::Ready(Some(Ok(Frame::trailers(trailers)))),
+            Ok(None) => Poll::Ready(None),
+            Err(error) => Poll::Ready(Some(Err(error))),
+        }
     }
 
     fn is_end_stream(&self) -> bool {
-        self.head.is_none() && self.rest.is_end_stream()
+        self.done || self.body.is_end_stream()
     }
+}
 
-    fn size_hint(&self) -> SizeHint {
-        let head = self.head.as_ref().map_or(0, |head| head.len() as u64);
-        let rest = self.rest.size_hint();
-        let mut hint = SizeHint::new();
-        hint.set_lower(rest.lower() + head);
-        if let Some(upper) = rest.upper() {
-            hint.set_upper(upper + head);
-        }
-        hint
-    }
+/// A request body on its way to tf-provider.
+pub enum Forwarded {
+    /// A protocol call's message, read whole (`None` once sent).
+    Whole(Option<Bytes>),
+    /// go-plugin's streams, passed on as they come.
+    Streamed(Incoming),
 }
 
 /// Accepts Terraform's connections for ever: TLS first when `tls` is set.
