@@ -62,13 +62,14 @@ async fn main() {
             .decode(parts[5])
             .expect("certificate"),
     );
-    // The front logs where tf-provider's server is.
+    // The front logs where tf-provider's server is, in a JSON line (Terraform's plugin log
+    // format).
     let backend: SocketAddr = BufReader::new(child.stderr.take().expect("stderr"))
         .lines()
         .map_while(Result::ok)
         .find_map(|line| {
-            let at = line.find("backend_address=")? + "backend_address=".len();
-            line[at..].split_whitespace().next()?.parse().ok()
+            let fields: serde_json::Value = serde_json::from_str(&line).ok()?;
+            fields.get("backend_address")?.as_str()?.parse().ok()
         })
         .expect("the front logs tf-provider's address");
 
