@@ -2,7 +2,7 @@
 //! pool per process), the listing shared by a plan's reads, the mapping's environment, the
 //! identity-provider client and the caches of applying.
 
-use crate::apply::{IssuerSecrets, RoutingClaims};
+use crate::apply::{IssuerSecrets, ListedRoutings, RoutingClaims};
 use crate::idp::IdpClient;
 use crate::interrupt::Interrupt;
 use crate::kong::{AllRoutes, Client, Inventory, KongError, KongVersion, Node};
@@ -26,6 +26,8 @@ pub struct Context {
     pub all_routes: AllRoutes,
     /// The routes of the APIs planned or applied by this process, by API name.
     pub routing_claims: RoutingClaims,
+    /// The routing of the routes of `all_routes`' latest listing, indexed by path.
+    pub listed_routings: ListedRoutings,
     /// What Kong said about itself when the provider was configured (`None` when the token
     /// may not read it).
     node: Option<Node>,
@@ -50,6 +52,7 @@ impl Context {
             issuer_secrets: IssuerSecrets::new(client.clone()),
             all_routes: AllRoutes::new(client.clone()),
             routing_claims: RoutingClaims::default(),
+            listed_routings: ListedRoutings::default(),
             client,
             inventory,
             environment,

@@ -17,7 +17,7 @@ pub mod user;
 
 pub use context::Context;
 pub use issuer_secrets::IssuerSecrets;
-pub use routing_claims::RoutingClaims;
+pub use routing_claims::{ListedRoutings, RoutingClaims};
 
 use crate::kong::KongError;
 

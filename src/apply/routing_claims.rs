@@ -1,29 +1,25 @@
 //! The routes that the APIs planned or applied by one provider process will have: how two APIs
 //! of one configuration are kept from receiving the same requests (see
-//! [`crate::apply::api::routing`]).
+//! [`crate::apply::api::routing`]); and the routing of the routes Kong was listed with.
 
-use std::collections::HashMap;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
-use crate::model::api::routing::{same_requests, Routing};
+use crate::kong::Route;
+use crate::model::api::routing::{Routing, RoutingIndex};
 
 /// The routes the APIs planned or applied by this provider process will have, by API name.
 #[derive(Default)]
-pub struct RoutingClaims(Mutex<HashMap<String, Routing>>);
+pub struct RoutingClaims(Mutex<RoutingIndex<String>>);
 
 impl RoutingClaims {
     /// Records `routing` for the API `name`; with `check`, first returns the API whose claim
     /// receives the same requests (nothing is recorded then). An API is never in its own way.
     pub fn claim(&self, name: &str, routing: &Routing, check: bool) -> Result<(), String> {
-        // A poisoned lock only means another thread panicked while holding it; the map is
+        // A poisoned lock only means another thread panicked while holding it; the index is
         // still whole (every change is one insert or remove).
         let mut claims = self.0.lock().unwrap_or_else(|p| p.into_inner());
         if check {
-            let other = claims
-                .iter()
-                .filter(|(other, _)| other.as_str() != name)
-                .find(|(_, theirs)| same_requests(routing, theirs));
-            if let Some((other, _)) = other {
+            if let Some(other) = claims.in_the_way(routing, |other| other == name) {
                 return Err(other.clone());
             }
         }
@@ -34,9 +30,37 @@ impl RoutingClaims {
     /// Forgets the claim of `name` while it is still `routing` (a create that left nothing).
     pub fn release(&self, name: &str, routing: &Routing) {
         let mut claims = self.0.lock().unwrap_or_else(|p| p.into_inner());
-        if claims.get(name) == Some(routing) {
-            claims.remove(name);
+        let name = name.to_string();
+        if claims.get(&name) == Some(routing) {
+            claims.remove(&name);
         }
+    }
+}
+
+/// The routing of the routes of the latest listing of Kong's routes, indexed once per listing
+/// (by the routes' positions in it).
+#[derive(Default)]
+pub struct ListedRoutings(Mutex<Option<Listed>>);
+
+type Listed = (Arc<[Route]>, Arc<RoutingIndex<usize>>);
+
+impl ListedRoutings {
+    /// The index of `routes` (a listing [`crate::kong::AllRoutes`] gave).
+    pub fn of(&self, routes: &Arc<[Route]>) -> Arc<RoutingIndex<usize>> {
+        let mut slot = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some((listed, index)) = slot.as_ref() {
+            if Arc::ptr_eq(listed, routes) {
+                return index.clone();
+            }
+        }
+        let index = Arc::new(RoutingIndex::of(
+            routes
+                .iter()
+                .enumerate()
+                .map(|(position, route)| (position, Routing::of_route(route))),
+        ));
+        *slot = Some((routes.clone(), index.clone()));
+        index
     }
 }
 

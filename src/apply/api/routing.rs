@@ -13,7 +13,7 @@
 
 use crate::apply::Context;
 use crate::kong::{KongError, RouteFields};
-use crate::model::api::routing::{holder, same_requests, Holder, Routing};
+use crate::model::api::routing::{holder, Holder, Routing};
 
 /// The route in the way of an API's route.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -111,11 +111,15 @@ async fn in_kong(
     routing: &Routing,
 ) -> Result<(), RoutingError> {
     let routes = context.all_routes.get().await.map_err(RoutingError::Kong)?;
-    let other = routes.iter().find(|route| {
-        Some(route.id.as_str()) != own.route_id
-            && route.name.as_deref() != Some(kong_name)
-            && same_requests(routing, &Routing::of_route(route))
-    });
+    let index = context.listed_routings.of(&routes);
+    let own_route = |position: &usize| {
+        routes.get(*position).is_none_or(|route| {
+            Some(route.id.as_str()) == own.route_id || route.name.as_deref() == Some(kong_name)
+        })
+    };
+    let other = index
+        .in_the_way(routing, own_route)
+        .and_then(|position| routes.get(*position));
     let Some(other) = other else {
         return Ok(());
     };

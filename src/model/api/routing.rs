@@ -30,7 +30,11 @@
 //! only through a wildcard or a port (`*.example.com` and `*.example.com:8000`, say);
 //! regexes that match the same requests without being the same string.
 
+mod index;
+
 use std::collections::BTreeSet;
+
+pub use index::RoutingIndex;
 
 use crate::kong::{Route, RouteFields};
 use crate::model::naming::{self, Naming, API_TAG_PREFIX, ORG_TAG_PREFIX};
