@@ -30,9 +30,8 @@ impl RoutingClaims {
     /// Forgets the claim of `name` while it is still `routing` (a create that left nothing).
     pub fn release(&self, name: &str, routing: &Routing) {
         let mut claims = self.0.lock().unwrap_or_else(|p| p.into_inner());
-        let name = name.to_string();
-        if claims.get(&name) == Some(routing) {
-            claims.remove(&name);
+        if claims.get(name) == Some(routing) {
+            claims.remove(name);
         }
     }
 }

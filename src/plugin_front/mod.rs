@@ -11,8 +11,8 @@
 //!   (TLS 1.3 with a fresh certificate, Terraform's client certificate required) and prints its
 //!   own handshake line in place of tf-provider's;
 //! - calls pass through unchanged (a protocol call's one message is read whole before it is
-//!   passed on, go-plugin's streams as they come), except `StopProvider` (answered here; it sets the stop
-//!   signal), go-plugin's `Shutdown` (sets the shutdown signal and waits for the calls in flight
+//!   passed on, go-plugin's streams as they come), except `StopProvider` (answered here; it
+//!   sets the stop signal), go-plugin's `Shutdown` (sets the shutdown signal and waits for the calls in flight
 //!   before it is passed on) and requests above tf-provider's 4 MiB limit (refused with a clear
 //!   message instead of tonic's bare "OutOfRange").
 

@@ -140,18 +140,21 @@ impl Front {
             Ok(message) => message,
             Err(error) => return Ok(unreadable(error)),
         };
-        Ok(self
-            .send(Request::from_parts(parts, Forwarded::Whole(Some(message))))
-            .await)
+        Ok(self.send(parts, Forwarded::Whole(message)).await)
     }
 
     /// Passes a call on to tf-provider as it comes.
     async fn forward(&self, request: Request<Incoming>) -> Response<Body> {
-        self.send(request.map(Forwarded::Streamed)).await
+        let (parts, body) = request.into_parts();
+        self.send(parts, Forwarded::Streamed(body)).await
     }
 
-    async fn send(&self, request: Request<Forwarded>) -> Response<Body> {
-        let (mut parts, body) = request.into_parts();
+    /// Sends a call to tf-provider's address; its answer, or the error Terraform gets instead.
+    async fn send(
+        &self,
+        mut parts: hyper::http::request::Parts,
+        body: Forwarded,
+    ) -> Response<Body> {
         let mut uri = Uri::builder()
             .scheme("http")
             .authority(self.backend_authority.clone());
@@ -180,7 +183,7 @@ impl Front {
         let mut backend = self.backend.clone().ready().await?;
         let (answer, mut stream) = backend.send_request(Request::from_parts(parts, ()), false)?;
         match body {
-            Forwarded::Whole(message) => stream.send_data(message.unwrap_or_default(), true)?,
+            Forwarded::Whole(message) => stream.send_data(message, true)?,
             Forwarded::Streamed(body) => {
                 tokio::spawn(pipe_request(body, stream));
             }
@@ -286,9 +289,9 @@ async fn read_prefix(body: &mut Incoming) -> Result<Bytes, hyper::Error> {
 }
 
 /// The rest of a protocol call's body after `head`, read whole: a call carries one message,
-/// which tf-provider reads whole anyway, and hyper sends a whole body with the request instead
-/// of in a task of its own. The prefix declared at most [`MAX_MESSAGE_LEN`]; a body longer
-/// than its prefix declared is not read beyond that.
+/// which tf-provider reads whole anyway, and a whole message goes to tf-provider with its
+/// request from the task that serves the call. The prefix declared at most
+/// [`MAX_MESSAGE_LEN`]; a body is not read beyond that.
 async fn read_rest(head: Bytes, body: Incoming) -> Result<Bytes, String> {
     let limit = (MAX_MESSAGE_LEN + PREFIX_LEN).saturating_sub(head.len());
     let rest = Limited::new(body, limit)
@@ -392,9 +395,9 @@ impl HttpBody for Received {
 }
 
 /// A request body on its way to tf-provider.
-pub enum Forwarded {
-    /// A protocol call's message, read whole (`None` once sent).
-    Whole(Option<Bytes>),
+enum Forwarded {
+    /// A protocol call's message, read whole.
+    Whole(Bytes),
     /// go-plugin's streams, passed on as they come.
     Streamed(Incoming),
 }
